@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The authorization request URL (OIDC Core 3.1.2.1, RFC 7636 §4.3). */
+#ifndef AOIDC_CORE_AUTHZ_REQUEST_H
+#define AOIDC_CORE_AUTHZ_REQUEST_H
+
+#include "core/state.h"
+
+typedef struct {
+    const char *endpoint;     /* authorization_endpoint, already checked */
+    const char *client_id;
+    const char *redirect_uri; /* absolute */
+    const char *scope;        /* must contain "openid" */
+} aoidc_authz_params_t;
+
+/** endpoint?response_type=code&client_id=..&redirect_uri=..&scope=..
+ *  &state=..&nonce=..[&code_challenge=..&code_challenge_method=S256],
+ *  in p. Parameters already in the endpoint's query are kept. */
+AOIDC_API char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
+                                        const aoidc_state_t *st,
+                                        apr_pool_t *p);
+
+#endif

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Resource-server token rules. */
+#include <string.h>
+
+#include <apr_lib.h>
+
+#include "core/bearer.h"
+#include "core/json.h"
+
+bool aoidc_bearer_token_syntax_ok(const char *t)
+{
+    /* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
+     *            *"=" */
+    const char *s = t;
+    while (*s && (apr_isalnum(*s) || strchr("-._~+/", *s))) {
+        s++;
+    }
+    while (*s == '=') {
+        s++;
+    }
+    return s != t && *s == '\0' && (s - t) <= AOIDC_MAX_TOKEN_LEN;
+}
+
+apr_status_t aoidc_bearer_from_header(const char **token,
+                                      const char *authorization, apr_pool_t *p,
+                                      aoidc_err_t *err)
+{
+    const char *s = authorization;
+    *token = NULL;
+    if (!s) {
+        aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, p, "no Authorization");
+        return APR_NOTFOUND;
+    }
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    if (strncasecmp(s, "Bearer", 6) || (s[6] && s[6] != ' ' && s[6] != '\t')) {
+        aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, p,
+                      "Authorization is not Bearer");
+        return APR_NOTFOUND;
+    }
+    s += 6;
+    if (*s != ' ') {
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
+                             "Bearer without token");
+    }
+    while (*s == ' ') {
+        s++;
+    }
+    apr_size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    const char *t = apr_pstrmemdup(p, s, n);
+    if (!aoidc_bearer_token_syntax_ok(t)) {
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
+                             "Bearer credentials are not one b64token");
+    }
+    *token = t;
+    return APR_SUCCESS;
+}
+
+bool aoidc_bearer_is_jwt(const char *token)
+{
+    const char *d = strchr(token, '.');
+    return d && strchr(d + 1, '.') != NULL;
+}
+
+apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
+                                       const aoidc_jwks_t *jwks,
+                                       const aoidc_at_rules_t *r,
+                                       apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_status_t rv;
+    aoidc_jwt_rules_t jr = {r->issuer, r->audience, NULL, r->now, r->leeway,
+                            false, false};
+    bool typ_at = jws->typ && (!strcasecmp(jws->typ, "at+jwt")
+                               || !strcasecmp(jws->typ, "application/at+jwt"));
+
+    rv = aoidc_jws_verify(jws, jwks, AOIDC_ALGS_ASYMMETRIC, NULL, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (r->require_typ && !typ_at) {
+        return aoidc_err_set(err, AOIDC_REASON_TYP, p,
+                             "access token: typ is not at+jwt");
+    }
+    /* RFC 9068 §4 / RFC 8725 §3.11: an ID Token is not an access token. */
+    if (!typ_at
+        && (json_object_get(jws->payload, "nonce")
+            || json_object_get(jws->payload, "at_hash")
+            || json_object_get(jws->payload, "c_hash"))) {
+        return aoidc_err_set(err, AOIDC_REASON_ID_TOKEN_AS_AT, p,
+                             "access token: looks like an ID Token");
+    }
+    return aoidc_jwt_check(jws->payload, &jr, p, err);
+}
+
+apr_status_t aoidc_bearer_introspection_parse(json_t **claims, int status,
+                                              const char *body, apr_size_t len,
+                                              const aoidc_at_rules_t *r,
+                                              apr_pool_t *p, aoidc_err_t *err)
+{
+    json_t *j;
+    apr_int64_t exp;
+    if (status != 200
+        || aoidc_json_parse(&j, body, len, AOIDC_MAX_JSON_LEN, false, p, err)
+               != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "introspection: status %d or not JSON", status);
+    }
+    json_t *active = json_object_get(j, "active");
+    if (!json_is_boolean(active)) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "introspection: no active member");
+    }
+    if (!json_is_true(active)) {
+        return aoidc_err_set(err, AOIDC_REASON_INACTIVE, p,
+                             "introspection: token inactive");
+    }
+    const char *iss = aoidc_json_str(j, "iss");
+    if (json_object_get(j, "iss") && (!iss || strcmp(iss, r->issuer))) {
+        return aoidc_err_set(err, AOIDC_REASON_ISSUER, p,
+                             "introspection: iss differs");
+    }
+    if (json_object_get(j, "aud")
+        && !aoidc_jwt_aud_has(json_object_get(j, "aud"), r->audience)) {
+        return aoidc_err_set(err, AOIDC_REASON_AUDIENCE, p,
+                             "introspection: aud lacks %.200s", r->audience);
+    }
+    if (json_object_get(j, "exp")
+        && (!aoidc_json_int(j, "exp", &exp)
+            || (apr_int64_t)apr_time_sec(r->now) > exp + r->leeway)) {
+        return aoidc_err_set(err, AOIDC_REASON_EXPIRED, p,
+                             "introspection: expired");
+    }
+    *claims = j;
+    return APR_SUCCESS;
+}
+
+static const char *quote(const char *s, apr_pool_t *p)
+{
+    apr_size_t n = strlen(s);
+    char *out = apr_palloc(p, 2 * n + 1), *o = out;
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            continue;
+        }
+        if (*s == '"' || *s == '\\') {
+            *o++ = '\\';
+        }
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+char *aoidc_bearer_challenge(const char *realm, const char *error,
+                             const char *description, const char *scope,
+                             apr_pool_t *p)
+{
+    char *c = apr_pstrcat(p, "Bearer realm=\"", quote(realm ? realm : "", p),
+                          "\"", NULL);
+    if (error) {
+        c = apr_pstrcat(p, c, ", error=\"", error, "\"", NULL);
+    }
+    if (description) {
+        c = apr_pstrcat(p, c, ", error_description=\"", quote(description, p),
+                        "\"", NULL);
+    }
+    if (scope) {
+        c = apr_pstrcat(p, c, ", scope=\"", quote(scope, p), "\"", NULL);
+    }
+    return c;
+}
+
+#define ENTRY_V1 1
+
+void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
+                               apr_time_t until, bool active,
+                               const apr_array_header_t *claims,
+                               apr_pool_t *p)
+{
+    aoidc_wbuf_t w;
+    aoidc_codec_init(&w, 1024, p);
+    aoidc_codec_put_u8(&w, ENTRY_V1);
+    aoidc_codec_put_u64(&w, (apr_uint64_t)until);
+    aoidc_codec_put_u8(&w, active);
+    aoidc_claims_encode(&w, claims);
+    *out = w.buf;
+    *len = w.len;
+}
+
+apr_status_t aoidc_bearer_entry_decode(apr_time_t *until, bool *active,
+                                       apr_array_header_t **claims,
+                                       const unsigned char *buf,
+                                       apr_size_t len, apr_pool_t *p,
+                                       aoidc_err_t *err)
+{
+    aoidc_rbuf_t r;
+    aoidc_codec_reader(&r, buf, len);
+    unsigned v = aoidc_codec_get_u8(&r);
+    *until = (apr_time_t)aoidc_codec_get_u64(&r);
+    *active = aoidc_codec_get_u8(&r) != 0;
+    *claims = aoidc_claims_decode(&r, p);
+    if (r.bad || r.left || v != ENTRY_V1) {
+        return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
+                             "token cache: bad entry");
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * OAuth 2.0 bearer tokens at a resource server: extraction (RFC 6750 §2,
+ * RFC 7235), JWT access token validation (RFC 9068, RFC 8725),
+ * introspection responses (RFC 7662), challenges (RFC 6750 §3) and the
+ * validated-token cache entry.
+ */
+#ifndef AOIDC_CORE_BEARER_H
+#define AOIDC_CORE_BEARER_H
+
+#include "core/claims.h"
+#include "core/jws.h"
+#include "core/jwt.h"
+
+typedef struct {
+    const char *issuer;   /* the location's issuer, exact */
+    const char *audience; /* AuthOIDCAudience */
+    apr_time_t now;
+    apr_int64_t leeway;
+    bool require_typ;     /* typ must be at+jwt / application/at+jwt */
+} aoidc_at_rules_t;
+
+/** Token from an Authorization header value. APR_NOTFOUND (reason
+ *  AOIDC_REASON_NO_CREDENTIALS) when the header is absent or uses another
+ *  scheme; AOIDC_REASON_BEARER_SYNTAX for "Bearer" without a single
+ *  b64token (RFC 6750 §2.1), e.g. two tokens or bad characters. */
+AOIDC_API apr_status_t aoidc_bearer_from_header(const char **token,
+                                                const char *authorization,
+                                                apr_pool_t *p,
+                                                aoidc_err_t *err);
+
+/** True when token has b64token syntax (what a form or query value must
+ *  also satisfy). */
+AOIDC_API bool aoidc_bearer_token_syntax_ok(const char *token);
+
+/** True when the token has the shape of a compact JWS (two dots). */
+AOIDC_API bool aoidc_bearer_is_jwt(const char *token);
+
+/** Validate a parsed JWT access token whose signature the caller has not
+ *  yet checked: alg allow-list (asymmetric only), key by kid, signature,
+ *  typ, then iss/aud/exp/nbf/iat. ID Tokens are refused
+ *  (AOIDC_REASON_ID_TOKEN_AS_AT). */
+AOIDC_API apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
+                                                 const aoidc_jwks_t *jwks,
+                                                 const aoidc_at_rules_t *r,
+                                                 apr_pool_t *p,
+                                                 aoidc_err_t *err);
+
+/** Judge an RFC 7662 answer: 200, JSON, active true, iss equal when
+ *  present, aud holding the audience when present, exp not past when
+ *  present. *claims is the answer (in p). Reasons: AOIDC_REASON_INACTIVE,
+ *  _ISSUER, _AUDIENCE, _EXPIRED, or AOIDC_REASON_OP_BAD_RESPONSE. */
+AOIDC_API apr_status_t aoidc_bearer_introspection_parse(
+    json_t **claims, int status, const char *body, apr_size_t len,
+    const aoidc_at_rules_t *r, apr_pool_t *p, aoidc_err_t *err);
+
+/** WWW-Authenticate value: Bearer realm="..."[, error="..."
+ *  [, error_description="..."][, scope="..."]]. Quotes and backslashes in
+ *  realm are escaped. */
+AOIDC_API char *aoidc_bearer_challenge(const char *realm, const char *error,
+                                       const char *description,
+                                       const char *scope, apr_pool_t *p);
+
+/* Validated-token cache entry: {v1, valid-until, active, claims}. */
+AOIDC_API void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
+                                         apr_time_t until, bool active,
+                                         const apr_array_header_t *claims,
+                                         apr_pool_t *p);
+AOIDC_API apr_status_t aoidc_bearer_entry_decode(apr_time_t *until,
+                                                 bool *active,
+                                                 apr_array_header_t **claims,
+                                                 const unsigned char *buf,
+                                                 apr_size_t len, apr_pool_t *p,
+                                                 aoidc_err_t *err);
+
+#endif

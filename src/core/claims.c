@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Claim flattening, header-safety rules and the list codec. */
+#include <string.h>
+
+#include <apr_lib.h>
+
+#include "core/claims.h"
+#include "core/json.h"
+
+bool aoidc_claims_is_token(const char *name)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (!name || !*name) {
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr(extra, *c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool value_ok(const char *v)
+{
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return false;
+        }
+    }
+    return strlen(v) <= AOIDC_CLAIM_MAX_VALUE;
+}
+
+static aoidc_claim_t *find(apr_array_header_t *l, const char *name)
+{
+    for (int i = 0; i < l->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        if (!strcmp(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
+                                          const json_t *obj, apr_pool_t *p)
+{
+    const char *key;
+    json_t *v;
+    if (!list) {
+        list = apr_array_make(p, 16, sizeof(aoidc_claim_t));
+    }
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        aoidc_claim_t c = {key, NULL, !json_is_string(v)};
+        if (json_is_null(v) || !aoidc_claims_is_token(key)
+            || !strcmp(key, "nonce") || !strcmp(key, "at_hash")
+            || !strcmp(key, "c_hash")) {
+            continue;
+        }
+        /* JSON encoding escapes control characters inside arrays and
+         * objects, so only plain strings can carry raw CR/LF. */
+        c.value = json_is_string(v) ? json_string_value(v)
+                                    : aoidc_json_dump(v, p);
+        if (!value_ok(c.value)) {
+            continue;
+        }
+        aoidc_claim_t *old = find(list, key);
+        if (old) {
+            *old = c;
+        }
+        else if (list->nelts < AOIDC_MAX_CLAIMS) {
+            *(aoidc_claim_t *)apr_array_push(list) = c;
+        }
+    }
+    /* names and string values point into obj, which the caller owns; copy
+     * them so the list outlives the JSON document */
+    for (int i = 0; i < list->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
+        c->name = apr_pstrdup(p, c->name);
+        c->value = apr_pstrdup(p, c->value);
+    }
+    return list;
+}
+
+const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
+                                      const char *name)
+{
+    return l ? find((apr_array_header_t *)l, name) : NULL;
+}
+
+bool aoidc_claims_has_prefix(const char *hdr, const char *prefix)
+{
+    for (; *prefix; prefix++, hdr++) {
+        char a = *hdr == '-' ? '_' : (char)apr_tolower(*hdr);
+        char b = *prefix == '-' ? '_' : (char)apr_tolower(*prefix);
+        if (!*hdr || a != b) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void aoidc_claims_encode(aoidc_wbuf_t *w, const apr_array_header_t *list)
+{
+    int n = list ? list->nelts : 0;
+    aoidc_codec_put_u8(w, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        const aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
+        aoidc_codec_put_u8(w, c->is_json);
+        aoidc_codec_put_str(w, c->name);
+        aoidc_codec_put_str(w, c->value);
+    }
+}
+
+apr_array_header_t *aoidc_claims_decode(aoidc_rbuf_t *r, apr_pool_t *p)
+{
+    unsigned n = aoidc_codec_get_u8(r);
+    apr_array_header_t *l = apr_array_make(p, (int)n + 1,
+                                           sizeof(aoidc_claim_t));
+    for (unsigned i = 0; i < n && !r->bad; i++) {
+        aoidc_claim_t *c = apr_array_push(l);
+        c->is_json = aoidc_codec_get_u8(r) != 0;
+        c->name = aoidc_codec_get_str(r);
+        c->value = aoidc_codec_get_str(r);
+        if (!c->name || !c->value) {
+            r->bad = true;
+        }
+    }
+    return l;
+}

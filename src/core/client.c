@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* OP endpoint calls. */
+#include <string.h>
+
+#include "core/client.h"
+#include "core/json.h"
+#include "core/url.h"
+
+static apr_status_t post_token(aoidc_token_response_t *out,
+                               const aoidc_http_t *http,
+                               const aoidc_metadata_t *md,
+                               const aoidc_client_t *c0, const char *body,
+                               apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_client_t c = *c0;
+    aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    apr_status_t rv;
+    if (!md->token_endpoint) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "metadata has no token_endpoint");
+    }
+    /* basic is the RFC 6749 default; post only when basic is not offered */
+    c.use_post = !(md->token_auth_methods & AOIDC_AUTH_BASIC)
+                 && (md->token_auth_methods & AOIDC_AUTH_POST);
+    req.body = aoidc_token_client_auth(&req.authorization, body, &c, p);
+    rv = aoidc_http_send(http, &req, &resp, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return aoidc_token_response_parse(out, resp.status, resp.body, resp.len, p,
+                                      err);
+}
+
+apr_status_t aoidc_client_code_exchange(aoidc_token_response_t *out,
+                                        const aoidc_http_t *http,
+                                        const aoidc_metadata_t *md,
+                                        const aoidc_client_t *c,
+                                        const char *code,
+                                        const char *redirect_uri,
+                                        const char *verifier, apr_pool_t *p,
+                                        aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(b, "grant_type", "authorization_code", p);
+    b = aoidc_url_append_param(b, "code", code, p);
+    b = aoidc_url_append_param(b, "redirect_uri", redirect_uri, p);
+    if (verifier) {
+        b = aoidc_url_append_param(b, "code_verifier", verifier, p);
+    }
+    apr_status_t rv = post_token(out, http, md, c, b, p, err);
+    if (rv == APR_SUCCESS && !out->id_token) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: no id_token");
+    }
+    return rv;
+}
+
+apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
+                                  const aoidc_http_t *http,
+                                  const aoidc_metadata_t *md,
+                                  const aoidc_client_t *c,
+                                  const char *refresh_token, apr_pool_t *p,
+                                  aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(b, "grant_type", "refresh_token", p);
+    b = aoidc_url_append_param(b, "refresh_token", refresh_token, p);
+    return post_token(out, http, md, c, b, p, err);
+}
+
+apr_status_t aoidc_client_userinfo(json_t **out, const aoidc_http_t *http,
+                                   const aoidc_metadata_t *md,
+                                   const char *access_token, const char *sub,
+                                   apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_http_req_t req = {md->userinfo_endpoint, NULL,
+                            apr_pstrcat(p, "Bearer ", access_token, NULL),
+                            NULL};
+    aoidc_http_resp_t resp;
+    json_t *j;
+    apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (resp.status != 200
+        || aoidc_json_parse(&j, resp.body, resp.len, AOIDC_MAX_JSON_LEN, false,
+                            p, err)
+               != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "userinfo: status %d or not a JSON object",
+                             resp.status);
+    }
+    const char *usub = aoidc_json_str(j, "sub");
+    if (!usub || strcmp(usub, sub)) {
+        return aoidc_err_set(err, AOIDC_REASON_USERINFO_SUB, p,
+                             "userinfo: sub differs from the ID Token's");
+    }
+    *out = j;
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_client_introspect(aoidc_http_resp_t *resp,
+                                     const aoidc_http_t *http,
+                                     const aoidc_metadata_t *md,
+                                     const aoidc_client_t *c0,
+                                     const char *token, apr_pool_t *p,
+                                     aoidc_err_t *err)
+{
+    aoidc_client_t c = *c0;
+    aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL};
+    char *b = "";
+    b = aoidc_url_append_param(b, "token", token, p);
+    b = aoidc_url_append_param(b, "token_type_hint", "access_token", p);
+    c.use_post = !(md->introspection_auth_methods & AOIDC_AUTH_BASIC)
+                 && (md->introspection_auth_methods & AOIDC_AUTH_POST);
+    req.body = aoidc_token_client_auth(&req.authorization, b, &c, p);
+    return aoidc_http_send(http, &req, resp, p, err);
+}

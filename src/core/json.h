@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jansson, bound to APR pools and bounded: every parsed document is released
+ * by a cleanup on the pool it was parsed into, and input is refused before
+ * parsing when it is too long or nested too deep (jansson's own depth limit
+ * is a compile-time 2048).
+ */
+#ifndef AOIDC_CORE_JSON_H
+#define AOIDC_CORE_JSON_H
+
+#include <jansson.h>
+
+#include "core/err.h"
+
+/** Parse len bytes into *out (an object unless any_type), owned by p.
+ *  Duplicate object keys, NUL bytes, text longer than max_len and nesting
+ *  deeper than AOIDC_MAX_JSON_DEPTH are refused (AOIDC_REASON_MALFORMED or
+ *  AOIDC_REASON_TOO_LARGE). */
+AOIDC_API apr_status_t aoidc_json_parse(json_t **out, const char *in,
+                                        apr_size_t len, apr_size_t max_len,
+                                        bool any_type, apr_pool_t *p,
+                                        aoidc_err_t *err);
+
+/** Hand a reference to p: json_decref runs when p is cleared. Returns j. */
+AOIDC_API json_t *aoidc_json_own(json_t *j, apr_pool_t *p);
+
+/** The string member key of obj, or NULL when absent or not a string. */
+AOIDC_API const char *aoidc_json_str(const json_t *obj, const char *key);
+
+/** Integer member key (JSON integer or integral real) into *out.
+ *  Returns false when absent or not a number. */
+AOIDC_API bool aoidc_json_int(const json_t *obj, const char *key,
+                              apr_int64_t *out);
+
+/** Compact serialisation of j into p ("null" if it cannot be encoded). */
+AOIDC_API char *aoidc_json_dump(const json_t *j, apr_pool_t *p);
+
+#endif

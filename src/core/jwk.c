@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* JWKS parsing and key selection over cjose. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/jwk.h"
+
+static apr_status_t jwk_cleanup(void *data)
+{
+    cjose_jwk_release((cjose_jwk_t *)data);
+    return APR_SUCCESS;
+}
+
+static bool import_key(aoidc_jwk_t *k, json_t *j, apr_pool_t *p)
+{
+    cjose_err cerr;
+    const char *use = aoidc_json_str(j, "use");
+    k->kty = aoidc_json_str(j, "kty");
+    if (!k->kty || (strcmp(k->kty, "RSA") && strcmp(k->kty, "EC"))
+        || (use && strcmp(use, "sig"))
+        || (json_object_get(j, "use") && !use)) {
+        return false;
+    }
+    k->kid = aoidc_json_str(j, "kid");
+    k->alg = aoidc_json_str(j, "alg");
+    k->crv = aoidc_json_str(j, "crv");
+    char *txt = json_dumps(j, JSON_COMPACT);
+    if (!txt) {
+        return false;
+    }
+    k->key = cjose_jwk_import(txt, strlen(txt), &cerr);
+    free(txt);
+    if (!k->key) {
+        return false;
+    }
+    apr_pool_cleanup_register(p, k->key, jwk_cleanup, apr_pool_cleanup_null);
+    /* strings above point into j, which p owns */
+    return true;
+}
+
+apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
+                              apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+{
+    json_t *doc, *keys, *j;
+    size_t i;
+    apr_status_t rv = aoidc_json_parse(&doc, in, len, AOIDC_MAX_JWKS_LEN,
+                                       false, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    keys = json_object_get(doc, "keys");
+    if (!json_is_array(keys)) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "jwks: no keys array");
+    }
+    if (json_array_size(keys) > AOIDC_JWKS_MAX_KEYS) {
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "jwks: %zu keys", json_array_size(keys));
+    }
+    aoidc_jwks_t *s = apr_pcalloc(p, sizeof(*s));
+    s->keys = apr_array_make(p, (int)json_array_size(keys) + 1,
+                             sizeof(aoidc_jwk_t));
+    json_array_foreach(keys, i, j)
+    {
+        aoidc_jwk_t k = {0};
+        if (json_is_object(j) && import_key(&k, j, p)) {
+            *(aoidc_jwk_t *)apr_array_push(s->keys) = k;
+        }
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+static bool suits(const aoidc_jwk_t *k, const char *alg)
+{
+    if (k->alg && strcmp(k->alg, alg)) {
+        return false;
+    }
+    if (alg[0] == 'R' || alg[0] == 'P') {
+        return !strcmp(k->kty, "RSA");
+    }
+    if (alg[0] == 'E' && !strcmp(k->kty, "EC") && k->crv) {
+        return (!strcmp(alg, "ES256") && !strcmp(k->crv, "P-256"))
+               || (!strcmp(alg, "ES384") && !strcmp(k->crv, "P-384"))
+               || (!strcmp(alg, "ES512") && !strcmp(k->crv, "P-521"));
+    }
+    return false;
+}
+
+const aoidc_jwk_t *aoidc_jwks_find(const aoidc_jwks_t *jwks, const char *kid,
+                                   const char *alg)
+{
+    const aoidc_jwk_t *found = NULL;
+    if (!jwks || !alg) {
+        return NULL;
+    }
+    for (int i = 0; i < jwks->keys->nelts; i++) {
+        const aoidc_jwk_t *k = &APR_ARRAY_IDX(jwks->keys, i, aoidc_jwk_t);
+        if (!suits(k, alg)) {
+            continue;
+        }
+        if (kid) {
+            if (k->kid && !strcmp(k->kid, kid)) {
+                return k;
+            }
+        }
+        else if (found) {
+            return NULL; /* ambiguous without kid */
+        }
+        else {
+            found = k;
+        }
+    }
+    return found;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Discovery metadata + JWKS cache with reference-counted snapshots. */
+#include <string.h>
+
+#include <apr_thread_mutex.h>
+
+#include "core/json.h"
+#include "core/provider.h"
+#include "core/url.h"
+
+struct aoidc_provider_t {
+    const char *issuer;
+    const aoidc_http_t *http;
+    apr_pool_t *parent;          /* pchild: parent of snapshot pools */
+    apr_thread_mutex_t *mutex;   /* guards the fields below */
+    aoidc_snapshot_t *current;   /* may be NULL */
+    apr_time_t last_attempt;     /* last metadata fetch attempt */
+    apr_time_t last_keys_fetch;  /* last JWKS fetch (rate limit) */
+};
+
+/* --- metadata ----------------------------------------------------------- */
+
+static apr_status_t endpoint(const char **out, const json_t *doc,
+                             const char *name, bool required, apr_pool_t *p,
+                             aoidc_err_t *err)
+{
+    const char *v = aoidc_json_str(doc, name);
+    *out = NULL;
+    if (!v) {
+        if (required || json_object_get(doc, name)) {
+            return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                                 "metadata: %s missing or not a string", name);
+        }
+        return APR_SUCCESS;
+    }
+    apr_status_t rv = aoidc_url_check_endpoint(NULL, v, p, err);
+    if (rv != APR_SUCCESS) {
+        aoidc_reason_t r = err ? err->reason : AOIDC_REASON_OP_BAD_RESPONSE;
+        return aoidc_err_set(err,
+                             r == AOIDC_REASON_OP_INSECURE
+                                 ? r
+                                 : AOIDC_REASON_OP_BAD_RESPONSE,
+                             p, "metadata: %s: %s", name,
+                             err ? err->detail : "bad URL");
+    }
+    *out = v;
+    return APR_SUCCESS;
+}
+
+static unsigned auth_methods(const json_t *doc, const char *name)
+{
+    json_t *a = json_object_get(doc, name), *v;
+    unsigned m = 0;
+    size_t i;
+    if (!a) {
+        return AOIDC_AUTH_BASIC; /* RFC 8414 §2 default */
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && !strcmp(s, "client_secret_basic")) {
+            m |= AOIDC_AUTH_BASIC;
+        }
+        else if (s && !strcmp(s, "client_secret_post")) {
+            m |= AOIDC_AUTH_POST;
+        }
+    }
+    return m;
+}
+
+apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
+                                  const char *in, apr_size_t len,
+                                  apr_pool_t *p, aoidc_err_t *err)
+{
+    json_t *doc;
+    apr_status_t rv;
+    memset(md, 0, sizeof(*md));
+    if (aoidc_json_parse(&doc, in, len, AOIDC_MAX_JSON_LEN, false, p, err)
+        != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "metadata: %s", err ? err->detail : "bad JSON");
+    }
+    md->issuer = aoidc_json_str(doc, "issuer");
+    if (!md->issuer || strcmp(md->issuer, issuer)) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_ISSUER, p,
+                             "metadata: issuer %.200s is not %.200s",
+                             md->issuer ? md->issuer : "(missing)", issuer);
+    }
+    if ((rv = endpoint(&md->authorization_endpoint, doc,
+                       "authorization_endpoint", true, p, err))
+            != APR_SUCCESS
+        || (rv = endpoint(&md->token_endpoint, doc, "token_endpoint", false, p,
+                          err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->jwks_uri, doc, "jwks_uri", true, p, err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->userinfo_endpoint, doc, "userinfo_endpoint",
+                          false, p, err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->introspection_endpoint, doc,
+                          "introspection_endpoint", false, p, err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->end_session_endpoint, doc,
+                          "end_session_endpoint", false, p, err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    md->iss_param_supported = json_is_true(
+        json_object_get(doc, "authorization_response_iss_parameter_supported"));
+    md->token_auth_methods
+        = auth_methods(doc, "token_endpoint_auth_methods_supported");
+    md->introspection_auth_methods
+        = json_object_get(doc, "introspection_endpoint_auth_methods_supported")
+              ? auth_methods(doc,
+                             "introspection_endpoint_auth_methods_supported")
+              : md->token_auth_methods;
+    return APR_SUCCESS;
+}
+
+/* --- provider ----------------------------------------------------------- */
+
+aoidc_provider_t *aoidc_provider_create(const char *issuer,
+                                        const aoidc_http_t *http,
+                                        apr_pool_t *p)
+{
+    aoidc_provider_t *pv = apr_pcalloc(p, sizeof(*pv));
+    pv->issuer = apr_pstrdup(p, issuer);
+    pv->http = http;
+    return pv;
+}
+
+apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv,
+                                       apr_pool_t *pchild)
+{
+    pv->parent = pchild;
+    pv->current = NULL;
+    return apr_thread_mutex_create(&pv->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   pchild);
+}
+
+const char *aoidc_provider_issuer(const aoidc_provider_t *pv)
+{
+    return pv->issuer;
+}
+
+const aoidc_http_t *aoidc_provider_http(const aoidc_provider_t *pv)
+{
+    return pv->http;
+}
+
+/* Caller holds the mutex. */
+static void unref(aoidc_provider_t *pv, aoidc_snapshot_t *s)
+{
+    if (--s->refs == 0) {
+        apr_pool_destroy(s->pool);
+    }
+}
+
+typedef struct {
+    aoidc_provider_t *pv;
+    aoidc_snapshot_t *s;
+} hold_t;
+
+static apr_status_t release(void *data)
+{
+    hold_t *h = data;
+    apr_thread_mutex_lock(h->pv->mutex);
+    unref(h->pv, h->s);
+    apr_thread_mutex_unlock(h->pv->mutex);
+    return APR_SUCCESS;
+}
+
+/* Caller holds the mutex; takes a reference released by p. */
+static aoidc_snapshot_t *hold(aoidc_provider_t *pv, aoidc_snapshot_t *s,
+                              apr_pool_t *p)
+{
+    hold_t *h = apr_palloc(p, sizeof(*h));
+    h->pv = pv;
+    h->s = s;
+    s->refs++;
+    apr_pool_cleanup_register(p, h, release, apr_pool_cleanup_null);
+    return s;
+}
+
+/* Caller holds the mutex; the provider's own reference moves to s. */
+static void install(aoidc_provider_t *pv, aoidc_snapshot_t *s)
+{
+    if (pv->current) {
+        unref(pv, pv->current);
+    }
+    s->refs = 1;
+    pv->current = s;
+}
+
+static apr_status_t fetch_json(const char **body, apr_size_t *len,
+                               const aoidc_http_t *http, const char *url,
+                               apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_http_req_t req = {url, NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (resp.status != 200) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "GET %.200s: status %d", url, resp.status);
+    }
+    *body = resp.body;
+    *len = resp.len;
+    return APR_SUCCESS;
+}
+
+static apr_status_t fetch_keys(aoidc_jwks_t **out, const aoidc_http_t *http,
+                               const char *uri, apr_pool_t *p,
+                               aoidc_err_t *err)
+{
+    const char *body;
+    apr_size_t len;
+    apr_status_t rv = fetch_json(&body, &len, http, uri, p, err);
+    if (rv == APR_SUCCESS
+        && (rv = aoidc_jwks_parse(out, body, len, p, err)) != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p, "jwks: %s",
+                             err ? err->detail : "bad");
+    }
+    return rv;
+}
+
+/* Build a complete new snapshot without holding the mutex (no lock is held
+ * across I/O). keep_md: reuse this metadata, fetch only keys. */
+static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
+                          const aoidc_metadata_t *keep_md, apr_time_t now,
+                          apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_pool_t *sp;
+    apr_status_t rv;
+    const char *body;
+    apr_size_t len;
+    aoidc_snapshot_t *s;
+    char *url;
+
+    if (apr_pool_create(&sp, pv->parent) != APR_SUCCESS) {
+        return APR_ENOMEM;
+    }
+    apr_pool_tag(sp, "aoidc_snapshot");
+    s = apr_pcalloc(sp, sizeof(*s));
+    s->pool = sp;
+    s->fetched = now;
+    if (keep_md) {
+        /* copy the strings: the old snapshot may go away before this one */
+        s->md = *keep_md;
+        s->md.issuer = apr_pstrdup(sp, keep_md->issuer);
+        s->md.authorization_endpoint
+            = apr_pstrdup(sp, keep_md->authorization_endpoint);
+        s->md.token_endpoint = apr_pstrdup(sp, keep_md->token_endpoint);
+        s->md.userinfo_endpoint = apr_pstrdup(sp, keep_md->userinfo_endpoint);
+        s->md.jwks_uri = apr_pstrdup(sp, keep_md->jwks_uri);
+        s->md.introspection_endpoint
+            = apr_pstrdup(sp, keep_md->introspection_endpoint);
+        s->md.end_session_endpoint
+            = apr_pstrdup(sp, keep_md->end_session_endpoint);
+    }
+    else {
+        url = apr_pstrcat(sp, pv->issuer,
+                          pv->issuer[strlen(pv->issuer) - 1] == '/' ? "" : "/",
+                          ".well-known/openid-configuration", NULL);
+        rv = fetch_json(&body, &len, pv->http, url, sp, err);
+        if (rv == APR_SUCCESS) {
+            rv = aoidc_metadata_parse(&s->md, pv->issuer, body, len, sp, err);
+        }
+        if (rv != APR_SUCCESS) {
+            goto fail;
+        }
+    }
+    rv = fetch_keys(&s->jwks, pv->http, s->md.jwks_uri, sp, err);
+    if (rv != APR_SUCCESS) {
+        goto fail;
+    }
+    *out = s;
+    return APR_SUCCESS;
+fail:
+    if (err && err->detail) {
+        /* the detail lives in sp; move it to the caller's pool */
+        err->detail = apr_pstrdup(p, err->detail);
+    }
+    apr_pool_destroy(sp);
+    return rv;
+}
+
+apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
+                                apr_time_t now, apr_pool_t *p,
+                                aoidc_err_t *err)
+{
+    aoidc_snapshot_t *s = NULL, *fresh;
+    bool refresh;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(pv->mutex);
+    if (pv->current) {
+        s = hold(pv, pv->current, p);
+    }
+    refresh = !s ? now - pv->last_attempt >= AOIDC_PROVIDER_FAIL_FAST
+                 : now - s->fetched > AOIDC_PROVIDER_TTL
+                       && now - pv->last_attempt > AOIDC_PROVIDER_RETRY;
+    if (refresh) {
+        pv->last_attempt = now;
+    }
+    apr_thread_mutex_unlock(pv->mutex);
+    if (!s && !refresh) {
+        /* A fetch failed a moment ago: answer at once instead of letting
+         * every request wait out the timeout against a dead OP. */
+        return aoidc_err_set(err, AOIDC_REASON_OP_UNREACHABLE, p,
+                             "provider %.200s: unavailable (recent failure)",
+                             pv->issuer);
+    }
+    if (!refresh) {
+        *out = s;
+        return APR_SUCCESS;
+    }
+    rv = build(&fresh, pv, NULL, now, p, err);
+    if (rv != APR_SUCCESS) {
+        if (s) {
+            *out = s; /* serve stale while the OP is unreachable */
+            return APR_SUCCESS;
+        }
+        return rv;
+    }
+    apr_thread_mutex_lock(pv->mutex);
+    install(pv, fresh);
+    pv->last_keys_fetch = now;
+    *out = hold(pv, fresh, p);
+    apr_thread_mutex_unlock(pv->mutex);
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
+                                         aoidc_provider_t *pv, apr_time_t now,
+                                         apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_snapshot_t *cur, *fresh;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(pv->mutex);
+    if (!pv->current
+        || now - pv->last_keys_fetch < AOIDC_PROVIDER_REFETCH_GAP) {
+        apr_thread_mutex_unlock(pv->mutex);
+        return APR_EAGAIN;
+    }
+    pv->last_keys_fetch = now;
+    cur = hold(pv, pv->current, p);
+    apr_thread_mutex_unlock(pv->mutex);
+
+    rv = build(&fresh, pv, &cur->md, now, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    fresh->fetched = cur->fetched; /* metadata age is unchanged */
+    apr_thread_mutex_lock(pv->mutex);
+    install(pv, fresh);
+    *out = hold(pv, fresh, p);
+    apr_thread_mutex_unlock(pv->mutex);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * An issuer as the module sees it: discovery metadata and JWKS, fetched over
+ * http.h, validated, and cached per process.
+ *
+ * Rules: the metadata "issuer" equals the configured issuer exactly
+ * (OIDC Discovery 4.3); every endpoint is https or loopback http; the cache
+ * lives for a TTL; an unknown kid triggers at most one JWKS refetch per
+ * AOIDC_PROVIDER_REFETCH_GAP; while the OP is unreachable a stale snapshot
+ * keeps serving.
+ *
+ * Threads: a provider holds immutable, reference-counted snapshots. A
+ * refresh builds a new snapshot in its own pool and swaps it in under the
+ * provider's mutex; a snapshot's pool is destroyed when the last request
+ * using it releases it (a cleanup on the request pool).
+ */
+#ifndef AOIDC_CORE_PROVIDER_H
+#define AOIDC_CORE_PROVIDER_H
+
+#include <jansson.h>
+
+#include "core/http.h"
+#include "core/jwk.h"
+
+#define AOIDC_PROVIDER_TTL apr_time_from_sec(3600)
+#define AOIDC_PROVIDER_RETRY apr_time_from_sec(10)
+#define AOIDC_PROVIDER_FAIL_FAST apr_time_from_sec(2)
+#define AOIDC_PROVIDER_REFETCH_GAP apr_time_from_sec(300)
+
+enum {
+    AOIDC_AUTH_BASIC = 1,
+    AOIDC_AUTH_POST = 2,
+};
+
+typedef struct {
+    const char *issuer;
+    const char *authorization_endpoint;
+    const char *token_endpoint;
+    const char *userinfo_endpoint;      /* may be NULL */
+    const char *jwks_uri;
+    const char *introspection_endpoint; /* may be NULL */
+    const char *end_session_endpoint;   /* may be NULL */
+    bool iss_param_supported;           /* RFC 9207 */
+    unsigned token_auth_methods;        /* AOIDC_AUTH_* */
+    unsigned introspection_auth_methods;
+} aoidc_metadata_t;
+
+/** What a request holds while it works: metadata and keys, immutable. */
+typedef struct aoidc_snapshot_t {
+    aoidc_metadata_t md;
+    aoidc_jwks_t *jwks;
+    /* private */
+    apr_pool_t *pool;
+    apr_time_t fetched;
+    int refs;
+} aoidc_snapshot_t;
+
+typedef struct aoidc_provider_t aoidc_provider_t;
+
+/** Parse and validate a discovery document for issuer. Fails with
+ *  AOIDC_REASON_OP_ISSUER (issuer differs), AOIDC_REASON_OP_INSECURE (an
+ *  endpoint is plain http off loopback), AOIDC_REASON_OP_BAD_RESPONSE
+ *  (not JSON, required endpoint missing). Strings live in p. */
+AOIDC_API apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md,
+                                            const char *issuer,
+                                            const char *in, apr_size_t len,
+                                            apr_pool_t *p, aoidc_err_t *err);
+
+/** Create a provider for issuer (already checked with
+ *  aoidc_url_check_endpoint). It retains http; its memory lives in p.
+ *  Call aoidc_provider_child_init in each process before use. */
+AOIDC_API aoidc_provider_t *aoidc_provider_create(const char *issuer,
+                                                  const aoidc_http_t *http,
+                                                  apr_pool_t *p);
+
+/** Make the provider's mutex and snapshot pool parent (pchild). */
+AOIDC_API apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv,
+                                                 apr_pool_t *pchild);
+
+AOIDC_API const char *aoidc_provider_issuer(const aoidc_provider_t *pv);
+
+/** The current snapshot, fetched or refreshed as needed; released by a
+ *  cleanup on p. Fails with an upstream reason only when no snapshot at all
+ *  can be had (stale ones keep serving). */
+AOIDC_API apr_status_t aoidc_provider_get(aoidc_snapshot_t **out,
+                                          aoidc_provider_t *pv, apr_time_t now,
+                                          apr_pool_t *p, aoidc_err_t *err);
+
+/** Called when a token names a kid the snapshot lacks: refetch the JWKS
+ *  unless one was fetched within AOIDC_PROVIDER_REFETCH_GAP. On success
+ *  *out is a new snapshot (released by p); APR_EAGAIN when rate limited. */
+AOIDC_API apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
+                                                   aoidc_provider_t *pv,
+                                                   apr_time_t now,
+                                                   apr_pool_t *p,
+                                                   aoidc_err_t *err);
+
+/** The HTTP client this provider uses (for token/userinfo calls). */
+AOIDC_API const aoidc_http_t *aoidc_provider_http(const aoidc_provider_t *pv);
+
+#endif

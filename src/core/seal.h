@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Sealing: AES-256-GCM with a fresh random 96-bit nonce per seal, under a key
+ * derived from the passphrase by HKDF-SHA256 with the purpose as info, so
+ * a state cookie can never be opened as a session and vice versa.
+ *
+ *   +----+----+--------------+----------------------+----------+
+ *   | v1 | kid| nonce (12)   | ciphertext (n)       | tag (16) |
+ *   +----+----+--------------+----------------------+----------+
+ *
+ * The associated data binds a blob to its context (e.g. the session id).
+ * kid is 0 for now; it leaves room for passphrase rotation.
+ */
+#ifndef AOIDC_CORE_SEAL_H
+#define AOIDC_CORE_SEAL_H
+
+#include "core/err.h"
+
+#define AOIDC_SEAL_OVERHEAD (2 + 12 + 16)
+
+typedef struct aoidc_seal_t aoidc_seal_t;
+
+/** Derive the key for purpose from secret. The key lives in p and is wiped
+ *  by a cleanup of p. APR_EGENERAL when OpenSSL fails. */
+AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out,
+                                         const char *secret,
+                                         apr_size_t secret_len,
+                                         const char *purpose, apr_pool_t *p);
+
+/** Seal len bytes into *out (len + AOIDC_SEAL_OVERHEAD bytes, in p). */
+AOIDC_API apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,
+                                  const aoidc_seal_t *k,
+                                  const unsigned char *in, apr_size_t len,
+                                  const void *aad, apr_size_t aad_len,
+                                  apr_pool_t *p);
+
+/** Open a sealed blob; *out is NUL-terminated (not counted in *outlen).
+ *  AOIDC_REASON_COOKIE when it is short, of another version, or fails
+ *  authentication. */
+AOIDC_API apr_status_t aoidc_unseal(unsigned char **out, apr_size_t *outlen,
+                                    const aoidc_seal_t *k,
+                                    const unsigned char *in, apr_size_t len,
+                                    const void *aad, apr_size_t aad_len,
+                                    apr_pool_t *p, aoidc_err_t *err);
+
+/** Convenience: seal and base64url-encode (for cookies). */
+AOIDC_API apr_status_t aoidc_seal_text(char **out, const aoidc_seal_t *k,
+                                       const unsigned char *in, apr_size_t len,
+                                       const void *aad, apr_size_t aad_len,
+                                       apr_pool_t *p);
+
+/** Convenience: base64url-decode and open. */
+AOIDC_API apr_status_t aoidc_unseal_text(unsigned char **out,
+                                         apr_size_t *outlen,
+                                         const aoidc_seal_t *k, const char *in,
+                                         const void *aad, apr_size_t aad_len,
+                                         apr_pool_t *p, aoidc_err_t *err);
+
+/** SHA-256 of data into out[32]. */
+AOIDC_API void aoidc_sha256(unsigned char out[32], const void *data,
+                            apr_size_t len);
+
+/** SHA-256 of a || b into out[32] (b may be empty). */
+AOIDC_API void aoidc_sha256_2(unsigned char out[32], const void *a,
+                              apr_size_t alen, const void *b, apr_size_t blen);
+
+/** First 8 bytes of SHA-256 as 16 hex digits: how logs name a secret. */
+AOIDC_API const char *aoidc_fingerprint(const char *s, apr_pool_t *p);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Token endpoint request assembly and response parsing. */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/json.h"
+#include "core/token.h"
+#include "core/url.h"
+
+const char *aoidc_token_client_auth(const char **authorization,
+                                    const char *body, const aoidc_client_t *c,
+                                    apr_pool_t *p)
+{
+    *authorization = NULL;
+    if (!c->client_secret || c->use_post) {
+        body = aoidc_url_append_param(body, "client_id", c->client_id, p);
+        if (c->client_secret) {
+            body = aoidc_url_append_param(body, "client_secret",
+                                          c->client_secret, p);
+        }
+        return body;
+    }
+    const char *pair = apr_pstrcat(p, aoidc_url_encode(c->client_id, p), ":",
+                                   aoidc_url_encode(c->client_secret, p), NULL);
+    apr_size_t n = strlen(pair);
+    char *b64 = apr_palloc(p, 4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pair, (int)n);
+    *authorization = apr_pstrcat(p, "Basic ", b64, NULL);
+    return body;
+}
+
+apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
+                                        int status, const char *body,
+                                        apr_size_t len, apr_pool_t *p,
+                                        aoidc_err_t *err)
+{
+    json_t *j;
+    apr_int64_t n;
+    memset(out, 0, sizeof(*out));
+    out->expires_in = -1;
+    if (aoidc_json_parse(&j, body, len, AOIDC_MAX_JSON_LEN, false, p, err)
+        != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: status %d, %s", status,
+                             err ? err->detail : "not JSON");
+    }
+    if (status != 200) {
+        const char *e = aoidc_json_str(j, "error");
+        if ((status == 400 || status == 401) && e) {
+            return aoidc_err_set(err, AOIDC_REASON_TOKEN_ENDPOINT, p,
+                                 "token endpoint: error %.64s", e);
+        }
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: status %d", status);
+    }
+    out->access_token = aoidc_json_str(j, "access_token");
+    out->token_type = aoidc_json_str(j, "token_type");
+    out->id_token = aoidc_json_str(j, "id_token");
+    out->refresh_token = aoidc_json_str(j, "refresh_token");
+    out->scope = aoidc_json_str(j, "scope");
+    if (aoidc_json_int(j, "expires_in", &n) && n >= 0) {
+        out->expires_in = n;
+    }
+    if (!out->access_token || !*out->access_token || !out->token_type
+        || strcasecmp(out->token_type, "Bearer")
+        || strlen(out->access_token) > AOIDC_MAX_TOKEN_LEN) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: no usable access_token");
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Token endpoint messages (RFC 6749 §4.1.3, §4.1.4, §5.1, §5.2, §6; OIDC
+ * Core 3.1.3.3): request bodies, client authentication, response parsing.
+ */
+#ifndef AOIDC_CORE_TOKEN_H
+#define AOIDC_CORE_TOKEN_H
+
+#include "core/err.h"
+
+typedef struct {
+    const char *access_token;
+    const char *token_type;
+    const char *id_token;      /* may be NULL (refresh) */
+    const char *refresh_token; /* may be NULL */
+    const char *scope;         /* may be NULL */
+    apr_int64_t expires_in;    /* -1 when absent */
+} aoidc_token_response_t;
+
+typedef struct {
+    const char *client_id;
+    const char *client_secret; /* NULL for a public client */
+    bool use_post;             /* client_secret_post instead of basic */
+} aoidc_client_t;
+
+/** Add client authentication: either *authorization gets "Basic ..." (RFC
+ *  6749 §2.3.1: form-encoded id and secret) or the body gets client_id and
+ *  client_secret. Returns the new body. */
+AOIDC_API const char *aoidc_token_client_auth(const char **authorization,
+                                              const char *body,
+                                              const aoidc_client_t *c,
+                                              apr_pool_t *p);
+
+/** Parse a token endpoint answer. 200 with access_token and a Bearer (any
+ *  case) token_type succeeds; 400/401 with {"error":..} is
+ *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE. */
+AOIDC_API apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
+                                                  int status,
+                                                  const char *body,
+                                                  apr_size_t len,
+                                                  apr_pool_t *p,
+                                                  aoidc_err_t *err);
+
+#endif

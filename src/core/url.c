@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Form encoding, callback query parsing, endpoint and return-URL rules. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <apr_lib.h>
+
+#include "core/url.h"
+
+char *aoidc_url_encode(const char *s, apr_pool_t *p)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    apr_size_t n = strlen(s);
+    char *out = apr_palloc(p, 3 * n + 1), *o = out;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (apr_isalnum(*c) || *c == '-' || *c == '.' || *c == '_'
+            || *c == '~') {
+            *o++ = (char)*c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[*c >> 4];
+            *o++ = hex[*c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Decode [s, s+n) in place into a new string; NULL on a bad escape or a
+ * decoded control byte. */
+static char *decode(const char *s, apr_size_t n, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, n + 1), *o = out;
+    for (apr_size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            c = ' ';
+        }
+        else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= n) {
+                return NULL;
+            }
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return NULL;
+            }
+            c = (unsigned char)(hi << 4 | lo);
+            i += 2;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            return NULL;
+        }
+        *o++ = (char)c;
+    }
+    *o = '\0';
+    return out;
+}
+
+apr_status_t aoidc_url_parse_query(apr_table_t **out, const char *query,
+                                   int max_params, apr_pool_t *p,
+                                   aoidc_err_t *err)
+{
+    apr_table_t *t = apr_table_make(p, 8);
+    const char *s = query ? query : "";
+    int count = 0;
+    while (*s) {
+        const char *amp = strchr(s, '&');
+        apr_size_t n = amp ? (apr_size_t)(amp - s) : strlen(s);
+        if (n) {
+            const char *eq = memchr(s, '=', n);
+            apr_size_t kn = eq ? (apr_size_t)(eq - s) : n;
+            char *k = decode(s, kn, p);
+            char *v = eq ? decode(eq + 1, n - kn - 1, p) : apr_pstrdup(p, "");
+            if (!k || !v || !*k) {
+                return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                                     "query: bad encoding");
+            }
+            if (++count > max_params) {
+                return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                                     "query: more than %d parameters",
+                                     max_params);
+            }
+            if (apr_table_get(t, k)) {
+                return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                                     "query: repeated parameter");
+            }
+            apr_table_setn(t, k, v);
+        }
+        s += n;
+        if (*s == '&') {
+            s++;
+        }
+    }
+    *out = t;
+    return APR_SUCCESS;
+}
+
+bool aoidc_url_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (!host) {
+        return false;
+    }
+    if (!strcasecmp(host, "localhost")) {
+        return true;
+    }
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return false;
+}
+
+apr_status_t aoidc_url_check_endpoint(apr_uri_t *out, const char *url,
+                                      apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_uri_t u;
+    if (!url || apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme
+        || !u.hostname || !*u.hostname || u.user || u.password || u.fragment
+        || strpbrk(url, " \t\r\n\\")) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "not an absolute URL: %.200s", url ? url : "");
+    }
+    if (!strcasecmp(u.scheme, "http")) {
+        if (!aoidc_url_is_loopback(u.hostname)) {
+            return aoidc_err_set(err, AOIDC_REASON_OP_INSECURE, p,
+                                 "http is allowed on loopback only: %.200s",
+                                 url);
+        }
+    }
+    else if (strcasecmp(u.scheme, "https")) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "scheme must be https: %.200s", url);
+    }
+    if (out) {
+        *out = u;
+    }
+    return APR_SUCCESS;
+}
+
+bool aoidc_url_is_local_path(const char *target)
+{
+    if (!target || target[0] != '/' || target[1] == '/' || target[1] == '\\') {
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)target; *c; c++) {
+        if (*c <= 0x20 || *c >= 0x7f || *c == '\\' || *c == '#') {
+            return false;
+        }
+    }
+    return true;
+}
+
+char *aoidc_url_append_param(const char *buf, const char *name,
+                             const char *value, apr_pool_t *p)
+{
+    return apr_pstrcat(p, buf, *buf ? "&" : "", name, "=",
+                       aoidc_url_encode(value, p), NULL);
+}

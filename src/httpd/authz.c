@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Authz providers `Require claim NAME:VALUE ...` (any one matches, like
+ * `Require user`) and `Require scope VALUE ...` (all are needed, like an
+ * OAuth scope check). Require lines are parsed once at config time.
+ *
+ * Note: mod_auth_openidc also registers a provider named "claim"; the two
+ * modules cannot be loaded into one server.
+ */
+#include <string.h>
+
+#include "mod_auth.h"
+
+#include "core/match.h"
+#include "httpd/mod_auth_oidc.h"
+
+typedef struct {
+    const char *name;
+    const char *value;
+} pair_t;
+
+static const char *parse_words(cmd_parms *cmd, const char *line,
+                               const void **parsed, bool pairs)
+{
+    apr_array_header_t *a = apr_array_make(cmd->pool, 2, sizeof(pair_t));
+    const char *w;
+    while (*(w = ap_getword_conf(cmd->pool, &line))) {
+        pair_t *pr = apr_array_push(a);
+        if (pairs) {
+            const char *colon = strchr(w, ':');
+            if (!colon || colon == w) {
+                return apr_psprintf(cmd->pool,
+                                    "Require claim: expects NAME:VALUE, "
+                                    "not '%s'",
+                                    w);
+            }
+            pr->name = apr_pstrndup(cmd->pool, w, (apr_size_t)(colon - w));
+            pr->value = colon + 1;
+        }
+        else {
+            pr->value = w;
+        }
+    }
+    if (!a->nelts) {
+        return pairs ? "Require claim: expects NAME:VALUE"
+                     : "Require scope: expects at least one scope";
+    }
+    *parsed = a;
+    return NULL;
+}
+
+static const char *claim_parse(cmd_parms *cmd, const char *line,
+                               const void **parsed)
+{
+    return parse_words(cmd, line, parsed, true);
+}
+
+static const char *scope_parse(cmd_parms *cmd, const char *line,
+                               const void **parsed)
+{
+    return parse_words(cmd, line, parsed, false);
+}
+
+static authz_status deny(request_rec *r, const char *scope)
+{
+    aoidc_req_ctx_t *ctx = aoidc_req_ctx(r);
+    ctx->denied_by_authz = true;
+    ctx->required_scope = scope;
+    ap_custom_response(r, HTTP_UNAUTHORIZED, "Forbidden.");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  AOIDCLOGNO(00060) "authz %s: reason=%s", r->uri,
+                  scope ? "scope" : "claim");
+    return AUTHZ_DENIED;
+}
+
+static authz_status claim_check(request_rec *r, const char *line,
+                                const void *parsed)
+{
+    const apr_array_header_t *a = parsed;
+    const apr_array_header_t *claims = aoidc_req_ctx(r)->claims;
+    if (!r->user) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    for (int i = 0; claims && i < a->nelts; i++) {
+        const pair_t *pr = &APR_ARRAY_IDX(a, i, pair_t);
+        if (aoidc_match_claim(claims, pr->name, pr->value, r->pool)) {
+            return AUTHZ_GRANTED;
+        }
+    }
+    return deny(r, NULL);
+}
+
+static authz_status scope_check(request_rec *r, const char *line,
+                                const void *parsed)
+{
+    const apr_array_header_t *a = parsed;
+    const apr_array_header_t *claims = aoidc_req_ctx(r)->claims;
+    char *all = "";
+    bool ok = claims != NULL;
+    if (!r->user) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    for (int i = 0; i < a->nelts; i++) {
+        const pair_t *pr = &APR_ARRAY_IDX(a, i, pair_t);
+        all = apr_pstrcat(r->pool, all, i ? " " : "", pr->value, NULL);
+        ok = ok && aoidc_match_scope(claims, pr->value, r->pool);
+    }
+    return ok ? AUTHZ_GRANTED : deny(r, all);
+}
+
+static const authz_provider claim_provider = {claim_check, claim_parse};
+static const authz_provider scope_provider = {scope_check, scope_parse};
+
+void aoidc_authz_register(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "claim",
+                              AUTHZ_PROVIDER_VERSION, &claim_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope",
+                              AUTHZ_PROVIDER_VERSION, &scope_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}

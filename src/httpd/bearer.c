@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * AuthType bearer: RFC 6750 resource server. A token seen before costs one
+ * SHA-256 and one store lookup: validated tokens are cached under
+ * SHA-256(issuer, audience, token) until min(exp, AuthOIDCTokenCacheTTL),
+ * so a token validated for one location's issuer and audience is never a
+ * hit at another's. Introspection answers are cached the same way, and
+ * refusals for a short time.
+ */
+#include <string.h>
+
+#include "core/bearer.h"
+#include "core/client.h"
+#include "core/json.h"
+#include "core/url.h"
+#include "httpd/mod_auth_oidc.h"
+
+#define NEGATIVE_TTL apr_time_from_sec(10)
+
+const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
+                                       const char *description,
+                                       const char *scope)
+{
+    return aoidc_bearer_challenge(ap_auth_name(r), error, description, scope,
+                                  r->pool);
+}
+
+static void cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
+                      const aoidc_dir_conf_t *c, const char *token,
+                      apr_pool_t *p)
+{
+    const char *k = apr_pstrcat(p, c->issuer, "\n", c->audience, "\n", token,
+                                NULL);
+    aoidc_store_key(key, "bearer", k, strlen(k));
+}
+
+/* The token, from where this location accepts it. */
+static apr_status_t extract(const char **token, request_rec *r,
+                            const aoidc_dir_conf_t *c, aoidc_err_t *err)
+{
+    int where = aoidc_conf_accept_in(c);
+    apr_status_t rv = APR_NOTFOUND;
+    const char *hdr = apr_table_get(r->headers_in, "Authorization");
+    if (where & AOIDC_ACCEPT_HEADER) {
+        rv = aoidc_bearer_from_header(token, hdr, r->pool, err);
+        if (rv != APR_NOTFOUND) {
+            return rv;
+        }
+    }
+    if ((where & AOIDC_ACCEPT_QUERY) && r->args) {
+        apr_table_t *q;
+        if (aoidc_url_parse_query(&q, r->args, 64, r->pool, err)
+            != APR_SUCCESS) {
+            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                                 "query string unparsable");
+        }
+        *token = apr_table_get(q, "access_token");
+        if (*token) {
+            /* RFC 6750 §2: exactly one method per request */
+            if (hdr && aoidc_bearer_from_header(&hdr, hdr, r->pool, NULL)
+                           != APR_NOTFOUND) {
+                return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                                     "token in header and query");
+            }
+            return aoidc_bearer_token_syntax_ok(*token)
+                       ? APR_SUCCESS
+                       : aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX,
+                                       r->pool, "bad access_token parameter");
+        }
+    }
+    aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, r->pool, "no token");
+    return APR_NOTFOUND;
+}
+
+static apr_status_t validate_jwt(json_t **claims, request_rec *r,
+                                 const aoidc_dir_conf_t *c,
+                                 aoidc_snapshot_t *snap, const char *token,
+                                 const aoidc_at_rules_t *rules,
+                                 aoidc_err_t *err)
+{
+    aoidc_jws_t *jws;
+    apr_status_t rv = aoidc_jws_parse(&jws, token, strlen(token), r->pool,
+                                      err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, r->pool, err);
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
+        && aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC) {
+        /* rotation: one rate-limited refetch per issuer, never per token */
+        aoidc_snapshot_t *fresh;
+        aoidc_err_t ferr = {0};
+        if (aoidc_provider_refetch_keys(&fresh, c->provider, rules->now,
+                                        r->pool, &ferr)
+            == APR_SUCCESS) {
+            rv = aoidc_bearer_validate_jwt(jws, fresh->jwks, rules, r->pool,
+                                           err);
+        }
+    }
+    *claims = jws->payload;
+    return rv;
+}
+
+static apr_status_t introspect(json_t **claims, request_rec *r,
+                               const aoidc_dir_conf_t *c,
+                               aoidc_snapshot_t *snap, const char *token,
+                               const aoidc_at_rules_t *rules, aoidc_err_t *err)
+{
+    aoidc_client_t client = {c->client_id, c->client_secret, false};
+    aoidc_http_resp_t resp;
+    apr_status_t rv;
+    if (!snap->md.introspection_endpoint || !c->client_id) {
+        return aoidc_err_set(err, AOIDC_REASON_NO_INTROSPECTION, r->pool,
+                             "opaque token and no introspection here");
+    }
+    rv = aoidc_client_introspect(&resp, aoidc_config_http(), &snap->md,
+                                 &client, token, r->pool, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return aoidc_bearer_introspection_parse(claims, resp.status, resp.body,
+                                            resp.len, rules, r->pool, err);
+}
+
+/* Validate on a cache miss and remember the verdict. */
+static apr_status_t validate(apr_array_header_t **claims, request_rec *r,
+                             const aoidc_dir_conf_t *c, const char *token,
+                             const unsigned char *key, aoidc_err_t *err)
+{
+    aoidc_at_rules_t rules = {c->issuer, c->audience, aoidc_now(r),
+                              aoidc_conf_leeway(c), aoidc_conf_typ_required(c)};
+    aoidc_snapshot_t *snap;
+    aoidc_store_t *store = aoidc_store_for(c);
+    json_t *j = NULL;
+    apr_int64_t exp;
+    apr_time_t until;
+    unsigned char *entry;
+    apr_size_t len;
+    bool jwt = aoidc_bearer_is_jwt(token);
+    apr_status_t rv = aoidc_snapshot(&snap, r, c, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = jwt ? validate_jwt(&j, r, c, snap, token, &rules, err)
+             : introspect(&j, r, c, snap, token, &rules, err);
+    if (rv != APR_SUCCESS) {
+        if (!jwt && err->reason == AOIDC_REASON_INACTIVE) {
+            aoidc_bearer_entry_encode(&entry, &len, rules.now + NEGATIVE_TTL,
+                                      false, NULL, r->pool);
+            store->set(store, key, entry, len, rules.now + NEGATIVE_TTL,
+                       r->pool);
+        }
+        return rv;
+    }
+    *claims = aoidc_claims_add_json(NULL, j, r->pool);
+    until = rules.now + aoidc_conf_token_cache_ttl(c);
+    if (aoidc_json_int(j, "exp", &exp)
+        && apr_time_from_sec(exp) < until) {
+        until = apr_time_from_sec(exp);
+    }
+    aoidc_bearer_entry_encode(&entry, &len, until, true, *claims, r->pool);
+    store->set(store, key, entry, len, until, r->pool);
+    return APR_SUCCESS;
+}
+
+int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c)
+{
+    aoidc_err_t err = {0};
+    const char *token;
+    unsigned char key[AOIDC_STORE_KEY_LEN], *entry;
+    apr_size_t len;
+    apr_array_header_t *claims = NULL;
+    aoidc_store_t *store = aoidc_store_for(c);
+    apr_status_t rv;
+
+    if (!c->issuer || !c->audience) {
+        aoidc_err_set(&err, AOIDC_REASON_CONFIG, r->pool,
+                      "AuthType bearer needs AuthOIDCIssuer and "
+                      "AuthOIDCAudience");
+        return aoidc_fail(r, &err, APR_EINVAL);
+    }
+    rv = extract(&token, r, c, &err);
+    if (rv != APR_SUCCESS) {
+        return aoidc_fail(r, &err, rv);
+    }
+    cache_key(key, c, token, r->pool);
+    if (store->get(store, key, &entry, &len, r->pool) == APR_SUCCESS) {
+        apr_time_t until;
+        bool active;
+        if (aoidc_bearer_entry_decode(&until, &active, &claims, entry, len,
+                                      r->pool, &err)
+                == APR_SUCCESS
+            && until > aoidc_now(r)) {
+            if (!active) {
+                aoidc_err_set(&err, AOIDC_REASON_INACTIVE, r->pool,
+                              "token %s refused recently (cached)",
+                              aoidc_fingerprint(token, r->pool));
+                return aoidc_fail(r, &err, APR_EINVAL);
+            }
+            aoidc_set_user(r, c, claims);
+            return OK;
+        }
+    }
+    rv = validate(&claims, r, c, token, key, &err);
+    if (rv != APR_SUCCESS) {
+        err.detail = apr_psprintf(r->pool, "token %s: %s",
+                                  aoidc_fingerprint(token, r->pool),
+                                  err.detail);
+        return aoidc_fail(r, &err, rv);
+    }
+    aoidc_set_user(r, c, claims);
+    return OK;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * request_rec in and out: our own origin, the redirect URI, cookies,
+ * redirects, and what the backend sees (REMOTE_USER, claim headers and
+ * variables, with client-sent look-alikes scrubbed first).
+ */
+#include <string.h>
+
+#include "apr_lib.h"
+
+#include "core/cookie.h"
+#include "httpd/mod_auth_oidc.h"
+
+aoidc_req_ctx_t *aoidc_req_ctx(request_rec *r)
+{
+    aoidc_req_ctx_t *ctx = ap_get_module_config(r->request_config,
+                                                &auth_oidc_module);
+    if (!ctx) {
+        ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+        ap_set_module_config(r->request_config, &auth_oidc_module, ctx);
+    }
+    return ctx;
+}
+
+apr_time_t aoidc_now(request_rec *r)
+{
+    return r->request_time ? r->request_time : apr_time_now();
+}
+
+bool aoidc_is_secure(request_rec *r)
+{
+    return !strcasecmp(ap_http_scheme(r), "https");
+}
+
+/* scheme://host[:port] of this server as configured (ServerName, UseCanonicalName),
+ * never a raw Host header value with odd characters. */
+const char *aoidc_self_origin(request_rec *r)
+{
+    return ap_construct_url(r->pool, "", r);
+}
+
+const char *aoidc_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)
+{
+    if (c->redirect_uri[0] == '/') {
+        return ap_construct_url(r->pool, c->redirect_uri, r);
+    }
+    return c->redirect_uri;
+}
+
+bool aoidc_is_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)
+{
+    const char *path = c->redirect_uri;
+    if (path[0] != '/') {
+        apr_uri_t u;
+        if (apr_uri_parse(r->pool, path, &u) != APR_SUCCESS || !u.path) {
+            return false;
+        }
+        path = u.path;
+    }
+    return r->parsed_uri.path && !strcmp(r->parsed_uri.path, path);
+}
+
+const char *aoidc_cookie_header(request_rec *r)
+{
+    return apr_table_get(r->headers_in, "Cookie");
+}
+
+void aoidc_set_cookie(request_rec *r, const char *name, const char *value,
+                      apr_int64_t max_age)
+{
+    aoidc_cookie_attrs_t a = {"/", "Lax", aoidc_is_secure(r), max_age};
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   aoidc_cookie_build(name, value, &a, r->pool));
+}
+
+int aoidc_redirect(request_rec *r, const char *location)
+{
+    apr_table_setn(r->err_headers_out, "Location", location);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+/* Browsers navigating get a redirect to the OP; scripts and non-GET requests
+ * get 401, since a redirect would only loop or lose their body. */
+bool aoidc_wants_redirect(request_rec *r)
+{
+    const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    if (r->method_number != M_GET) {
+        return false;
+    }
+    if (xrw && !strcasecmp(xrw, "XMLHttpRequest")) {
+        return false;
+    }
+    if (mode && strcasecmp(mode, "navigate")) {
+        return false;
+    }
+    if (accept && ap_strcasestr(accept, "application/json")
+        && !ap_strcasestr(accept, "text/html")) {
+        return false;
+    }
+    return true;
+}
+
+typedef struct {
+    const char *prefix;
+    apr_array_header_t *doomed;
+} scrub_t;
+
+static bool is_user_header(const char *k)
+{
+    static const char *const names[] = {"remote_user", "x_remote_user",
+                                        "oidc_access_token"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (aoidc_claims_has_prefix(k, names[i])
+            && strlen(k) == strlen(names[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int scrub_one(void *b, const char *k, const char *v)
+{
+    scrub_t *s = b;
+    if (aoidc_claims_has_prefix(k, s->prefix) || is_user_header(k)) {
+        *(const char **)apr_array_push(s->doomed) = k;
+    }
+    return 1;
+}
+
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c)
+{
+    scrub_t s = {aoidc_conf_claim_prefix(c),
+                 apr_array_make(r->pool, 2, sizeof(const char *))};
+    apr_table_do(scrub_one, &s, r->headers_in, NULL);
+    for (int i = 0; i < s.doomed->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AOIDCLOGNO(00010) "removed client header %.64s "
+                                        "(reason=spoofed_header)",
+                      k);
+        apr_table_unset(r->headers_in, k);
+    }
+}
+
+void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
+                    const apr_array_header_t *claims)
+{
+    const char *prefix = aoidc_conf_claim_prefix(c);
+    const aoidc_claim_t *u = aoidc_claims_get(claims,
+                                              aoidc_conf_remote_user_claim(c));
+    if (!u) {
+        u = aoidc_claims_get(claims, "sub");
+    }
+    r->user = (char *)(u ? u->value : "");
+    for (int i = 0; i < claims->nelts; i++) {
+        const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
+        const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
+        apr_table_setn(r->headers_in, name, cl->value);
+        apr_table_setn(r->subprocess_env, name, cl->value);
+    }
+    aoidc_req_ctx(r)->claims = (apr_array_header_t *)claims;
+}
