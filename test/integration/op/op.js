@@ -1,0 +1,238 @@
+// A real OpenID Provider (node-oidc-provider) for mod_auth_oidc's integration
+// tests and demo. Loopback only, in-memory storage, scripted dev login pages.
+// Configuration comes from environment variables; see README.md.
+//
+// Prints "READY <issuer>" on stdout once it is listening.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+import Provider, { errors } from 'oidc-provider';
+
+const env = process.env;
+const list = (v) => (v || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+const PORT = parseInt(env.PORT || '0', 10);
+if (!PORT) {
+  console.error('PORT is required');
+  process.exit(2);
+}
+const ISSUER = env.ISSUER || `http://127.0.0.1:${PORT}`;
+const AT_TTL = parseInt(env.AT_TTL || '300', 10);
+const ID_TTL = parseInt(env.ID_TTL || '3600', 10);
+const RT_ROTATE = env.RT_ROTATE === '1';
+const AUDIENCE = env.AUDIENCE || 'api://default';
+// A second resource indicator: opaque access tokens that still carry aud=AUDIENCE.
+const OPAQUE_RESOURCE = 'urn:mod-auth-oidc:opaque';
+const REDIRECT_URIS = list(env.REDIRECT_URIS);
+if (!REDIRECT_URIS.length) REDIRECT_URIS.push('http://127.0.0.1:9/cb');
+const POST_LOGOUT_URIS = list(env.POST_LOGOUT_URIS);
+
+const API_SCOPES = 'orders:read api:read orders:write';
+
+// ---- signing key: RSA 2048, RS256. JWKS_FILE (optional) keeps it stable across restarts.
+function loadOrMakeJwks() {
+  if (env.JWKS_FILE && existsSync(env.JWKS_FILE)) {
+    return JSON.parse(readFileSync(env.JWKS_FILE, 'utf8'));
+  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: `test-${randomBytes(6).toString('hex')}`,
+    use: 'sig',
+    alg: 'RS256',
+  };
+  const jwks = { keys: [jwk] };
+  if (env.JWKS_FILE) writeFileSync(env.JWKS_FILE, JSON.stringify(jwks, null, 2));
+  return jwks;
+}
+
+// ---- clients (fixed ids/secrets, mirrored in test/integration/pyaoidc/op.py)
+const rpCommon = {
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: REDIRECT_URIS,
+  post_logout_redirect_uris: POST_LOGOUT_URIS,
+};
+const clients = [
+  {
+    ...rpCommon,
+    client_id: 'rp',
+    client_secret: 'rp-secret-0123456789abcdef0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+  {
+    ...rpCommon,
+    client_id: 'rp-post',
+    client_secret: 'rp-post-secret-0123456789abcdef0123456',
+    token_endpoint_auth_method: 'client_secret_post',
+  },
+  {
+    client_id: 'api-client',
+    client_secret: 'api-secret-0123456789abcdef0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    scope: API_SCOPES,
+  },
+  {
+    client_id: 'rs',
+    client_secret: 'rs-secret-0123456789abcdef0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [],
+    response_types: [],
+    redirect_uris: [],
+  },
+];
+
+const configuration = {
+  clients,
+  jwks: loadOrMakeJwks(),
+  // Cookies must work on plain http://127.0.0.1: the default SameSite=None on the
+  // session cookie is rejected by Chromium without Secure, so use Lax everywhere.
+  cookies: {
+    keys: [randomBytes(32).toString('hex')],
+    long: { httpOnly: true, sameSite: 'lax', signed: true },
+    short: { httpOnly: true, sameSite: 'lax', signed: true },
+  },
+  // Any id logs in (devInteractions: any login, any password).
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return {
+          sub: id,
+          email: `${id}@example.com`,
+          email_verified: true,
+          name: `User ${id}`,
+          preferred_username: id,
+          groups: ['staff', 'ops'],
+        };
+      },
+    };
+  },
+  // `groups` is released with scope `groups` and also with scope `profile`.
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'preferred_username', 'groups'],
+    groups: ['groups'],
+  },
+  responseTypes: ['code'],
+  scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', ...API_SCOPES.split(' ')],
+  // ID tokens carry the scope claims too (not only userinfo).
+  conformIdTokenClaims: false,
+  pkce: { methods: ['S256'], required: () => true },
+  ttl: {
+    AccessToken: AT_TTL,
+    ClientCredentials: AT_TTL,
+    IdToken: ID_TTL,
+    AuthorizationCode: 60,
+    RefreshToken: 14 * 24 * 3600,
+    Interaction: 3600,
+    Session: 14 * 24 * 3600,
+    Grant: 14 * 24 * 3600,
+  },
+  // Always issue a refresh token to the code-flow clients (no offline_access needed).
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // RT_ROTATE=1: every refresh returns a new refresh token and consumes the old one
+  // (reuse of a consumed one revokes the grant). Default: never rotate.
+  rotateRefreshToken: () => RT_ROTATE,
+  // Auto-consent: grant every requested scope/claim/resource scope, so the login is
+  // GET authorize -> login form -> POST login -> redirect_uri.
+  async loadExistingGrant(ctx) {
+    const { Grant } = ctx.oidc.provider;
+    const grantId = ctx.oidc.result?.consent?.grantId
+      || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    let grant = grantId ? await Grant.find(grantId) : undefined;
+    if (!grant) {
+      grant = new Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+    }
+    grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+    grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
+    for (const [indicator, rs] of Object.entries(ctx.oidc.resourceServers || {})) {
+      grant.addResourceScope(indicator, rs.scope);
+    }
+    await grant.save();
+    return grant;
+  },
+  // Opaque client-credentials tokens have no account; give them sub=client_id in
+  // introspection (JWT access tokens already get sub=client_id from the library).
+  async extraTokenClaims(ctx, token) {
+    if (token.kind === 'ClientCredentials') return { sub: token.clientId };
+    return undefined;
+  },
+  features: {
+    devInteractions: { enabled: true },
+    userinfo: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: {
+      enabled: true,
+      // `rs` may introspect any token; any other confidential client only its own.
+      allowedPolicy: async (ctx, caller, token) => caller.clientId === 'rs'
+        || (caller.clientAuthMethod !== 'none' && caller.clientId === token.clientId),
+    },
+    revocation: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // Same page as the library default, minus the external web font. The form is
+      // id="op.logoutForm" with a hidden xsrf input; submit it with logout=yes.
+      async logoutSource(ctx, form) {
+        ctx.type = 'html';
+        ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout Request</title></head>
+<body><h1>Do you want to sign-out from ${ctx.host}?</h1>
+${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout" id="logout-yes">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" id="logout-no">No, stay signed in</button>
+</body></html>`;
+      },
+    },
+    resourceIndicators: {
+      enabled: true,
+      // Code flow without `resource`: opaque AT for userinfo. With resource: that one.
+      defaultResource: async (ctx, client, oneOf) => oneOf || undefined,
+      useGrantedResource: async () => false,
+      async getResourceServerInfo(ctx, indicator) {
+        if (indicator === AUDIENCE) {
+          return {
+            scope: API_SCOPES,
+            audience: AUDIENCE,
+            accessTokenTTL: AT_TTL,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        }
+        if (indicator === OPAQUE_RESOURCE) {
+          return {
+            scope: API_SCOPES, audience: AUDIENCE, accessTokenTTL: AT_TTL, accessTokenFormat: 'opaque',
+          };
+        }
+        throw new errors.InvalidTarget();
+      },
+    },
+  },
+};
+
+const provider = new Provider(ISSUER, configuration);
+
+// Log each request on stderr; and strip the @import of a web font from the built-in
+// HTML pages (no external fetches from the test browser).
+provider.use(async (ctx, next) => {
+  await next();
+  console.error(`${ctx.method} ${ctx.path} -> ${ctx.status}`);
+  if (typeof ctx.body === 'string' && /html/.test(ctx.type)) {
+    ctx.body = ctx.body.replace(/@import url\(https?:[^)]*\);?/g, '');
+  }
+});
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
+provider.on('grant.error', (ctx, err) => console.error('grant.error', err.message, err.error_description || ''));
+
+const server = provider.listen(PORT, '127.0.0.1', () => {
+  console.log(`READY ${ISSUER}`);
+});
+server.on('error', (err) => {
+  console.error(`listen failed: ${err.message}`);
+  process.exit(1);
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
