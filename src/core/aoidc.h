@@ -30,10 +30,10 @@
 #define AOIDC_API
 
 /* Upper bounds applied to everything the client or the OP sends us. */
-#define AOIDC_MAX_TOKEN_LEN (16 * 1024)   /* a JWT or opaque token */
-#define AOIDC_MAX_JSON_LEN (256 * 1024)   /* metadata, token responses */
-#define AOIDC_MAX_JWKS_LEN (512 * 1024)   /* JWKS documents */
+#define AOIDC_MAX_TOKEN_LEN  (16 * 1024)  /* a JWT or opaque token */
+#define AOIDC_MAX_JSON_LEN   (256 * 1024) /* metadata, token responses */
+#define AOIDC_MAX_JWKS_LEN   (512 * 1024) /* JWKS documents */
 #define AOIDC_MAX_JSON_DEPTH 16
-#define AOIDC_MAX_CLAIMS 64
+#define AOIDC_MAX_CLAIMS     64
 
 #endif

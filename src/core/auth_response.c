@@ -65,8 +65,8 @@ apr_status_t aoidc_auth_response_check_iss(const aoidc_auth_response_t *r,
                                            apr_pool_t *p, aoidc_err_t *err)
 {
     if (r->iss ? strcmp(r->iss, issuer) != 0 : required) {
-        return aoidc_err_set(err, AOIDC_REASON_ISS_PARAM, p,
-                             "callback: iss %s", r->iss ? "differs" : "missing");
+        return aoidc_err_set(err, AOIDC_REASON_ISS_PARAM, p, "callback: iss %s",
+                             r->iss ? "differs" : "missing");
     }
     return APR_SUCCESS;
 }

@@ -21,6 +21,6 @@ char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
             q, "code_challenge", aoidc_pkce_challenge_s256(st->verifier, p), p);
         q = aoidc_url_append_param(q, "code_challenge_method", "S256", p);
     }
-    return apr_pstrcat(p, a->endpoint, strchr(a->endpoint, '?') ? "&" : "?",
-                       q, NULL);
+    return apr_pstrcat(p, a->endpoint, strchr(a->endpoint, '?') ? "&" : "?", q,
+                       NULL);
 }

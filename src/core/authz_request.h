@@ -6,7 +6,7 @@
 #include "core/state.h"
 
 typedef struct {
-    const char *endpoint;     /* authorization_endpoint, already checked */
+    const char *endpoint; /* authorization_endpoint, already checked */
     const char *client_id;
     const char *redirect_uri; /* absolute */
     const char *scope;        /* must contain "openid" */
@@ -16,7 +16,6 @@ typedef struct {
  *  &state=..&nonce=..[&code_challenge=..&code_challenge_method=S256],
  *  in p. Parameters already in the endpoint's query are kept. */
 AOIDC_API char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
-                                        const aoidc_state_t *st,
-                                        apr_pool_t *p);
+                                        const aoidc_state_t *st, apr_pool_t *p);
 
 #endif

@@ -68,14 +68,15 @@ bool aoidc_bearer_is_jwt(const char *token)
 
 apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
                                        const aoidc_jwks_t *jwks,
-                                       const aoidc_at_rules_t *r,
-                                       apr_pool_t *p, aoidc_err_t *err)
+                                       const aoidc_at_rules_t *r, apr_pool_t *p,
+                                       aoidc_err_t *err)
 {
     apr_status_t rv;
-    aoidc_jwt_rules_t jr = {r->issuer, r->audience, NULL, r->now, r->leeway,
-                            false, false};
-    bool typ_at = jws->typ && (!strcasecmp(jws->typ, "at+jwt")
-                               || !strcasecmp(jws->typ, "application/at+jwt"));
+    aoidc_jwt_rules_t jr = {r->issuer, r->audience, NULL, r->now,
+                            r->leeway, false,       false};
+    bool typ_at = jws->typ
+                  && (!strcasecmp(jws->typ, "at+jwt")
+                      || !strcasecmp(jws->typ, "application/at+jwt"));
 
     rv = aoidc_jws_verify(jws, jwks, AOIDC_ALGS_ASYMMETRIC, NULL, p, err);
     if (rv != APR_SUCCESS) {
@@ -178,8 +179,7 @@ char *aoidc_bearer_challenge(const char *realm, const char *error,
 
 void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
                                apr_time_t until, bool active,
-                               const apr_array_header_t *claims,
-                               apr_pool_t *p)
+                               const apr_array_header_t *claims, apr_pool_t *p)
 {
     aoidc_wbuf_t w;
     aoidc_codec_init(&w, 1024, p);
@@ -193,9 +193,8 @@ void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
 
 apr_status_t aoidc_bearer_entry_decode(apr_time_t *until, bool *active,
                                        apr_array_header_t **claims,
-                                       const unsigned char *buf,
-                                       apr_size_t len, apr_pool_t *p,
-                                       aoidc_err_t *err)
+                                       const unsigned char *buf, apr_size_t len,
+                                       apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_rbuf_t r;
     aoidc_codec_reader(&r, buf, len);

@@ -17,7 +17,7 @@ typedef struct {
     const char *audience; /* AuthOIDCAudience */
     apr_time_t now;
     apr_int64_t leeway;
-    bool require_typ;     /* typ must be at+jwt / application/at+jwt */
+    bool require_typ; /* typ must be at+jwt / application/at+jwt */
 } aoidc_at_rules_t;
 
 /** Token from an Authorization header value. APR_NOTFOUND (reason
@@ -66,11 +66,8 @@ AOIDC_API void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
                                          apr_time_t until, bool active,
                                          const apr_array_header_t *claims,
                                          apr_pool_t *p);
-AOIDC_API apr_status_t aoidc_bearer_entry_decode(apr_time_t *until,
-                                                 bool *active,
-                                                 apr_array_header_t **claims,
-                                                 const unsigned char *buf,
-                                                 apr_size_t len, apr_pool_t *p,
-                                                 aoidc_err_t *err);
+AOIDC_API apr_status_t aoidc_bearer_entry_decode(
+    apr_time_t *until, bool *active, apr_array_header_t **claims,
+    const unsigned char *buf, apr_size_t len, apr_pool_t *p, aoidc_err_t *err);
 
 #endif

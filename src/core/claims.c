@@ -60,8 +60,8 @@ apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
         }
         /* JSON encoding escapes control characters inside arrays and
          * objects, so only plain strings can carry raw CR/LF. */
-        c.value = json_is_string(v) ? json_string_value(v)
-                                    : aoidc_json_dump(v, p);
+        c.value =
+            json_is_string(v) ? json_string_value(v) : aoidc_json_dump(v, p);
         if (!value_ok(c.value)) {
             continue;
         }
@@ -116,8 +116,8 @@ void aoidc_claims_encode(aoidc_wbuf_t *w, const apr_array_header_t *list)
 apr_array_header_t *aoidc_claims_decode(aoidc_rbuf_t *r, apr_pool_t *p)
 {
     unsigned n = aoidc_codec_get_u8(r);
-    apr_array_header_t *l = apr_array_make(p, (int)n + 1,
-                                           sizeof(aoidc_claim_t));
+    apr_array_header_t *l =
+        apr_array_make(p, (int)n + 1, sizeof(aoidc_claim_t));
     for (unsigned i = 0; i < n && !r->bad; i++) {
         aoidc_claim_t *c = apr_array_push(l);
         c->is_json = aoidc_codec_get_u8(r) != 0;

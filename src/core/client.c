@@ -32,14 +32,12 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                       err);
 }
 
-apr_status_t aoidc_client_code_exchange(aoidc_token_response_t *out,
-                                        const aoidc_http_t *http,
-                                        const aoidc_metadata_t *md,
-                                        const aoidc_client_t *c,
-                                        const char *code,
-                                        const char *redirect_uri,
-                                        const char *verifier, apr_pool_t *p,
-                                        aoidc_err_t *err)
+apr_status_t
+aoidc_client_code_exchange(aoidc_token_response_t *out,
+                           const aoidc_http_t *http, const aoidc_metadata_t *md,
+                           const aoidc_client_t *c, const char *code,
+                           const char *redirect_uri, const char *verifier,
+                           apr_pool_t *p, aoidc_err_t *err)
 {
     char *b = "";
     b = aoidc_url_append_param(b, "grant_type", "authorization_code", p);
@@ -56,12 +54,10 @@ apr_status_t aoidc_client_code_exchange(aoidc_token_response_t *out,
     return rv;
 }
 
-apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
-                                  const aoidc_http_t *http,
-                                  const aoidc_metadata_t *md,
-                                  const aoidc_client_t *c,
-                                  const char *refresh_token, apr_pool_t *p,
-                                  aoidc_err_t *err)
+apr_status_t
+aoidc_client_refresh(aoidc_token_response_t *out, const aoidc_http_t *http,
+                     const aoidc_metadata_t *md, const aoidc_client_t *c,
+                     const char *refresh_token, apr_pool_t *p, aoidc_err_t *err)
 {
     char *b = "";
     b = aoidc_url_append_param(b, "grant_type", "refresh_token", p);
@@ -100,12 +96,10 @@ apr_status_t aoidc_client_userinfo(json_t **out, const aoidc_http_t *http,
     return APR_SUCCESS;
 }
 
-apr_status_t aoidc_client_introspect(aoidc_http_resp_t *resp,
-                                     const aoidc_http_t *http,
-                                     const aoidc_metadata_t *md,
-                                     const aoidc_client_t *c0,
-                                     const char *token, apr_pool_t *p,
-                                     aoidc_err_t *err)
+apr_status_t
+aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
+                        const aoidc_metadata_t *md, const aoidc_client_t *c0,
+                        const char *token, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_client_t c = *c0;
     aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL};

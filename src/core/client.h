@@ -29,12 +29,9 @@ AOIDC_API apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
 
 /** GET userinfo with the access token; *out is the JSON object. Its sub
  *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. */
-AOIDC_API apr_status_t aoidc_client_userinfo(json_t **out,
-                                             const aoidc_http_t *http,
-                                             const aoidc_metadata_t *md,
-                                             const char *access_token,
-                                             const char *sub, apr_pool_t *p,
-                                             aoidc_err_t *err);
+AOIDC_API apr_status_t aoidc_client_userinfo(
+    json_t **out, const aoidc_http_t *http, const aoidc_metadata_t *md,
+    const char *access_token, const char *sub, apr_pool_t *p, aoidc_err_t *err);
 
 /** POST token to the introspection endpoint (RFC 7662 §2.1); the answer's
  *  status and body come back unjudged. */
@@ -42,8 +39,7 @@ AOIDC_API apr_status_t aoidc_client_introspect(aoidc_http_resp_t *resp,
                                                const aoidc_http_t *http,
                                                const aoidc_metadata_t *md,
                                                const aoidc_client_t *c,
-                                               const char *token,
-                                               apr_pool_t *p,
+                                               const char *token, apr_pool_t *p,
                                                aoidc_err_t *err);
 
 #endif

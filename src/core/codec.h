@@ -28,8 +28,7 @@ typedef struct {
     bool bad; /* sticky: set by the first short or malformed read */
 } aoidc_rbuf_t;
 
-AOIDC_API void aoidc_codec_init(aoidc_wbuf_t *w, apr_size_t cap,
-                                apr_pool_t *p);
+AOIDC_API void aoidc_codec_init(aoidc_wbuf_t *w, apr_size_t cap, apr_pool_t *p);
 AOIDC_API void aoidc_codec_put_u8(aoidc_wbuf_t *w, unsigned v);
 AOIDC_API void aoidc_codec_put_u64(aoidc_wbuf_t *w, apr_uint64_t v);
 AOIDC_API void aoidc_codec_put_str(aoidc_wbuf_t *w, const char *s);

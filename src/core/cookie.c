@@ -109,10 +109,10 @@ const char *aoidc_cookie_get(const char *header, const char *name,
 char *aoidc_cookie_build(const char *name, const char *value,
                          const aoidc_cookie_attrs_t *a, apr_pool_t *p)
 {
-    char *s = apr_pstrcat(p, name, "=", value, "; Path=",
-                          a->path ? a->path : "/", "; HttpOnly",
-                          a->secure ? "; Secure" : "", "; SameSite=",
-                          a->samesite ? a->samesite : "Lax", NULL);
+    char *s =
+        apr_pstrcat(p, name, "=", value, "; Path=", a->path ? a->path : "/",
+                    "; HttpOnly", a->secure ? "; Secure" : "",
+                    "; SameSite=", a->samesite ? a->samesite : "Lax", NULL);
     if (a->max_age >= 0) {
         s = apr_psprintf(p, "%s; Max-Age=%" APR_INT64_T_FMT, s, a->max_age);
         if (a->max_age == 0) {

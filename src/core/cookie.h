@@ -31,7 +31,7 @@ typedef struct {
     const char *path;     /* default "/" */
     const char *samesite; /* "Lax" (default), "Strict", "None" */
     bool secure;
-    apr_int64_t max_age;  /* < 0: session cookie; 0: delete */
+    apr_int64_t max_age; /* < 0: session cookie; 0: delete */
 } aoidc_cookie_attrs_t;
 
 /** "name=value; Path=/; HttpOnly; [Secure; ]SameSite=Lax[; Max-Age=n]". */

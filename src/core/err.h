@@ -14,27 +14,27 @@
 typedef enum {
     AOIDC_REASON_NONE = 0,
     /* malformed client input */
-    AOIDC_REASON_MALFORMED,        /* generic syntax error in client input */
-    AOIDC_REASON_TOO_LARGE,        /* a size or count limit was exceeded */
-    AOIDC_REASON_COOKIE,           /* a cookie we own could not be opened */
-    AOIDC_REASON_STATE_MISSING,    /* callback without matching state */
-    AOIDC_REASON_STATE_EXPIRED,    /* login attempt too old */
-    AOIDC_REASON_STATE_REPLAY,     /* state was used already */
-    AOIDC_REASON_OP_ERROR,         /* the OP answered error=... */
-    AOIDC_REASON_ISS_PARAM,        /* RFC 9207 iss missing or wrong */
-    AOIDC_REASON_RETURN_URL,       /* return URL not same-origin */
+    AOIDC_REASON_MALFORMED,     /* generic syntax error in client input */
+    AOIDC_REASON_TOO_LARGE,     /* a size or count limit was exceeded */
+    AOIDC_REASON_COOKIE,        /* a cookie we own could not be opened */
+    AOIDC_REASON_STATE_MISSING, /* callback without matching state */
+    AOIDC_REASON_STATE_EXPIRED, /* login attempt too old */
+    AOIDC_REASON_STATE_REPLAY,  /* state was used already */
+    AOIDC_REASON_OP_ERROR,      /* the OP answered error=... */
+    AOIDC_REASON_ISS_PARAM,     /* RFC 9207 iss missing or wrong */
+    AOIDC_REASON_RETURN_URL,    /* return URL not same-origin */
     /* token validation */
     AOIDC_REASON_JWS_MALFORMED,
-    AOIDC_REASON_ALG,              /* alg not allowed or key type mismatch */
-    AOIDC_REASON_KEY_UNKNOWN,      /* no key for kid */
-    AOIDC_REASON_CRIT,             /* unknown crit header */
+    AOIDC_REASON_ALG,         /* alg not allowed or key type mismatch */
+    AOIDC_REASON_KEY_UNKNOWN, /* no key for kid */
+    AOIDC_REASON_CRIT,        /* unknown crit header */
     AOIDC_REASON_SIGNATURE,
     AOIDC_REASON_TYP,
     AOIDC_REASON_ISSUER,
     AOIDC_REASON_AUDIENCE,
     AOIDC_REASON_AZP,
     AOIDC_REASON_EXPIRED,
-    AOIDC_REASON_NOT_YET_VALID,    /* nbf (or iat) in the future */
+    AOIDC_REASON_NOT_YET_VALID, /* nbf (or iat) in the future */
     AOIDC_REASON_IAT,
     AOIDC_REASON_NONCE,
     AOIDC_REASON_SUB,
@@ -49,14 +49,14 @@ typedef enum {
     /* sessions */
     AOIDC_REASON_SESSION_EXPIRED,
     AOIDC_REASON_SESSION_INVALID,
-    AOIDC_REASON_REFRESH,          /* refresh failed: session ends */
+    AOIDC_REASON_REFRESH, /* refresh failed: session ends */
     AOIDC_REASON_USERINFO_SUB,
     /* upstream */
-    AOIDC_REASON_OP_UNREACHABLE,   /* connect/timeout */
-    AOIDC_REASON_OP_BAD_RESPONSE,  /* garbage, wrong status, too big */
-    AOIDC_REASON_OP_INSECURE,      /* http endpoint off loopback */
-    AOIDC_REASON_OP_ISSUER,        /* metadata issuer differs */
-    AOIDC_REASON_TOKEN_ENDPOINT,   /* token endpoint refused the grant */
+    AOIDC_REASON_OP_UNREACHABLE,  /* connect/timeout */
+    AOIDC_REASON_OP_BAD_RESPONSE, /* garbage, wrong status, too big */
+    AOIDC_REASON_OP_INSECURE,     /* http endpoint off loopback */
+    AOIDC_REASON_OP_ISSUER,       /* metadata issuer differs */
+    AOIDC_REASON_TOKEN_ENDPOINT,  /* token endpoint refused the grant */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

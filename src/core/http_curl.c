@@ -53,10 +53,10 @@ static apr_status_t curl_send(const aoidc_http_t *h,
     if (!c) {
         return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p, "curl init");
     }
-    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "Accept: ",
-                                               req->accept ? req->accept
-                                                           : "application/json",
-                                               NULL));
+    hdrs = curl_slist_append(
+        hdrs, apr_pstrcat(
+                  p, "Accept: ", req->accept ? req->accept : "application/json",
+                  NULL));
     if (req->authorization) {
         hdrs = curl_slist_append(
             hdrs, apr_pstrcat(p, "Authorization: ", req->authorization, NULL));

@@ -24,7 +24,6 @@ AOIDC_API apr_status_t aoidc_id_token_validate(json_t **claims,
                                                const char *token,
                                                const aoidc_jwks_t *jwks,
                                                const aoidc_id_token_rules_t *r,
-                                               apr_pool_t *p,
-                                               aoidc_err_t *err);
+                                               apr_pool_t *p, aoidc_err_t *err);
 
 #endif

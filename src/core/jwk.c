@@ -18,8 +18,7 @@ static bool import_key(aoidc_jwk_t *k, json_t *j, apr_pool_t *p)
     const char *use = aoidc_json_str(j, "use");
     k->kty = aoidc_json_str(j, "kty");
     if (!k->kty || (strcmp(k->kty, "RSA") && strcmp(k->kty, "EC"))
-        || (use && strcmp(use, "sig"))
-        || (json_object_get(j, "use") && !use)) {
+        || (use && strcmp(use, "sig")) || (json_object_get(j, "use") && !use)) {
         return false;
     }
     k->kid = aoidc_json_str(j, "kid");
@@ -44,8 +43,8 @@ apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
 {
     json_t *doc, *keys, *j;
     size_t i;
-    apr_status_t rv = aoidc_json_parse(&doc, in, len, AOIDC_MAX_JWKS_LEN,
-                                       false, p, err);
+    apr_status_t rv =
+        aoidc_json_parse(&doc, in, len, AOIDC_MAX_JWKS_LEN, false, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -55,12 +54,12 @@ apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
                              "jwks: no keys array");
     }
     if (json_array_size(keys) > AOIDC_JWKS_MAX_KEYS) {
-        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
-                             "jwks: %zu keys", json_array_size(keys));
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p, "jwks: %zu keys",
+                             json_array_size(keys));
     }
     aoidc_jwks_t *s = apr_pcalloc(p, sizeof(*s));
-    s->keys = apr_array_make(p, (int)json_array_size(keys) + 1,
-                             sizeof(aoidc_jwk_t));
+    s->keys =
+        apr_array_make(p, (int)json_array_size(keys) + 1, sizeof(aoidc_jwk_t));
     json_array_foreach(keys, i, j)
     {
         aoidc_jwk_t k = {0};

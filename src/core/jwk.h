@@ -39,7 +39,6 @@ AOIDC_API apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
  *  any, must equal it. Without kid, only an unambiguous single candidate is
  *  returned. NULL when there is none. */
 AOIDC_API const aoidc_jwk_t *aoidc_jwks_find(const aoidc_jwks_t *jwks,
-                                             const char *kid,
-                                             const char *alg);
+                                             const char *kid, const char *alg);
 
 #endif

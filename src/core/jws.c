@@ -39,8 +39,8 @@ static apr_status_t decode_part(json_t **out, const char *s, apr_size_t n,
         || aoidc_json_parse(out, (const char *)raw, rawlen, AOIDC_MAX_TOKEN_LEN,
                             false, p, err)
                != APR_SUCCESS) {
-        return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
-                             "jws: bad %s", err ? err->detail : "part");
+        return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p, "jws: bad %s",
+                             err ? err->detail : "part");
     }
     return APR_SUCCESS;
 }
@@ -124,8 +124,8 @@ apr_status_t aoidc_jws_verify(const aoidc_jws_t *jws, const aoidc_jwks_t *jwks,
             return aoidc_err_set(err, AOIDC_REASON_ALG, p,
                                  "jws: %s needs a client secret", jws->alg);
         }
-        cjose_jwk_t *k = cjose_jwk_create_oct_spec(
-            (const uint8_t *)hmac_secret, strlen(hmac_secret), &cerr);
+        cjose_jwk_t *k = cjose_jwk_create_oct_spec((const uint8_t *)hmac_secret,
+                                                   strlen(hmac_secret), &cerr);
         if (!k) {
             return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
                                  "jws: cannot make HMAC key");

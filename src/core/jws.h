@@ -29,7 +29,7 @@ enum {
     AOIDC_ALG_HS512 = 1 << 11,
 };
 #define AOIDC_ALGS_ASYMMETRIC 0x1ffu
-#define AOIDC_ALGS_HMAC 0xe00u
+#define AOIDC_ALGS_HMAC       0xe00u
 
 typedef struct {
     const char *compact;
@@ -58,8 +58,8 @@ AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
 AOIDC_API apr_status_t aoidc_jws_verify(const aoidc_jws_t *jws,
                                         const aoidc_jwks_t *jwks,
                                         unsigned allowed,
-                                        const char *hmac_secret,
-                                        apr_pool_t *p, aoidc_err_t *err);
+                                        const char *hmac_secret, apr_pool_t *p,
+                                        aoidc_err_t *err);
 
 /** Left half of the alg's hash of s, base64url: OIDC Core 3.3.2.11 at_hash.
  *  NULL for algorithms without a defined hash. */

@@ -12,12 +12,12 @@
 #include "core/err.h"
 
 typedef struct {
-    const char *issuer;    /* required; iss must equal it exactly */
-    const char *audience;  /* required; aud (string or array) must hold it */
-    const char *azp;       /* when set: azp, if present, must equal it, and
-                              is required when aud has several values */
+    const char *issuer;   /* required; iss must equal it exactly */
+    const char *audience; /* required; aud (string or array) must hold it */
+    const char *azp;      /* when set: azp, if present, must equal it, and
+                             is required when aud has several values */
     apr_time_t now;
-    apr_int64_t leeway;    /* seconds */
+    apr_int64_t leeway; /* seconds */
     bool require_iat;
     bool require_sub;
 } aoidc_jwt_rules_t;

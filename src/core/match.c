@@ -9,8 +9,8 @@ static bool json_has(const char *text, const char *value, apr_pool_t *p)
 {
     json_t *j, *v;
     size_t i;
-    if (aoidc_json_parse(&j, text, strlen(text), AOIDC_CLAIM_MAX_VALUE, true,
-                         p, NULL)
+    if (aoidc_json_parse(&j, text, strlen(text), AOIDC_CLAIM_MAX_VALUE, true, p,
+                         NULL)
         != APR_SUCCESS) {
         return false;
     }

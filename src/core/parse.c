@@ -16,16 +16,15 @@ const char *aoidc_parse_seconds(apr_int64_t *out, const char *arg,
     errno = 0;
     long long v = strtoll(arg, &end, 10);
     if (!apr_isdigit(*arg) || *end || errno || v < 0 || v > max) {
-        return apr_psprintf(p, "expects whole seconds from 0 to %" APR_INT64_T_FMT
-                               ", not '%s'",
-                            max, arg);
+        return apr_psprintf(
+            p, "expects whole seconds from 0 to %" APR_INT64_T_FMT ", not '%s'",
+            max, arg);
     }
     *out = v;
     return NULL;
 }
 
-const char *aoidc_parse_secret(const char **out, const char *arg,
-                               apr_pool_t *p)
+const char *aoidc_parse_secret(const char **out, const char *arg, apr_pool_t *p)
 {
     if (!strncmp(arg, "env:", 4)) {
         const char *v = getenv(arg + 4);

@@ -28,7 +28,7 @@ typedef enum {
 /** "shm" | "redis://HOST:PORT[/DB]" | "memcache://HOST:PORT" | "cookie".
  *  *hostport gets HOST:PORT for the network stores. */
 AOIDC_API const char *aoidc_parse_store(aoidc_store_kind_t *kind,
-                                        const char **hostport,
-                                        const char *arg, apr_pool_t *p);
+                                        const char **hostport, const char *arg,
+                                        apr_pool_t *p);
 
 #endif

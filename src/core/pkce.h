@@ -9,7 +9,6 @@
 AOIDC_API apr_status_t aoidc_pkce_verifier(char **out, apr_pool_t *p);
 
 /** BASE64URL(SHA256(verifier)) (RFC 7636 §4.2), in p. */
-AOIDC_API char *aoidc_pkce_challenge_s256(const char *verifier,
-                                          apr_pool_t *p);
+AOIDC_API char *aoidc_pkce_challenge_s256(const char *verifier, apr_pool_t *p);
 
 #endif

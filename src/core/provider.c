@@ -11,11 +11,11 @@
 struct aoidc_provider_t {
     const char *issuer;
     const aoidc_http_t *http;
-    apr_pool_t *parent;          /* pchild: parent of snapshot pools */
-    apr_thread_mutex_t *mutex;   /* guards the fields below */
-    aoidc_snapshot_t *current;   /* may be NULL */
-    apr_time_t last_attempt;     /* last metadata fetch attempt */
-    apr_time_t last_keys_fetch;  /* last JWKS fetch (rate limit) */
+    apr_pool_t *parent;         /* pchild: parent of snapshot pools */
+    apr_thread_mutex_t *mutex;  /* guards the fields below */
+    aoidc_snapshot_t *current;  /* may be NULL */
+    apr_time_t last_attempt;    /* last metadata fetch attempt */
+    apr_time_t last_keys_fetch; /* last JWKS fetch (rate limit) */
 };
 
 /* --- metadata ----------------------------------------------------------- */
@@ -36,12 +36,10 @@ static apr_status_t endpoint(const char **out, const json_t *doc,
     apr_status_t rv = aoidc_url_check_endpoint(NULL, v, p, err);
     if (rv != APR_SUCCESS) {
         aoidc_reason_t r = err ? err->reason : AOIDC_REASON_OP_BAD_RESPONSE;
-        return aoidc_err_set(err,
-                             r == AOIDC_REASON_OP_INSECURE
-                                 ? r
-                                 : AOIDC_REASON_OP_BAD_RESPONSE,
-                             p, "metadata: %s: %s", name,
-                             err ? err->detail : "bad URL");
+        return aoidc_err_set(
+            err,
+            r == AOIDC_REASON_OP_INSECURE ? r : AOIDC_REASON_OP_BAD_RESPONSE, p,
+            "metadata: %s: %s", name, err ? err->detail : "bad URL");
     }
     *out = v;
     return APR_SUCCESS;
@@ -69,8 +67,8 @@ static unsigned auth_methods(const json_t *doc, const char *name)
 }
 
 apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
-                                  const char *in, apr_size_t len,
-                                  apr_pool_t *p, aoidc_err_t *err)
+                                  const char *in, apr_size_t len, apr_pool_t *p,
+                                  aoidc_err_t *err)
 {
     json_t *doc;
     apr_status_t rv;
@@ -107,21 +105,19 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
     }
     md->iss_param_supported = json_is_true(
         json_object_get(doc, "authorization_response_iss_parameter_supported"));
-    md->token_auth_methods
-        = auth_methods(doc, "token_endpoint_auth_methods_supported");
-    md->introspection_auth_methods
-        = json_object_get(doc, "introspection_endpoint_auth_methods_supported")
-              ? auth_methods(doc,
-                             "introspection_endpoint_auth_methods_supported")
-              : md->token_auth_methods;
+    md->token_auth_methods =
+        auth_methods(doc, "token_endpoint_auth_methods_supported");
+    md->introspection_auth_methods =
+        json_object_get(doc, "introspection_endpoint_auth_methods_supported")
+            ? auth_methods(doc, "introspection_endpoint_auth_methods_supported")
+            : md->token_auth_methods;
     return APR_SUCCESS;
 }
 
 /* --- provider ----------------------------------------------------------- */
 
 aoidc_provider_t *aoidc_provider_create(const char *issuer,
-                                        const aoidc_http_t *http,
-                                        apr_pool_t *p)
+                                        const aoidc_http_t *http, apr_pool_t *p)
 {
     aoidc_provider_t *pv = apr_pcalloc(p, sizeof(*pv));
     pv->issuer = apr_pstrdup(p, issuer);
@@ -129,8 +125,7 @@ aoidc_provider_t *aoidc_provider_create(const char *issuer,
     return pv;
 }
 
-apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv,
-                                       apr_pool_t *pchild)
+apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv, apr_pool_t *pchild)
 {
     pv->parent = pchild;
     pv->current = NULL;
@@ -212,8 +207,7 @@ static apr_status_t fetch_json(const char **body, apr_size_t *len,
 }
 
 static apr_status_t fetch_keys(aoidc_jwks_t **out, const aoidc_http_t *http,
-                               const char *uri, apr_pool_t *p,
-                               aoidc_err_t *err)
+                               const char *uri, apr_pool_t *p, aoidc_err_t *err)
 {
     const char *body;
     apr_size_t len;
@@ -250,15 +244,15 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
         /* copy the strings: the old snapshot may go away before this one */
         s->md = *keep_md;
         s->md.issuer = apr_pstrdup(sp, keep_md->issuer);
-        s->md.authorization_endpoint
-            = apr_pstrdup(sp, keep_md->authorization_endpoint);
+        s->md.authorization_endpoint =
+            apr_pstrdup(sp, keep_md->authorization_endpoint);
         s->md.token_endpoint = apr_pstrdup(sp, keep_md->token_endpoint);
         s->md.userinfo_endpoint = apr_pstrdup(sp, keep_md->userinfo_endpoint);
         s->md.jwks_uri = apr_pstrdup(sp, keep_md->jwks_uri);
-        s->md.introspection_endpoint
-            = apr_pstrdup(sp, keep_md->introspection_endpoint);
-        s->md.end_session_endpoint
-            = apr_pstrdup(sp, keep_md->end_session_endpoint);
+        s->md.introspection_endpoint =
+            apr_pstrdup(sp, keep_md->introspection_endpoint);
+        s->md.end_session_endpoint =
+            apr_pstrdup(sp, keep_md->end_session_endpoint);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,
@@ -288,8 +282,7 @@ fail:
 }
 
 apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
-                                apr_time_t now, apr_pool_t *p,
-                                aoidc_err_t *err)
+                                apr_time_t now, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_snapshot_t *s = NULL, *fresh;
     bool refresh;

@@ -22,9 +22,9 @@
 #include "core/http.h"
 #include "core/jwk.h"
 
-#define AOIDC_PROVIDER_TTL apr_time_from_sec(3600)
-#define AOIDC_PROVIDER_RETRY apr_time_from_sec(10)
-#define AOIDC_PROVIDER_FAIL_FAST apr_time_from_sec(2)
+#define AOIDC_PROVIDER_TTL         apr_time_from_sec(3600)
+#define AOIDC_PROVIDER_RETRY       apr_time_from_sec(10)
+#define AOIDC_PROVIDER_FAIL_FAST   apr_time_from_sec(2)
 #define AOIDC_PROVIDER_REFETCH_GAP apr_time_from_sec(300)
 
 enum {
@@ -36,7 +36,7 @@ typedef struct {
     const char *issuer;
     const char *authorization_endpoint;
     const char *token_endpoint;
-    const char *userinfo_endpoint;      /* may be NULL */
+    const char *userinfo_endpoint; /* may be NULL */
     const char *jwks_uri;
     const char *introspection_endpoint; /* may be NULL */
     const char *end_session_endpoint;   /* may be NULL */
@@ -62,9 +62,9 @@ typedef struct aoidc_provider_t aoidc_provider_t;
  *  endpoint is plain http off loopback), AOIDC_REASON_OP_BAD_RESPONSE
  *  (not JSON, required endpoint missing). Strings live in p. */
 AOIDC_API apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md,
-                                            const char *issuer,
-                                            const char *in, apr_size_t len,
-                                            apr_pool_t *p, aoidc_err_t *err);
+                                            const char *issuer, const char *in,
+                                            apr_size_t len, apr_pool_t *p,
+                                            aoidc_err_t *err);
 
 /** Create a provider for issuer (already checked with
  *  aoidc_url_check_endpoint). It retains http; its memory lives in p.

@@ -42,9 +42,8 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
              && EVP_PKEY_CTX_set1_hkdf_key(kctx, (const unsigned char *)secret,
                                            (int)secret_len)
                     > 0
-             && EVP_PKEY_CTX_add1_hkdf_info(kctx,
-                                            (const unsigned char *)purpose,
-                                            (int)strlen(purpose))
+             && EVP_PKEY_CTX_add1_hkdf_info(
+                    kctx, (const unsigned char *)purpose, (int)strlen(purpose))
                     > 0
              && EVP_PKEY_derive(kctx, k->key, &klen) > 0;
     EVP_PKEY_CTX_free(kctx);
@@ -117,8 +116,7 @@ apr_status_t aoidc_unseal(unsigned char **out, apr_size_t *outlen,
 
 apr_status_t aoidc_seal_text(char **out, const aoidc_seal_t *k,
                              const unsigned char *in, apr_size_t len,
-                             const void *aad, apr_size_t aad_len,
-                             apr_pool_t *p)
+                             const void *aad, apr_size_t aad_len, apr_pool_t *p)
 {
     unsigned char *bin;
     apr_size_t binlen;
@@ -162,7 +160,8 @@ void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,
     pthread_once(&sha256_once, sha256_fetch);
     c = EVP_MD_CTX_new();
     if (!c || !sha256_md || !EVP_DigestInit_ex2(c, sha256_md, NULL)
-        || !EVP_DigestUpdate(c, a, alen) || (blen && !EVP_DigestUpdate(c, b, blen))
+        || !EVP_DigestUpdate(c, a, alen)
+        || (blen && !EVP_DigestUpdate(c, b, blen))
         || !EVP_DigestFinal_ex(c, out, &n)) {
         /* Only on allocation failure: never yields a usable digest. */
         memset(out, 0, 32);

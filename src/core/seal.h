@@ -22,8 +22,7 @@ typedef struct aoidc_seal_t aoidc_seal_t;
 
 /** Derive the key for purpose from secret. The key lives in p and is wiped
  *  by a cleanup of p. APR_EGENERAL when OpenSSL fails. */
-AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out,
-                                         const char *secret,
+AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
                                          apr_size_t secret_len,
                                          const char *purpose, apr_pool_t *p);
 

@@ -14,12 +14,12 @@
 
 typedef struct {
     apr_time_t created;
-    apr_time_t last_seen;   /* updated coarsely, see aoidc_session_touch */
-    apr_time_t at_expires;  /* 0: unknown */
-    const char *issuer;     /* bound at login; checked on use */
+    apr_time_t last_seen;  /* updated coarsely, see aoidc_session_touch */
+    apr_time_t at_expires; /* 0: unknown */
+    const char *issuer;    /* bound at login; checked on use */
     const char *client_id;
     const char *sub;
-    const char *id_token;      /* id_token_hint at logout */
+    const char *id_token; /* id_token_hint at logout */
     const char *access_token;
     const char *refresh_token; /* may be NULL */
     const char *scope;

@@ -32,8 +32,8 @@ apr_status_t aoidc_state_create(aoidc_state_t **out, const char *issuer,
 
 const char *aoidc_state_cookie_name(const char *state, apr_pool_t *p)
 {
-    return apr_pstrcat(p, AOIDC_STATE_COOKIE_PREFIX,
-                       apr_pstrndup(p, state, 12), NULL);
+    return apr_pstrcat(p, AOIDC_STATE_COOKIE_PREFIX, apr_pstrndup(p, state, 12),
+                       NULL);
 }
 
 apr_status_t aoidc_state_seal(char **out, const aoidc_state_t *st,
@@ -58,8 +58,8 @@ apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
     unsigned char *buf;
     apr_size_t len;
     aoidc_rbuf_t r;
-    apr_status_t rv = aoidc_unseal_text(&buf, &len, k, cookie, state,
-                                        strlen(state), p, err);
+    apr_status_t rv =
+        aoidc_unseal_text(&buf, &len, k, cookie, state, strlen(state), p, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -72,12 +72,12 @@ apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
     st->verifier = aoidc_codec_get_str(&r);
     st->return_to = aoidc_codec_get_str(&r);
     st->issuer = aoidc_codec_get_str(&r);
-    if (r.bad || v != STATE_V1 || !st->nonce || !st->return_to
-        || !st->issuer) {
+    if (r.bad || v != STATE_V1 || !st->nonce || !st->return_to || !st->issuer) {
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "state cookie: bad record");
     }
-    if (now - st->created > AOIDC_STATE_TTL || st->created > now + apr_time_from_sec(60)) {
+    if (now - st->created > AOIDC_STATE_TTL
+        || st->created > now + apr_time_from_sec(60)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
                              "state cookie: login attempt too old");
     }

@@ -12,15 +12,15 @@
 #include "core/seal.h"
 
 #define AOIDC_STATE_COOKIE_PREFIX "aoidc_state_"
-#define AOIDC_STATE_MAX_COOKIES 5
-#define AOIDC_STATE_TTL apr_time_from_sec(300)
+#define AOIDC_STATE_MAX_COOKIES   5
+#define AOIDC_STATE_TTL           apr_time_from_sec(300)
 
 typedef struct {
-    const char *state;      /* 256-bit random, base64url */
-    const char *nonce;      /* 256-bit random, base64url */
-    const char *verifier;   /* PKCE verifier, NULL when PKCE is off */
-    const char *return_to;  /* local path + query */
-    const char *issuer;     /* the login was started for this issuer */
+    const char *state;     /* 256-bit random, base64url */
+    const char *nonce;     /* 256-bit random, base64url */
+    const char *verifier;  /* PKCE verifier, NULL when PKCE is off */
+    const char *return_to; /* local path + query */
+    const char *issuer;    /* the login was started for this issuer */
     apr_time_t created;
 } aoidc_state_t;
 
@@ -31,8 +31,7 @@ AOIDC_API apr_status_t aoidc_state_create(aoidc_state_t **out,
                                           apr_time_t now, apr_pool_t *p);
 
 /** Cookie name for a state value: prefix + first 12 characters. */
-AOIDC_API const char *aoidc_state_cookie_name(const char *state,
-                                              apr_pool_t *p);
+AOIDC_API const char *aoidc_state_cookie_name(const char *state, apr_pool_t *p);
 
 /** Seal a record into a cookie value. */
 AOIDC_API apr_status_t aoidc_state_seal(char **out, const aoidc_state_t *st,
@@ -41,8 +40,7 @@ AOIDC_API apr_status_t aoidc_state_seal(char **out, const aoidc_state_t *st,
 /** Open a cookie value for the state the callback carries. Fails with
  *  AOIDC_REASON_COOKIE (tampered, other state) or AOIDC_REASON_STATE_EXPIRED
  *  (older than AOIDC_STATE_TTL). */
-AOIDC_API apr_status_t aoidc_state_open(aoidc_state_t **out,
-                                        const char *cookie,
+AOIDC_API apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
                                         const char *state,
                                         const aoidc_seal_t *k, apr_time_t now,
                                         apr_pool_t *p, aoidc_err_t *err);

@@ -30,10 +30,9 @@ const char *aoidc_token_client_auth(const char **authorization,
     return body;
 }
 
-apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
-                                        int status, const char *body,
-                                        apr_size_t len, apr_pool_t *p,
-                                        aoidc_err_t *err)
+apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out, int status,
+                                        const char *body, apr_size_t len,
+                                        apr_pool_t *p, aoidc_err_t *err)
 {
     json_t *j;
     apr_int64_t n;

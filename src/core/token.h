@@ -35,10 +35,8 @@ AOIDC_API const char *aoidc_token_client_auth(const char **authorization,
  *  case) token_type succeeds; 400/401 with {"error":..} is
  *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE. */
 AOIDC_API apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
-                                                  int status,
-                                                  const char *body,
-                                                  apr_size_t len,
-                                                  apr_pool_t *p,
+                                                  int status, const char *body,
+                                                  apr_size_t len, apr_pool_t *p,
                                                   aoidc_err_t *err);
 
 #endif

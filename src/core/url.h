@@ -20,9 +20,8 @@ AOIDC_API char *aoidc_url_encode(const char *s, apr_pool_t *p);
  *  more than max_params pairs, NUL or control bytes after decoding, and bad
  *  %-escapes: AOIDC_REASON_MALFORMED / AOIDC_REASON_TOO_LARGE. */
 AOIDC_API apr_status_t aoidc_url_parse_query(apr_table_t **out,
-                                             const char *query,
-                                             int max_params, apr_pool_t *p,
-                                             aoidc_err_t *err);
+                                             const char *query, int max_params,
+                                             apr_pool_t *p, aoidc_err_t *err);
 
 /** True for 127.0.0.0/8, ::1 and "localhost" (any case). */
 AOIDC_API bool aoidc_url_is_loopback(const char *host);
@@ -31,8 +30,8 @@ AOIDC_API bool aoidc_url_is_loopback(const char *host);
  *  loopback host only; a host is required; no userinfo, no fragment.
  *  Fails with AOIDC_REASON_OP_INSECURE (http off loopback) or
  *  AOIDC_REASON_MALFORMED. */
-AOIDC_API apr_status_t aoidc_url_check_endpoint(apr_uri_t *out,
-                                                const char *url, apr_pool_t *p,
+AOIDC_API apr_status_t aoidc_url_check_endpoint(apr_uri_t *out, const char *url,
+                                                apr_pool_t *p,
                                                 aoidc_err_t *err);
 
 /** True when target is a safe same-origin local reference: it starts with a

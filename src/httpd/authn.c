@@ -10,16 +10,25 @@
 #include "httpd/mod_auth_oidc.h"
 
 typedef struct {
-    int status;              /* for AuthType oidc */
-    const char *bearer;      /* RFC 6750 error code, NULL = none */
+    int status;         /* for AuthType oidc */
+    const char *bearer; /* RFC 6750 error code, NULL = none */
     int bearer_status;
     int level;
-    const char *message;     /* short, non-leaking, for the client */
+    const char *message; /* short, non-leaking, for the client */
 } answer_t;
 
-#define BAD(msg) {HTTP_BAD_REQUEST, "invalid_request", 400, APLOG_INFO, msg}
-#define TOKEN(msg) {HTTP_UNAUTHORIZED, "invalid_token", 401, APLOG_INFO, msg}
-#define UPSTREAM(st, msg) {st, NULL, st, APLOG_ERR, msg}
+#define BAD(msg)                                                               \
+    {                                                                          \
+        HTTP_BAD_REQUEST, "invalid_request", 400, APLOG_INFO, msg              \
+    }
+#define TOKEN(msg)                                                             \
+    {                                                                          \
+        HTTP_UNAUTHORIZED, "invalid_token", 401, APLOG_INFO, msg               \
+    }
+#define UPSTREAM(st, msg)                                                      \
+    {                                                                          \
+        st, NULL, st, APLOG_ERR, msg                                           \
+    }
 
 static const answer_t table[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_NONE] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500, APLOG_ERR,
@@ -59,26 +68,26 @@ static const answer_t table[AOIDC_REASON__COUNT] = {
                             APLOG_INFO, "Insufficient scope."},
     [AOIDC_REASON_SESSION_EXPIRED] = {HTTP_UNAUTHORIZED, NULL, 401, APLOG_INFO,
                                       "Session expired."},
-    [AOIDC_REASON_SESSION_INVALID] = {HTTP_UNAUTHORIZED, NULL, 401,
-                                      APLOG_INFO, "Invalid session."},
+    [AOIDC_REASON_SESSION_INVALID] = {HTTP_UNAUTHORIZED, NULL, 401, APLOG_INFO,
+                                      "Invalid session."},
     [AOIDC_REASON_REFRESH] = {HTTP_UNAUTHORIZED, NULL, 401, APLOG_INFO,
                               "Session ended."},
     [AOIDC_REASON_USERINFO_SUB] = TOKEN("Invalid user information."),
     [AOIDC_REASON_OP_UNREACHABLE] = UPSTREAM(
         HTTP_SERVICE_UNAVAILABLE, "The identity provider is unavailable."),
-    [AOIDC_REASON_OP_BAD_RESPONSE] = UPSTREAM(
-        HTTP_BAD_GATEWAY, "The identity provider answered badly."),
-    [AOIDC_REASON_OP_INSECURE] = UPSTREAM(
-        HTTP_BAD_GATEWAY, "The identity provider is misconfigured."),
-    [AOIDC_REASON_OP_ISSUER] = UPSTREAM(
-        HTTP_BAD_GATEWAY, "The identity provider is misconfigured."),
+    [AOIDC_REASON_OP_BAD_RESPONSE] =
+        UPSTREAM(HTTP_BAD_GATEWAY, "The identity provider answered badly."),
+    [AOIDC_REASON_OP_INSECURE] =
+        UPSTREAM(HTTP_BAD_GATEWAY, "The identity provider is misconfigured."),
+    [AOIDC_REASON_OP_ISSUER] =
+        UPSTREAM(HTTP_BAD_GATEWAY, "The identity provider is misconfigured."),
     [AOIDC_REASON_TOKEN_ENDPOINT] = {HTTP_UNAUTHORIZED, "invalid_token", 401,
                                      APLOG_INFO,
                                      "The login could not be completed."},
     [AOIDC_REASON_CONFIG] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500, APLOG_ERR,
                              "Server misconfigured."},
-    [AOIDC_REASON_INTERNAL] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500,
-                               APLOG_ERR, "Internal error."},
+    [AOIDC_REASON_INTERNAL] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500, APLOG_ERR,
+                               "Internal error."},
 };
 
 bool aoidc_is_client_fault(aoidc_reason_t reason)
@@ -96,12 +105,10 @@ int aoidc_fail(request_rec *r, const aoidc_err_t *err, apr_status_t rv)
     aoidc_req_ctx_t *ctx = aoidc_req_ctx(r);
     int status = ctx->is_bearer ? a->bearer_status : a->status;
 
-    ap_log_rerror(APLOG_MARK, a->level,
-                  aoidc_is_client_fault(reason) ? 0 : rv, r,
-                  AOIDCLOGNO(00020) "%s %s: reason=%s (%s)",
+    ap_log_rerror(APLOG_MARK, a->level, aoidc_is_client_fault(reason) ? 0 : rv,
+                  r, AOIDCLOGNO(00020) "%s %s: reason=%s (%s)",
                   ctx->is_bearer ? "bearer" : "oidc", r->uri,
-                  aoidc_reason_name(reason),
-                  err->detail ? err->detail : "-");
+                  aoidc_reason_name(reason), err->detail ? err->detail : "-");
     if (ctx->is_bearer) {
         ctx->bearer_error = a->bearer;
         ctx->bearer_description = a->bearer ? a->message : NULL;
@@ -133,16 +140,16 @@ static int our_type(request_rec *r)
 int aoidc_header_parser(request_rec *r)
 {
     if (our_type(r)) {
-        aoidc_scrub_headers(r, ap_get_module_config(r->per_dir_config,
-                                                    &auth_oidc_module));
+        aoidc_scrub_headers(
+            r, ap_get_module_config(r->per_dir_config, &auth_oidc_module));
     }
     return DECLINED;
 }
 
 int aoidc_check_authn(request_rec *r)
 {
-    const aoidc_dir_conf_t *c = ap_get_module_config(r->per_dir_config,
-                                                     &auth_oidc_module);
+    const aoidc_dir_conf_t *c =
+        ap_get_module_config(r->per_dir_config, &auth_oidc_module);
     switch (our_type(r)) {
     case 1:
         return aoidc_session_authn(r, c);
@@ -166,11 +173,10 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         err = ctx->required_scope ? "insufficient_scope" : NULL;
         desc = NULL;
     }
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   aoidc_bearer_challenge_for(r, err, desc,
-                                              ctx->denied_by_authz
-                                                  ? ctx->required_scope
-                                                  : NULL));
+    apr_table_setn(
+        r->err_headers_out, "WWW-Authenticate",
+        aoidc_bearer_challenge_for(
+            r, err, desc, ctx->denied_by_authz ? ctx->required_scope : NULL));
     return OK;
 }
 
@@ -179,8 +185,8 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
  * and plain HTTP semantics for sessions). */
 void aoidc_insert_error_filter(request_rec *r)
 {
-    aoidc_req_ctx_t *ctx = ap_get_module_config(r->request_config,
-                                                &auth_oidc_module);
+    aoidc_req_ctx_t *ctx =
+        ap_get_module_config(r->request_config, &auth_oidc_module);
     if (ctx && ctx->denied_by_authz && r->status == HTTP_UNAUTHORIZED) {
         r->status = HTTP_FORBIDDEN;
         r->status_line = NULL;

@@ -29,8 +29,8 @@ static void cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                       const aoidc_dir_conf_t *c, const char *token,
                       apr_pool_t *p)
 {
-    const char *k = apr_pstrcat(p, c->issuer, "\n", c->audience, "\n", token,
-                                NULL);
+    const char *k =
+        apr_pstrcat(p, c->issuer, "\n", c->audience, "\n", token, NULL);
     aoidc_store_key(key, "bearer", k, strlen(k));
 }
 
@@ -57,15 +57,16 @@ static apr_status_t extract(const char **token, request_rec *r,
         *token = apr_table_get(q, "access_token");
         if (*token) {
             /* RFC 6750 §2: exactly one method per request */
-            if (hdr && aoidc_bearer_from_header(&hdr, hdr, r->pool, NULL)
-                           != APR_NOTFOUND) {
+            if (hdr
+                && aoidc_bearer_from_header(&hdr, hdr, r->pool, NULL)
+                       != APR_NOTFOUND) {
                 return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
                                      "token in header and query");
             }
             return aoidc_bearer_token_syntax_ok(*token)
                        ? APR_SUCCESS
-                       : aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX,
-                                       r->pool, "bad access_token parameter");
+                       : aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                                       "bad access_token parameter");
         }
     }
     aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, r->pool, "no token");
@@ -79,8 +80,7 @@ static apr_status_t validate_jwt(json_t **claims, request_rec *r,
                                  aoidc_err_t *err)
 {
     aoidc_jws_t *jws;
-    apr_status_t rv = aoidc_jws_parse(&jws, token, strlen(token), r->pool,
-                                      err);
+    apr_status_t rv = aoidc_jws_parse(&jws, token, strlen(token), r->pool, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -113,8 +113,8 @@ static apr_status_t introspect(json_t **claims, request_rec *r,
         return aoidc_err_set(err, AOIDC_REASON_NO_INTROSPECTION, r->pool,
                              "opaque token and no introspection here");
     }
-    rv = aoidc_client_introspect(&resp, aoidc_config_http(), &snap->md,
-                                 &client, token, r->pool, err);
+    rv = aoidc_client_introspect(&resp, aoidc_config_http(), &snap->md, &client,
+                                 token, r->pool, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -154,8 +154,7 @@ static apr_status_t validate(apr_array_header_t **claims, request_rec *r,
     }
     *claims = aoidc_claims_add_json(NULL, j, r->pool);
     until = rules.now + aoidc_conf_token_cache_ttl(c);
-    if (aoidc_json_int(j, "exp", &exp)
-        && apr_time_from_sec(exp) < until) {
+    if (aoidc_json_int(j, "exp", &exp) && apr_time_from_sec(exp) < until) {
         until = apr_time_from_sec(exp);
     }
     aoidc_bearer_entry_encode(&entry, &len, until, true, *claims, r->pool);
@@ -203,9 +202,9 @@ int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c)
     }
     rv = validate(&claims, r, c, token, key, &err);
     if (rv != APR_SUCCESS) {
-        err.detail = apr_psprintf(r->pool, "token %s: %s",
-                                  aoidc_fingerprint(token, r->pool),
-                                  err.detail);
+        err.detail =
+            apr_psprintf(r->pool, "token %s: %s",
+                         aoidc_fingerprint(token, r->pool), err.detail);
         return aoidc_fail(r, &err, rv);
     }
     aoidc_set_user(r, c, claims);

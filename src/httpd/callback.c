@@ -18,17 +18,14 @@
 
 /* Check the ID Token; on an unknown kid refetch the JWKS once (rate
  * limited in the provider) and try again with the new keys. */
-static apr_status_t validate_id_token(json_t **claims, request_rec *r,
-                                      const aoidc_dir_conf_t *c,
-                                      aoidc_snapshot_t *snap,
-                                      const aoidc_state_t *st,
-                                      const aoidc_token_response_t *tr,
-                                      aoidc_err_t *err)
+static apr_status_t
+validate_id_token(json_t **claims, request_rec *r, const aoidc_dir_conf_t *c,
+                  aoidc_snapshot_t *snap, const aoidc_state_t *st,
+                  const aoidc_token_response_t *tr, aoidc_err_t *err)
 {
-    aoidc_id_token_rules_t rules = {c->issuer,    c->client_id,
-                                    c->client_secret, st->nonce,
-                                    tr->access_token, aoidc_now(r),
-                                    aoidc_conf_leeway(c)};
+    aoidc_id_token_rules_t rules = {
+        c->issuer,        c->client_id, c->client_secret,    st->nonce,
+        tr->access_token, aoidc_now(r), aoidc_conf_leeway(c)};
     apr_status_t rv = aoidc_id_token_validate(claims, tr->id_token, snap->jwks,
                                               &rules, r->pool, err);
     if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN) {
@@ -91,8 +88,8 @@ static int finish(request_rec *r, const aoidc_dir_conf_t *c,
 
     aoidc_session_t *s = apr_pcalloc(r->pool, sizeof(*s));
     s->created = s->last_seen = now;
-    s->at_expires = tr.expires_in > 0 ? now + apr_time_from_sec(tr.expires_in)
-                                      : 0;
+    s->at_expires =
+        tr.expires_in > 0 ? now + apr_time_from_sec(tr.expires_in) : 0;
     s->issuer = c->issuer;
     s->client_id = c->client_id;
     s->sub = aoidc_json_str(idc, "sub"); /* idc lives in r->pool */
@@ -112,8 +109,8 @@ static int finish(request_rec *r, const aoidc_dir_conf_t *c,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00041) "login: %s authenticated at %s",
                   aoidc_fingerprint(s->sub, r->pool), c->issuer);
-    return aoidc_redirect(r, apr_pstrcat(r->pool, aoidc_self_origin(r),
-                                         st->return_to, NULL));
+    return aoidc_redirect(
+        r, apr_pstrcat(r->pool, aoidc_self_origin(r), st->return_to, NULL));
 }
 
 /* The state must be one this browser started and never used before. */
@@ -122,8 +119,8 @@ static apr_status_t take_state(aoidc_state_t **st, request_rec *r,
                                aoidc_err_t *err)
 {
     const char *name = aoidc_state_cookie_name(state, r->pool);
-    const char *cookie = aoidc_cookie_get(aoidc_cookie_header(r), name,
-                                          r->pool);
+    const char *cookie =
+        aoidc_cookie_get(aoidc_cookie_header(r), name, r->pool);
     apr_time_t now = aoidc_now(r);
     unsigned char key[AOIDC_STORE_KEY_LEN];
     aoidc_store_t *store = aoidc_store_for(c);
@@ -164,8 +161,8 @@ int aoidc_callback(request_rec *r, const aoidc_dir_conf_t *c)
     apr_table_t *q;
     apr_status_t rv;
 
-    if (r->args && aoidc_url_parse_query(&q, r->args, 16, r->pool, NULL)
-                           == APR_SUCCESS
+    if (r->args
+        && aoidc_url_parse_query(&q, r->args, 16, r->pool, NULL) == APR_SUCCESS
         && apr_table_get(q, "logout")) {
         return aoidc_logout(r, c, apr_table_get(q, "logout"));
     }
@@ -178,9 +175,8 @@ int aoidc_callback(request_rec *r, const aoidc_dir_conf_t *c)
             != APR_SUCCESS
         || (rv = take_state(&st, r, c, ar.state, &err)) != APR_SUCCESS
         || (rv = aoidc_snapshot(&snap, r, c, &err)) != APR_SUCCESS
-        || (rv = aoidc_auth_response_check_iss(&ar, c->issuer,
-                                               snap->md.iss_param_supported,
-                                               r->pool, &err))
+        || (rv = aoidc_auth_response_check_iss(
+                &ar, c->issuer, snap->md.iss_param_supported, r->pool, &err))
                != APR_SUCCESS) {
         return aoidc_fail(r, &err, rv);
     }

@@ -187,8 +187,7 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
                             cmd->cmd->name);
     }
-    if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session",
-                          cmd->pool)
+    if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session", cmd->pool)
             != APR_SUCCESS
         || aoidc_seal_create(&c->seal_state, v, strlen(v), "state", cmd->pool)
                != APR_SUCCESS) {
@@ -288,7 +287,7 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 #define OFF(f) ((void *)APR_OFFSETOF(aoidc_dir_conf_t, f))
-#define CTX (RSRC_CONF | ACCESS_CONF)
+#define CTX    (RSRC_CONF | ACCESS_CONF)
 
 /* Same order as docs/directives.md. */
 const command_rec aoidc_cmds[] = {
@@ -315,25 +314,28 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
                   "Session store: shm (default)"),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
-                  CTX, "Prefix of claim headers and variables (default "
-                       "OIDC_CLAIM_)"),
+                  CTX,
+                  "Prefix of claim headers and variables (default "
+                  "OIDC_CLAIM_)"),
     AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", ap_set_string_slot,
                   OFF(remote_user_claim), CTX,
                   "Claim that becomes REMOTE_USER (default sub)"),
     AP_INIT_TAKE1("AuthOIDCSessionInactivityTimeout", set_seconds,
                   OFF(inactivity), CTX,
                   "Idle seconds before a session ends (default 3600)"),
-    AP_INIT_TAKE1("AuthOIDCSessionMaxDuration", set_seconds,
-                  OFF(max_duration), CTX,
+    AP_INIT_TAKE1("AuthOIDCSessionMaxDuration", set_seconds, OFF(max_duration),
+                  CTX,
                   "Seconds after login when a session ends (default 28800)"),
     AP_INIT_FLAG("AuthOIDCUserInfo", set_flag, OFF(userinfo), CTX,
                  "Fetch claims from the userinfo endpoint (default on)"),
     AP_INIT_FLAG("AuthOIDCPassAccessToken", set_flag, OFF(pass_access_token),
-                 CTX, "Pass the access token as OIDC_access_token (default "
-                      "off)"),
+                 CTX,
+                 "Pass the access token as OIDC_access_token (default "
+                 "off)"),
     AP_INIT_TAKE1("AuthOIDCTokenCacheTTL", set_seconds, OFF(token_cache_ttl),
-                  CTX, "Seconds a validated bearer token stays cached "
-                       "(default 300)"),
+                  CTX,
+                  "Seconds a validated bearer token stays cached "
+                  "(default 300)"),
     AP_INIT_ITERATE("AuthOIDCAcceptTokenIn", set_accept, NULL, CTX,
                     "Where bearer tokens are taken from: header (default), "
                     "query"),
@@ -401,8 +403,7 @@ static const char *missing(const scope_t *sc)
     return NULL;
 }
 
-static int walk(const ap_directive_t *first, scope_t inherited,
-                server_rec *s)
+static int walk(const ap_directive_t *first, scope_t inherited, server_rec *s)
 {
     scope_t sc = inherited;
     const ap_directive_t *d;

@@ -32,7 +32,7 @@ typedef struct {
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
     aoidc_seal_t *seal_state;
     const char *scope;
-    int pkce;                   /* 1 = S256, 0 = off */
+    int pkce; /* 1 = S256, 0 = off */
     apr_int64_t leeway;
     const char *audience;
     aoidc_store_ref_t *store;
@@ -43,7 +43,7 @@ typedef struct {
     apr_int64_t token_cache_ttl;
     int userinfo;
     int pass_access_token;
-    int accept_in;              /* AOIDC_ACCEPT_* mask */
+    int accept_in; /* AOIDC_ACCEPT_* mask */
     int typ_required;
 } aoidc_dir_conf_t;
 

@@ -29,8 +29,8 @@ apr_status_t aoidc_snapshot(aoidc_snapshot_t **out, request_rec *r,
  * and the first ones go. */
 static void evict_states(request_rec *r)
 {
-    apr_array_header_t *all = aoidc_cookie_parse(aoidc_cookie_header(r), 64,
-                                                 r->pool);
+    apr_array_header_t *all =
+        aoidc_cookie_parse(aoidc_cookie_header(r), 64, r->pool);
     apr_size_t plen = strlen(AOIDC_STATE_COOKIE_PREFIX);
     int n = 0, evict;
     for (int i = 0; i < all->nelts; i++) {

@@ -38,7 +38,7 @@ APLOG_USE_MODULE(auth_oidc);
 typedef struct {
     apr_array_header_t *claims; /* of aoidc_claim_t */
     bool is_bearer;
-    bool denied_by_authz;  /* our authz provider refused an authn'd user */
+    bool denied_by_authz; /* our authz provider refused an authn'd user */
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */
@@ -84,8 +84,7 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c);
 apr_status_t aoidc_session_create_and_save(request_rec *r,
                                            const aoidc_dir_conf_t *c,
                                            void *session);
-int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c,
-                 const char *target);
+int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target);
 
 /* bearer.c */
 int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c);

@@ -13,8 +13,8 @@
 
 aoidc_req_ctx_t *aoidc_req_ctx(request_rec *r)
 {
-    aoidc_req_ctx_t *ctx = ap_get_module_config(r->request_config,
-                                                &auth_oidc_module);
+    aoidc_req_ctx_t *ctx =
+        ap_get_module_config(r->request_config, &auth_oidc_module);
     if (!ctx) {
         ctx = apr_pcalloc(r->pool, sizeof(*ctx));
         ap_set_module_config(r->request_config, &auth_oidc_module, ctx);
@@ -32,8 +32,8 @@ bool aoidc_is_secure(request_rec *r)
     return !strcasecmp(ap_http_scheme(r), "https");
 }
 
-/* scheme://host[:port] of this server as configured (ServerName, UseCanonicalName),
- * never a raw Host header value with odd characters. */
+/* scheme://host[:port] of this server as configured (ServerName,
+ * UseCanonicalName), never a raw Host header value with odd characters. */
 const char *aoidc_self_origin(request_rec *r)
 {
     return ap_construct_url(r->pool, "", r);
@@ -149,8 +149,8 @@ void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
                     const apr_array_header_t *claims)
 {
     const char *prefix = aoidc_conf_claim_prefix(c);
-    const aoidc_claim_t *u = aoidc_claims_get(claims,
-                                              aoidc_conf_remote_user_claim(c));
+    const aoidc_claim_t *u =
+        aoidc_claims_get(claims, aoidc_conf_remote_user_claim(c));
     if (!u) {
         u = aoidc_claims_get(claims, "sub");
     }

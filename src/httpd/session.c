@@ -70,9 +70,8 @@ static void destroy(request_rec *r, const aoidc_dir_conf_t *c, const char *id)
 }
 
 /* Load and check the session the cookie names. APR_NOTFOUND: no cookie. */
-static apr_status_t load(aoidc_session_t **out, const char **id,
-                         request_rec *r, const aoidc_dir_conf_t *c,
-                         aoidc_err_t *err)
+static apr_status_t load(aoidc_session_t **out, const char **id, request_rec *r,
+                         const aoidc_dir_conf_t *c, aoidc_err_t *err)
 {
     unsigned char key[AOIDC_STORE_KEY_LEN], *blob, *plain;
     apr_size_t blen, plen;
@@ -80,8 +79,8 @@ static apr_status_t load(aoidc_session_t **out, const char **id,
     aoidc_store_t *store = aoidc_store_for(c);
     apr_status_t rv;
 
-    *id = aoidc_cookie_get(aoidc_cookie_header(r), AOIDC_SESSION_COOKIE,
-                           r->pool);
+    *id =
+        aoidc_cookie_get(aoidc_cookie_header(r), AOIDC_SESSION_COOKIE, r->pool);
     if (!*id || !**id) {
         return APR_NOTFOUND;
     }
@@ -158,8 +157,8 @@ static apr_status_t refresh(request_rec *r, const aoidc_dir_conf_t *c,
     if (tr.refresh_token) {
         s->refresh_token = tr.refresh_token;
     }
-    s->at_expires = tr.expires_in > 0 ? now + apr_time_from_sec(tr.expires_in)
-                                      : 0;
+    s->at_expires =
+        tr.expires_in > 0 ? now + apr_time_from_sec(tr.expires_in) : 0;
     *dirty = true;
     return APR_SUCCESS;
 }
@@ -194,8 +193,7 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c)
         }
         aoidc_set_user(r, c, s->claims);
         if (aoidc_conf_pass_access_token(c)) {
-            apr_table_setn(r->headers_in, "OIDC_access_token",
-                           s->access_token);
+            apr_table_setn(r->headers_in, "OIDC_access_token", s->access_token);
             apr_table_setn(r->subprocess_env, "OIDC_access_token",
                            s->access_token);
         }
@@ -215,16 +213,15 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c)
         }
     }
     if (!aoidc_wants_redirect(r)) {
-        err.reason = rv == APR_NOTFOUND ? AOIDC_REASON_NO_CREDENTIALS
-                                        : err.reason;
+        err.reason =
+            rv == APR_NOTFOUND ? AOIDC_REASON_NO_CREDENTIALS : err.reason;
         ap_custom_response(r, HTTP_UNAUTHORIZED, "Authentication required.");
         return HTTP_UNAUTHORIZED;
     }
     return aoidc_login_start(r, c);
 }
 
-int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c,
-                 const char *target)
+int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
 {
     aoidc_err_t err = {0};
     aoidc_session_t *s = NULL;
@@ -250,8 +247,7 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00052) "logout: session %s",
                   s && s->sub ? "ended" : "absent");
-    if (s && s->id_token
-        && aoidc_snapshot(&snap, r, c, &err) == APR_SUCCESS
+    if (s && s->id_token && aoidc_snapshot(&snap, r, c, &err) == APR_SUCCESS
         && snap->md.end_session_endpoint) {
         char *q = "";
         q = aoidc_url_append_param(q, "id_token_hint", s->id_token, r->pool);
@@ -259,10 +255,10 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c,
                                    r->pool);
         q = aoidc_url_append_param(q, "client_id", c->client_id, r->pool);
         return aoidc_redirect(
-            r, apr_pstrcat(r->pool, snap->md.end_session_endpoint,
-                           strchr(snap->md.end_session_endpoint, '?') ? "&"
-                                                                       : "?",
-                           q, NULL));
+            r,
+            apr_pstrcat(r->pool, snap->md.end_session_endpoint,
+                        strchr(snap->md.end_session_endpoint, '?') ? "&" : "?",
+                        q, NULL));
     }
     return aoidc_redirect(r, back);
 }

@@ -18,8 +18,8 @@
 #include "httpd/mod_auth_oidc.h"
 
 #define MUTEX_TYPE "auth-oidc"
-#define MAX_VALUE (32 * 1024)
-#define SHM_SIZE "(8388608)"
+#define MAX_VALUE  (32 * 1024)
+#define SHM_SIZE   "(8388608)"
 
 struct aoidc_store_ref_t {
     const char *spec;
@@ -86,9 +86,9 @@ static apr_status_t put(aoidc_store_ref_t *ref, const unsigned char *key,
     if (len > MAX_VALUE) {
         return APR_ENOSPC;
     }
-    return ref->provider->store(ref->instance, ref->s, key,
-                                AOIDC_STORE_KEY_LEN, expiry,
-                                (unsigned char *)val, (unsigned int)len, p);
+    return ref->provider->store(ref->instance, ref->s, key, AOIDC_STORE_KEY_LEN,
+                                expiry, (unsigned char *)val, (unsigned int)len,
+                                p);
 }
 
 static apr_status_t st_set(aoidc_store_t *st, const unsigned char *key,
@@ -155,11 +155,11 @@ static const char *make_ref(aoidc_store_ref_t **out, apr_pool_t *p,
     }
     if (kind == AOIDC_STORE_SHM) {
         /* a named segment in the runtime dir, as mod_ssl's session cache */
-        arg = apr_pstrcat(
-            p,
-            ap_runtime_dir_relative(
-                p, apr_psprintf(p, "auth_oidc_shm.%d", ref->index)),
-            SHM_SIZE, NULL);
+        arg =
+            apr_pstrcat(p,
+                        ap_runtime_dir_relative(
+                            p, apr_psprintf(p, "auth_oidc_shm.%d", ref->index)),
+                        SHM_SIZE, NULL);
     }
     e = ref->provider->create(&ref->instance, arg, ptemp, p);
     if (e) {
@@ -196,7 +196,8 @@ const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
                             cmd->cmd->name, arg);
     }
     for (int i = 0; i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref = APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
+        aoidc_store_ref_t *ref =
+            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
         if (!strcmp(ref->spec, arg)) {
             *out = ref;
             return NULL;
@@ -224,7 +225,8 @@ static apr_status_t destroy_all(void *data)
 {
     server_rec *s = data;
     for (int i = 0; registry && i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref = APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
+        aoidc_store_ref_t *ref =
+            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
         if (ref->instance) {
             ref->provider->destroy(ref->instance, s);
             ref->instance = NULL;
@@ -241,15 +243,15 @@ apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (!default_ref) {
         const char *e;
         for (int i = 0; i < registry->nelts && !default_ref; i++) {
-            aoidc_store_ref_t *r = APR_ARRAY_IDX(registry, i,
-                                                 aoidc_store_ref_t *);
+            aoidc_store_ref_t *r =
+                APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
             if (!strcmp(r->spec, "shm")) {
                 default_ref = r;
             }
         }
         if (!default_ref
-            && (e = make_ref(&default_ref, pconf, ptemp, "shm",
-                             AOIDC_STORE_SHM, NULL))) {
+            && (e = make_ref(&default_ref, pconf, ptemp, "shm", AOIDC_STORE_SHM,
+                             NULL))) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          AOIDCLOGNO(00002) "default session store: %s", e);
             return APR_EGENERAL;
@@ -262,7 +264,8 @@ apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         return rv;
     }
     for (int i = 0; i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref = APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
+        aoidc_store_ref_t *ref =
+            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
         const char *cname = apr_psprintf(pconf, "auth-oidc-%d", i);
         ref->s = s;
         if (i == 0) {
