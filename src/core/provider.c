@@ -11,11 +11,11 @@
 struct aoidc_provider_t {
     const char *issuer;
     const aoidc_http_t *http;
-    apr_pool_t *parent;         /* pchild: parent of snapshot pools */
-    apr_thread_mutex_t *mutex;  /* guards the fields below */
-    aoidc_snapshot_t *current;  /* may be NULL */
-    apr_time_t last_attempt;    /* last metadata fetch attempt */
-    apr_time_t last_keys_fetch; /* last JWKS fetch (rate limit) */
+    apr_pool_t *parent;        /* pchild: parent of snapshot pools */
+    apr_thread_mutex_t *mutex; /* guards the fields below */
+    aoidc_snapshot_t *current; /* may be NULL */
+    apr_time_t last_attempt;   /* last metadata fetch attempt */
+    apr_time_t last_refetch;   /* last kid-triggered JWKS refetch */
 };
 
 /* --- metadata ----------------------------------------------------------- */
@@ -320,7 +320,6 @@ apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
     }
     apr_thread_mutex_lock(pv->mutex);
     install(pv, fresh);
-    pv->last_keys_fetch = now;
     *out = hold(pv, fresh, p);
     apr_thread_mutex_unlock(pv->mutex);
     return APR_SUCCESS;
@@ -335,11 +334,12 @@ apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
 
     apr_thread_mutex_lock(pv->mutex);
     if (!pv->current
-        || now - pv->last_keys_fetch < AOIDC_PROVIDER_REFETCH_GAP) {
+        || (pv->last_refetch
+            && now - pv->last_refetch < AOIDC_PROVIDER_REFETCH_GAP)) {
         apr_thread_mutex_unlock(pv->mutex);
         return APR_EAGAIN;
     }
-    pv->last_keys_fetch = now;
+    pv->last_refetch = now;
     cur = hold(pv, pv->current, p);
     apr_thread_mutex_unlock(pv->mutex);
 

@@ -109,8 +109,9 @@ static int finish(request_rec *r, const aoidc_dir_conf_t *c,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00041) "login: %s authenticated at %s",
                   aoidc_fingerprint(s->sub, r->pool), c->issuer);
-    return aoidc_redirect(
-        r, apr_pstrcat(r->pool, aoidc_self_origin(r), st->return_to, NULL));
+    /* a relative Location: the path we stored, never a host taken from the
+     * request's Host header */
+    return aoidc_redirect(r, st->return_to);
 }
 
 /* The state must be one this browser started and never used before. */

@@ -58,7 +58,8 @@ void aoidc_insert_error_filter(request_rec *r);
 
 /* request.c: request_rec in and out */
 apr_time_t aoidc_now(request_rec *r);
-const char *aoidc_self_origin(request_rec *r);
+const char *aoidc_absolute(request_rec *r, const aoidc_dir_conf_t *c,
+                           const char *path);
 const char *aoidc_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c);
 bool aoidc_is_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c);
 bool aoidc_is_secure(request_rec *r);

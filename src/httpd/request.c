@@ -32,19 +32,26 @@ bool aoidc_is_secure(request_rec *r)
     return !strcasecmp(ap_http_scheme(r), "https");
 }
 
-/* scheme://host[:port] of this server as configured (ServerName,
- * UseCanonicalName), never a raw Host header value with odd characters. */
-const char *aoidc_self_origin(request_rec *r)
-{
-    return ap_construct_url(r->pool, "", r);
-}
-
 const char *aoidc_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)
 {
     if (c->redirect_uri[0] == '/') {
         return ap_construct_url(r->pool, c->redirect_uri, r);
     }
     return c->redirect_uri;
+}
+
+/* A local path made absolute on the redirect URI's origin (for the OP's
+ * post_logout_redirect_uri, which must be absolute and registered). */
+const char *aoidc_absolute(request_rec *r, const aoidc_dir_conf_t *c,
+                           const char *path)
+{
+    apr_uri_t u;
+    if (apr_uri_parse(r->pool, aoidc_redirect_uri(r, c), &u) != APR_SUCCESS) {
+        return ap_construct_url(r->pool, path, r);
+    }
+    return apr_pstrcat(r->pool,
+                       apr_uri_unparse(r->pool, &u, APR_URI_UNP_OMITPATHINFO),
+                       path, NULL);
 }
 
 bool aoidc_is_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)

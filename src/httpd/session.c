@@ -237,7 +237,7 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
                       "logout target is not a local path");
         return aoidc_fail(r, &err, APR_EINVAL);
     }
-    back = apr_pstrcat(r->pool, aoidc_self_origin(r), target, NULL);
+    back = aoidc_absolute(r, c, target);
     if (load(&s, &id, r, c, &err) == APR_NOTFOUND) {
         s = NULL;
     }
@@ -260,5 +260,5 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
                         strchr(snap->md.end_session_endpoint, '?') ? "&" : "?",
                         q, NULL));
     }
-    return aoidc_redirect(r, back);
+    return aoidc_redirect(r, target); /* relative: never the Host header */
 }
