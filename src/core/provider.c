@@ -10,7 +10,6 @@
 
 struct aoidc_provider_t {
     const char *issuer;
-    const aoidc_http_t *http;
     apr_pool_t *parent;        /* pchild: parent of snapshot pools */
     apr_thread_mutex_t *mutex; /* guards the fields below */
     aoidc_snapshot_t *current; /* may be NULL */
@@ -116,12 +115,10 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
 
 /* --- provider ----------------------------------------------------------- */
 
-aoidc_provider_t *aoidc_provider_create(const char *issuer,
-                                        const aoidc_http_t *http, apr_pool_t *p)
+aoidc_provider_t *aoidc_provider_create(const char *issuer, apr_pool_t *p)
 {
     aoidc_provider_t *pv = apr_pcalloc(p, sizeof(*pv));
     pv->issuer = apr_pstrdup(p, issuer);
-    pv->http = http;
     return pv;
 }
 
@@ -136,11 +133,6 @@ apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv, apr_pool_t *pchild)
 const char *aoidc_provider_issuer(const aoidc_provider_t *pv)
 {
     return pv->issuer;
-}
-
-const aoidc_http_t *aoidc_provider_http(const aoidc_provider_t *pv)
-{
-    return pv->http;
 }
 
 /* Caller holds the mutex. */
@@ -223,6 +215,7 @@ static apr_status_t fetch_keys(aoidc_jwks_t **out, const aoidc_http_t *http,
 /* Build a complete new snapshot without holding the mutex (no lock is held
  * across I/O). keep_md: reuse this metadata, fetch only keys. */
 static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
+                          const aoidc_http_t *http,
                           const aoidc_metadata_t *keep_md, apr_time_t now,
                           apr_pool_t *p, aoidc_err_t *err)
 {
@@ -258,7 +251,7 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
         url = apr_pstrcat(sp, pv->issuer,
                           pv->issuer[strlen(pv->issuer) - 1] == '/' ? "" : "/",
                           ".well-known/openid-configuration", NULL);
-        rv = fetch_json(&body, &len, pv->http, url, sp, err);
+        rv = fetch_json(&body, &len, http, url, sp, err);
         if (rv == APR_SUCCESS) {
             rv = aoidc_metadata_parse(&s->md, pv->issuer, body, len, sp, err);
         }
@@ -266,7 +259,7 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
             goto fail;
         }
     }
-    rv = fetch_keys(&s->jwks, pv->http, s->md.jwks_uri, sp, err);
+    rv = fetch_keys(&s->jwks, http, s->md.jwks_uri, sp, err);
     if (rv != APR_SUCCESS) {
         goto fail;
     }
@@ -282,7 +275,8 @@ fail:
 }
 
 apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
-                                apr_time_t now, apr_pool_t *p, aoidc_err_t *err)
+                                const aoidc_http_t *http, apr_time_t now,
+                                apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_snapshot_t *s = NULL, *fresh;
     bool refresh;
@@ -310,7 +304,7 @@ apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
         *out = s;
         return APR_SUCCESS;
     }
-    rv = build(&fresh, pv, NULL, now, p, err);
+    rv = build(&fresh, pv, http, NULL, now, p, err);
     if (rv != APR_SUCCESS) {
         if (s) {
             *out = s; /* serve stale while the OP is unreachable */
@@ -326,8 +320,10 @@ apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
 }
 
 apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
-                                         aoidc_provider_t *pv, apr_time_t now,
-                                         apr_pool_t *p, aoidc_err_t *err)
+                                         aoidc_provider_t *pv,
+                                         const aoidc_http_t *http,
+                                         apr_time_t now, apr_pool_t *p,
+                                         aoidc_err_t *err)
 {
     aoidc_snapshot_t *cur, *fresh;
     apr_status_t rv;
@@ -343,7 +339,7 @@ apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
     cur = hold(pv, pv->current, p);
     apr_thread_mutex_unlock(pv->mutex);
 
-    rv = build(&fresh, pv, &cur->md, now, p, err);
+    rv = build(&fresh, pv, http, &cur->md, now, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -67,10 +67,9 @@ AOIDC_API apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md,
                                             aoidc_err_t *err);
 
 /** Create a provider for issuer (already checked with
- *  aoidc_url_check_endpoint). It retains http; its memory lives in p.
- *  Call aoidc_provider_child_init in each process before use. */
+ *  aoidc_url_check_endpoint); its memory lives in p. Call
+ *  aoidc_provider_child_init in each process before use. */
 AOIDC_API aoidc_provider_t *aoidc_provider_create(const char *issuer,
-                                                  const aoidc_http_t *http,
                                                   apr_pool_t *p);
 
 /** Make the provider's mutex and snapshot pool parent (pchild). */
@@ -80,22 +79,20 @@ AOIDC_API apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv,
 AOIDC_API const char *aoidc_provider_issuer(const aoidc_provider_t *pv);
 
 /** The current snapshot, fetched or refreshed as needed; released by a
- *  cleanup on p. Fails with an upstream reason only when no snapshot at all
+ *  cleanup on p; fetches go through http (its timeout bounds the wait).
+ *  Fails with an upstream reason only when no snapshot at all
  *  can be had (stale ones keep serving). */
 AOIDC_API apr_status_t aoidc_provider_get(aoidc_snapshot_t **out,
-                                          aoidc_provider_t *pv, apr_time_t now,
-                                          apr_pool_t *p, aoidc_err_t *err);
+                                          aoidc_provider_t *pv,
+                                          const aoidc_http_t *http,
+                                          apr_time_t now, apr_pool_t *p,
+                                          aoidc_err_t *err);
 
 /** Called when a token names a kid the snapshot lacks: refetch the JWKS
  *  unless one was fetched within AOIDC_PROVIDER_REFETCH_GAP. On success
  *  *out is a new snapshot (released by p); APR_EAGAIN when rate limited. */
-AOIDC_API apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,
-                                                   aoidc_provider_t *pv,
-                                                   apr_time_t now,
-                                                   apr_pool_t *p,
-                                                   aoidc_err_t *err);
-
-/** The HTTP client this provider uses (for token/userinfo calls). */
-AOIDC_API const aoidc_http_t *aoidc_provider_http(const aoidc_provider_t *pv);
+AOIDC_API apr_status_t aoidc_provider_refetch_keys(
+    aoidc_snapshot_t **out, aoidc_provider_t *pv, const aoidc_http_t *http,
+    apr_time_t now, apr_pool_t *p, aoidc_err_t *err);
 
 #endif

@@ -150,7 +150,11 @@ int aoidc_check_authn(request_rec *r)
 {
     const aoidc_dir_conf_t *c =
         ap_get_module_config(r->per_dir_config, &auth_oidc_module);
-    switch (our_type(r)) {
+    int type = our_type(r);
+    if (type) {
+        r->ap_auth_type = (char *)ap_auth_type(r);
+    }
+    switch (type) {
     case 1:
         return aoidc_session_authn(r, c);
     case 2:

@@ -34,40 +34,45 @@ static void cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
     aoidc_store_key(key, "bearer", k, strlen(k));
 }
 
-/* The token, from where this location accepts it. */
+/* The token, from where this location accepts it; RFC 6750 §2: a request
+ * using more than one method is malformed. */
 static apr_status_t extract(const char **token, request_rec *r,
                             const aoidc_dir_conf_t *c, aoidc_err_t *err)
 {
     int where = aoidc_conf_accept_in(c);
-    apr_status_t rv = APR_NOTFOUND;
-    const char *hdr = apr_table_get(r->headers_in, "Authorization");
-    if (where & AOIDC_ACCEPT_HEADER) {
-        rv = aoidc_bearer_from_header(token, hdr, r->pool, err);
-        if (rv != APR_NOTFOUND) {
-            return rv;
-        }
-    }
+    const char *hdr = NULL, *qtok = NULL;
+    apr_status_t rv;
+    apr_table_t *q;
+
+    *token = NULL;
     if ((where & AOIDC_ACCEPT_QUERY) && r->args) {
-        apr_table_t *q;
         if (aoidc_url_parse_query(&q, r->args, 64, r->pool, err)
             != APR_SUCCESS) {
             return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
                                  "query string unparsable");
         }
-        *token = apr_table_get(q, "access_token");
-        if (*token) {
-            /* RFC 6750 §2: exactly one method per request */
-            if (hdr
-                && aoidc_bearer_from_header(&hdr, hdr, r->pool, NULL)
-                       != APR_NOTFOUND) {
-                return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
-                                     "token in header and query");
-            }
-            return aoidc_bearer_token_syntax_ok(*token)
-                       ? APR_SUCCESS
-                       : aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
-                                       "bad access_token parameter");
+        qtok = apr_table_get(q, "access_token");
+        if (qtok && !aoidc_bearer_token_syntax_ok(qtok)) {
+            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                                 "bad access_token parameter");
         }
+    }
+    if (where & AOIDC_ACCEPT_HEADER) {
+        hdr = apr_table_get(r->headers_in, "Authorization");
+    }
+    if (hdr) {
+        rv = aoidc_bearer_from_header(token, hdr, r->pool, err);
+        if (rv == APR_SUCCESS && qtok) {
+            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                                 "token in header and query");
+        }
+        if (rv != APR_NOTFOUND) {
+            return rv;
+        }
+    }
+    if (qtok) {
+        *token = qtok;
+        return APR_SUCCESS;
     }
     aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, r->pool, "no token");
     return APR_NOTFOUND;
@@ -90,7 +95,8 @@ static apr_status_t validate_jwt(json_t **claims, request_rec *r,
         /* rotation: one rate-limited refetch per issuer, never per token */
         aoidc_snapshot_t *fresh;
         aoidc_err_t ferr = {0};
-        if (aoidc_provider_refetch_keys(&fresh, c->provider, rules->now,
+        if (aoidc_provider_refetch_keys(&fresh, c->provider,
+                                        aoidc_http_for(r, c), rules->now,
                                         r->pool, &ferr)
             == APR_SUCCESS) {
             rv = aoidc_bearer_validate_jwt(jws, fresh->jwks, rules, r->pool,
@@ -113,8 +119,8 @@ static apr_status_t introspect(json_t **claims, request_rec *r,
         return aoidc_err_set(err, AOIDC_REASON_NO_INTROSPECTION, r->pool,
                              "opaque token and no introspection here");
     }
-    rv = aoidc_client_introspect(&resp, aoidc_config_http(), &snap->md, &client,
-                                 token, r->pool, err);
+    rv = aoidc_client_introspect(&resp, aoidc_http_for(r, c), &snap->md,
+                                 &client, token, r->pool, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -31,7 +31,8 @@ validate_id_token(json_t **claims, request_rec *r, const aoidc_dir_conf_t *c,
     if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN) {
         aoidc_err_t ferr = {0};
         aoidc_snapshot_t *fresh;
-        if (aoidc_provider_refetch_keys(&fresh, c->provider, aoidc_now(r),
+        if (aoidc_provider_refetch_keys(&fresh, c->provider,
+                                        aoidc_http_for(r, c), aoidc_now(r),
                                         r->pool, &ferr)
             == APR_SUCCESS) {
             rv = aoidc_id_token_validate(claims, tr->id_token, fresh->jwks,
@@ -53,7 +54,7 @@ static void add_userinfo(apr_array_header_t *claims, request_rec *r,
     if (!aoidc_conf_userinfo(c) || !snap->md.userinfo_endpoint) {
         return;
     }
-    rv = aoidc_client_userinfo(&ui, aoidc_config_http(), &snap->md,
+    rv = aoidc_client_userinfo(&ui, aoidc_http_for(r, c), &snap->md,
                                access_token, sub, r->pool, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -76,7 +77,7 @@ static int finish(request_rec *r, const aoidc_dir_conf_t *c,
     apr_status_t rv;
     apr_time_t now = aoidc_now(r);
 
-    rv = aoidc_client_code_exchange(&tr, aoidc_config_http(), &snap->md,
+    rv = aoidc_client_code_exchange(&tr, aoidc_http_for(r, c), &snap->md,
                                     &client, ar->code, aoidc_redirect_uri(r, c),
                                     st->verifier, r->pool, &err);
     if (rv == APR_SUCCESS) {

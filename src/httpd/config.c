@@ -16,12 +16,10 @@
 
 /* Process-wide, rebuilt at every configuration cycle. */
 static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
-static aoidc_http_t http_client;
 
 void aoidc_config_pre_config(apr_pool_t *pconf)
 {
     providers = apr_hash_make(pconf);
-    aoidc_http_curl_init(&http_client, apr_time_from_sec(5));
 }
 
 void aoidc_config_child_init(apr_pool_t *pchild)
@@ -32,9 +30,13 @@ void aoidc_config_child_init(apr_pool_t *pchild)
     }
 }
 
-const aoidc_http_t *aoidc_config_http(void)
+const aoidc_http_t *aoidc_http_for(request_rec *r, const aoidc_dir_conf_t *c)
 {
-    return &http_client;
+    aoidc_http_t *h = apr_palloc(r->pool, sizeof(*h));
+    aoidc_http_curl_init(h, apr_time_from_sec(c->http_timeout != AOIDC_UNSET
+                                                  ? c->http_timeout
+                                                  : 5));
+    return h;
 }
 
 void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
@@ -43,7 +45,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
     c->accept_in = c->typ_required = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
-    c->token_cache_ttl = AOIDC_UNSET;
+    c->token_cache_ttl = c->http_timeout = AOIDC_UNSET;
     return c;
 }
 
@@ -71,6 +73,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(inactivity);
     MERGE_NUM(max_duration);
     MERGE_NUM(token_cache_ttl);
+    MERGE_NUM(http_timeout);
     MERGE_NUM(userinfo);
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
@@ -144,7 +147,7 @@ static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
     c->issuer = arg;
     c->provider = apr_hash_get(providers, arg, APR_HASH_KEY_STRING);
     if (!c->provider) {
-        c->provider = aoidc_provider_create(arg, &http_client, cmd->pool);
+        c->provider = aoidc_provider_create(arg, cmd->pool);
         apr_hash_set(providers, arg, APR_HASH_KEY_STRING, c->provider);
     }
     return NULL;
@@ -274,6 +277,7 @@ static const char *set_typ(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
 {
+    aoidc_dir_conf_t *c = dc;
     apr_int64_t v;
     const char *e = aoidc_parse_seconds(&v, arg, 300, cmd->pool);
     if (!e && v == 0) {
@@ -282,7 +286,7 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     if (e) {
         return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
     }
-    http_client.timeout = apr_time_from_sec(v);
+    c->http_timeout = v;
     return NULL;
 }
 
@@ -341,7 +345,7 @@ const command_rec aoidc_cmds[] = {
                     "query"),
     AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_typ, NULL, CTX,
                   "Required JWT access token typ: any (default) or at+jwt"),
-    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
     {NULL},
 };

@@ -45,6 +45,7 @@ typedef struct {
     int pass_access_token;
     int accept_in; /* AOIDC_ACCEPT_* mask */
     int typ_required;
+    apr_int64_t http_timeout;
 } aoidc_dir_conf_t;
 
 extern const command_rec aoidc_cmds[];
@@ -57,7 +58,9 @@ void aoidc_config_pre_config(apr_pool_t *pconf);
 void aoidc_config_child_init(apr_pool_t *pchild);
 int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s);
-const aoidc_http_t *aoidc_config_http(void);
+/* An HTTP client for this request, with the location's timeout (cold
+ * paths only: it is allocated in r->pool). */
+const aoidc_http_t *aoidc_http_for(request_rec *r, const aoidc_dir_conf_t *c);
 
 /* accessors with defaults */
 const char *aoidc_conf_scope(const aoidc_dir_conf_t *c);

@@ -21,7 +21,8 @@ apr_status_t aoidc_snapshot(aoidc_snapshot_t **out, request_rec *r,
         return aoidc_err_set(err, AOIDC_REASON_CONFIG, r->pool,
                              "AuthOIDCIssuer is not set here");
     }
-    return aoidc_provider_get(out, c->provider, aoidc_now(r), r->pool, err);
+    return aoidc_provider_get(out, c->provider, aoidc_http_for(r, c),
+                              aoidc_now(r), r->pool, err);
 }
 
 /* Expire our state cookies beyond the cap. Browsers send cookies of the

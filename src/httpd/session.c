@@ -137,12 +137,13 @@ static apr_status_t refresh(request_rec *r, const aoidc_dir_conf_t *c,
     }
     rv = aoidc_snapshot(&snap, r, c, err);
     if (rv == APR_SUCCESS) {
-        rv = aoidc_client_refresh(&tr, aoidc_config_http(), &snap->md, &client,
+        rv = aoidc_client_refresh(&tr, aoidc_http_for(r, c), &snap->md, &client,
                                   s->refresh_token, r->pool, err);
     }
     store->remove(store, lock, r->pool);
     if (rv != APR_SUCCESS) {
-        if (!aoidc_is_client_fault(err->reason)) {
+        if (err->reason == AOIDC_REASON_OP_UNREACHABLE
+            || err->reason == AOIDC_REASON_OP_BAD_RESPONSE) {
             /* the OP is down: keep the session, try again later */
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           AOIDCLOGNO(00050) "refresh postponed: reason=%s "
@@ -221,6 +222,20 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c)
     return aoidc_login_start(r, c);
 }
 
+/* An absolute logout target on our own origin becomes its path; anything
+ * else is returned as is and judged by aoidc_url_is_local_path. */
+static const char *same_origin_path(request_rec *r, const aoidc_dir_conf_t *c,
+                                    const char *target)
+{
+    const char *origin = aoidc_absolute(r, c, "/");
+    apr_size_t n = strlen(origin) - 1; /* without the trailing '/' */
+    if (target[0] == '/' || strncmp(target, origin, n)
+        || (target[n] != '/' && target[n] != '\0')) {
+        return target;
+    }
+    return target[n] ? target + n : "/";
+}
+
 int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
 {
     aoidc_err_t err = {0};
@@ -232,6 +247,7 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
     if (!*target) {
         target = "/";
     }
+    target = same_origin_path(r, c, target);
     if (!aoidc_url_is_local_path(target)) {
         aoidc_err_set(&err, AOIDC_REASON_RETURN_URL, r->pool,
                       "logout target is not a local path");
