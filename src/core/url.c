@@ -112,6 +112,27 @@ apr_status_t aoidc_url_parse_query(apr_table_t **out, const char *query,
     return APR_SUCCESS;
 }
 
+void aoidc_url_find_param(const char **value, int *count, const char *query,
+                          const char *name, apr_pool_t *p)
+{
+    apr_size_t nl = strlen(name);
+    const char *s = query ? query : "";
+    *value = NULL;
+    *count = 0;
+    while (*s) {
+        apr_size_t n = strcspn(s, "&");
+        if (n > nl && !strncmp(s, name, nl) && s[nl] == '=') {
+            if ((*count)++ == 0) {
+                *value = decode(s + nl + 1, n - nl - 1, p);
+            }
+        }
+        s += n;
+        if (*s == '&') {
+            s++;
+        }
+    }
+}
+
 bool aoidc_url_is_loopback(const char *host)
 {
     struct in_addr a4;

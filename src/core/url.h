@@ -23,6 +23,14 @@ AOIDC_API apr_status_t aoidc_url_parse_query(apr_table_t **out,
                                              const char *query, int max_params,
                                              apr_pool_t *p, aoidc_err_t *err);
 
+/** Find parameter name in a query or form body without judging the other
+ *  parameters (a form may repeat its own fields). *count gets the number of
+ *  occurrences; *value the decoded first one (NULL when absent or when it
+ *  does not decode). */
+AOIDC_API void aoidc_url_find_param(const char **value, int *count,
+                                    const char *query, const char *name,
+                                    apr_pool_t *p);
+
 /** True for 127.0.0.0/8, ::1 and "localhost" (any case). */
 AOIDC_API bool aoidc_url_is_loopback(const char *host);
 

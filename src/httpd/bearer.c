@@ -34,48 +34,71 @@ static void cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
     aoidc_store_key(key, "bearer", k, strlen(k));
 }
 
+#define MAX_FORM (64 * 1024)
+
+/* access_token from a query string or form body: at most once, b64token. */
+static apr_status_t param_token(const char **tok, const char *params,
+                                request_rec *r, aoidc_err_t *err)
+{
+    int count;
+    aoidc_url_find_param(tok, &count, params, "access_token", r->pool);
+    if (count > 1
+        || (count && (!*tok || !aoidc_bearer_token_syntax_ok(*tok)))) {
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                             "access_token parameter repeated or malformed");
+    }
+    return APR_SUCCESS;
+}
+
+static bool is_form(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    return r->method_number == M_POST && ct
+           && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)
+           && (ct[33] == '\0' || ct[33] == ';' || ct[33] == ' ');
+}
+
 /* The token, from where this location accepts it; RFC 6750 §2: a request
  * using more than one method is malformed. */
 static apr_status_t extract(const char **token, request_rec *r,
                             const aoidc_dir_conf_t *c, aoidc_err_t *err)
 {
-    int where = aoidc_conf_accept_in(c);
-    const char *hdr = NULL, *qtok = NULL;
+    int where = aoidc_conf_accept_in(c), methods = 0;
+    const char *hdr, *qtok = NULL, *ftok = NULL, *body;
+    const char *htok = NULL;
     apr_status_t rv;
-    apr_table_t *q;
 
     *token = NULL;
-    if ((where & AOIDC_ACCEPT_QUERY) && r->args) {
-        if (aoidc_url_parse_query(&q, r->args, 64, r->pool, err)
-            != APR_SUCCESS) {
-            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
-                                 "query string unparsable");
-        }
-        qtok = apr_table_get(q, "access_token");
-        if (qtok && !aoidc_bearer_token_syntax_ok(qtok)) {
-            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
-                                 "bad access_token parameter");
-        }
+    if ((where & AOIDC_ACCEPT_QUERY) && r->args
+        && (rv = param_token(&qtok, r->args, r, err)) != APR_SUCCESS) {
+        return rv;
     }
-    if (where & AOIDC_ACCEPT_HEADER) {
-        hdr = apr_table_get(r->headers_in, "Authorization");
-    }
-    if (hdr) {
-        rv = aoidc_bearer_from_header(token, hdr, r->pool, err);
-        if (rv == APR_SUCCESS && qtok) {
-            return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
-                                 "token in header and query");
-        }
-        if (rv != APR_NOTFOUND) {
+    if ((where & AOIDC_ACCEPT_FORM) && is_form(r)) {
+        if ((rv = aoidc_read_body(&body, r, MAX_FORM, err)) != APR_SUCCESS
+            || (rv = param_token(&ftok, body, r, err)) != APR_SUCCESS) {
             return rv;
         }
     }
-    if (qtok) {
-        *token = qtok;
-        return APR_SUCCESS;
+    hdr = (where & AOIDC_ACCEPT_HEADER)
+              ? apr_table_get(r->headers_in, "Authorization")
+              : NULL;
+    if (hdr) {
+        rv = aoidc_bearer_from_header(&htok, hdr, r->pool, err);
+        if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+            return rv;
+        }
     }
-    aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, r->pool, "no token");
-    return APR_NOTFOUND;
+    methods = !!htok + !!qtok + !!ftok;
+    if (methods > 1) {
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, r->pool,
+                             "token sent by more than one method");
+    }
+    *token = htok ? htok : qtok ? qtok : ftok;
+    if (!*token) {
+        aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, r->pool, "no token");
+        return APR_NOTFOUND;
+    }
+    return APR_SUCCESS;
 }
 
 static apr_status_t validate_jwt(json_t **claims, request_rec *r,

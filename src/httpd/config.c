@@ -252,8 +252,11 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
     else if (!strcasecmp(arg, "query")) {
         c->accept_in |= AOIDC_ACCEPT_QUERY;
     }
+    else if (!strcasecmp(arg, "form")) {
+        c->accept_in |= AOIDC_ACCEPT_FORM;
+    }
     else {
-        return apr_psprintf(cmd->pool, "%s: expects header and/or query",
+        return apr_psprintf(cmd->pool, "%s: expects header, form and/or query",
                             cmd->cmd->name);
     }
     return NULL;
@@ -342,7 +345,7 @@ const command_rec aoidc_cmds[] = {
                   "(default 300)"),
     AP_INIT_ITERATE("AuthOIDCAcceptTokenIn", set_accept, NULL, CTX,
                     "Where bearer tokens are taken from: header (default), "
-                    "query"),
+                    "form, query"),
     AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_typ, NULL, CTX,
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,

@@ -19,6 +19,7 @@
 enum {
     AOIDC_ACCEPT_HEADER = 1,
     AOIDC_ACCEPT_QUERY = 2,
+    AOIDC_ACCEPT_FORM = 4,
 };
 
 typedef struct aoidc_store_ref_t aoidc_store_ref_t;

@@ -71,6 +71,11 @@ void aoidc_set_cookie(request_rec *r, const char *name, const char *value,
 int aoidc_redirect(request_rec *r, const char *location);
 bool aoidc_wants_redirect(request_rec *r);
 const char *aoidc_cookie_header(request_rec *r);
+void aoidc_request_register_filters(void);
+/* Read the whole request body (at most max bytes) and arrange for the
+ * handler to see it again. */
+apr_status_t aoidc_read_body(const char **out, request_rec *r, apr_size_t max,
+                             aoidc_err_t *err);
 
 /* login.c */
 int aoidc_login_start(request_rec *r, const aoidc_dir_conf_t *c);

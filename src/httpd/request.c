@@ -170,3 +170,98 @@ void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
     }
     aoidc_req_ctx(r)->claims = (apr_array_header_t *)claims;
 }
+
+/* --- request body for RFC 6750 §2.2 (form-encoded access_token) ---------- */
+
+typedef struct {
+    const char *data;
+    apr_size_t len;
+    apr_size_t off;
+} replay_t;
+
+/* Hands the body we read back to whoever reads it next (the handler, a
+ * proxy), byte for byte, then EOS: the backend never notices. */
+static apr_status_t replay_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                  ap_input_mode_t mode, apr_read_type_e block,
+                                  apr_off_t readbytes)
+{
+    replay_t *ctx = f->ctx;
+    apr_size_t n = ctx->len - ctx->off;
+    if (mode != AP_MODE_READBYTES && mode != AP_MODE_SPECULATIVE
+        && mode != AP_MODE_GETLINE && mode != AP_MODE_EXHAUSTIVE) {
+        return APR_SUCCESS;
+    }
+    if (!n) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    if (mode == AP_MODE_GETLINE) {
+        const char *nl = memchr(ctx->data + ctx->off, '\n', n);
+        n = nl ? (apr_size_t)(nl - (ctx->data + ctx->off)) + 1 : n;
+    }
+    else if (mode != AP_MODE_EXHAUSTIVE && readbytes > 0
+             && (apr_size_t)readbytes < n) {
+        n = (apr_size_t)readbytes;
+    }
+    /* the data lives in r->pool, which outlives every bucket of r */
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(
+                                    ctx->data + ctx->off, n, bb->bucket_alloc));
+    if (mode != AP_MODE_SPECULATIVE) {
+        ctx->off += n;
+    }
+    return APR_SUCCESS;
+}
+
+void aoidc_request_register_filters(void)
+{
+    ap_register_input_filter("AOIDC_REPLAY", replay_filter, NULL,
+                             AP_FTYPE_RESOURCE);
+}
+
+apr_status_t aoidc_read_body(const char **out, request_rec *r, apr_size_t max,
+                             aoidc_err_t *err)
+{
+    apr_bucket_brigade *bb =
+        apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    char *buf = apr_palloc(r->pool, max + 1);
+    apr_size_t len = 0;
+    bool eos = false;
+    while (!eos) {
+        apr_status_t rv =
+            ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                           APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            return aoidc_err_set(err, AOIDC_REASON_MALFORMED, r->pool,
+                                 "request body unreadable (%d)", rv);
+        }
+        for (apr_bucket *b = APR_BRIGADE_FIRST(bb);
+             b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+            const char *data;
+            apr_size_t n;
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = true;
+                break;
+            }
+            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+                return aoidc_err_set(err, AOIDC_REASON_MALFORMED, r->pool,
+                                     "request body unreadable");
+            }
+            if (len + n > max) {
+                return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, r->pool,
+                                     "form body over %" APR_SIZE_T_FMT " bytes",
+                                     max);
+            }
+            memcpy(buf + len, data, n);
+            len += n;
+        }
+        apr_brigade_cleanup(bb);
+    }
+    buf[len] = '\0';
+    replay_t *ctx = apr_palloc(r->pool, sizeof(*ctx));
+    ctx->data = buf;
+    ctx->len = len;
+    ctx->off = 0;
+    ap_add_input_filter("AOIDC_REPLAY", ctx, r, r->connection);
+    *out = buf;
+    return APR_SUCCESS;
+}
