@@ -15,10 +15,13 @@ bool aoidc_bearer_token_syntax_ok(const char *t)
     while (*s && (apr_isalnum(*s) || strchr("-._~+/", *s))) {
         s++;
     }
+    if (s == t) {
+        return false; /* at least one character before any '=' */
+    }
     while (*s == '=') {
         s++;
     }
-    return s != t && *s == '\0' && (s - t) <= AOIDC_MAX_TOKEN_LEN;
+    return *s == '\0' && (s - t) <= AOIDC_MAX_TOKEN_LEN;
 }
 
 apr_status_t aoidc_bearer_from_header(const char **token,
@@ -131,7 +134,7 @@ apr_status_t aoidc_bearer_introspection_parse(json_t **claims, int status,
     }
     if (json_object_get(j, "exp")
         && (!aoidc_json_int(j, "exp", &exp)
-            || (apr_int64_t)apr_time_sec(r->now) > exp + r->leeway)) {
+            || (apr_int64_t)apr_time_sec(r->now) - r->leeway > exp)) {
         return aoidc_err_set(err, AOIDC_REASON_EXPIRED, p,
                              "introspection: expired");
     }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/json.h"
 #include "core/jwk.h"
 
@@ -12,6 +13,28 @@ static apr_status_t jwk_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* cjose's base64url decoder asserts (aborts the process) on some malformed
+ * input, and a JWKS comes from the network: every key member must pass our
+ * strict decoder before cjose sees it. */
+static bool members_decode(const json_t *j, apr_pool_t *p)
+{
+    static const char *const b64[] = {"n",  "e",  "d", "p", "q", "dp",
+                                      "dq", "qi", "x", "y", "k"};
+    for (size_t i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+        json_t *m = json_object_get(j, b64[i]);
+        unsigned char *raw;
+        apr_size_t rawlen;
+        if (m
+            && (!json_is_string(m)
+                || aoidc_b64url_decode(&raw, &rawlen, json_string_value(m),
+                                       json_string_length(m), p, NULL)
+                       != APR_SUCCESS)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool import_key(aoidc_jwk_t *k, json_t *j, apr_pool_t *p)
 {
     cjose_err cerr;
@@ -19,6 +42,9 @@ static bool import_key(aoidc_jwk_t *k, json_t *j, apr_pool_t *p)
     k->kty = aoidc_json_str(j, "kty");
     if (!k->kty || (strcmp(k->kty, "RSA") && strcmp(k->kty, "EC"))
         || (use && strcmp(use, "sig")) || (json_object_get(j, "use") && !use)) {
+        return false;
+    }
+    if (!members_decode(j, p)) {
         return false;
     }
     k->kid = aoidc_json_str(j, "kid");

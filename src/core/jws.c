@@ -66,6 +66,16 @@ apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
         return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
                              "jws: not three non-empty parts");
     }
+    /* The signature goes to cjose, whose base64url decoder asserts (aborts
+     * the process) on some malformed input: check it strictly first. */
+    unsigned char *sig;
+    apr_size_t siglen;
+    if (aoidc_b64url_decode(&sig, &siglen, d2 + 1,
+                            len - (apr_size_t)(d2 + 1 - compact), p, err)
+        != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
+                             "jws: bad signature encoding");
+    }
     aoidc_jws_t *j = apr_pcalloc(p, sizeof(*j));
     j->compact = apr_pstrmemdup(p, compact, len);
     j->len = len;

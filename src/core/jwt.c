@@ -49,9 +49,9 @@ apr_status_t aoidc_jwt_check(const json_t *c, const aoidc_jwt_rules_t *r,
     if (!aoidc_json_int(c, "exp", &t)) {
         return aoidc_err_set(err, AOIDC_REASON_EXPIRED, p, "jwt: exp missing");
     }
-    if (now > t + r->leeway) {
+    if (now - r->leeway > t) {
         return aoidc_err_set(err, AOIDC_REASON_EXPIRED, p,
-                             "jwt: expired %" APR_INT64_T_FMT "s ago", now - t);
+                             "jwt: expired (exp %" APR_INT64_T_FMT ")", t);
     }
     if (json_object_get(c, "nbf")) {
         if (!aoidc_json_int(c, "nbf", &t) || t > now + r->leeway) {

@@ -48,7 +48,11 @@ const char *aoidc_parse_secret(const char **out, const char *arg, apr_pool_t *p)
             return apr_psprintf(p, "cannot read %s", arg + 5);
         }
         buf[n] = '\0';
-        buf[strcspn(buf, "\r\n")] = '\0';
+        n = strcspn(buf, "\r\n");
+        while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t')) {
+            n--;
+        }
+        buf[n] = '\0';
         if (!*buf) {
             return apr_psprintf(p, "%s is empty", arg + 5);
         }

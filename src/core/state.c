@@ -72,11 +72,12 @@ apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
     st->verifier = aoidc_codec_get_str(&r);
     st->return_to = aoidc_codec_get_str(&r);
     st->issuer = aoidc_codec_get_str(&r);
-    if (r.bad || v != STATE_V1 || !st->nonce || !st->return_to || !st->issuer) {
+    if (r.bad || r.left || v != STATE_V1 || !st->nonce || !st->return_to
+        || !st->issuer) {
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "state cookie: bad record");
     }
-    if (now - st->created > AOIDC_STATE_TTL
+    if (st->created < now - AOIDC_STATE_TTL
         || st->created > now + apr_time_from_sec(60)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
                              "state cookie: login attempt too old");

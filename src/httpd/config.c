@@ -3,6 +3,7 @@
  * Directives: the command table, thin setters over core/parse.c, merging,
  * accessors with defaults, and the configtest-time cross-directive checks.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_hash.h"
@@ -293,7 +294,7 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-#define OFF(f) ((void *)APR_OFFSETOF(aoidc_dir_conf_t, f))
+#define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
 /* Same order as docs/directives.md. */
@@ -350,7 +351,7 @@ const command_rec aoidc_cmds[] = {
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
-    {NULL},
+    {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 
 /* --- configtest ---------------------------------------------------------- */
