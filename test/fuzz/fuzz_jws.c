@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* jws: parse any token and verify it against a fixed JWKS (the test keys)
+ * and, for HS*, a fixed secret. Nothing but the test keys may verify. */
+#include <stdio.h>
+
+#include "core/jws.h"
+#include "fixed_jwks.h"
+#include "fuzz.h"
+
+static aoidc_jwks_t *fixed_jwks(void)
+{
+    static aoidc_jwks_t *jwks;
+    if (!jwks) {
+        aoidc_err_t err = {0};
+        apr_pool_t *g = fuzz_global_pool();
+        FUZZ_LSAN_OFF();
+        if (aoidc_jwks_parse(&jwks, AOIDC_FUZZ_FIXED_JWKS,
+                             strlen(AOIDC_FUZZ_FIXED_JWKS), g, &err)
+            != APR_SUCCESS) {
+            abort();
+        }
+        FUZZ_LSAN_ON();
+    }
+    return jwks;
+}
+
+AOIDC_FUZZ_ENTRY(jws)
+{
+    apr_pool_t *p = fuzz_pool();
+    aoidc_jws_t *jws;
+    aoidc_err_t err = {0};
+    const char *in = (const char *)fuzz_exact(data, size, p);
+    if (aoidc_jws_parse(&jws, in, size, p, &err) == APR_SUCCESS) {
+        FUZZ_CHECK(jws->alg && json_is_object(jws->payload));
+        FUZZ_CHECK(!json_object_get(jws->header, "crit"));
+        apr_status_t rv = aoidc_jws_verify(
+            jws, fixed_jwks(), AOIDC_ALGS_ASYMMETRIC | AOIDC_ALGS_HMAC,
+            "fuzz-client-secret", p, &err);
+        if (rv == APR_SUCCESS) {
+            FUZZ_CHECK(aoidc_jws_alg_bit(jws->alg) != 0);
+        }
+        /* without a secret HMAC never verifies */
+        rv =
+            aoidc_jws_verify(jws, fixed_jwks(), AOIDC_ALGS_HMAC, NULL, p, &err);
+        FUZZ_CHECK(rv != APR_SUCCESS && err.reason == AOIDC_REASON_ALG);
+        (void)aoidc_jws_half_hash(jws->alg, "access-token", p);
+    }
+    else {
+        FUZZ_CHECK(err.reason == AOIDC_REASON_JWS_MALFORMED
+                   || err.reason == AOIDC_REASON_CRIT);
+    }
+    apr_pool_destroy(p);
+    return 0;
+}

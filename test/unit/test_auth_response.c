@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/auth_response.c: callback parameters and RFC 9207. */
+#include <string.h>
+
+#include "core/auth_response.h"
+#include "unit.h"
+
+#define STATE43 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123_-x"
+
+static char *repeat(char c, apr_size_t n)
+{
+    char *s = apr_palloc(tp, n + 1);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+START_TEST(code_ok)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_auth_response_parse(
+                     &r,
+                     "code=c0de&state=" STATE43
+                     "&iss=https%3A%2F%2Fop.example.com&session_state=x",
+                     tp, &err),
+                 err);
+    ck_assert_str_eq(r.code, "c0de");
+    ck_assert_str_eq(r.state, STATE43);
+    ck_assert_str_eq(r.iss, T_ISS);
+    ck_assert_ptr_null(r.error);
+    ck_assert_ptr_null(r.error_description);
+}
+END_TEST
+
+START_TEST(error_ok)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_auth_response_parse(
+                     &r,
+                     "error=access_denied&error_description=User+said+no&"
+                     "state=" STATE43,
+                     tp, &err),
+                 err);
+    ck_assert_str_eq(r.error, "access_denied");
+    ck_assert_str_eq(r.error_description, "User said no");
+    ck_assert_ptr_null(r.code);
+}
+END_TEST
+
+START_TEST(state_rules)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    const char *bad[] = {
+        "code=x",
+        "code=x&state=",
+        apr_pstrcat(tp, "code=x&state=", repeat('a', 21), NULL),
+        apr_pstrcat(tp, "code=x&state=", repeat('a', 129), NULL),
+        "code=x&state=abcdefghijklmnopqrstuvwxyz.ABC",
+        "code=x&state=abcdefghijklmnopqrstuvwxyz+ABC",
+        "code=x&state=abcdefghijklmnopqrstuvwxyz%2FABC",
+        "code=x&state=abcdefghijklmnopqrstuvwxyz%3DABC",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_reason(aoidc_auth_response_parse(&r, bad[i], tp, &err), err,
+                         AOIDC_REASON_STATE_MISSING);
+    }
+    ck_assert_reason(aoidc_auth_response_parse(&r, NULL, tp, &err), err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_ok(aoidc_auth_response_parse(
+                     &r,
+                     apr_pstrcat(tp, "code=x&state=", repeat('a', 22), NULL),
+                     tp, &err),
+                 err);
+    ck_assert_ok(aoidc_auth_response_parse(
+                     &r,
+                     apr_pstrcat(tp, "code=x&state=", repeat('a', 128), NULL),
+                     tp, &err),
+                 err);
+}
+END_TEST
+
+START_TEST(code_required_without_error)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    ck_assert_reason(aoidc_auth_response_parse(&r, "state=" STATE43, tp, &err),
+                     err, AOIDC_REASON_MALFORMED);
+    ck_assert_reason(
+        aoidc_auth_response_parse(&r, "code=&state=" STATE43, tp, &err), err,
+        AOIDC_REASON_MALFORMED);
+}
+END_TEST
+
+START_TEST(syntax_refused)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    static const char *const bad[] = {
+        "code=a&code=b&state=" STATE43, /* repeated */
+        "code=a&state=" STATE43 "&state=" STATE43,
+        "code=a%0d%0aX&state=" STATE43, /* CR LF */
+        "code=a%00&state=" STATE43,     /* NUL */
+        "code=a%zz&state=" STATE43,     /* bad escape */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_reason(aoidc_auth_response_parse(&r, bad[i], tp, &err), err,
+                         AOIDC_REASON_MALFORMED);
+    }
+}
+END_TEST
+
+START_TEST(size_limits)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    const char *ok = apr_pstrcat(tp, "code=", repeat('c', AOIDC_MAX_PARAM_LEN),
+                                 "&state=" STATE43, NULL);
+    ck_assert_ok(aoidc_auth_response_parse(&r, ok, tp, &err), err);
+    const char *longp =
+        apr_pstrcat(tp, "code=", repeat('c', AOIDC_MAX_PARAM_LEN + 1),
+                    "&state=" STATE43, NULL);
+    ck_assert_reason(aoidc_auth_response_parse(&r, longp, tp, &err), err,
+                     AOIDC_REASON_TOO_LARGE);
+    /* the decoded length counts: %41 is one byte */
+    char *enc = apr_palloc(tp, 3 * AOIDC_MAX_PARAM_LEN + 1);
+    for (int i = 0; i < AOIDC_MAX_PARAM_LEN; i++) {
+        memcpy(enc + 3 * i, "%41", 3);
+    }
+    enc[3 * AOIDC_MAX_PARAM_LEN] = '\0';
+    ck_assert_ok(aoidc_auth_response_parse(
+                     &r, apr_pstrcat(tp, "code=", enc, "&state=" STATE43, NULL),
+                     tp, &err),
+                 err);
+    const char *huge = apr_pstrcat(tp, "state=" STATE43 "&code=x&x=",
+                                   repeat('x', 8 * AOIDC_MAX_PARAM_LEN), NULL);
+    ck_assert_reason(aoidc_auth_response_parse(&r, huge, tp, &err), err,
+                     AOIDC_REASON_TOO_LARGE);
+    char *many = apr_pstrdup(tp, "code=x&state=" STATE43);
+    for (int i = 0; i < 15; i++) {
+        many = apr_psprintf(tp, "%s&p%d=1", many, i);
+    }
+    ck_assert_reason(aoidc_auth_response_parse(&r, many, tp, &err), err,
+                     AOIDC_REASON_TOO_LARGE);
+}
+END_TEST
+
+START_TEST(check_iss)
+{
+    aoidc_auth_response_t r = {"c", STATE43, T_ISS, NULL, NULL};
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_auth_response_check_iss(&r, T_ISS, true, tp, &err), err);
+    ck_assert_ok(aoidc_auth_response_check_iss(&r, T_ISS, false, tp, &err),
+                 err);
+    ck_assert_reason(
+        aoidc_auth_response_check_iss(&r, T_ISS "/", false, tp, &err), err,
+        AOIDC_REASON_ISS_PARAM);
+    ck_assert_reason(aoidc_auth_response_check_iss(&r, "https://evil.example",
+                                                   true, tp, &err),
+                     err, AOIDC_REASON_ISS_PARAM);
+    r.iss = NULL;
+    ck_assert_ok(aoidc_auth_response_check_iss(&r, T_ISS, false, tp, &err),
+                 err);
+    ck_assert_reason(aoidc_auth_response_check_iss(&r, T_ISS, true, tp, &err),
+                     err, AOIDC_REASON_ISS_PARAM);
+    r.iss = "";
+    ck_assert_reason(aoidc_auth_response_check_iss(&r, T_ISS, false, tp, &err),
+                     err, AOIDC_REASON_ISS_PARAM);
+}
+END_TEST
+
+TCase *aoidc_auth_response_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("auth_response");
+    tcase_add_test(tc, code_ok);
+    tcase_add_test(tc, error_ok);
+    tcase_add_test(tc, state_rules);
+    tcase_add_test(tc, code_required_without_error);
+    tcase_add_test(tc, syntax_refused);
+    tcase_add_test(tc, size_limits);
+    tcase_add_test(tc, check_iss);
+    return tc;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/authz_request.c: the authorization request URL. */
+#include <string.h>
+
+#include "core/authz_request.h"
+#include "core/pkce.h"
+#include "core/url.h"
+#include "unit.h"
+
+static aoidc_state_t *state(bool pkce)
+{
+    aoidc_state_t *st;
+    ck_assert_int_eq(aoidc_state_create(&st, T_ISS, "/", pkce, T_NOW, tp),
+                     APR_SUCCESS);
+    return st;
+}
+
+static apr_table_t *query_of(const char *url, const char *prefix)
+{
+    apr_table_t *t;
+    aoidc_err_t err = {0};
+    ck_assert_msg(strncmp(url, prefix, strlen(prefix)) == 0, "%s", url);
+    ck_assert_ok(aoidc_url_parse_query(&t, url + strlen(prefix), 20, tp, &err),
+                 err);
+    return t;
+}
+
+START_TEST(with_pkce)
+{
+    aoidc_authz_params_t a = {"https://op.example.com/authorize", "client 1",
+                              "https://rp.example.com/cb?x=1", "openid email"};
+    aoidc_state_t *st = state(true);
+    char *url = aoidc_authz_request_url(&a, st, tp);
+    apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
+    ck_assert_int_eq(apr_table_elts(q)->nelts, 8);
+    ck_assert_str_eq(apr_table_get(q, "response_type"), "code");
+    ck_assert_str_eq(apr_table_get(q, "client_id"), "client 1");
+    ck_assert_str_eq(apr_table_get(q, "redirect_uri"),
+                     "https://rp.example.com/cb?x=1");
+    ck_assert_str_eq(apr_table_get(q, "scope"), "openid email");
+    ck_assert_str_eq(apr_table_get(q, "state"), st->state);
+    ck_assert_str_eq(apr_table_get(q, "nonce"), st->nonce);
+    ck_assert_str_eq(apr_table_get(q, "code_challenge"),
+                     aoidc_pkce_challenge_s256(st->verifier, tp));
+    ck_assert_str_eq(apr_table_get(q, "code_challenge_method"), "S256");
+    /* the verifier itself never leaves */
+    ck_assert_ptr_null(strstr(url, st->verifier));
+    /* values are encoded: no raw space, no second '?' */
+    ck_assert_ptr_null(strchr(url, ' '));
+    ck_assert_ptr_null(strchr(strchr(url, '?') + 1, '?'));
+}
+END_TEST
+
+START_TEST(without_pkce)
+{
+    aoidc_authz_params_t a = {"https://op.example.com/authorize", "c",
+                              "https://rp/cb", "openid"};
+    char *url = aoidc_authz_request_url(&a, state(false), tp);
+    apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
+    ck_assert_int_eq(apr_table_elts(q)->nelts, 6);
+    ck_assert_ptr_null(apr_table_get(q, "code_challenge"));
+    ck_assert_ptr_null(apr_table_get(q, "code_challenge_method"));
+}
+END_TEST
+
+START_TEST(endpoint_query_kept)
+{
+    aoidc_authz_params_t a = {"https://op.example.com/auth?tenant=t1", "c",
+                              "https://rp/cb", "openid"};
+    char *url = aoidc_authz_request_url(&a, state(false), tp);
+    apr_table_t *q = query_of(url, "https://op.example.com/auth?");
+    ck_assert_str_eq(apr_table_get(q, "tenant"), "t1");
+    ck_assert_str_eq(apr_table_get(q, "response_type"), "code");
+    ck_assert_ptr_nonnull(strstr(url, "?tenant=t1&response_type=code&"));
+}
+END_TEST
+
+TCase *aoidc_authz_request_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("authz_request");
+    tcase_add_test(tc, with_pkce);
+    tcase_add_test(tc, without_pkce);
+    tcase_add_test(tc, endpoint_query_kept);
+    return tc;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/claims.c: flattening, header safety, the list codec. */
+#include <string.h>
+
+#include "core/claims.h"
+#include "unit.h"
+
+static apr_array_header_t *add(apr_array_header_t *l, const char *json)
+{
+    json_error_t e;
+    json_t *j = json_loads(json, 0, &e);
+    ck_assert_msg(j != NULL, "%s", e.text);
+    l = aoidc_claims_add_json(l, j, tp);
+    /* the list must not point into the document */
+    json_decref(j);
+    return l;
+}
+
+START_TEST(flatten)
+{
+    apr_array_header_t *l =
+        add(NULL, "{\"sub\":\"alice\",\"n\":42,\"b\":true,\"a\":[1,\"x\"],"
+                  "\"o\":{\"k\":\"v\"},\"r\":1.5,\"z\":null,\"e\":\"\"}");
+    const aoidc_claim_t *c;
+    ck_assert_int_eq(l->nelts, 7); /* null is left out */
+    c = aoidc_claims_get(l, "sub");
+    ck_assert_str_eq(c->value, "alice");
+    ck_assert(!c->is_json);
+    c = aoidc_claims_get(l, "n");
+    ck_assert_str_eq(c->value, "42");
+    ck_assert(c->is_json);
+    ck_assert_str_eq(aoidc_claims_get(l, "b")->value, "true");
+    ck_assert_str_eq(aoidc_claims_get(l, "a")->value, "[1,\"x\"]");
+    ck_assert_str_eq(aoidc_claims_get(l, "o")->value, "{\"k\":\"v\"}");
+    ck_assert_str_eq(aoidc_claims_get(l, "r")->value, "1.5");
+    ck_assert_str_eq(aoidc_claims_get(l, "e")->value, "");
+    ck_assert_ptr_null(aoidc_claims_get(l, "z"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "missing"));
+    ck_assert_ptr_null(aoidc_claims_get(NULL, "sub"));
+}
+END_TEST
+
+START_TEST(protocol_claims_left_out)
+{
+    apr_array_header_t *l = add(NULL, "{\"sub\":\"a\",\"nonce\":\"n\","
+                                      "\"at_hash\":\"h\",\"c_hash\":\"c\"}");
+    ck_assert_int_eq(l->nelts, 1);
+    ck_assert_ptr_null(aoidc_claims_get(l, "nonce"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "at_hash"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "c_hash"));
+}
+END_TEST
+
+START_TEST(unsafe_names_and_values_left_out)
+{
+    apr_array_header_t *l = add(
+        NULL,
+        "{\"a "
+        "b\":\"1\",\"a:b\":\"1\",\"\":\"1\",\"a\\nb\":\"1\",\"caf\\u00e9\":"
+        "\"1\",\"a/b\":\"1\",\"a(b)\":\"1\","
+        "\"crlf\":\"x\\r\\nSet-Cookie: y\",\"lf\":\"x\\ny\",\"tab\":\"x\\ty\","
+        "\"del\":\"x\\u007fy\",\"nulesc\":\"ok\","
+        "\"arr\":[\"x\\r\\ny\"],\"utf8\":\"caf\\u00e9\","
+        "\"x-ok.name~!#$%&'*+^_`|\":\"v\"}");
+    ck_assert_ptr_null(aoidc_claims_get(l, "a b"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "a:b"));
+    ck_assert_ptr_null(aoidc_claims_get(l, ""));
+    ck_assert_ptr_null(aoidc_claims_get(l, "a\nb"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "caf\xc3\xa9"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "a/b"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "a(b)"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "crlf"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "lf"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "tab"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "del"));
+    ck_assert_str_eq(aoidc_claims_get(l, "nulesc")->value, "ok");
+    /* inside JSON values CR/LF stay escaped, so the array is safe */
+    ck_assert_str_eq(aoidc_claims_get(l, "arr")->value, "[\"x\\r\\ny\"]");
+    ck_assert_str_eq(aoidc_claims_get(l, "utf8")->value, "caf\xc3\xa9");
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "x-ok.name~!#$%&'*+^_`|"));
+    for (int i = 0; i < l->nelts; i++) {
+        const aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        ck_assert_ptr_null(strpbrk(c->value, "\r\n"));
+        ck_assert(aoidc_claims_is_token(c->name));
+    }
+}
+END_TEST
+
+START_TEST(value_length_cap)
+{
+    char *v = apr_palloc(tp, AOIDC_CLAIM_MAX_VALUE + 2);
+    memset(v, 'v', AOIDC_CLAIM_MAX_VALUE + 1);
+    v[AOIDC_CLAIM_MAX_VALUE] = '\0';
+    json_t *j = json_pack("{s:s}", "ok", v);
+    v[AOIDC_CLAIM_MAX_VALUE] = 'v';
+    v[AOIDC_CLAIM_MAX_VALUE + 1] = '\0';
+    json_object_set_new(j, "long", json_string(v));
+    apr_array_header_t *l = aoidc_claims_add_json(NULL, j, tp);
+    json_decref(j);
+    ck_assert_uint_eq(strlen(aoidc_claims_get(l, "ok")->value),
+                      AOIDC_CLAIM_MAX_VALUE);
+    ck_assert_ptr_null(aoidc_claims_get(l, "long"));
+}
+END_TEST
+
+START_TEST(replace_and_cap)
+{
+    apr_array_header_t *l = add(NULL, "{\"sub\":\"a\",\"email\":\"x@y\"}");
+    l = add(l, "{\"email\":\"new@y\",\"name\":\"N\"}");
+    ck_assert_int_eq(l->nelts, 3);
+    ck_assert_str_eq(aoidc_claims_get(l, "email")->value, "new@y");
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "a");
+    json_t *many = json_object();
+    for (int i = 0; i < AOIDC_MAX_CLAIMS + 10; i++) {
+        json_object_set_new(many, apr_psprintf(tp, "c%d", i), json_integer(i));
+    }
+    l = aoidc_claims_add_json(NULL, many, tp);
+    json_decref(many);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+}
+END_TEST
+
+START_TEST(is_token)
+{
+    ck_assert(aoidc_claims_is_token("email"));
+    ck_assert(aoidc_claims_is_token("x-a.b_c~!#$%&'*+^`|9"));
+    ck_assert(!aoidc_claims_is_token(""));
+    ck_assert(!aoidc_claims_is_token(NULL));
+    static const char *const bad[] = {
+        "a b", "a:b",  "a/b", "a\"b", "a,b",  "a;b",   "a=b",
+        "a(b", "a)b",  "a[b", "a]b",  "a{b",  "a}b",   "a?b",
+        "a@b", "a\\b", "a<b", "a>b",  "a\tb", "a\x7f", "caf\xc3\xa9",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(!aoidc_claims_is_token(bad[i]), "%s", bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(has_prefix)
+{
+    ck_assert(aoidc_claims_has_prefix("OIDC_CLAIM_email", "OIDC_CLAIM_"));
+    ck_assert(aoidc_claims_has_prefix("oidc-claim-email", "OIDC_CLAIM_"));
+    ck_assert(aoidc_claims_has_prefix("Oidc_Claim-", "OIDC_CLAIM_"));
+    ck_assert(aoidc_claims_has_prefix("OIDC_CLAIM_", "oidc-claim-"));
+    ck_assert(!aoidc_claims_has_prefix("OIDC_CLAIM", "OIDC_CLAIM_"));
+    ck_assert(!aoidc_claims_has_prefix("XOIDC_CLAIM_a", "OIDC_CLAIM_"));
+    ck_assert(!aoidc_claims_has_prefix("OIDC.CLAIM_a", "OIDC_CLAIM_"));
+    ck_assert(!aoidc_claims_has_prefix("", "OIDC_CLAIM_"));
+    ck_assert(aoidc_claims_has_prefix("anything", ""));
+}
+END_TEST
+
+START_TEST(codec_roundtrip_and_truncation)
+{
+    apr_array_header_t *l = add(NULL, "{\"sub\":\"alice\",\"g\":[\"a\"],"
+                                      "\"e\":\"\",\"n\":1}");
+    aoidc_wbuf_t w;
+    aoidc_rbuf_t r;
+    aoidc_codec_init(&w, 8, tp);
+    aoidc_claims_encode(&w, l);
+    aoidc_codec_reader(&r, w.buf, w.len);
+    apr_array_header_t *back = aoidc_claims_decode(&r, tp);
+    ck_assert(!r.bad);
+    ck_assert_uint_eq(r.left, 0);
+    ck_assert_int_eq(back->nelts, l->nelts);
+    for (int i = 0; i < l->nelts; i++) {
+        const aoidc_claim_t *a = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        const aoidc_claim_t *b = &APR_ARRAY_IDX(back, i, aoidc_claim_t);
+        ck_assert_str_eq(a->name, b->name);
+        ck_assert_str_eq(a->value, b->value);
+        ck_assert_int_eq(a->is_json, b->is_json);
+    }
+    for (apr_size_t n = 0; n < w.len; n++) {
+        unsigned char *cut = apr_pmemdup(tp, w.buf, n ? n : 1);
+        aoidc_codec_reader(&r, cut, n);
+        aoidc_claims_decode(&r, tp);
+        ck_assert_msg(r.bad, "truncated at %" APR_SIZE_T_FMT " accepted", n);
+    }
+    /* empty and NULL lists encode as a zero count */
+    aoidc_codec_init(&w, 8, tp);
+    aoidc_claims_encode(&w, NULL);
+    ck_assert_uint_eq(w.len, 1);
+    aoidc_codec_reader(&r, w.buf, w.len);
+    ck_assert_int_eq(aoidc_claims_decode(&r, tp)->nelts, 0);
+    ck_assert(!r.bad);
+    /* a NULL name or value inside is refused */
+    aoidc_codec_init(&w, 8, tp);
+    aoidc_codec_put_u8(&w, 1);
+    aoidc_codec_put_u8(&w, 0);
+    aoidc_codec_put_str(&w, "name");
+    aoidc_codec_put_str(&w, NULL);
+    aoidc_codec_reader(&r, w.buf, w.len);
+    aoidc_claims_decode(&r, tp);
+    ck_assert(r.bad);
+}
+END_TEST
+
+TCase *aoidc_claims_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("claims");
+    tcase_add_test(tc, flatten);
+    tcase_add_test(tc, protocol_claims_left_out);
+    tcase_add_test(tc, unsafe_names_and_values_left_out);
+    tcase_add_test(tc, value_length_cap);
+    tcase_add_test(tc, replace_and_cap);
+    tcase_add_test(tc, is_token);
+    tcase_add_test(tc, has_prefix);
+    tcase_add_test(tc, codec_roundtrip_and_truncation);
+    return tc;
+}

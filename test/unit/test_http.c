@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/http_curl.c against a one-shot HTTP server on 127.0.0.1 in a thread:
+ * statuses pass through, redirects are not followed, the size cap and the
+ * timeout hold, only http/https are spoken. No network beyond loopback.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+typedef struct {
+    int lfd;
+    int port;
+    const char *response; /* sent verbatim; NULL: hold the line, send nothing */
+    apr_size_t response_len;
+    unsigned hold_ms;
+    char request[8192];
+    pthread_t thread;
+} server_t;
+
+static void *serve(void *arg)
+{
+    server_t *s = arg;
+    int fd = accept(s->lfd, NULL, NULL);
+    apr_size_t got = 0;
+    if (fd < 0) {
+        return NULL;
+    }
+    /* read headers, then a body as long as Content-Length says */
+    for (;;) {
+        ssize_t n = read(fd, s->request + got, sizeof(s->request) - 1 - got);
+        if (n <= 0) {
+            break;
+        }
+        got += (apr_size_t)n;
+        s->request[got] = '\0';
+        char *end = strstr(s->request, "\r\n\r\n");
+        if (end) {
+            char *cl = strcasestr(s->request, "Content-Length:");
+            apr_size_t want = cl && cl < end ? (apr_size_t)atoi(cl + 15) : 0;
+            if (got >= (apr_size_t)(end + 4 - s->request) + want) {
+                break;
+            }
+        }
+    }
+    if (s->response) {
+        apr_size_t off = 0;
+        while (off < s->response_len) {
+            ssize_t n = write(fd, s->response + off, s->response_len - off);
+            if (n <= 0) {
+                break;
+            }
+            off += (apr_size_t)n;
+        }
+    }
+    else {
+        usleep(s->hold_ms * 1000);
+    }
+    close(fd);
+    return NULL;
+}
+
+static server_t *start(const char *response, apr_size_t len)
+{
+    server_t *s = apr_pcalloc(tp, sizeof(*s));
+    struct sockaddr_in a = {0};
+    socklen_t alen = sizeof(a);
+    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(s->lfd, 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(s->lfd, 4), 0);
+    ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &alen), 0);
+    s->port = ntohs(a.sin_port);
+    s->response = response;
+    s->response_len = len;
+    s->hold_ms = 1500;
+    ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
+    return s;
+}
+
+static void stop(server_t *s)
+{
+    pthread_join(s->thread, NULL);
+    close(s->lfd);
+}
+
+static const char *url(server_t *s, const char *path)
+{
+    return apr_psprintf(tp, "http://127.0.0.1:%d%s", s->port, path);
+}
+
+static aoidc_http_t client(apr_interval_time_t timeout)
+{
+    aoidc_http_t h;
+    aoidc_http_curl_init(&h, timeout);
+    return h;
+}
+
+START_TEST(init_defaults)
+{
+    aoidc_http_t h = client(apr_time_from_sec(7));
+    ck_assert_ptr_nonnull(h.send);
+    ck_assert_int_eq(h.timeout, apr_time_from_sec(7));
+    ck_assert_uint_eq(h.max_body, AOIDC_MAX_JWKS_LEN);
+}
+END_TEST
+
+START_TEST(get_ok)
+{
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n"
+                    "Connection: close\r\n\r\n{\"a\":\"b\"}\r\n";
+    server_t *s = start(r, strlen(r));
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/.well-known/openid-configuration"), NULL,
+                            NULL, NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_uint_eq(resp.len, 11);
+    ck_assert_str_eq(resp.body, "{\"a\":\"b\"}\r\n");
+    ck_assert_msg(strncmp(s->request,
+                          "GET /.well-known/openid-configuration "
+                          "HTTP/1.1\r\n",
+                          48)
+                      == 0,
+                  "%s", s->request);
+    ck_assert_ptr_nonnull(
+        strstr(s->request, "\r\nAccept: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(s->request, "\r\nUser-Agent: mod_auth_oidc/"));
+    ck_assert_ptr_null(strcasestr(s->request, "Authorization:"));
+}
+END_TEST
+
+START_TEST(post_with_auth)
+{
+    const char *r = "HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n"
+                    "Connection: close\r\n\r\n{}";
+    server_t *s = start(r, strlen(r));
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/token"), "grant_type=x&code=y",
+                            "Basic Y2xpZW50OnNlY3JldA==", "application/jwt"};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    /* any status is a success at this level */
+    ck_assert_int_eq(resp.status, 400);
+    ck_assert_str_eq(resp.body, "{}");
+    ck_assert(strncmp(s->request, "POST /token HTTP/1.1\r\n", 22) == 0);
+    ck_assert_ptr_nonnull(strstr(
+        s->request, "\r\nAuthorization: Basic Y2xpZW50OnNlY3JldA==\r\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s->request, "\r\nAccept: application/jwt\r\n"));
+    ck_assert_ptr_nonnull(strstr(s->request, "\r\n\r\ngrant_type=x&code=y"));
+}
+END_TEST
+
+START_TEST(no_redirects)
+{
+    server_t *s = start(NULL, 0);
+    const char *r =
+        apr_psprintf(tp,
+                     "HTTP/1.1 302 Found\r\nLocation: "
+                     "http://127.0.0.1:%d/elsewhere\r\n"
+                     "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                     s->port);
+    s->response = r;
+    s->response_len = strlen(r);
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_int_eq(resp.status, 302);
+    ck_assert_uint_eq(resp.len, 0);
+}
+END_TEST
+
+static char *big_response(apr_size_t n, bool with_length)
+{
+    char *body = apr_palloc(tp, n + 1);
+    memset(body, 'x', n);
+    body[n] = '\0';
+    return apr_psprintf(tp, "HTTP/1.1 200 OK\r\n%sConnection: close\r\n\r\n%s",
+                        with_length ? apr_psprintf(
+                            tp, "Content-Length: %" APR_SIZE_T_FMT "\r\n", n)
+                                    : "",
+                        body);
+}
+
+START_TEST(size_cap)
+{
+    for (int with_length = 0; with_length < 2; with_length++) {
+        char *r = big_response(5000, with_length);
+        server_t *s = start(r, strlen(r));
+        aoidc_http_t h = client(apr_time_from_sec(5));
+        aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL};
+        aoidc_http_resp_t resp;
+        aoidc_err_t err = {0};
+        h.max_body = 4096;
+        ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
+                         AOIDC_REASON_OP_BAD_RESPONSE);
+        stop(s);
+    }
+    /* exactly at the cap is fine */
+    char *r = big_response(4096, true);
+    server_t *s = start(r, strlen(r));
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    h.max_body = 4096;
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_uint_eq(resp.len, 4096);
+    ck_assert_int_eq(resp.body[4096], '\0');
+}
+END_TEST
+
+START_TEST(timeout)
+{
+    server_t *s = start(NULL, 0); /* accepts, never answers */
+    aoidc_http_t h = client(apr_time_from_msec(300));
+    aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    apr_time_t t0 = apr_time_now();
+    ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
+                     AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1400));
+    stop(s);
+}
+END_TEST
+
+START_TEST(unreachable)
+{
+    /* a port that was just free: connection refused */
+    struct sockaddr_in a = {0};
+    socklen_t alen = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    aoidc_http_t h = client(apr_time_from_sec(2));
+    aoidc_http_req_t req = {
+        apr_psprintf(tp, "http://127.0.0.1:%d/", ntohs(a.sin_port)), NULL, NULL,
+        NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
+                     AOIDC_REASON_OP_UNREACHABLE);
+}
+END_TEST
+
+START_TEST(other_schemes_refused)
+{
+    static const char *const urls[] = {"file:///etc/passwd", "ftp://127.0.0.1/",
+                                       "gopher://127.0.0.1/",
+                                       "dict://127.0.0.1/"};
+    aoidc_http_t h = client(apr_time_from_sec(2));
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        aoidc_http_req_t req = {urls[i], NULL, NULL, NULL};
+        aoidc_http_resp_t resp = {0};
+        aoidc_err_t err = {0};
+        ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
+                         AOIDC_REASON_OP_UNREACHABLE);
+        ck_assert_ptr_null(resp.body);
+    }
+}
+END_TEST
+
+START_TEST(send_dispatches)
+{
+    aoidc_fake_http_t *f;
+    aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
+    aoidc_http_req_t req = {"https://op.example.com/x", NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    aoidc_fake_http_route(f, req.url, 204, "");
+    ck_assert_ok(aoidc_http_send(h, &req, &resp, tp, &err), err);
+    ck_assert_int_eq(resp.status, 204);
+    ck_assert_int_eq(aoidc_fake_http_calls(f, req.url), 1);
+}
+END_TEST
+
+TCase *aoidc_http_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("http");
+    tcase_add_test(tc, init_defaults);
+    tcase_add_test(tc, get_ok);
+    tcase_add_test(tc, post_with_auth);
+    tcase_add_test(tc, no_redirects);
+    tcase_add_test(tc, size_cap);
+    tcase_add_test(tc, timeout);
+    tcase_add_test(tc, unreachable);
+    tcase_add_test(tc, other_schemes_refused);
+    tcase_add_test(tc, send_dispatches);
+    return tc;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/id_token.c: OIDC Core 3.1.3.7 on tokens signed here with cjose. */
+#include <string.h>
+
+#include "core/id_token.h"
+#include "core/json.h"
+#include "unit.h"
+
+#define NONCE  "n-0S6_WzA2Mj"
+#define SECRET "a-client-secret-of-32-bytes-long!"
+
+static json_t *claims(void)
+{
+    json_t *c = aoidc_test_claims();
+    json_object_set_new(c, "nonce", json_string(NONCE));
+    return c;
+}
+
+static aoidc_id_token_rules_t rules(void)
+{
+    aoidc_id_token_rules_t r = {T_ISS, T_AUD, NULL, NONCE, NULL, T_NOW, 60};
+    return r;
+}
+
+static char *rs256(json_t *c)
+{
+    return aoidc_test_sign(aoidc_test_key("rsa2048", tp), "RS256", "rsa-1",
+                           "JWT", c, tp);
+}
+
+static apr_status_t validate(const char *tok, const aoidc_id_token_rules_t *r,
+                             aoidc_err_t *err)
+{
+    json_t *out = NULL;
+    apr_status_t rv =
+        aoidc_id_token_validate(&out, tok, aoidc_test_jwks(tp), r, tp, err);
+    if (rv == APR_SUCCESS) {
+        ck_assert_str_eq(aoidc_json_str(out, "sub"), "alice");
+    }
+    return rv;
+}
+
+START_TEST(valid_rs256_es256)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    ck_assert_ok(validate(rs256(claims()), &r, &err), err);
+    char *es = aoidc_test_sign(aoidc_test_key("ec-p256", tp), "ES256", "ec-1",
+                               NULL, claims(), tp);
+    ck_assert_ok(validate(es, &r, &err), err);
+    char *ps = aoidc_test_sign(aoidc_test_key("rsa2048", tp), "PS256", "rsa-1",
+                               NULL, claims(), tp);
+    ck_assert_ok(validate(ps, &r, &err), err);
+}
+END_TEST
+
+START_TEST(claims_returned)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_t *out = NULL;
+    json_t *c = claims();
+    json_object_set_new(c, "email", json_string("a@example.com"));
+    ck_assert_ok(aoidc_id_token_validate(&out, rs256(c), aoidc_test_jwks(tp),
+                                         &r, tp, &err),
+                 err);
+    ck_assert_str_eq(aoidc_json_str(out, "email"), "a@example.com");
+    ck_assert_str_eq(aoidc_json_str(out, "nonce"), NONCE);
+}
+END_TEST
+
+START_TEST(nonce)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_t *c = claims();
+    json_object_set_new(c, "nonce", json_string("other"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_NONCE);
+    c = claims();
+    json_object_del(c, "nonce");
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_NONCE);
+    c = claims();
+    json_object_set_new(c, "nonce", json_integer(1));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_NONCE);
+    /* a login without a nonce never accepts a token */
+    r.nonce = NULL;
+    ck_assert_reason(validate(rs256(claims()), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+    /* the nonce is compared exactly */
+    r.nonce = NONCE "x";
+    ck_assert_reason(validate(rs256(claims()), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+}
+END_TEST
+
+START_TEST(at_hash)
+{
+    const char *at = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_t *c = claims();
+    json_object_set_new(c, "at_hash", json_string("77QmUPtjPfzWtF2AnpK9RQ"));
+    char *tok = rs256(c);
+    r.access_token = at;
+    ck_assert_ok(validate(tok, &r, &err), err);
+    /* present without an access token to compare with */
+    r.access_token = NULL;
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_AT_HASH);
+    /* another access token */
+    r.access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Z";
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_AT_HASH);
+    /* wrong value, wrong type */
+    r.access_token = at;
+    c = claims();
+    json_object_set_new(c, "at_hash", json_string("77QmUPtjPfzWtF2AnpK9RR"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_AT_HASH);
+    c = claims();
+    json_object_set_new(c, "at_hash", json_null());
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_AT_HASH);
+    /* absent: fine with or without an access token */
+    ck_assert_ok(validate(rs256(claims()), &r, &err), err);
+    /* the hash follows the token's alg: SHA-384 for PS384 */
+    c = claims();
+    json_object_set_new(c, "at_hash",
+                        json_string(aoidc_jws_half_hash("PS384", at, tp)));
+    ck_assert_ok(validate(aoidc_test_sign(aoidc_test_key("rsa2048", tp),
+                                          "PS384", "rsa-1", NULL, c, tp),
+                          &r, &err),
+                 err);
+}
+END_TEST
+
+START_TEST(hs256_with_client_secret)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    char *tok = aoidc_test_sign_hmac(SECRET, "HS256", claims(), tp);
+    r.client_secret = SECRET;
+    ck_assert_ok(validate(tok, &r, &err), err);
+    r.client_secret = "another-secret-of-32-bytes-long!!";
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_SIGNATURE);
+    r.client_secret = NULL;
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_ALG);
+    /* with a secret configured, RS256 still works */
+    r.client_secret = SECRET;
+    ck_assert_ok(validate(rs256(claims()), &r, &err), err);
+}
+END_TEST
+
+START_TEST(jose_failures_surface)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    char *tok = aoidc_test_sign(aoidc_test_key("rsa2048", tp), "RS256", "nope",
+                                NULL, claims(), tp);
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_KEY_UNKNOWN);
+    tok = aoidc_test_sign(aoidc_test_key("rsa2048-other", tp), "RS256", "rsa-1",
+                          NULL, claims(), tp);
+    ck_assert_reason(validate(tok, &r, &err), err, AOIDC_REASON_SIGNATURE);
+    ck_assert_reason(validate("a.b.c", &r, &err), err,
+                     AOIDC_REASON_JWS_MALFORMED);
+    ck_assert_reason(validate("", &r, &err), err, AOIDC_REASON_JWS_MALFORMED);
+    /* alg none: header {"alg":"none"}, the RFC 7515 A.5 payload, junk sig */
+    ck_assert_reason(
+        validate("eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkz"
+                 "ODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.c2ln",
+                 &r, &err),
+        err, AOIDC_REASON_ALG);
+}
+END_TEST
+
+START_TEST(claim_rules)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_t *c;
+
+    c = claims();
+    json_object_set_new(c, "iss", json_string(T_ISS "/"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_ISSUER);
+    c = claims();
+    json_object_set_new(c, "aud", json_string("someone-else"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_AUDIENCE);
+    c = claims();
+    json_object_set_new(c, "aud", json_pack("[s, s]", T_AUD, "other"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_AZP);
+    c = claims();
+    json_object_set_new(c, "aud", json_pack("[s, s]", T_AUD, "other"));
+    json_object_set_new(c, "azp", json_string(T_AUD));
+    ck_assert_ok(validate(rs256(c), &r, &err), err);
+    c = claims();
+    json_object_set_new(c, "azp", json_string("other"));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_AZP);
+    c = claims();
+    json_object_del(c, "iat");
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_IAT);
+    c = claims();
+    json_object_del(c, "sub");
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_SUB);
+    c = claims();
+    json_object_set_new(c, "exp", json_integer(T_NOW_SEC - 61));
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_EXPIRED);
+    c = claims();
+    json_object_set_new(c, "exp", json_integer(T_NOW_SEC - 60));
+    ck_assert_ok(validate(rs256(c), &r, &err), err);
+    c = claims();
+    json_object_set_new(c, "nbf", json_integer(T_NOW_SEC + 61));
+    ck_assert_reason(validate(rs256(c), &r, &err), err,
+                     AOIDC_REASON_NOT_YET_VALID);
+}
+END_TEST
+
+TCase *aoidc_id_token_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("id_token");
+    tcase_add_test(tc, valid_rs256_es256);
+    tcase_add_test(tc, claims_returned);
+    tcase_add_test(tc, nonce);
+    tcase_add_test(tc, at_hash);
+    tcase_add_test(tc, hs256_with_client_secret);
+    tcase_add_test(tc, jose_failures_surface);
+    tcase_add_test(tc, claim_rules);
+    return tc;
+}

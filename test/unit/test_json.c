@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/json.c: bounded parsing, pool ownership, typed getters. */
+#include <string.h>
+
+#include "core/json.h"
+#include "unit.h"
+
+static apr_status_t parse(json_t **j, const char *s, bool any, aoidc_err_t *err)
+{
+    return aoidc_json_parse(j, s, strlen(s), AOIDC_MAX_JSON_LEN, any, tp, err);
+}
+
+START_TEST(object_ok)
+{
+    json_t *j;
+    aoidc_err_t err = {0};
+    ck_assert_ok(
+        parse(&j, "{\"a\":1,\"b\":\"x\",\"c\":[true,null]}", false, &err), err);
+    ck_assert(json_is_object(j));
+    ck_assert_int_eq(json_object_size(j), 3);
+    /* the pool holds the only reference */
+    ck_assert_int_eq(j->refcount, 1);
+}
+END_TEST
+
+START_TEST(owned_by_pool)
+{
+    apr_pool_t *sub;
+    json_t *j;
+    aoidc_err_t err = {0};
+    apr_pool_create(&sub, tp);
+    ck_assert_ok(aoidc_json_parse(&j, "{\"a\":1}", 7, 100, false, sub, &err),
+                 err);
+    json_incref(j);
+    apr_pool_destroy(sub); /* drops the pool's reference */
+    ck_assert_int_eq(j->refcount, 1);
+    json_decref(j);
+    ck_assert_ptr_null(aoidc_json_own(NULL, tp));
+}
+END_TEST
+
+START_TEST(not_object)
+{
+    static const char *const docs[] = {"[]", "\"x\"", "1", "true", "null"};
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_t *j = (json_t *)1;
+        aoidc_err_t err = {0};
+        ck_assert_reason(parse(&j, docs[i], false, &err), err,
+                         AOIDC_REASON_MALFORMED);
+        ck_assert_ptr_null(j);
+        ck_assert_ok(parse(&j, docs[i], true, &err), err);
+        ck_assert_ptr_nonnull(j);
+    }
+}
+END_TEST
+
+START_TEST(malformed)
+{
+    static const char *const docs[] = {
+        "",
+        " ",
+        "{",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{} x",
+        "{}{}",
+        "{'a':1}",
+        "{\"a\":1,\"a\":2}",   /* duplicate keys */
+        "{\"a\":\"\\u0000\"}", /* NUL escape */
+        "{\"a\":\"\xff\"}",    /* invalid UTF-8 */
+        "{\"a\":NaN}",
+        "{\"a\":01}",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_t *j;
+        aoidc_err_t err = {0};
+        ck_assert_reason(parse(&j, docs[i], true, &err), err,
+                         AOIDC_REASON_MALFORMED);
+    }
+}
+END_TEST
+
+START_TEST(raw_nul_refused)
+{
+    json_t *j;
+    aoidc_err_t err = {0};
+    ck_assert_reason(
+        aoidc_json_parse(&j, "{\"a\":1}\0", 8, 100, false, tp, &err), err,
+        AOIDC_REASON_MALFORMED);
+    ck_assert_reason(
+        aoidc_json_parse(&j, "{\"a\":\"x\0y\"}", 11, 100, false, tp, &err), err,
+        AOIDC_REASON_MALFORMED);
+}
+END_TEST
+
+START_TEST(max_len)
+{
+    json_t *j;
+    aoidc_err_t err = {0};
+    const char *doc = "{\"a\":\"0123456789\"}"; /* 18 bytes */
+    ck_assert_ok(aoidc_json_parse(&j, doc, 18, 18, false, tp, &err), err);
+    ck_assert_reason(aoidc_json_parse(&j, doc, 18, 17, false, tp, &err), err,
+                     AOIDC_REASON_TOO_LARGE);
+}
+END_TEST
+
+static char *nested(int depth, apr_pool_t *p)
+{
+    char *s = apr_palloc(p, (apr_size_t)(2 * depth + 1));
+    for (int i = 0; i < depth; i++) {
+        s[i] = '[';
+        s[2 * depth - 1 - i] = ']';
+    }
+    s[2 * depth] = '\0';
+    return s;
+}
+
+START_TEST(depth_limit)
+{
+    json_t *j;
+    aoidc_err_t err = {0};
+    ck_assert_ok(parse(&j, nested(AOIDC_MAX_JSON_DEPTH, tp), true, &err), err);
+    ck_assert_reason(
+        parse(&j, nested(AOIDC_MAX_JSON_DEPTH + 1, tp), true, &err), err,
+        AOIDC_REASON_TOO_LARGE);
+    ck_assert_reason(parse(&j, nested(5000, tp), true, &err), err,
+                     AOIDC_REASON_TOO_LARGE);
+    /* objects count as levels too */
+    char *s =
+        apr_pstrcat(tp, "{\"a\":", nested(AOIDC_MAX_JSON_DEPTH, tp), "}", NULL);
+    ck_assert_reason(parse(&j, s, false, &err), err, AOIDC_REASON_TOO_LARGE);
+}
+END_TEST
+
+START_TEST(depth_ignores_strings)
+{
+    json_t *j;
+    aoidc_err_t err = {0};
+    /* brackets inside strings, also after an escaped quote, do not nest */
+    char *s =
+        apr_pstrcat(tp, "{\"a\":\"\\\"", nested(40, tp), "\",\"b\":[1]}", NULL);
+    ck_assert_ok(parse(&j, s, false, &err), err);
+    ck_assert_str_eq(aoidc_json_str(j, "a"),
+                     apr_pstrcat(tp, "\"", nested(40, tp), NULL));
+}
+END_TEST
+
+START_TEST(getters)
+{
+    json_t *j;
+    apr_int64_t v = -7;
+    aoidc_err_t err = {0};
+    ck_assert_ok(parse(&j,
+                       "{\"s\":\"x\",\"i\":42,\"r\":1e3,\"h\":1.5,\"neg\":-3,"
+                       "\"big\":9223372036854775807,\"huge\":1e300,"
+                       "\"t\":true,\"n\":null,\"a\":[1],\"q\":\"5\"}",
+                       false, &err),
+                 err);
+    ck_assert_str_eq(aoidc_json_str(j, "s"), "x");
+    ck_assert_ptr_null(aoidc_json_str(j, "i"));
+    ck_assert_ptr_null(aoidc_json_str(j, "n"));
+    ck_assert_ptr_null(aoidc_json_str(j, "missing"));
+    ck_assert_ptr_null(aoidc_json_str(NULL, "s"));
+
+    ck_assert(aoidc_json_int(j, "i", &v));
+    ck_assert_int_eq(v, 42);
+    ck_assert(aoidc_json_int(j, "r", &v));
+    ck_assert_int_eq(v, 1000);
+    ck_assert(aoidc_json_int(j, "h", &v)); /* NumericDate may be fractional */
+    ck_assert_int_eq(v, 1);
+    ck_assert(aoidc_json_int(j, "neg", &v));
+    ck_assert_int_eq(v, -3);
+    ck_assert(aoidc_json_int(j, "big", &v));
+    ck_assert_int_eq(v, INT64_MAX);
+    v = -7;
+    ck_assert(!aoidc_json_int(j, "huge", &v));
+    ck_assert(!aoidc_json_int(j, "t", &v));
+    ck_assert(!aoidc_json_int(j, "n", &v));
+    ck_assert(!aoidc_json_int(j, "a", &v));
+    ck_assert(!aoidc_json_int(j, "q", &v));
+    ck_assert(!aoidc_json_int(j, "missing", &v));
+    ck_assert_int_eq(v, -7); /* untouched on failure */
+}
+END_TEST
+
+START_TEST(dump)
+{
+    json_t *j = json_pack("{s:[i,i], s:s}", "a", 1, 2, "b", "x\"y");
+    ck_assert_str_eq(aoidc_json_dump(j, tp), "{\"a\":[1,2],\"b\":\"x\\\"y\"}");
+    json_decref(j);
+    j = json_string("x");
+    ck_assert_str_eq(aoidc_json_dump(j, tp), "\"x\"");
+    json_decref(j);
+    ck_assert_str_eq(aoidc_json_dump(NULL, tp), "null");
+}
+END_TEST
+
+TCase *aoidc_json_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("json");
+    tcase_add_test(tc, object_ok);
+    tcase_add_test(tc, owned_by_pool);
+    tcase_add_test(tc, not_object);
+    tcase_add_test(tc, malformed);
+    tcase_add_test(tc, raw_nul_refused);
+    tcase_add_test(tc, max_len);
+    tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, depth_ignores_strings);
+    tcase_add_test(tc, getters);
+    tcase_add_test(tc, dump);
+    return tc;
+}

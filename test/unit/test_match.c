@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/match.c: `Require claim` and `Require scope`. */
+#include "core/match.h"
+#include "unit.h"
+
+static apr_array_header_t *list(const char *json)
+{
+    json_error_t e;
+    json_t *j = json_loads(json, 0, &e);
+    ck_assert_msg(j != NULL, "%s", e.text);
+    apr_array_header_t *l = aoidc_claims_add_json(NULL, j, tp);
+    json_decref(j);
+    return l;
+}
+
+START_TEST(claim)
+{
+    apr_array_header_t *l =
+        list("{\"sub\":\"alice\",\"groups\":[\"admin\",\"dev\",7],\"age\":42,"
+             "\"ok\":true,\"no\":false,\"org\":{\"a\":1},\"ratio\":1.5,"
+             "\"empty\":\"\"}");
+    ck_assert(aoidc_match_claim(l, "sub", "alice", tp));
+    ck_assert(!aoidc_match_claim(l, "sub", "Alice", tp));
+    ck_assert(!aoidc_match_claim(l, "sub", "alic", tp));
+    ck_assert(!aoidc_match_claim(l, "sub", "alice ", tp));
+    ck_assert(aoidc_match_claim(l, "groups", "admin", tp));
+    ck_assert(aoidc_match_claim(l, "groups", "dev", tp));
+    ck_assert(!aoidc_match_claim(l, "groups", "ops", tp));
+    ck_assert(!aoidc_match_claim(l, "groups", "7", tp)); /* strings only */
+    ck_assert(!aoidc_match_claim(l, "groups", "adm", tp));
+    ck_assert(aoidc_match_claim(l, "age", "42", tp));
+    ck_assert(!aoidc_match_claim(l, "age", "4", tp));
+    ck_assert(!aoidc_match_claim(l, "age", "42.0", tp));
+    ck_assert(aoidc_match_claim(l, "ok", "true", tp));
+    ck_assert(!aoidc_match_claim(l, "ok", "false", tp));
+    ck_assert(aoidc_match_claim(l, "no", "false", tp));
+    ck_assert(aoidc_match_claim(l, "ratio", "1.5", tp));
+    ck_assert(aoidc_match_claim(l, "empty", "", tp));
+    ck_assert(!aoidc_match_claim(l, "missing", "x", tp));
+    ck_assert(!aoidc_match_claim(l, "SUB", "alice", tp));
+    ck_assert(!aoidc_match_claim(NULL, "sub", "alice", tp));
+}
+END_TEST
+
+START_TEST(scope)
+{
+    apr_array_header_t *l = list("{\"scope\":\"openid api:read api:write\"}");
+    ck_assert(aoidc_match_scope(l, "openid", tp));
+    ck_assert(aoidc_match_scope(l, "api:read", tp));
+    ck_assert(aoidc_match_scope(l, "api:write", tp));
+    ck_assert(!aoidc_match_scope(l, "api", tp));
+    ck_assert(!aoidc_match_scope(l, "read", tp));
+    ck_assert(!aoidc_match_scope(l, "api:rea", tp));
+    ck_assert(!aoidc_match_scope(l, "pi:read", tp));
+    ck_assert(!aoidc_match_scope(l, "", tp));
+    ck_assert(!aoidc_match_scope(l, "API:READ", tp));
+    /* a prefix match early in the string must not stop the search */
+    l = list("{\"scope\":\"api:readonly api:read\"}");
+    ck_assert(aoidc_match_scope(l, "api:read", tp));
+    l = list("{\"scope\":\"api:readonly\"}");
+    ck_assert(!aoidc_match_scope(l, "api:read", tp));
+}
+END_TEST
+
+START_TEST(scp_array)
+{
+    apr_array_header_t *l = list("{\"scp\":[\"a\",\"b c\"]}");
+    ck_assert(aoidc_match_scope(l, "a", tp));
+    ck_assert(aoidc_match_scope(l, "b c", tp));
+    ck_assert(!aoidc_match_scope(l, "b", tp));
+    l = list("{\"scp\":\"x\"}");
+    ck_assert(aoidc_match_scope(l, "x", tp));
+    ck_assert(!aoidc_match_scope(l, "y", tp));
+    /* both present: either may hold it */
+    l = list("{\"scope\":\"s1\",\"scp\":[\"s2\"]}");
+    ck_assert(aoidc_match_scope(l, "s1", tp));
+    ck_assert(aoidc_match_scope(l, "s2", tp));
+    /* a scope claim that is not a string is not split */
+    l = list("{\"scope\":[\"a\"]}");
+    ck_assert(!aoidc_match_scope(l, "a", tp));
+    ck_assert(!aoidc_match_scope(list("{}"), "a", tp));
+}
+END_TEST
+
+TCase *aoidc_match_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("match");
+    tcase_add_test(tc, claim);
+    tcase_add_test(tc, scope);
+    tcase_add_test(tc, scp_array);
+    return tc;
+}

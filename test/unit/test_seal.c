@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/seal.c: AES-256-GCM under HKDF per-purpose keys; SHA-256 helpers. */
+#include <string.h>
+
+#include "core/seal.h"
+#include "unit.h"
+
+static aoidc_seal_t *key(const char *secret, const char *purpose)
+{
+    aoidc_seal_t *k = NULL;
+    ck_assert_int_eq(aoidc_seal_create(&k, secret, strlen(secret), purpose, tp),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(k);
+    return k;
+}
+
+static const unsigned char msg[] = "the session record";
+#define MSGLEN (sizeof(msg) - 1)
+
+START_TEST(roundtrip)
+{
+    aoidc_seal_t *k = key("passphrase", "session");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, k, msg, MSGLEN, "id", 2, tp),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(blen, MSGLEN + AOIDC_SEAL_OVERHEAD);
+    ck_assert_int_eq(blob[0], 1);                        /* version */
+    ck_assert_int_eq(blob[1], 0);                        /* kid */
+    ck_assert(memmem(blob, blen, "session", 7) == NULL); /* not in clear */
+    ck_assert_ok(aoidc_unseal(&out, &olen, k, blob, blen, "id", 2, tp, &err),
+                 err);
+    ck_assert_uint_eq(olen, MSGLEN);
+    ck_assert_mem_eq(out, msg, MSGLEN);
+    ck_assert_int_eq(out[olen], '\0');
+}
+END_TEST
+
+START_TEST(empty_and_no_aad)
+{
+    aoidc_seal_t *k = key("passphrase", "x");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    ck_assert_int_eq(
+        aoidc_seal(&blob, &blen, k, (const unsigned char *)"", 0, NULL, 0, tp),
+        APR_SUCCESS);
+    ck_assert_uint_eq(blen, AOIDC_SEAL_OVERHEAD);
+    ck_assert_ok(aoidc_unseal(&out, &olen, k, blob, blen, NULL, 0, tp, &err),
+                 err);
+    ck_assert_uint_eq(olen, 0);
+}
+END_TEST
+
+START_TEST(fresh_nonce_each_time)
+{
+    aoidc_seal_t *k = key("passphrase", "session");
+    unsigned char *a, *b;
+    apr_size_t alen, blen;
+    aoidc_seal(&a, &alen, k, msg, MSGLEN, NULL, 0, tp);
+    aoidc_seal(&b, &blen, k, msg, MSGLEN, NULL, 0, tp);
+    ck_assert_uint_eq(alen, blen);
+    ck_assert(memcmp(a + 2, b + 2, 12) != 0);
+    ck_assert(memcmp(a, b, alen) != 0);
+}
+END_TEST
+
+START_TEST(keys_deterministic)
+{
+    /* the same passphrase and purpose give the same key in any process */
+    aoidc_seal_t *k1 = key("passphrase", "session");
+    aoidc_seal_t *k2 = key("passphrase", "session");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    aoidc_seal(&blob, &blen, k1, msg, MSGLEN, "id", 2, tp);
+    ck_assert_ok(aoidc_unseal(&out, &olen, k2, blob, blen, "id", 2, tp, &err),
+                 err);
+}
+END_TEST
+
+START_TEST(refuses_other_context)
+{
+    aoidc_seal_t *k = key("passphrase", "session");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    aoidc_seal(&blob, &blen, k, msg, MSGLEN, "id-1", 4, tp);
+    /* other associated data */
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, k, blob, blen, "id-2", 4, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, k, blob, blen, "id-1", 3, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, k, blob, blen, NULL, 0, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* other purpose: a state cookie never opens as a session */
+    ck_assert_reason(aoidc_unseal(&out, &olen, key("passphrase", "state"), blob,
+                                  blen, "id-1", 4, tp, &err),
+                     err, AOIDC_REASON_COOKIE);
+    /* other passphrase */
+    ck_assert_reason(aoidc_unseal(&out, &olen, key("passphrasf", "session"),
+                                  blob, blen, "id-1", 4, tp, &err),
+                     err, AOIDC_REASON_COOKIE);
+}
+END_TEST
+
+START_TEST(refuses_tampering)
+{
+    aoidc_seal_t *k = key("passphrase", "session");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_seal(&blob, &blen, k, msg, MSGLEN, "id", 2, tp);
+    for (apr_size_t i = 0; i < blen; i++) {
+        for (unsigned bit = 1; bit < 256; bit <<= 1) {
+            aoidc_err_t err = {0};
+            unsigned char *t = apr_pmemdup(tp, blob, blen);
+            t[i] ^= (unsigned char)bit;
+            ck_assert_reason(
+                aoidc_unseal(&out, &olen, k, t, blen, "id", 2, tp, &err), err,
+                AOIDC_REASON_COOKIE);
+        }
+    }
+}
+END_TEST
+
+START_TEST(refuses_truncation_and_extension)
+{
+    aoidc_seal_t *k = key("passphrase", "session");
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_seal(&blob, &blen, k, msg, MSGLEN, "id", 2, tp);
+    for (apr_size_t n = 0; n < blen; n++) {
+        aoidc_err_t err = {0};
+        /* a copy of exactly n bytes, so ASan sees any over-read */
+        unsigned char *t = apr_pmemdup(tp, blob, n ? n : 1);
+        ck_assert_reason(aoidc_unseal(&out, &olen, k, t, n, "id", 2, tp, &err),
+                         err, AOIDC_REASON_COOKIE);
+    }
+    unsigned char *ext = apr_palloc(tp, blen + 1);
+    memcpy(ext, blob, blen);
+    ext[blen] = 0;
+    aoidc_err_t err = {0};
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, k, ext, blen + 1, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+}
+END_TEST
+
+START_TEST(text_roundtrip)
+{
+    aoidc_seal_t *k = key("passphrase", "state");
+    char *txt;
+    unsigned char *out;
+    apr_size_t olen;
+    aoidc_err_t err = {0};
+    ck_assert_int_eq(aoidc_seal_text(&txt, k, msg, MSGLEN, "s", 1, tp),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(strspn(txt, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+                                  "rstuvwxyz0123456789-_"),
+                      strlen(txt));
+    ck_assert_ok(aoidc_unseal_text(&out, &olen, k, txt, "s", 1, tp, &err), err);
+    ck_assert_mem_eq(out, msg, MSGLEN);
+    ck_assert_reason(
+        aoidc_unseal_text(&out, &olen, k, "not base64!", "s", 1, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    ck_assert_reason(aoidc_unseal_text(&out, &olen, k, "", "s", 1, tp, &err),
+                     err, AOIDC_REASON_COOKIE);
+    txt[5] = txt[5] == 'A' ? 'B' : 'A';
+    ck_assert_reason(aoidc_unseal_text(&out, &olen, k, txt, "s", 1, tp, &err),
+                     err, AOIDC_REASON_COOKIE);
+}
+END_TEST
+
+START_TEST(sha256)
+{
+    static const unsigned char abc[32] = {
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    unsigned char h[32];
+    aoidc_sha256(h, "abc", 3);
+    ck_assert_mem_eq(h, abc, 32);
+    aoidc_sha256_2(h, "ab", 2, "c", 1);
+    ck_assert_mem_eq(h, abc, 32);
+    aoidc_sha256_2(h, "abc", 3, NULL, 0);
+    ck_assert_mem_eq(h, abc, 32);
+    aoidc_sha256_2(h, "abd", 3, NULL, 0);
+    ck_assert(memcmp(h, abc, 32) != 0);
+}
+END_TEST
+
+START_TEST(fingerprint)
+{
+    ck_assert_str_eq(aoidc_fingerprint("abc", tp), "ba7816bf8f01cfea");
+    ck_assert_str_eq(aoidc_fingerprint("", tp), "e3b0c44298fc1c14");
+}
+END_TEST
+
+TCase *aoidc_seal_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("seal");
+    tcase_add_test(tc, roundtrip);
+    tcase_add_test(tc, empty_and_no_aad);
+    tcase_add_test(tc, fresh_nonce_each_time);
+    tcase_add_test(tc, keys_deterministic);
+    tcase_add_test(tc, refuses_other_context);
+    tcase_add_test(tc, refuses_tampering);
+    tcase_add_test(tc, refuses_truncation_and_extension);
+    tcase_add_test(tc, text_roundtrip);
+    tcase_add_test(tc, sha256);
+    tcase_add_test(tc, fingerprint);
+    return tc;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One TCase per core unit; run.c puts them in one Suite. */
+#ifndef AOIDC_TEST_UNIT_H
+#define AOIDC_TEST_UNIT_H
+
+#include "testutil.h"
+
+/* clang-format off */
+#define AOIDC_UNITS(X)                                                       \
+    X(err) X(b64url) X(json) X(rand) X(url) X(cookie) X(seal) X(codec)       \
+    X(parse) X(jwk) X(jws) X(jwt) X(pkce) X(state) X(authz_request)          \
+    X(auth_response) X(token) X(id_token) X(session) X(bearer) X(match)      \
+    X(claims) X(store) X(http) X(provider) X(client)
+/* clang-format on */
+
+#define AOIDC_DECLARE_TCASE(u) TCase *aoidc_##u##_tcase(void);
+AOIDC_UNITS(AOIDC_DECLARE_TCASE)
+#undef AOIDC_DECLARE_TCASE
+
+#endif
