@@ -184,6 +184,19 @@ def test_aoidc_500_16_huge_and_garbage_tokens(api, env):
         assert 'Location' not in r.headers
 
 
+def test_aoidc_500_18_signature_cjose_would_abort_on(api, op, env):
+    """Regression (found by libFuzzer): a signature part of 4k+1 characters
+    plus '=' made cjose's decoder assert and abort the httpd child. Header
+    and kid are real, so the token reaches verification."""
+    good = op.mint_jwt_at()
+    head, body, _ = good.split('.')
+    for sig in ('AAAAA=', 'AAAAA', 'A=AA', '!!!!'):
+        r = call(env, '/api/echo/', '%s.%s.%s' % (head, body, sig))
+        assert r.status_code in (400, 401), (sig, r.status_code)
+    # the child survived: the real token still works
+    ok(call(env, '/api/echo/', good))
+
+
 # --------------------------------------------------------------------- EvilOP JWT
 
 def test_aoidc_500_20_evil_good_token(api, evil, env):

@@ -261,6 +261,17 @@ def test_aoidc_900_23_jwks_huge(env, evil, s):
         assert get(s, location(r)).status_code == 200
 
 
+def test_aoidc_900_25_jwks_with_malformed_keys(env, evil, s):
+    """Regression (found by libFuzzer): a JWK member that is not canonical
+    base64url made cjose abort the child. Broken keys are skipped; the good
+    ones still verify the login."""
+    evil.set_mode('jwks_bad_key')
+    fresh_server(env, evil)
+    r = login_or_upstream_error(env, evil, s)
+    assert r.status_code == 302, r.status_code
+    assert get(s, location(r)).status_code == 200
+
+
 @pytest.mark.expect_log(r'reason=userinfo_sub\b')
 def test_aoidc_900_24_userinfo_wrong_sub(hostile, evil, s, env):
     """OIDC Core 5.3.2: userinfo whose sub differs MUST NOT be used. The login

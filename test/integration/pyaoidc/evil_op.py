@@ -49,7 +49,7 @@ AUTHZ_RESPONSE_MODES = {'no_iss_param', 'wrong_iss_param', 'error_response', 'st
 # Modes that alter discovery, JWKS and the back-channel endpoints.
 HTTP_MODES = {
     'metadata_wrong_issuer', 'discovery_garbage', 'discovery_500',
-    'discovery_slow', 'jwks_garbage', 'jwks_huge', 'token_garbage',
+    'discovery_slow', 'jwks_garbage', 'jwks_huge', 'jwks_bad_key', 'token_garbage',
     'token_500', 'token_slow', 'token_error', 'userinfo_wrong_sub',
     'userinfo_500', 'introspect_slow', 'introspect_garbage', 'http_endpoints',
 }
@@ -512,6 +512,13 @@ class EvilOP:
                      'n': b64u(os.urandom(256)), 'e': 'AQAB'} for i in range(12500)]
                 self._huge_jwks = json.dumps({'keys': keys}).encode()
             return 200, {'Content-Type': 'application/json'}, self._huge_jwks
+        if req.mode == 'jwks_bad_key':
+            # keys whose members would make cjose's decoder abort, first;
+            # the real keys after them must keep working
+            bad = [{'kty': 'RSA', 'kid': 'bad-n', 'use': 'sig', 'n': 'AAAAA=AA', 'e': 'AQAB'},
+                   {'kty': 'RSA', 'kid': 'bad-e', 'use': 'sig', 'n': 'AAAA', 'e': 'A'},
+                   {'kty': 'EC', 'kid': 'bad-x', 'crv': 'P-256', 'x': '!!', 'y': 7}]
+            return self._json(200, {'keys': bad + self.jwks()['keys']})
         return self._json(200, self.jwks())
 
     def _attacker_jwks(self, req):
