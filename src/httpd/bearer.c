@@ -9,6 +9,10 @@
  */
 #include <string.h>
 
+#include "apr_hash.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
+
 #include "core/bearer.h"
 #include "core/client.h"
 #include "core/json.h"
@@ -16,6 +20,64 @@
 #include "httpd/mod_auth_oidc.h"
 
 #define NEGATIVE_TTL apr_time_from_sec(10)
+
+/*
+ * Single flight for introspection: when several threads of a process meet
+ * the same unknown opaque token, one asks the OP and the others wait for
+ * its verdict in the cache (bounded by the HTTP timeout), instead of each
+ * sending the same request. Process-local; across processes the cache does
+ * the rest.
+ */
+static apr_thread_mutex_t *sf_mutex;
+static apr_thread_cond_t *sf_cond;
+static apr_hash_t *sf_inflight; /* cache key -> request pool */
+
+void aoidc_bearer_child_init(apr_pool_t *pchild)
+{
+    sf_inflight = apr_hash_make(pchild);
+    if (apr_thread_mutex_create(&sf_mutex, APR_THREAD_MUTEX_DEFAULT, pchild)
+            != APR_SUCCESS
+        || apr_thread_cond_create(&sf_cond, pchild) != APR_SUCCESS) {
+        sf_mutex = NULL; /* no collapsing; every miss asks the OP */
+    }
+}
+
+static apr_status_t sf_leave(void *key)
+{
+    apr_thread_mutex_lock(sf_mutex);
+    apr_hash_set(sf_inflight, key, AOIDC_STORE_KEY_LEN, NULL);
+    apr_thread_cond_broadcast(sf_cond);
+    apr_thread_mutex_unlock(sf_mutex);
+    return APR_SUCCESS;
+}
+
+/* True: we lead (and leave when r->pool goes). False: another thread led
+ * and is done, or we gave up waiting; the caller looks at the cache. */
+static bool sf_enter(request_rec *r, const unsigned char *key,
+                     apr_interval_time_t wait)
+{
+    bool lead = false;
+    apr_time_t until = apr_time_now() + wait;
+    if (!sf_mutex) {
+        return true;
+    }
+    apr_thread_mutex_lock(sf_mutex);
+    if (!apr_hash_get(sf_inflight, key, AOIDC_STORE_KEY_LEN)) {
+        void *k = apr_pmemdup(r->pool, key, AOIDC_STORE_KEY_LEN);
+        apr_hash_set(sf_inflight, k, AOIDC_STORE_KEY_LEN, r->pool);
+        apr_pool_cleanup_register(r->pool, k, sf_leave, apr_pool_cleanup_null);
+        lead = true;
+    }
+    else {
+        while (apr_hash_get(sf_inflight, key, AOIDC_STORE_KEY_LEN)
+               && apr_time_now() < until) {
+            apr_thread_cond_timedwait(sf_cond, sf_mutex,
+                                      until - apr_time_now());
+        }
+    }
+    apr_thread_mutex_unlock(sf_mutex);
+    return lead;
+}
 
 const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
                                        const char *description,
@@ -191,14 +253,38 @@ static apr_status_t validate(apr_array_header_t **claims, request_rec *r,
     return APR_SUCCESS;
 }
 
+/* The cached verdict for key: APR_SUCCESS with claims, APR_EINVAL for a
+ * cached refusal, APR_NOTFOUND on a miss. */
+static apr_status_t cached(apr_array_header_t **claims, request_rec *r,
+                           const aoidc_dir_conf_t *c, const unsigned char *key,
+                           const char *token, aoidc_err_t *err)
+{
+    aoidc_store_t *store = aoidc_store_for(c);
+    unsigned char *entry;
+    apr_size_t len;
+    apr_time_t until;
+    bool active;
+    if (store->get(store, key, &entry, &len, r->pool) != APR_SUCCESS
+        || aoidc_bearer_entry_decode(&until, &active, claims, entry, len,
+                                     r->pool, err)
+               != APR_SUCCESS
+        || until <= aoidc_now(r)) {
+        return APR_NOTFOUND;
+    }
+    if (!active) {
+        return aoidc_err_set(err, AOIDC_REASON_INACTIVE, r->pool,
+                             "token %s refused recently (cached)",
+                             aoidc_fingerprint(token, r->pool));
+    }
+    return APR_SUCCESS;
+}
+
 int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c)
 {
     aoidc_err_t err = {0};
     const char *token;
-    unsigned char key[AOIDC_STORE_KEY_LEN], *entry;
-    apr_size_t len;
+    unsigned char key[AOIDC_STORE_KEY_LEN];
     apr_array_header_t *claims = NULL;
-    aoidc_store_t *store = aoidc_store_for(c);
     apr_status_t rv;
 
     if (!c->issuer || !c->audience) {
@@ -212,28 +298,20 @@ int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c)
         return aoidc_fail(r, &err, rv);
     }
     cache_key(key, c, token, r->pool);
-    if (store->get(store, key, &entry, &len, r->pool) == APR_SUCCESS) {
-        apr_time_t until;
-        bool active;
-        if (aoidc_bearer_entry_decode(&until, &active, &claims, entry, len,
-                                      r->pool, &err)
-                == APR_SUCCESS
-            && until > aoidc_now(r)) {
-            if (!active) {
-                aoidc_err_set(&err, AOIDC_REASON_INACTIVE, r->pool,
-                              "token %s refused recently (cached)",
-                              aoidc_fingerprint(token, r->pool));
-                return aoidc_fail(r, &err, APR_EINVAL);
-            }
-            aoidc_set_user(r, c, claims);
-            return OK;
+    rv = cached(&claims, r, c, key, token, &err);
+    if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(token)
+        && !sf_enter(r, key, aoidc_http_for(r, c)->timeout)) {
+        rv = cached(&claims, r, c, key, token, &err);
+    }
+    if (rv == APR_NOTFOUND) {
+        rv = validate(&claims, r, c, token, key, &err);
+        if (rv != APR_SUCCESS) {
+            err.detail =
+                apr_psprintf(r->pool, "token %s: %s",
+                             aoidc_fingerprint(token, r->pool), err.detail);
         }
     }
-    rv = validate(&claims, r, c, token, key, &err);
     if (rv != APR_SUCCESS) {
-        err.detail =
-            apr_psprintf(r->pool, "token %s: %s",
-                         aoidc_fingerprint(token, r->pool), err.detail);
         return aoidc_fail(r, &err, rv);
     }
     aoidc_set_user(r, c, claims);

@@ -44,6 +44,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     aoidc_store_child_init(pchild, s);
     aoidc_config_child_init(pchild);
+    aoidc_bearer_child_init(pchild);
 }
 
 static void register_hooks(apr_pool_t *p)

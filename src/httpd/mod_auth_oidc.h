@@ -94,6 +94,7 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target);
 
 /* bearer.c */
 int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c);
+void aoidc_bearer_child_init(apr_pool_t *pchild);
 const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
                                        const char *description,
                                        const char *scope);

@@ -331,6 +331,24 @@ def test_aoidc_500_28_token_cache(api, evil, env):
     assert evil.counters['/introspect'] == 1, evil.counters
 
 
+def test_aoidc_500_29_concurrent_introspections_collapse(api, evil, env):
+    """Issue 4: identical introspections running at the same time collapse
+    into one call to the OP (the harness runs one httpd child, so all ten
+    requests meet in one process)."""
+    import concurrent.futures
+    tok = 'opaque-' + secrets.token_urlsafe(24)
+    now = int(time.time())
+    evil.add_opaque_token(tok, {'active': True, 'iss': evil.issuer, 'sub': 'erin',
+                                'scope': 'orders:read', 'aud': 'api://default',
+                                'exp': now + 300, 'iat': now})
+    evil.set_mode('introspect_slow', secs=1)
+    before = evil.counters['/introspect']
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda _: call(env, '/api2/echo/', tok), range(10)))
+    assert [r.status_code for r in results] == [200] * 10
+    assert evil.counters['/introspect'] - before == 1, evil.counters
+
+
 # --------------------------------------------------------------------- keys and outages
 
 def keys_conf(env, o, *extra, server=()):
