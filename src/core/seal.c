@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* AEAD sealing (AES-256-GCM) under HKDF-derived per-purpose keys. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -16,7 +17,57 @@
 struct aoidc_seal_t {
     unsigned char key[32];
     EVP_CIPHER *cipher; /* fetched once: implicit fetches cost per call */
+    apr_uint64_t id;    /* process-unique: names the key in thread caches */
 };
+
+/*
+ * Per-thread crypto contexts. Allocating and keying an EVP context costs
+ * more than opening a session record, so each thread keeps one cipher
+ * context per direction, keyed to the seal it last used (by id, never by
+ * address: a key freed at a restart may share an address with a new one),
+ * and one digest context. Re-initialising a keyed context with only a new
+ * nonce skips the key schedule.
+ */
+typedef struct {
+    EVP_CIPHER_CTX *enc, *dec;
+    apr_uint64_t enc_id, dec_id;
+    EVP_MD_CTX *md;
+} tls_t;
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+static apr_uint64_t next_id;
+
+static void tls_free(void *data)
+{
+    tls_t *t = data;
+    EVP_CIPHER_CTX_free(t->enc);
+    EVP_CIPHER_CTX_free(t->dec);
+    EVP_MD_CTX_free(t->md);
+    free(t);
+}
+
+static void tls_init(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    pthread_key_create(&tls_key, tls_free);
+}
+
+static tls_t *tls(void)
+{
+    tls_t *t;
+    pthread_once(&tls_once, tls_init);
+    t = pthread_getspecific(tls_key);
+    if (!t) {
+        t = calloc(1, sizeof(*t));
+        if (!t || pthread_setspecific(tls_key, t)) {
+            free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
 
 static apr_status_t seal_cleanup(void *data)
 {
@@ -48,12 +99,42 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
              && EVP_PKEY_derive(kctx, k->key, &klen) > 0;
     EVP_PKEY_CTX_free(kctx);
     k->cipher = ok ? EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL) : NULL;
+    k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     apr_pool_cleanup_register(p, k, seal_cleanup, apr_pool_cleanup_null);
     if (!k->cipher) {
         return APR_EGENERAL;
     }
     *out = k;
     return APR_SUCCESS;
+}
+
+/* A cipher context of this thread, keyed with k, set to nonce. */
+static EVP_CIPHER_CTX *cipher_ctx(const aoidc_seal_t *k,
+                                  const unsigned char *nonce, bool enc)
+{
+    tls_t *t = tls();
+    EVP_CIPHER_CTX **c;
+    apr_uint64_t *id;
+    int ok;
+    if (!t) {
+        return NULL;
+    }
+    c = enc ? &t->enc : &t->dec;
+    id = enc ? &t->enc_id : &t->dec_id;
+    if (!*c && !(*c = EVP_CIPHER_CTX_new())) {
+        return NULL;
+    }
+    if (*id == k->id) {
+        ok = enc ? EVP_EncryptInit_ex2(*c, NULL, NULL, nonce, NULL)
+                 : EVP_DecryptInit_ex2(*c, NULL, NULL, nonce, NULL);
+    }
+    else {
+        ok = enc ? EVP_EncryptInit_ex2(*c, k->cipher, k->key, nonce, NULL)
+                 : EVP_DecryptInit_ex2(*c, k->cipher, k->key, nonce, NULL);
+    }
+    /* on any failure the next use starts from scratch */
+    *id = ok ? k->id : 0;
+    return ok ? *c : NULL;
 }
 
 apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,
@@ -64,19 +145,20 @@ apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,
     unsigned char *buf = apr_palloc(p, len + AOIDC_SEAL_OVERHEAD);
     unsigned char *nonce = buf + 2, *ct = buf + 14, *tag = ct + len;
     int n = 0, ok;
+    EVP_CIPHER_CTX *c;
     buf[0] = SEAL_V1;
     buf[1] = 0;
-    if (aoidc_rand_bytes(nonce, 12) != APR_SUCCESS) {
+    /* a fresh random 96-bit nonce for every seal */
+    if (aoidc_rand_bytes(nonce, 12) != APR_SUCCESS
+        || !(c = cipher_ctx(k, nonce, true))) {
         return APR_EGENERAL;
     }
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    ok = c && EVP_EncryptInit_ex2(c, k->cipher, k->key, nonce, NULL)
-         && EVP_EncryptUpdate(c, NULL, &n, aad, (int)aad_len)
+    ok = EVP_EncryptUpdate(c, NULL, &n, aad, (int)aad_len)
          && EVP_EncryptUpdate(c, ct, &n, in, (int)len)
          && EVP_EncryptFinal_ex(c, ct + n, &n)
          && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
-    EVP_CIPHER_CTX_free(c);
     if (!ok) {
+        tls()->enc_id = 0;
         return APR_EGENERAL;
     }
     *out = buf;
@@ -97,14 +179,15 @@ apr_status_t aoidc_unseal(unsigned char **out, apr_size_t *outlen,
     const unsigned char *nonce = in + 2, *ct = in + 14, *tag = ct + ctlen;
     unsigned char *pt = apr_palloc(p, ctlen + 1);
     int n = 0, ok;
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    ok = c && EVP_DecryptInit_ex2(c, k->cipher, k->key, nonce, NULL)
-         && EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len)
+    EVP_CIPHER_CTX *c = cipher_ctx(k, nonce, false);
+    ok = c && EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len)
          && EVP_DecryptUpdate(c, pt, &n, ct, (int)ctlen)
          && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag)
          && EVP_DecryptFinal_ex(c, pt + n, &n) > 0;
-    EVP_CIPHER_CTX_free(c);
     if (!ok) {
+        if (c) {
+            tls()->dec_id = 0;
+        }
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "sealed blob: authentication failed");
     }
@@ -142,32 +225,28 @@ apr_status_t aoidc_unseal_text(unsigned char **out, apr_size_t *outlen,
     return aoidc_unseal(out, outlen, k, bin, binlen, aad, aad_len, p, err);
 }
 
-/* SHA-256 is fetched once per process: OpenSSL 3's implicit fetch on every
- * EVP_sha256() digest would be a large share of a cache hit's cost. */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,
                     const void *b, apr_size_t blen)
 {
     unsigned int n = 32;
-    EVP_MD_CTX *c;
-    pthread_once(&sha256_once, sha256_fetch);
-    c = EVP_MD_CTX_new();
-    if (!c || !sha256_md || !EVP_DigestInit_ex2(c, sha256_md, NULL)
-        || !EVP_DigestUpdate(c, a, alen)
-        || (blen && !EVP_DigestUpdate(c, b, blen))
-        || !EVP_DigestFinal_ex(c, out, &n)) {
-        /* Only on allocation failure: never yields a usable digest. */
-        memset(out, 0, 32);
-        out[0] = 0xff;
+    tls_t *t = tls();
+    /* SHA-256 is fetched once per process (tls_init): OpenSSL 3's implicit
+     * fetch on every EVP_sha256() digest would dominate a cache hit. */
+    if (!t || !sha256_md || (!t->md && !(t->md = EVP_MD_CTX_new()))
+        || !EVP_DigestInit_ex2(t->md, sha256_md, NULL)
+        || !EVP_DigestUpdate(t->md, a, alen)
+        || (blen && !EVP_DigestUpdate(t->md, b, blen))
+        || !EVP_DigestFinal_ex(t->md, out, &n)) {
+        /* Only on allocation failure. Never a constant: two inputs must
+         * not share a store key. A digest unique to this call matches
+         * nothing, so the lookup misses and the entry is never found. */
+        static apr_uint64_t failures;
+        apr_uint64_t u = __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+        if (aoidc_rand_bytes(out, 32) != APR_SUCCESS) {
+            memset(out, 0xa5, 32);
+        }
+        memcpy(out, &u, sizeof(u));
     }
-    EVP_MD_CTX_free(c);
 }
 
 void aoidc_sha256(unsigned char out[32], const void *data, apr_size_t len)

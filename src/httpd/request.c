@@ -165,8 +165,10 @@ void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
     for (int i = 0; i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
-        apr_table_setn(r->headers_in, name, cl->value);
-        apr_table_setn(r->subprocess_env, name, cl->value);
+        /* add, not set: header_parser already removed every header with
+         * our prefix, and set would scan the table for each claim */
+        apr_table_addn(r->headers_in, name, cl->value);
+        apr_table_addn(r->subprocess_env, name, cl->value);
     }
     aoidc_req_ctx(r)->claims = (apr_array_header_t *)claims;
 }
