@@ -225,18 +225,19 @@ apr_status_t aoidc_unseal_text(unsigned char **out, apr_size_t *outlen,
     return aoidc_unseal(out, outlen, k, bin, binlen, aad, aad_len, p, err);
 }
 
-void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,
-                    const void *b, apr_size_t blen)
+void aoidc_sha256_v(unsigned char out[32], int n, const void *const *parts,
+                    const apr_size_t *lens)
 {
-    unsigned int n = 32;
+    unsigned int len = 32;
     tls_t *t = tls();
+    bool ok = t && sha256_md && (t->md || (t->md = EVP_MD_CTX_new()))
+              && EVP_DigestInit_ex2(t->md, sha256_md, NULL);
     /* SHA-256 is fetched once per process (tls_init): OpenSSL 3's implicit
      * fetch on every EVP_sha256() digest would dominate a cache hit. */
-    if (!t || !sha256_md || (!t->md && !(t->md = EVP_MD_CTX_new()))
-        || !EVP_DigestInit_ex2(t->md, sha256_md, NULL)
-        || !EVP_DigestUpdate(t->md, a, alen)
-        || (blen && !EVP_DigestUpdate(t->md, b, blen))
-        || !EVP_DigestFinal_ex(t->md, out, &n)) {
+    for (int i = 0; ok && i < n; i++) {
+        ok = !lens[i] || EVP_DigestUpdate(t->md, parts[i], lens[i]);
+    }
+    if (!ok || !EVP_DigestFinal_ex(t->md, out, &len)) {
         /* Only on allocation failure. Never a constant: two inputs must
          * not share a store key. A digest unique to this call matches
          * nothing, so the lookup misses and the entry is never found. */
@@ -247,6 +248,14 @@ void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,
         }
         memcpy(out, &u, sizeof(u));
     }
+}
+
+void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,
+                    const void *b, apr_size_t blen)
+{
+    const void *parts[2] = {a, b};
+    apr_size_t lens[2] = {alen, blen};
+    aoidc_sha256_v(out, 2, parts, lens);
 }
 
 void aoidc_sha256(unsigned char out[32], const void *data, apr_size_t len)

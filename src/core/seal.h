@@ -63,6 +63,10 @@ AOIDC_API void aoidc_sha256(unsigned char out[32], const void *data,
 AOIDC_API void aoidc_sha256_2(unsigned char out[32], const void *a,
                               apr_size_t alen, const void *b, apr_size_t blen);
 
+/** SHA-256 of the concatenation of n parts (ptr, len pairs) into out[32]. */
+AOIDC_API void aoidc_sha256_v(unsigned char out[32], int n,
+                              const void *const *parts, const apr_size_t *lens);
+
 /** First 8 bytes of SHA-256 as 16 hex digits: how logs name a secret. */
 AOIDC_API const char *aoidc_fingerprint(const char *s, apr_pool_t *p);
 

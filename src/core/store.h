@@ -39,4 +39,11 @@ AOIDC_API void aoidc_store_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                                const char *ns, const void *data,
                                apr_size_t len);
 
+/** key = SHA-256(ns || 0x00 || s1 || 0x00 || s2 || 0x00 || data): a key
+ *  bound to two context strings (issuer and audience, say), hashed without
+ *  copying data. s1 and s2 must not contain NUL. */
+AOIDC_API void aoidc_store_key3(unsigned char key[AOIDC_STORE_KEY_LEN],
+                                const char *ns, const char *s1, const char *s2,
+                                const void *data, apr_size_t len);
+
 #endif

@@ -87,13 +87,13 @@ const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
                                   r->pool);
 }
 
+/* Bound to this location's issuer and audience: a token validated for one
+ * is never a hit at another. */
 static void cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
-                      const aoidc_dir_conf_t *c, const char *token,
-                      apr_pool_t *p)
+                      const aoidc_dir_conf_t *c, const char *token)
 {
-    const char *k =
-        apr_pstrcat(p, c->issuer, "\n", c->audience, "\n", token, NULL);
-    aoidc_store_key(key, "bearer", k, strlen(k));
+    aoidc_store_key3(key, "bearer", c->issuer, c->audience, token,
+                     strlen(token));
 }
 
 #define MAX_FORM (64 * 1024)
@@ -297,7 +297,7 @@ int aoidc_bearer_authn(request_rec *r, const aoidc_dir_conf_t *c)
     if (rv != APR_SUCCESS) {
         return aoidc_fail(r, &err, rv);
     }
-    cache_key(key, c, token, r->pool);
+    cache_key(key, c, token);
     rv = cached(&claims, r, c, key, token, &err);
     if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(token)
         && !sf_enter(r, key, aoidc_http_for(r, c)->timeout)) {
