@@ -201,20 +201,28 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_pkce(cmd_parms *cmd, void *dc, const char *arg)
+/* A two-valued keyword into the int field described by cmd->info. */
+typedef struct {
+    apr_size_t offset;
+    const char *yes; /* sets 1 */
+    const char *no;  /* sets 0 */
+} choice_t;
+
+static const choice_t pkce_choice = {offsetof(aoidc_dir_conf_t, pkce), "S256",
+                                     "off"};
+static const choice_t typ_choice = {offsetof(aoidc_dir_conf_t, typ_required),
+                                    "at+jwt", "any"};
+
+static const char *set_choice(cmd_parms *cmd, void *dc, const char *arg)
 {
-    aoidc_dir_conf_t *c = dc;
-    if (!strcasecmp(arg, "S256")) {
-        c->pkce = 1;
+    const choice_t *ch = cmd->info;
+    int *field = (int *)((char *)dc + ch->offset);
+    if (!strcasecmp(arg, ch->yes) || !strcasecmp(arg, ch->no)) {
+        *field = !strcasecmp(arg, ch->yes);
+        return NULL;
     }
-    else if (!strcasecmp(arg, "off")) {
-        c->pkce = 0;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: expects S256 or off",
-                            cmd->cmd->name);
-    }
-    return NULL;
+    return apr_psprintf(cmd->pool, "%s: expects %s or %s", cmd->cmd->name,
+                        ch->yes, ch->no);
 }
 
 /* Seconds into the field at cmd->info (an offset in aoidc_dir_conf_t). */
@@ -263,22 +271,6 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_typ(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    if (!strcasecmp(arg, "at+jwt")) {
-        c->typ_required = 1;
-    }
-    else if (!strcasecmp(arg, "any")) {
-        c->typ_required = 0;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: expects at+jwt or any",
-                            cmd->cmd->name);
-    }
-    return NULL;
-}
-
 static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
@@ -313,7 +305,7 @@ const command_rec aoidc_cmds[] = {
                   "file:/env:"),
     AP_INIT_TAKE1("AuthOIDCScope", ap_set_string_slot, OFF(scope), CTX,
                   "Scopes to request (default openid)"),
-    AP_INIT_TAKE1("AuthOIDCPKCE", set_pkce, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCPKCE", set_choice, (void *)&pkce_choice, CTX,
                   "PKCE method: S256 (default) or off"),
     AP_INIT_TAKE1("AuthOIDCLeeway", set_seconds, OFF(leeway), CTX,
                   "Allowed clock skew in seconds (default 60)"),
@@ -347,7 +339,8 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_ITERATE("AuthOIDCAcceptTokenIn", set_accept, NULL, CTX,
                     "Where bearer tokens are taken from: header (default), "
                     "form, query"),
-    AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_typ, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_choice, (void *)&typ_choice,
+                  CTX,
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
