@@ -337,7 +337,9 @@ LogFormat "%%h %%l %%u %%t \\"%%r\\" %%>s %%b %%D \\"%%{Location}o\\"" aoidc
 CustomLog %(r)s/logs/access_log aoidc
 TypesConfig /etc/mime.types
 Timeout 30
-KeepAliveTimeout 5
+# Longer than any sleep in a test: a client reusing a connection the server
+# closes at that very moment sees a spurious disconnect.
+KeepAliveTimeout 60
 GracefulShutdownTimeout 5
 # One child: process-wide caches (metadata, JWKS) are then one cache, so fetch
 # counts are deterministic.
