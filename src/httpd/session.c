@@ -24,35 +24,72 @@ static void limits(aoidc_session_limits_t *l, const aoidc_dir_conf_t *c)
     l->max_age = aoidc_conf_max_duration(c);
 }
 
-static apr_status_t save(request_rec *r, const aoidc_dir_conf_t *c,
-                         const char *id, const aoidc_session_t *s)
+/* A value sealed with the session id as associated data, under
+ * SHA-256(ns || id). */
+static apr_status_t put_sealed(request_rec *r, const aoidc_dir_conf_t *c,
+                               const char *ns, const char *id,
+                               const unsigned char *val, apr_size_t len,
+                               apr_time_t expiry)
 {
-    unsigned char key[AOIDC_STORE_KEY_LEN], *plain, *sealed;
-    apr_size_t plen, slen;
-    aoidc_session_limits_t l;
+    unsigned char key[AOIDC_STORE_KEY_LEN], *sealed;
+    apr_size_t slen;
     aoidc_store_t *store = aoidc_store_for(c);
-    apr_status_t rv;
-    limits(&l, c);
-    aoidc_session_encode(&plain, &plen, s, r->pool);
-    rv = aoidc_seal(&sealed, &slen, c->seal_session, plain, plen, id,
-                    strlen(id), r->pool);
+    apr_status_t rv = aoidc_seal(&sealed, &slen, c->seal_session, val, len, id,
+                                 strlen(id), r->pool);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    aoidc_store_key(key, "session", id, strlen(id));
-    return store->set(store, key, sealed, slen, aoidc_session_expiry(s, &l),
-                      r->pool);
+    aoidc_store_key(key, ns, id, strlen(id));
+    return store->set(store, key, sealed, slen, expiry, r->pool);
+}
+
+static apr_status_t get_sealed(unsigned char **val, apr_size_t *len,
+                               request_rec *r, const aoidc_dir_conf_t *c,
+                               const char *ns, const char *id, aoidc_err_t *err)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN], *blob;
+    apr_size_t blen;
+    aoidc_store_t *store = aoidc_store_for(c);
+    aoidc_store_key(key, ns, id, strlen(id));
+    if (store->get(store, key, &blob, &blen, r->pool) != APR_SUCCESS) {
+        return APR_NOTFOUND;
+    }
+    return aoidc_unseal(val, len, c->seal_session, blob, blen, id, strlen(id),
+                        r->pool, err);
+}
+
+/* The hot record leaves the ID Token out: it is only needed at logout
+ * (id_token_hint), and keeping it apart makes every request open and walk
+ * a record a third the size. */
+static apr_status_t save(request_rec *r, const aoidc_dir_conf_t *c,
+                         const char *id, const aoidc_session_t *s)
+{
+    aoidc_session_t hot = *s;
+    aoidc_session_limits_t l;
+    unsigned char *plain;
+    apr_size_t plen;
+    limits(&l, c);
+    hot.id_token = NULL;
+    aoidc_session_encode(&plain, &plen, &hot, r->pool);
+    return put_sealed(r, c, "session", id, plain, plen,
+                      aoidc_session_expiry(s, &l));
 }
 
 apr_status_t aoidc_session_create_and_save(request_rec *r,
                                            const aoidc_dir_conf_t *c,
                                            void *session)
 {
+    aoidc_session_t *s = session;
     char *id;
     /* always a fresh id: a client-supplied one is never adopted */
     apr_status_t rv = aoidc_rand_token(&id, 32, r->pool);
     if (rv == APR_SUCCESS) {
-        rv = save(r, c, id, session);
+        rv = save(r, c, id, s);
+    }
+    if (rv == APR_SUCCESS && s->id_token) {
+        rv = put_sealed(r, c, "session-id-token", id,
+                        (const unsigned char *)s->id_token, strlen(s->id_token),
+                        s->created + aoidc_conf_max_duration(c));
     }
     if (rv == APR_SUCCESS) {
         aoidc_set_cookie(r, AOIDC_SESSION_COOKIE, id, -1);
@@ -66,6 +103,8 @@ static void destroy(request_rec *r, const aoidc_dir_conf_t *c, const char *id)
     aoidc_store_t *store = aoidc_store_for(c);
     aoidc_store_key(key, "session", id, strlen(id));
     store->remove(store, key, r->pool);
+    aoidc_store_key(key, "session-id-token", id, strlen(id));
+    store->remove(store, key, r->pool);
     aoidc_set_cookie(r, AOIDC_SESSION_COOKIE, "", 0);
 }
 
@@ -73,10 +112,9 @@ static void destroy(request_rec *r, const aoidc_dir_conf_t *c, const char *id)
 static apr_status_t load(aoidc_session_t **out, const char **id, request_rec *r,
                          const aoidc_dir_conf_t *c, aoidc_err_t *err)
 {
-    unsigned char key[AOIDC_STORE_KEY_LEN], *blob, *plain;
-    apr_size_t blen, plen;
+    unsigned char *plain;
+    apr_size_t plen;
     aoidc_session_limits_t l;
-    aoidc_store_t *store = aoidc_store_for(c);
     apr_status_t rv;
 
     *id =
@@ -88,16 +126,14 @@ static apr_status_t load(aoidc_session_t **out, const char **id, request_rec *r,
         return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, r->pool,
                              "session cookie of the wrong shape");
     }
-    aoidc_store_key(key, "session", *id, 43);
-    if (store->get(store, key, &blob, &blen, r->pool) != APR_SUCCESS) {
+    rv = get_sealed(&plain, &plen, r, c, "session", *id, err);
+    if (rv == APR_NOTFOUND) {
         return aoidc_err_set(err, AOIDC_REASON_SESSION_EXPIRED, r->pool,
                              "session %s not in the store",
                              aoidc_fingerprint(*id, r->pool));
     }
-    if ((rv = aoidc_unseal(&plain, &plen, c->seal_session, blob, blen, *id, 43,
-                           r->pool, err))
-            != APR_SUCCESS
-        || (rv = aoidc_session_decode(out, plain, plen, r->pool, err))
+    if (rv != APR_SUCCESS
+        || aoidc_session_decode(out, plain, plen, r->pool, err)
                != APR_SUCCESS) {
         return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, r->pool,
                              "session record unusable: %s", err->detail);
@@ -258,6 +294,14 @@ int aoidc_logout(request_rec *r, const aoidc_dir_conf_t *c, const char *target)
         s = NULL;
     }
     else if (id) {
+        unsigned char *idt;
+        apr_size_t len;
+        aoidc_err_t ierr = {0};
+        if (s
+            && get_sealed(&idt, &len, r, c, "session-id-token", id, &ierr)
+                   == APR_SUCCESS) {
+            s->id_token = (const char *)idt; /* NUL-terminated by unseal */
+        }
         destroy(r, c, id);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
