@@ -250,8 +250,7 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c)
         }
     }
     if (!aoidc_wants_redirect(r)) {
-        err.reason =
-            rv == APR_NOTFOUND ? AOIDC_REASON_NO_CREDENTIALS : err.reason;
+        /* scripts and non-GET requests: a redirect would only loop */
         ap_custom_response(r, HTTP_UNAUTHORIZED, "Authentication required.");
         return HTTP_UNAUTHORIZED;
     }
