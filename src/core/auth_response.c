@@ -39,11 +39,11 @@ apr_status_t aoidc_auth_response_parse(aoidc_auth_response_t *out,
                                  "callback: parameter too long");
         }
     }
-    out->code = apr_table_get(t, "code");
-    out->state = apr_table_get(t, "state");
-    out->iss = apr_table_get(t, "iss");
-    out->error = apr_table_get(t, "error");
-    out->error_description = apr_table_get(t, "error_description");
+    out->code = aoidc_url_param(t, "code");
+    out->state = aoidc_url_param(t, "state");
+    out->iss = aoidc_url_param(t, "iss");
+    out->error = aoidc_url_param(t, "error");
+    out->error_description = aoidc_url_param(t, "error_description");
     if (!out->state || !*out->state) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "callback: no state");

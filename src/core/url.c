@@ -112,6 +112,18 @@ apr_status_t aoidc_url_parse_query(apr_table_t **out, const char *query,
     return APR_SUCCESS;
 }
 
+const char *aoidc_url_param(const apr_table_t *t, const char *name)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    for (int i = 0; i < arr->nelts; i++) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i, apr_table_entry_t);
+        if (!strcmp(e->key, name)) {
+            return e->val;
+        }
+    }
+    return NULL;
+}
+
 void aoidc_url_find_param(const char **value, int *count, const char *query,
                           const char *name, apr_pool_t *p)
 {

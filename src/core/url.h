@@ -23,6 +23,11 @@ AOIDC_API apr_status_t aoidc_url_parse_query(apr_table_t **out,
                                              const char *query, int max_params,
                                              apr_pool_t *p, aoidc_err_t *err);
 
+/** The value of parameter name in a table from aoidc_url_parse_query,
+ *  comparing names exactly (apr_table_get ignores case: "CODE" is not
+ *  "code"). NULL when absent. */
+AOIDC_API const char *aoidc_url_param(const apr_table_t *t, const char *name);
+
 /** Find parameter name in a query or form body without judging the other
  *  parameters (a form may repeat its own fields). *count gets the number of
  *  occurrences; *value the decoded first one (NULL when absent or when it

@@ -165,8 +165,8 @@ int aoidc_callback(request_rec *r, const aoidc_dir_conf_t *c)
 
     if (r->args
         && aoidc_url_parse_query(&q, r->args, 16, r->pool, NULL) == APR_SUCCESS
-        && apr_table_get(q, "logout")) {
-        return aoidc_logout(r, c, apr_table_get(q, "logout"));
+        && aoidc_url_param(q, "logout")) {
+        return aoidc_logout(r, c, aoidc_url_param(q, "logout"));
     }
     if (r->method_number != M_GET) {
         aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,

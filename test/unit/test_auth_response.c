@@ -95,6 +95,20 @@ START_TEST(code_required_without_error)
 }
 END_TEST
 
+START_TEST(names_are_case_sensitive)
+{
+    /* "CODE" is not "code": without a code (and no error) the response is
+     * refused rather than read case-insensitively */
+    aoidc_auth_response_t ar;
+    aoidc_err_t err = {0};
+    ck_assert_int_ne(
+        aoidc_auth_response_parse(
+            &ar, "CODE=c&state=abcdefghijklmnopqrstuvwxyz0123", tp, &err),
+        APR_SUCCESS);
+    ck_assert_int_eq(err.reason, AOIDC_REASON_MALFORMED);
+}
+END_TEST
+
 START_TEST(syntax_refused)
 {
     aoidc_auth_response_t r;
@@ -179,6 +193,7 @@ TCase *aoidc_auth_response_tcase(void)
     tcase_add_test(tc, error_ok);
     tcase_add_test(tc, state_rules);
     tcase_add_test(tc, code_required_without_error);
+    tcase_add_test(tc, names_are_case_sensitive);
     tcase_add_test(tc, syntax_refused);
     tcase_add_test(tc, size_limits);
     tcase_add_test(tc, check_iss);

@@ -43,6 +43,19 @@ START_TEST(query_ok)
 }
 END_TEST
 
+START_TEST(param_exact_name)
+{
+    apr_table_t *t;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_url_parse_query(&t, "CODE=1&state=s", 10, tp, &err),
+                 err);
+    ck_assert_ptr_null(aoidc_url_param(t, "code"));
+    ck_assert_str_eq(aoidc_url_param(t, "CODE"), "1");
+    ck_assert_str_eq(aoidc_url_param(t, "state"), "s");
+    ck_assert_ptr_null(aoidc_url_param(t, "State"));
+}
+END_TEST
+
 START_TEST(query_empty_and_stray_ampersands)
 {
     apr_table_t *t;
@@ -312,6 +325,7 @@ TCase *aoidc_url_tcase(void)
     tcase_add_test(tc, encode);
     tcase_add_test(tc, append_param);
     tcase_add_test(tc, query_ok);
+    tcase_add_test(tc, param_exact_name);
     tcase_add_test(tc, query_empty_and_stray_ampersands);
     tcase_add_test(tc, query_repeat_refused);
     tcase_add_test(tc, query_bad_bytes_refused);
