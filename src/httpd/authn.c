@@ -90,7 +90,7 @@ static const answer_t table[AOIDC_REASON__COUNT] = {
                                "Internal error."},
 };
 
-bool aoidc_is_client_fault(aoidc_reason_t reason)
+static bool is_client_fault(aoidc_reason_t reason)
 {
     return reason < AOIDC_REASON_OP_UNREACHABLE;
 }
@@ -105,8 +105,8 @@ int aoidc_fail(request_rec *r, const aoidc_err_t *err, apr_status_t rv)
     aoidc_req_ctx_t *ctx = aoidc_req_ctx(r);
     int status = ctx->is_bearer ? a->bearer_status : a->status;
 
-    ap_log_rerror(APLOG_MARK, a->level, aoidc_is_client_fault(reason) ? 0 : rv,
-                  r, AOIDCLOGNO(00020) "%s %s: reason=%s (%s)",
+    ap_log_rerror(APLOG_MARK, a->level, is_client_fault(reason) ? 0 : rv, r,
+                  AOIDCLOGNO(00020) "%s %s: reason=%s (%s)",
                   ctx->is_bearer ? "bearer" : "oidc", r->uri,
                   aoidc_reason_name(reason), err->detail ? err->detail : "-");
     if (ctx->is_bearer) {

@@ -48,7 +48,6 @@ aoidc_req_ctx_t *aoidc_req_ctx(request_rec *r);
 
 /* authn.c: the reason → answer table */
 int aoidc_fail(request_rec *r, const aoidc_err_t *err, apr_status_t rv);
-bool aoidc_is_client_fault(aoidc_reason_t reason);
 
 /* authn.c: hooks */
 int aoidc_header_parser(request_rec *r);
@@ -62,7 +61,6 @@ const char *aoidc_absolute(request_rec *r, const aoidc_dir_conf_t *c,
                            const char *path);
 const char *aoidc_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c);
 bool aoidc_is_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c);
-bool aoidc_is_secure(request_rec *r);
 void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c);
 void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
                     const apr_array_header_t *claims);

@@ -27,7 +27,7 @@ apr_time_t aoidc_now(request_rec *r)
     return r->request_time ? r->request_time : apr_time_now();
 }
 
-bool aoidc_is_secure(request_rec *r)
+static bool is_secure(request_rec *r)
 {
     return !strcasecmp(ap_http_scheme(r), "https");
 }
@@ -75,7 +75,7 @@ const char *aoidc_cookie_header(request_rec *r)
 void aoidc_set_cookie(request_rec *r, const char *name, const char *value,
                       apr_int64_t max_age)
 {
-    aoidc_cookie_attrs_t a = {"/", "Lax", aoidc_is_secure(r), max_age};
+    aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(r), max_age};
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    aoidc_cookie_build(name, value, &a, r->pool));
 }
