@@ -174,19 +174,13 @@ static apr_status_t validate_jwt(json_t **claims, request_rec *r,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    const aoidc_jwks_t *keys;
     rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, r->pool, err);
+    /* rotation: one rate-limited refetch per issuer, never per token */
     if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
-        && aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC) {
-        /* rotation: one rate-limited refetch per issuer, never per token */
-        aoidc_snapshot_t *fresh;
-        aoidc_err_t ferr = {0};
-        if (aoidc_provider_refetch_keys(&fresh, c->provider,
-                                        aoidc_http_for(r, c), rules->now,
-                                        r->pool, &ferr)
-            == APR_SUCCESS) {
-            rv = aoidc_bearer_validate_jwt(jws, fresh->jwks, rules, r->pool,
-                                           err);
-        }
+        && aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC
+        && (keys = aoidc_rotated_keys(r, c))) {
+        rv = aoidc_bearer_validate_jwt(jws, keys, rules, r->pool, err);
     }
     *claims = jws->payload;
     return rv;

@@ -28,16 +28,11 @@ validate_id_token(json_t **claims, request_rec *r, const aoidc_dir_conf_t *c,
         tr->access_token, aoidc_now(r), aoidc_conf_leeway(c)};
     apr_status_t rv = aoidc_id_token_validate(claims, tr->id_token, snap->jwks,
                                               &rules, r->pool, err);
-    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN) {
-        aoidc_err_t ferr = {0};
-        aoidc_snapshot_t *fresh;
-        if (aoidc_provider_refetch_keys(&fresh, c->provider,
-                                        aoidc_http_for(r, c), aoidc_now(r),
-                                        r->pool, &ferr)
-            == APR_SUCCESS) {
-            rv = aoidc_id_token_validate(claims, tr->id_token, fresh->jwks,
-                                         &rules, r->pool, err);
-        }
+    const aoidc_jwks_t *keys;
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
+        && (keys = aoidc_rotated_keys(r, c))) {
+        rv = aoidc_id_token_validate(claims, tr->id_token, keys, &rules,
+                                     r->pool, err);
     }
     return rv;
 }

@@ -25,6 +25,22 @@ apr_status_t aoidc_snapshot(aoidc_snapshot_t **out, request_rec *r,
                               aoidc_now(r), r->pool, err);
 }
 
+const aoidc_jwks_t *aoidc_rotated_keys(request_rec *r,
+                                       const aoidc_dir_conf_t *c)
+{
+    aoidc_snapshot_t *fresh;
+    aoidc_err_t err = {0};
+    apr_status_t rv = aoidc_provider_refetch_keys(
+        &fresh, c->provider, aoidc_http_for(r, c), aoidc_now(r), r->pool, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      AOIDCLOGNO(00071) "no JWKS refetch for %s: %s", c->issuer,
+                      rv == APR_EAGAIN ? "rate limited" : err.detail);
+        return NULL;
+    }
+    return fresh->jwks;
+}
+
 /* Expire our state cookies beyond the cap. Browsers send cookies of the
  * same path oldest first (RFC 6265 §5.4 (2)), so header order is age order
  * and the first ones go. */

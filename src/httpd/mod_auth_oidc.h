@@ -79,6 +79,10 @@ apr_status_t aoidc_read_body(const char **out, request_rec *r, apr_size_t max,
 int aoidc_login_start(request_rec *r, const aoidc_dir_conf_t *c);
 apr_status_t aoidc_snapshot(aoidc_snapshot_t **out, request_rec *r,
                             const aoidc_dir_conf_t *c, aoidc_err_t *err);
+/* After a token named an unknown kid: the issuer's keys refetched (rate
+ * limited per issuer), or NULL when no refetch was allowed or it failed. */
+const aoidc_jwks_t *aoidc_rotated_keys(request_rec *r,
+                                       const aoidc_dir_conf_t *c);
 
 /* callback.c */
 int aoidc_callback(request_rec *r, const aoidc_dir_conf_t *c);
