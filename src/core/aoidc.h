@@ -36,4 +36,33 @@
 #define AOIDC_MAX_JSON_DEPTH 16
 #define AOIDC_MAX_CLAIMS     64
 
+/* The latest instant we represent: 9999-12-31T23:59:59Z. Every number of
+ * seconds from the OP (exp, expires_in, iat) goes through the two helpers
+ * below, so a hostile value never overflows apr_time_t (microseconds). */
+#define AOIDC_TIME_MAX_SEC 253402300799LL
+
+/** Epoch seconds as apr_time_t, clamped to [0, AOIDC_TIME_MAX_SEC]. */
+static inline apr_time_t aoidc_time_from_epoch(apr_int64_t sec)
+{
+    if (sec <= 0) {
+        return 0;
+    }
+    return apr_time_from_sec(sec > AOIDC_TIME_MAX_SEC ? AOIDC_TIME_MAX_SEC
+                                                      : sec);
+}
+
+/** now + secs (a duration from the OP, such as expires_in), clamped the
+ *  same way; secs <= 0 gives now. */
+static inline apr_time_t aoidc_time_after(apr_time_t now, apr_int64_t secs)
+{
+    apr_int64_t base = apr_time_sec(now);
+    if (secs <= 0) {
+        return now;
+    }
+    if (secs > AOIDC_TIME_MAX_SEC - base) {
+        return apr_time_from_sec(AOIDC_TIME_MAX_SEC);
+    }
+    return now + apr_time_from_sec(secs);
+}
+
 #endif

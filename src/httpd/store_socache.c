@@ -128,6 +128,100 @@ static apr_status_t st_add(aoidc_store_t *st, const unsigned char *key,
     return rv;
 }
 
+/* Sets: the whole set value rewritten under the lock (core/store.h),
+ * behind 8 bytes holding the set's expiry (shmcb cannot tell it). */
+static apr_time_t set_expiry(const unsigned char *v, apr_size_t len)
+{
+    apr_time_t t = 0;
+    if (v && len >= sizeof(t)) {
+        memcpy(&t, v, sizeof(t));
+    }
+    return t;
+}
+
+static apr_status_t set_put(aoidc_store_ref_t *ref, const unsigned char *key,
+                            const unsigned char *setval, apr_size_t len,
+                            apr_time_t expiry, apr_pool_t *p)
+{
+    unsigned char *buf;
+    if (!len) {
+        return ref->provider->remove(ref->instance, ref->s, key,
+                                     AOIDC_STORE_KEY_LEN, p);
+    }
+    buf = apr_palloc(p, sizeof(expiry) + len);
+    memcpy(buf, &expiry, sizeof(expiry));
+    memcpy(buf + sizeof(expiry), setval, len);
+    return put(ref, key, buf, sizeof(expiry) + len, expiry, p);
+}
+
+static void set_get(aoidc_store_ref_t *ref, const unsigned char *key,
+                    const unsigned char **setval, apr_size_t *len,
+                    apr_time_t *expiry, apr_pool_t *p)
+{
+    unsigned char *v;
+    apr_size_t n;
+    *setval = NULL;
+    *len = 0;
+    *expiry = 0;
+    if (retrieve(ref, key, &v, &n, p) == APR_SUCCESS && n >= sizeof(*expiry)) {
+        *expiry = set_expiry(v, n);
+        *setval = v + sizeof(*expiry);
+        *len = n - sizeof(*expiry);
+    }
+}
+
+static apr_status_t st_sadd(aoidc_store_t *st, const unsigned char *key,
+                            const unsigned char *member, apr_size_t mlen,
+                            apr_time_t expiry, apr_pool_t *p)
+{
+    aoidc_store_ref_t *ref = st->baton;
+    const unsigned char *old;
+    unsigned char *val;
+    apr_size_t oldlen, len;
+    apr_time_t oldexp;
+    apr_status_t rv;
+    lock(ref);
+    set_get(ref, key, &old, &oldlen, &oldexp, p);
+    aoidc_store_setval_add(&val, &len, old, oldlen, member, mlen, p);
+    rv = set_put(ref, key, val, len, oldexp > expiry ? oldexp : expiry, p);
+    unlock(ref);
+    return rv;
+}
+
+static apr_status_t st_smembers(aoidc_store_t *st, const unsigned char *key,
+                                apr_array_header_t **out, apr_pool_t *p)
+{
+    aoidc_store_ref_t *ref = st->baton;
+    const unsigned char *val;
+    apr_size_t len;
+    apr_time_t exp;
+    lock(ref);
+    set_get(ref, key, &val, &len, &exp, p);
+    unlock(ref);
+    *out = aoidc_store_setval_members(val, len, p);
+    return APR_SUCCESS;
+}
+
+static apr_status_t st_srem(aoidc_store_t *st, const unsigned char *key,
+                            const unsigned char *member, apr_size_t mlen,
+                            apr_pool_t *p)
+{
+    aoidc_store_ref_t *ref = st->baton;
+    const unsigned char *old;
+    unsigned char *val;
+    apr_size_t oldlen, len;
+    apr_time_t exp;
+    apr_status_t rv = APR_SUCCESS;
+    lock(ref);
+    set_get(ref, key, &old, &oldlen, &exp, p);
+    if (old) {
+        aoidc_store_setval_remove(&val, &len, old, oldlen, member, mlen, p);
+        rv = set_put(ref, key, val, len, exp, p);
+    }
+    unlock(ref);
+    return rv;
+}
+
 static const char *provider_name(aoidc_store_kind_t kind)
 {
     return kind == AOIDC_STORE_REDIS      ? "redis"
@@ -169,6 +263,10 @@ static const char *make_ref(aoidc_store_ref_t **out, apr_pool_t *p,
     ref->iface.set = st_set;
     ref->iface.remove = st_remove;
     ref->iface.add = st_add;
+    ref->iface.sadd = st_sadd;
+    ref->iface.smembers = st_smembers;
+    ref->iface.srem = st_srem;
+    ref->iface.name = kind == AOIDC_STORE_SHM ? "shm" : name;
     ref->iface.baton = ref;
     *(aoidc_store_ref_t **)apr_array_push(registry) = ref;
     *out = ref;

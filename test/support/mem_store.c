@@ -83,6 +83,43 @@ static apr_status_t ms_add(aoidc_store_t *s, const unsigned char *key,
     return ms_set(s, key, val, len, expiry, p);
 }
 
+/* Sets use the shared set-value codec of core/store.c. */
+static apr_status_t ms_sadd(aoidc_store_t *s, const unsigned char *key,
+                            const unsigned char *member, apr_size_t mlen,
+                            apr_time_t expiry, apr_pool_t *p)
+{
+    entry_t *e = lookup(s->baton, key);
+    unsigned char *v;
+    apr_size_t n;
+    aoidc_store_setval_add(&v, &n, e ? e->val : NULL, e ? e->len : 0, member,
+                           mlen, p);
+    return ms_set(s, key, v, n, e && e->expiry > expiry ? e->expiry : expiry,
+                  p);
+}
+
+static apr_status_t ms_smembers(aoidc_store_t *s, const unsigned char *key,
+                                apr_array_header_t **out, apr_pool_t *p)
+{
+    entry_t *e = lookup(s->baton, key);
+    *out = aoidc_store_setval_members(
+        e ? apr_pmemdup(p, e->val, e->len) : NULL, e ? e->len : 0, p);
+    return APR_SUCCESS;
+}
+
+static apr_status_t ms_srem(aoidc_store_t *s, const unsigned char *key,
+                            const unsigned char *member, apr_size_t mlen,
+                            apr_pool_t *p)
+{
+    entry_t *e = lookup(s->baton, key);
+    unsigned char *v;
+    apr_size_t n;
+    if (!e) {
+        return APR_SUCCESS;
+    }
+    aoidc_store_setval_remove(&v, &n, e->val, e->len, member, mlen, p);
+    return n ? ms_set(s, key, v, n, e->expiry, p) : ms_remove(s, key, p);
+}
+
 aoidc_store_t *aoidc_mem_store_create(aoidc_mem_store_t **out, apr_pool_t *p)
 {
     aoidc_mem_store_t *ms = apr_pcalloc(p, sizeof(*ms));
@@ -92,6 +129,10 @@ aoidc_store_t *aoidc_mem_store_create(aoidc_mem_store_t **out, apr_pool_t *p)
     ms->store.set = ms_set;
     ms->store.remove = ms_remove;
     ms->store.add = ms_add;
+    ms->store.sadd = ms_sadd;
+    ms->store.smembers = ms_smembers;
+    ms->store.srem = ms_srem;
+    ms->store.name = "mem";
     ms->store.baton = ms;
     if (out) {
         *out = ms;
