@@ -5,12 +5,15 @@
  * from the request, calls one of these, and applies the outcome (cookies,
  * a redirect, the claims for the backend) or answers the reason.
  *
- * Session tickets: the session cookie carries "ID.SECRET" (two 128-bit
- * random base64url strings). Every stored entry of a session lives under a
- * key of ID's group (core/store.h), and is sealed (AES-256-GCM) under a key
- * derived from the passphrase and SECRET, with ID as associated data: a
- * store dump, even with the passphrase, opens nothing without the browser's
- * cookie, and the store never sees SECRET.
+ * Session tickets: the session cookie carries "TAG.ID.SECRET": TAG names
+ * the issuer and client (aoidc_rp_tag), ID and SECRET are two 128-bit
+ * random base64url strings. Several identities on one host (two apps with
+ * different OPs or clients) keep their own tickets in the one cookie,
+ * joined by '~', and never end each other's sessions. Every stored entry of a
+ * session lives under a key of ID's group (core/store.h), and is sealed
+ * (AES-256-GCM) under a key derived from the passphrase and SECRET, with ID as
+ * associated data: a store dump, even with the passphrase, opens nothing
+ * without the browser's cookie, and the store never sees SECRET.
  */
 #ifndef AOIDC_CORE_RP_H
 #define AOIDC_CORE_RP_H
@@ -21,7 +24,9 @@
 #include "core/state.h"
 #include "core/token.h"
 
-#define AOIDC_TICKET_LEN       45 /* 22 + '.' + 22 */
+#define AOIDC_TAG_LEN          6
+#define AOIDC_TICKET_LEN       52 /* TAG '.' ID(22) '.' SECRET(22) */
+#define AOIDC_TICKETS_MAX      4  /* identities sharing one browser cookie */
 #define AOIDC_RETURN_URL_MAX   1024
 #define AOIDC_STATE_BYTES_MAX  4096        /* all state cookies of a browser */
 #define AOIDC_SESSION_MAX      (16 * 1024) /* encoded hot record */
@@ -40,9 +45,15 @@ typedef struct {
     aoidc_session_limits_t limits;
     const char *remote_user_claim;
     const char *cookie_name; /* the session cookie */
+    const char *tag;         /* aoidc_rp_tag(issuer, client_id) */
     int state_max_cookies;   /* login attempts kept per browser */
     apr_interval_time_t state_ttl;
 } aoidc_rp_conf_t;
+
+/** The tag of an identity: the first AOIDC_TAG_LEN base64url characters of
+ *  SHA-256(issuer || 0x00 || client_id), in p (computed at config time). */
+AOIDC_API const char *aoidc_rp_tag(const char *issuer, const char *client_id,
+                                   apr_pool_t *p);
 
 /* --- login start ------------------------------------------------------ */
 
@@ -104,11 +115,12 @@ AOIDC_API apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
 /* --- session hit ------------------------------------------------------ */
 
 typedef struct {
-    aoidc_session_t *session; /* claims, tokens */
-    const char *user;         /* REMOTE_USER */
-    bool clear_cookie;        /* on failure: the cookie is dead */
-    bool refreshed;           /* tokens were refreshed by this request */
-    aoidc_err_t refresh_err;  /* reason != NONE: refresh postponed */
+    aoidc_session_t *session;    /* claims, tokens */
+    const char *user;            /* REMOTE_USER */
+    bool clear_cookie;           /* on failure: our ticket is dead */
+    apr_array_header_t *cookies; /* the cookie without a dead ticket */
+    bool refreshed;              /* tokens were refreshed by this request */
+    aoidc_err_t refresh_err;     /* reason != NONE: refresh postponed */
 } aoidc_session_out_t;
 
 /** The session the cookie names, checked (issuer, client, idle and

@@ -11,6 +11,7 @@
 #include "core/id_token.h"
 #include "core/json.h"
 #include "core/rp.h"
+#include "core/rp_store.h"
 #include "core/url.h"
 
 #define NS_STATE_USED "state-used"
@@ -145,10 +146,12 @@ static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
     }
 }
 
-static apr_status_t
-new_session(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
-            const aoidc_flow_env_t *env, aoidc_snapshot_t *snap,
-            const aoidc_token_response_t *tr, json_t *idc, aoidc_err_t *err)
+static apr_status_t new_session(aoidc_callback_out_t *out,
+                                const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                aoidc_snapshot_t *snap,
+                                const aoidc_token_response_t *tr, json_t *idc,
+                                const char *session_cookie, aoidc_err_t *err)
 {
     apr_pool_t *p = env->pool;
     aoidc_session_t *s = apr_pcalloc(p, sizeof(*s));
@@ -223,7 +226,10 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                != APR_SUCCESS
         || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
                != APR_SUCCESS
-        || (rv = new_session(out, c, env, snap, &tr, idc, err))
+        || (rv = new_session(
+                out, c, env, snap, &tr, idc,
+                aoidc_cookie_get(in->cookie_header, c->cookie_name, env->pool),
+                err))
                != APR_SUCCESS) {
         return rv;
     }

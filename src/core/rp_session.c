@@ -124,10 +124,15 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     if (!cookie || !*cookie) {
         return APR_NOTFOUND;
     }
-    if (!aoidc_ticket_parse(&t, cookie)) {
-        out->clear_cookie = true;
-        return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, env->pool,
-                             "session cookie of the wrong shape");
+    if (!aoidc_ticket_find(&t, cookie, c->tag)) {
+        if (!strchr(cookie, '.')) {
+            /* not a ticket list at all (an old or forged cookie): drop it */
+            out->clear_cookie = true;
+            aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+            return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, env->pool,
+                                 "session cookie of the wrong shape");
+        }
+        return APR_NOTFOUND; /* other identities' tickets: not ours to end */
     }
     rv = aoidc_rp_load(&out->session, c, env, &t, err);
     if (rv == APR_SUCCESS) {
@@ -138,6 +143,7 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
             return rv; /* keep the cookie: the session may well be fine */
         }
         out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
         if (err->reason == AOIDC_REASON_REFRESH
             || err->reason == AOIDC_REASON_SESSION_EXPIRED) {
             aoidc_rp_destroy(env, &t);
@@ -152,6 +158,7 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
     if (!out->user) {
         out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
         return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
                              "session has no usable %s or sub claim",
                              c->remote_user_claim);
@@ -189,10 +196,9 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
     memset(out, 0, sizeof(*out));
     out->location = in->target;
     if (in->cookie && *in->cookie) {
-        aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_SESSION, c->cookie_name, "",
-                        0, env->pool);
+        aoidc_ticket_cookie(&out->cookies, c, in->cookie, NULL, env->pool);
     }
-    if (!aoidc_ticket_parse(&t, in->cookie)) {
+    if (!aoidc_ticket_find(&t, in->cookie, c->tag)) {
         return APR_SUCCESS;
     }
     out->had_session = aoidc_rp_load(&s, c, env, &t, &ierr) == APR_SUCCESS;

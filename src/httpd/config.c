@@ -63,22 +63,37 @@ static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
         c->provider = add->provider;
         c->guard = add->guard;
         c->client = add->client;
+        c->tag = add->tag;
         return;
     }
     c->issuer = base->issuer;
     c->provider = base->provider;
     c->guard = base->guard;
+    c->tag = base->tag;
     if (!add->client) {
         c->client = base->client;
     }
     else if (add->client->client_id || !base->client) {
         c->client = add->client;
+        c->tag = add->tag;
     }
     else {
         aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
         *cl = *add->client;
         cl->client_id = base->client->client_id;
         c->client = cl;
+    }
+    /* an identity split over sections: its tag is only known now */
+    if (!c->tag && c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
+    }
+}
+
+/* The tag of this section's identity, when it names both halves. */
+static void update_tag(aoidc_dir_conf_t *c, apr_pool_t *p)
+{
+    if (c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
     }
 }
 
@@ -158,6 +173,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->limits.max_age = OR(c->max_duration, apr_time_from_sec(28800));
     rp->remote_user_claim = remote_user_claim(c);
     rp->cookie_name = AOIDC_SESSION_COOKIE;
+    rp->tag = c->tag;
     rp->state_max_cookies = AOIDC_STATE_MAX_COOKIES;
     rp->state_ttl = AOIDC_STATE_TTL;
     return rp;
@@ -201,6 +217,7 @@ static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
         apr_hash_set(providers, arg, APR_HASH_KEY_STRING, c->provider);
         apr_hash_set(guards, arg, APR_HASH_KEY_STRING, c->guard);
     }
+    update_tag(c, cmd->pool);
     return NULL;
 }
 
@@ -216,6 +233,7 @@ static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
 static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
 {
     client_of(dc, cmd->pool)->client_id = arg;
+    update_tag(dc, cmd->pool);
     return NULL;
 }
 

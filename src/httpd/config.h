@@ -38,6 +38,7 @@ typedef struct {
     aoidc_provider_t *provider; /* shared per issuer, process-wide */
     aoidc_guard_t *guard;       /* shared per issuer, process-wide */
     aoidc_client_t *client;     /* id and secret; NULL fields when unset */
+    const char *tag;            /* aoidc_rp_tag(issuer, client id) */
     const char *redirect_uri;   /* absolute URL or local path */
     const char *redirect_path;  /* its path, parsed at config time */
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
