@@ -252,6 +252,8 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
             apr_pstrdup(sp, keep_md->introspection_endpoint);
         s->md.end_session_endpoint =
             apr_pstrdup(sp, keep_md->end_session_endpoint);
+        s->md.revocation_endpoint =
+            apr_pstrdup(sp, keep_md->revocation_endpoint);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,

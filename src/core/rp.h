@@ -38,10 +38,12 @@ typedef struct {
     const aoidc_client_t *client; /* id + secret, built once per config */
     const aoidc_seal_t *seal_session;
     const aoidc_seal_t *seal_state;
-    const char *scope; /* contains openid */
+    const aoidc_seal_t *seal_index; /* session index members */
+    const char *scope;              /* contains openid */
     bool pkce;
     bool userinfo;
-    apr_int64_t leeway; /* seconds */
+    bool revoke_on_logout; /* AuthOIDCRevokeTokensOnLogout */
+    apr_int64_t leeway;    /* seconds */
     aoidc_session_limits_t limits;
     const char *remote_user_claim;
     const char *cookie_name; /* the session cookie */
@@ -94,6 +96,8 @@ typedef struct {
     apr_array_header_t *cookies; /* state cookie deleted, session cookie */
     const char *user;            /* REMOTE_USER of the new session */
     aoidc_err_t userinfo_err;    /* reason != NONE: userinfo claims dropped */
+    aoidc_err_t index_err;       /* reason != NONE: not in the sid/sub index
+                                  * (a logout from the OP misses it) */
     int claims_dropped;          /* claims left out to fit the record */
 } aoidc_callback_out_t;
 
@@ -147,9 +151,10 @@ typedef struct {
 typedef struct {
     const char *location; /* the OP's end_session_endpoint, or target */
     bool had_session;
-    bool id_token_missing; /* the session's ID Token entry was gone: the OP
-                            * is asked without id_token_hint (it confirms
-                            * with the user) rather than not at all */
+    bool id_token_missing;  /* the session's ID Token entry was gone: the OP
+                             * is asked without id_token_hint (it confirms
+                             * with the user) rather than not at all */
+    aoidc_err_t revoke_err; /* reason != NONE: RFC 7009 revocation failed */
     apr_array_header_t *cookies;
 } aoidc_logout_out_t;
 
@@ -162,6 +167,34 @@ AOIDC_API apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out,
                                        const aoidc_flow_env_t *env,
                                        const aoidc_logout_in_t *in,
                                        aoidc_err_t *err);
+
+/* --- logout from the OP (rp_channel.c) ------------------------------- */
+
+typedef struct {
+    int ended;              /* sessions ended */
+    const char *error_code; /* on failure: "invalid_request" (RFC 6749 §5.2
+                             * form, for the JSON answer) */
+} aoidc_channel_out_t;
+
+/** OIDC Back-Channel Logout 1.0: the POST body (len bytes, at most
+ *  AOIDC_LOGOUT_BODY_MAX + 1 read) with its logout_token validated in full
+ *  (one JWKS refetch on an unknown kid), its jti used once across every
+ *  node, and every session it names ended in env->sessions. Reasons:
+ *  logout_token, logout_replay, token validation reasons, too_large,
+ *  malformed, upstream and store_unavailable. */
+AOIDC_API apr_status_t aoidc_rp_backchannel(aoidc_channel_out_t *out,
+                                            const aoidc_rp_conf_t *c,
+                                            const aoidc_flow_env_t *env,
+                                            const char *body, apr_size_t len,
+                                            aoidc_err_t *err);
+
+/** OIDC Front-Channel Logout 1.0: iss and sid from query; the sessions of
+ *  that sid end. Reasons: malformed, iss_param, store_unavailable. */
+AOIDC_API apr_status_t aoidc_rp_frontchannel(aoidc_channel_out_t *out,
+                                             const aoidc_rp_conf_t *c,
+                                             const aoidc_flow_env_t *env,
+                                             const char *query,
+                                             aoidc_err_t *err);
 
 /* --- session storage (rp_store.c), shared by the flows above ----------- */
 

@@ -42,7 +42,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
 {
     aoidc_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
-    c->accept_in = c->typ_required = AOIDC_UNSET;
+    c->accept_in = c->typ_required = c->revoke_on_logout = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
     c->token_cache_ttl = AOIDC_UNSET;
     return c;
@@ -106,6 +106,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(redirect_path);
     MERGE_PTR(seal_session);
     MERGE_PTR(seal_state);
+    MERGE_PTR(seal_index);
     MERGE_PTR(scope);
     MERGE_NUM(pkce);
     MERGE_NUM(leeway);
@@ -121,6 +122,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
     MERGE_NUM(typ_required);
+    MERGE_NUM(revoke_on_logout);
     return c;
 }
 
@@ -165,6 +167,8 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->client = c->client;
     rp->seal_session = c->seal_session;
     rp->seal_state = c->seal_state;
+    rp->seal_index = c->seal_index;
+    rp->revoke_on_logout = c->revoke_on_logout != 0;
     rp->scope = c->scope ? c->scope : "openid";
     rp->pkce = c->pkce != 0;
     rp->userinfo = c->userinfo != 0;
@@ -279,6 +283,9 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
     if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session", cmd->pool)
             != APR_SUCCESS
         || aoidc_seal_create(&c->seal_state, v, strlen(v), "state", cmd->pool)
+               != APR_SUCCESS
+        || aoidc_seal_create(&c->seal_index, v, strlen(v), "session-index",
+                             cmd->pool)
                != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "%s: key derivation failed",
                             cmd->cmd->name);
@@ -434,6 +441,10 @@ const command_rec aoidc_cmds[] = {
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_FLAG("AuthOIDCRevokeTokensOnLogout", set_flag,
+                 OFF(revoke_on_logout), CTX,
+                 "Revoke the refresh or access token at logout where the OP "
+                 "offers RFC 7009 (default on)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

@@ -43,6 +43,7 @@ typedef struct {
     const char *redirect_path;  /* its path, parsed at config time */
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
     aoidc_seal_t *seal_state;
+    aoidc_seal_t *seal_index;
     const char *scope;
     int pkce; /* 1 = S256, 0 = off */
     apr_interval_time_t leeway;
@@ -57,6 +58,7 @@ typedef struct {
     int pass_access_token;
     int accept_in; /* AOIDC_ACCEPT_* mask */
     int typ_required;
+    int revoke_on_logout;
     const aoidc_http_t *http; /* made by AuthOIDCHTTPTimeout */
 } aoidc_dir_conf_t;
 
