@@ -49,6 +49,8 @@ typedef struct {
     const char *cookie_name; /* the session cookie */
     const char *tag;         /* aoidc_rp_tag(issuer, client_id) */
     int state_max_cookies;   /* login attempts kept per browser */
+    const apr_array_header_t *extra_params; /* AuthOIDCAuthRequestParams */
+    apr_interval_time_t refresh_before;     /* AuthOIDCRefreshBeforeExpiry */
     apr_interval_time_t state_ttl;
 } aoidc_rp_conf_t;
 

@@ -36,6 +36,11 @@ static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
     }
     aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, "", 0, p);
     rv = aoidc_state_open(st, cookie, state, c->seal_state, env->now, p, err);
+    if (rv == APR_SUCCESS && env->now - (*st)->created > c->state_ttl) {
+        return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
+                             "login attempt older than %" APR_TIME_T_FMT " s",
+                             apr_time_sec(c->state_ttl));
+    }
     if (rv == APR_SUCCESS && strcmp((*st)->issuer, c->issuer)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "state was issued for another issuer");
@@ -46,14 +51,15 @@ static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
 /* The cookie alone could be replayed with the URL; a marker makes the state
  * single use across every node. It goes to the cache store, never where
  * sessions live, so a flood of callbacks cannot evict sessions. */
-static apr_status_t use_state(const aoidc_flow_env_t *env,
+static apr_status_t use_state(const aoidc_rp_conf_t *c,
+                              const aoidc_flow_env_t *env,
                               const aoidc_state_t *st, aoidc_err_t *err)
 {
     unsigned char key[AOIDC_STORE_KEY_LEN];
     apr_status_t rv;
     aoidc_store_key(key, NS_STATE_USED, st->state, strlen(st->state));
     rv = env->cache->add(env->cache, key, (const unsigned char *)"1", 1,
-                         st->created + AOIDC_STATE_TTL, env->pool);
+                         st->created + c->state_ttl, env->pool);
     if (rv == APR_EEXIST) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, env->pool,
                              "state %s used before",
@@ -244,7 +250,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         err->op_error = ar.error;
         return rv;
     }
-    if ((rv = use_state(env, st, err)) != APR_SUCCESS
+    if ((rv = use_state(c, env, st, err)) != APR_SUCCESS
         || (rv = aoidc_client_code_exchange(
                 &tr, env->http, &snap->md, c->client, ar.code, in->redirect_uri,
                 st->verifier, env->pool, err))

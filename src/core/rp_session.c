@@ -74,7 +74,8 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     aoidc_token_response_t tr;
     apr_status_t rv;
 
-    if (!s->refresh_token || !s->at_expires || env->now < s->at_expires
+    if (!s->refresh_token || !s->at_expires
+        || env->now < s->at_expires - c->refresh_before
         || aoidc_guard_is_open(env->guard, env->now)) {
         return APR_SUCCESS; /* not due, or the OP is failing: serve as is */
     }
