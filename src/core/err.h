@@ -57,6 +57,10 @@ typedef enum {
     AOIDC_REASON_OP_INSECURE,     /* http endpoint off loopback */
     AOIDC_REASON_OP_ISSUER,       /* metadata issuer differs */
     AOIDC_REASON_TOKEN_ENDPOINT,  /* token endpoint refused the grant */
+    /* added by the security review (issue 8); kept here so older values
+     * stay stable */
+    AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
+    AOIDC_REASON_NO_USER,   /* no usable REMOTE_USER claim */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,
