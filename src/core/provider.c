@@ -20,7 +20,8 @@ struct aoidc_provider_t {
 /* --- metadata ----------------------------------------------------------- */
 
 static apr_status_t endpoint(const char **out, const json_t *doc,
-                             const char *name, bool required, apr_pool_t *p,
+                             const char *name, bool required,
+                             const char *issuer, apr_pool_t *p,
                              aoidc_err_t *err)
 {
     const char *v = aoidc_json_str(doc, name);
@@ -32,7 +33,7 @@ static apr_status_t endpoint(const char **out, const json_t *doc,
         }
         return APR_SUCCESS;
     }
-    apr_status_t rv = aoidc_url_check_endpoint(NULL, v, p, err);
+    apr_status_t rv = aoidc_url_check_op_endpoint(NULL, v, issuer, p, err);
     if (rv != APR_SUCCESS) {
         aoidc_reason_t r = err ? err->reason : AOIDC_REASON_OP_BAD_RESPONSE;
         return aoidc_err_set(
@@ -84,21 +85,21 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
                              md->issuer ? md->issuer : "(missing)", issuer);
     }
     if ((rv = endpoint(&md->authorization_endpoint, doc,
-                       "authorization_endpoint", true, p, err))
+                       "authorization_endpoint", true, issuer, p, err))
             != APR_SUCCESS
-        || (rv = endpoint(&md->token_endpoint, doc, "token_endpoint", false, p,
-                          err))
+        || (rv = endpoint(&md->token_endpoint, doc, "token_endpoint", false,
+                          issuer, p, err))
                != APR_SUCCESS
-        || (rv = endpoint(&md->jwks_uri, doc, "jwks_uri", true, p, err))
+        || (rv = endpoint(&md->jwks_uri, doc, "jwks_uri", true, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->userinfo_endpoint, doc, "userinfo_endpoint",
-                          false, p, err))
+                          false, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->introspection_endpoint, doc,
-                          "introspection_endpoint", false, p, err))
+                          "introspection_endpoint", false, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->end_session_endpoint, doc,
-                          "end_session_endpoint", false, p, err))
+                          "end_session_endpoint", false, issuer, p, err))
                != APR_SUCCESS) {
         return rv;
     }

@@ -4,7 +4,8 @@
  * http.h, validated, and cached per process.
  *
  * Rules: the metadata "issuer" equals the configured issuer exactly
- * (OIDC Discovery 4.3); every endpoint is https or loopback http; the cache
+ * (OIDC Discovery 4.3); every endpoint is https, or loopback http when the
+ * issuer itself is a loopback http URL (aoidc_url_check_op_endpoint); the cache
  * lives for a TTL; an unknown kid triggers at most one JWKS refetch per
  * AOIDC_PROVIDER_REFETCH_GAP; while the OP is unreachable a stale snapshot
  * keeps serving.
@@ -59,7 +60,8 @@ typedef struct aoidc_provider_t aoidc_provider_t;
 
 /** Parse and validate a discovery document for issuer. Fails with
  *  AOIDC_REASON_OP_ISSUER (issuer differs), AOIDC_REASON_OP_INSECURE (an
- *  endpoint is plain http off loopback), AOIDC_REASON_OP_BAD_RESPONSE
+ *  endpoint is plain http off loopback, or http at all for an https
+ *  issuer), AOIDC_REASON_OP_BAD_RESPONSE
  *  (not JSON, required endpoint missing). Strings live in p. */
 AOIDC_API apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md,
                                             const char *issuer, const char *in,

@@ -150,6 +150,24 @@ START_TEST(metadata_http_only_on_loopback)
           "\"http://op.example.com/logout\"}";
     ck_assert_reason(md_parse(&md, T_ISS, doc, &err), err,
                      AOIDC_REASON_OP_INSECURE);
+    /* security review finding 13: an https issuer may not name a plain
+     * http endpoint even on loopback (the client secret would go there in
+     * clear) */
+    static const char *const names[] = {
+        "token_endpoint",       "userinfo_endpoint", "introspection_endpoint",
+        "end_session_endpoint", "jwks_uri",          "authorization_endpoint"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_error_t e;
+        json_t *j = json_loads(metadata_for(T_ISS, JWKS_URI), 0, &e);
+        json_object_set_new(j, names[i],
+                            json_string("http://127.0.0.1:8080/x"));
+        char *txt = json_dumps(j, JSON_COMPACT);
+        const char *d = apr_pstrdup(tp, txt);
+        free(txt);
+        json_decref(j);
+        ck_assert_reason(md_parse(&md, T_ISS, d, &err), err,
+                         AOIDC_REASON_OP_INSECURE);
+    }
     /* a local test OP on loopback http is fine */
     const char *local = "http://127.0.0.1:9000";
     ck_assert_ok(md_parse(&md, local,
