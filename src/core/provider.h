@@ -82,8 +82,16 @@ AOIDC_API const char *aoidc_provider_issuer(const aoidc_provider_t *pv);
 
 /** The current snapshot, fetched or refreshed as needed; released by a
  *  cleanup on p; fetches go through http (its timeout bounds the wait).
- *  Fails with an upstream reason only when no snapshot at all
- *  can be had (stale ones keep serving). */
+ *  Fails with an upstream reason only when no snapshot at all can be had
+ *  (stale ones keep serving).
+ *
+ *  One fetch at a time: requests that find no snapshot while the first
+ *  fetch is in flight wait for it (at most 2 x http->timeout: metadata and
+ *  JWKS) and share its result, snapshot or failure reason. Only a failed
+ *  fetch makes later requests fail fast (AOIDC_REASON_OP_UNREACHABLE,
+ *  "recent failure") for AOIDC_PROVIDER_FAIL_FAST; a stale snapshot is
+ *  refreshed by one request while the others keep using it, and retried
+ *  at most every AOIDC_PROVIDER_RETRY after a failure. */
 AOIDC_API apr_status_t aoidc_provider_get(aoidc_snapshot_t **out,
                                           aoidc_provider_t *pv,
                                           const aoidc_http_t *http,
