@@ -4,11 +4,8 @@
  * match, https or loopback http), the cache life cycle (TTL, serve stale,
  * fail fast) and the unknown-kid JWKS refetch limit. Time is passed in.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <apr_thread_mutex.h>
 
 #include "core/provider.h"
 #include "unit.h"
@@ -423,183 +420,6 @@ START_TEST(no_copy_fails_fast)
 }
 END_TEST
 
-/* --- concurrency (security review finding 11) --------------------------- */
-
-#define BURST 20
-
-typedef struct {
-    fixture_t *x;
-    const aoidc_http_t *h; /* NULL: x->h */
-    apr_pool_t *p;
-    apr_time_t now;
-    apr_status_t rv;
-    aoidc_err_t err;
-    aoidc_snapshot_t *s;
-    apr_interval_time_t took;
-} caller_t;
-
-static void *call_get(void *arg)
-{
-    caller_t *c = arg;
-    apr_time_t t0 = apr_time_now();
-    c->rv = aoidc_provider_get(&c->s, c->x->pv, c->h ? c->h : c->x->h, c->now,
-                               c->p, &c->err);
-    c->took = apr_time_now() - t0;
-    return NULL;
-}
-
-/* Pools the threads may use at once: each on an allocator of its own (APR
- * pools and allocators are not thread-safe), created before any thread. */
-static apr_pool_t *own_pool(void)
-{
-    apr_allocator_t *a;
-    apr_thread_mutex_t *m;
-    apr_pool_t *p;
-    ck_assert_int_eq(apr_allocator_create(&a), APR_SUCCESS);
-    ck_assert_int_eq(apr_pool_create_ex(&p, tp, NULL, a), APR_SUCCESS);
-    apr_allocator_owner_set(a, p);
-    apr_thread_mutex_create(&m, APR_THREAD_MUTEX_DEFAULT, p);
-    apr_allocator_mutex_set(a, m);
-    return p;
-}
-
-static fixture_t threaded_setup(const char *wk)
-{
-    fixture_t x = setup(T_ISS, NULL);
-    x.pchild = own_pool();
-    x.pv = aoidc_provider_create(T_ISS, tp);
-    ck_assert_int_eq(aoidc_provider_child_init(x.pv, x.pchild), APR_SUCCESS);
-    if (wk) {
-        aoidc_fake_http_route(x.f, wk, 200, metadata_for(T_ISS, JWKS_URI));
-        aoidc_fake_http_route(x.f, JWKS_URI, 200, test_jwks_text());
-    }
-    return x;
-}
-
-static void burst(caller_t *c, int n)
-{
-    pthread_t t[BURST];
-    ck_assert_int_le(n, BURST);
-    for (int i = 0; i < n; i++) {
-        ck_assert_int_eq(pthread_create(&t[i], NULL, call_get, &c[i]), 0);
-    }
-    for (int i = 0; i < n; i++) {
-        pthread_join(t[i], NULL);
-    }
-}
-
-START_TEST(concurrent_first_requests_wait)
-{
-    /* After a restart every request finds no snapshot. While the first
-     * fetch was in flight, the others read its start time as a failure and
-     * got 503 "recent failure": now they wait for it and share it. */
-    fixture_t x = threaded_setup(WK);
-    caller_t c[BURST];
-    aoidc_fake_http_delay(x.f, WK, apr_time_from_msec(300));
-    for (int i = 0; i < BURST; i++) {
-        c[i] = (caller_t){&x, NULL, own_pool(), T_NOW, 0, {0}, NULL, 0};
-    }
-    burst(c, BURST);
-    for (int i = 0; i < BURST; i++) {
-        ck_assert_msg(c[i].rv == APR_SUCCESS, "caller %d: %s (%s)", i,
-                      aoidc_reason_name(c[i].err.reason),
-                      c[i].err.detail ? c[i].err.detail : "");
-        ck_assert_ptr_eq(c[i].s, c[0].s);
-    }
-    ck_assert_int_eq(aoidc_fake_http_calls(x.f, WK), 1);
-    ck_assert_int_eq(aoidc_fake_http_calls(x.f, JWKS_URI), 1);
-    for (int i = 0; i < BURST; i++) {
-        apr_pool_destroy(c[i].p);
-    }
-}
-END_TEST
-
-START_TEST(concurrent_first_requests_share_a_failure)
-{
-    fixture_t x = threaded_setup(NULL);
-    caller_t c[BURST];
-    aoidc_fake_http_route(x.f, WK, 200, "<html>not json</html>");
-    aoidc_fake_http_delay(x.f, WK, apr_time_from_msec(300));
-    for (int i = 0; i < BURST; i++) {
-        c[i] = (caller_t){&x, NULL, own_pool(), T_NOW, 0, {0}, NULL, 0};
-    }
-    burst(c, BURST);
-    for (int i = 0; i < BURST; i++) {
-        ck_assert_int_ne(c[i].rv, APR_SUCCESS);
-        ck_assert_msg(c[i].err.reason == AOIDC_REASON_OP_BAD_RESPONSE,
-                      "caller %d: %s (%s)", i,
-                      aoidc_reason_name(c[i].err.reason), c[i].err.detail);
-    }
-    ck_assert_int_eq(aoidc_fake_http_calls(x.f, WK), 1);
-    /* the failure (not the attempt) then makes requests fail fast */
-    aoidc_snapshot_t *s;
-    aoidc_err_t err = {0};
-    ck_assert_reason(aoidc_provider_get(&s, x.pv, x.h,
-                                        T_NOW + apr_time_from_sec(1), c[0].p,
-                                        &err),
-                     err, AOIDC_REASON_OP_UNREACHABLE);
-    ck_assert_int_eq(aoidc_fake_http_calls(x.f, WK), 1);
-    for (int i = 0; i < BURST; i++) {
-        apr_pool_destroy(c[i].p);
-    }
-}
-END_TEST
-
-START_TEST(concurrent_wait_is_bounded)
-{
-    /* a waiter gives up after twice its own HTTP timeout */
-    fixture_t x = threaded_setup(WK);
-    aoidc_fake_http_t *f2;
-    aoidc_http_t *h2 = aoidc_fake_http_create(&f2, tp);
-    caller_t c[2];
-    h2->timeout = apr_time_from_msec(100);
-    aoidc_fake_http_delay(x.f, WK, apr_time_from_msec(1500));
-    c[0] = (caller_t){&x, NULL, own_pool(), T_NOW, 0, {0}, NULL, 0};
-    c[1] = (caller_t){&x, h2, own_pool(), T_NOW, 0, {0}, NULL, 0};
-    pthread_t t0, t1;
-    ck_assert_int_eq(pthread_create(&t0, NULL, call_get, &c[0]), 0);
-    apr_sleep(apr_time_from_msec(200)); /* c[0] is fetching */
-    ck_assert_int_eq(pthread_create(&t1, NULL, call_get, &c[1]), 0);
-    pthread_join(t1, NULL);
-    pthread_join(t0, NULL);
-    ck_assert_int_eq(c[0].rv, APR_SUCCESS);
-    ck_assert_int_ne(c[1].rv, APR_SUCCESS);
-    ck_assert_int_eq(c[1].err.reason, AOIDC_REASON_OP_UNREACHABLE);
-    ck_assert_int_lt(c[1].took, apr_time_from_msec(1000));
-    ck_assert_int_eq(aoidc_fake_http_calls(f2, NULL), 0);
-    apr_pool_destroy(c[0].p);
-    apr_pool_destroy(c[1].p);
-}
-END_TEST
-
-START_TEST(stale_refresh_by_one_request)
-{
-    /* a stale snapshot is refreshed by one request; the others keep using
-     * the stale one instead of queueing or fetching too */
-    fixture_t x = threaded_setup(WK);
-    caller_t c[BURST];
-    apr_pool_t *p0 = own_pool();
-    aoidc_snapshot_t *old = get_ok(&x, T_NOW, p0);
-    aoidc_fake_http_delay(x.f, WK, apr_time_from_msec(300));
-    for (int i = 0; i < BURST; i++) {
-        c[i] = (caller_t){&x, NULL, own_pool(), T_NOW + AOIDC_PROVIDER_TTL + 1,
-                          0,  {0},  NULL,       0};
-    }
-    burst(c, BURST);
-    int fresh = 0;
-    for (int i = 0; i < BURST; i++) {
-        ck_assert_int_eq(c[i].rv, APR_SUCCESS);
-        fresh += c[i].s != old;
-    }
-    ck_assert_int_ge(fresh, 1);
-    ck_assert_int_eq(aoidc_fake_http_calls(x.f, WK), 2);
-    for (int i = 0; i < BURST; i++) {
-        apr_pool_destroy(c[i].p);
-    }
-    apr_pool_destroy(p0);
-}
-END_TEST
-
 static const char *jwks_with_new_key(void)
 {
     /* the test JWKS plus the second RSA key as kid "rsa-2" */
@@ -739,9 +559,5 @@ TCase *aoidc_provider_tcase(void)
     tcase_add_test(tc, refetch_failure_still_limited);
     tcase_add_test(tc, refetch_before_first_get);
     tcase_add_test(tc, snapshots_outlive_refresh);
-    tcase_add_test(tc, concurrent_first_requests_wait);
-    tcase_add_test(tc, concurrent_first_requests_share_a_failure);
-    tcase_add_test(tc, concurrent_wait_is_bounded);
-    tcase_add_test(tc, stale_refresh_by_one_request);
     return tc;
 }
