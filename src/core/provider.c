@@ -19,6 +19,9 @@ struct aoidc_provider_t {
     apr_time_t last_failure;    /* end of the last failed fetch, 0: none */
     aoidc_reason_t last_reason; /* and why it failed */
     apr_time_t last_refetch;    /* last kid-triggered JWKS refetch */
+    unsigned serial;            /* of the last snapshot installed */
+    unsigned looked;            /* the last serial aoidc_provider_first_look
+                                   answered true for */
 };
 
 /* --- metadata ----------------------------------------------------------- */
@@ -187,7 +190,20 @@ static void install(aoidc_provider_t *pv, aoidc_snapshot_t *s)
         unref(pv, pv->current);
     }
     s->refs = 1;
+    s->serial = ++pv->serial;
     pv->current = s;
+}
+
+bool aoidc_provider_first_look(aoidc_provider_t *pv, const aoidc_snapshot_t *s)
+{
+    bool first;
+    apr_thread_mutex_lock(pv->mutex);
+    first = s->serial > pv->looked;
+    if (first) {
+        pv->looked = s->serial;
+    }
+    apr_thread_mutex_unlock(pv->mutex);
+    return first;
 }
 
 static apr_status_t fetch_json(const char **body, apr_size_t *len,

@@ -54,6 +54,7 @@ typedef struct aoidc_snapshot_t {
     apr_pool_t *pool;
     apr_time_t fetched;
     int refs;
+    unsigned serial; /* increases with each snapshot installed */
 } aoidc_snapshot_t;
 
 typedef struct aoidc_provider_t aoidc_provider_t;
@@ -97,6 +98,13 @@ AOIDC_API apr_status_t aoidc_provider_get(aoidc_snapshot_t **out,
                                           const aoidc_http_t *http,
                                           apr_time_t now, apr_pool_t *p,
                                           aoidc_err_t *err);
+
+/** True the first time it is asked about snapshot s (as got from this
+ *  provider in this process), false after, and for a snapshot older than
+ *  one already looked at. For facts to log once per fetch rather than per
+ *  request, e.g. the keys s->jwks->skipped lists (the core never logs). */
+AOIDC_API bool aoidc_provider_first_look(aoidc_provider_t *pv,
+                                         const aoidc_snapshot_t *s);
 
 /** Called when a token names a kid the snapshot lacks: refetch the JWKS
  *  unless one was fetched within AOIDC_PROVIDER_REFETCH_GAP. On success

@@ -539,6 +539,42 @@ START_TEST(snapshots_outlive_refresh)
 }
 END_TEST
 
+START_TEST(first_look_once_per_snapshot)
+{
+    /* the glue logs the JWKS keys left out (weak RSA, bad curve) once per
+     * fetch, not per request */
+    fixture_t x = setup(T_ISS, NULL);
+    apr_pool_t *p = request();
+    aoidc_fake_http_route(x.f, WK, 200, metadata_for(T_ISS, JWKS_URI));
+    aoidc_fake_http_route(
+        x.f, JWKS_URI, 200,
+        "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"tiny\",\"n\":\"AQAB\","
+        "\"e\":\"AQAB\"}]}");
+    aoidc_snapshot_t *a = get_ok(&x, T_NOW, p);
+    ck_assert_int_eq(a->jwks->skipped->nelts, 1);
+    ck_assert_str_eq(
+        APR_ARRAY_IDX(a->jwks->skipped, 0, aoidc_jwk_skipped_t).why,
+        "rsa_too_small");
+    ck_assert(aoidc_provider_first_look(x.pv, a));
+    ck_assert(!aoidc_provider_first_look(x.pv, a));
+    ck_assert(!aoidc_provider_first_look(x.pv, get_ok(&x, T_NOW + 1, p)));
+    /* a refresh and a kid refetch are new snapshots */
+    aoidc_snapshot_t *b = get_ok(&x, T_NOW + AOIDC_PROVIDER_TTL + 1, p);
+    ck_assert_ptr_ne(a, b);
+    ck_assert(aoidc_provider_first_look(x.pv, b));
+    ck_assert(!aoidc_provider_first_look(x.pv, a)); /* older: no */
+    ck_assert(!aoidc_provider_first_look(x.pv, b));
+    aoidc_snapshot_t *n = NULL;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_provider_refetch_keys(
+                     &n, x.pv, x.h, T_NOW + AOIDC_PROVIDER_TTL + 2, p, &err),
+                 err);
+    ck_assert(aoidc_provider_first_look(x.pv, n));
+    ck_assert(!aoidc_provider_first_look(x.pv, n));
+    apr_pool_destroy(p);
+}
+END_TEST
+
 TCase *aoidc_provider_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("provider");
@@ -559,5 +595,6 @@ TCase *aoidc_provider_tcase(void)
     tcase_add_test(tc, refetch_failure_still_limited);
     tcase_add_test(tc, refetch_before_first_get);
     tcase_add_test(tc, snapshots_outlive_refresh);
+    tcase_add_test(tc, first_look_once_per_snapshot);
     return tc;
 }
