@@ -5,6 +5,15 @@
 #include "core/id_token.h"
 #include "core/json.h"
 
+unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r)
+{
+    unsigned allowed = AOIDC_ALGS_ASYMMETRIC;
+    if (r->client_secret) {
+        allowed |= AOIDC_ALGS_HMAC; /* (8): HS with the client secret only */
+    }
+    return allowed;
+}
+
 /* Steps shared by a login's and a refresh's ID Token: (1)-(10) of 3.1.3.7
  * (signature with the provider keys or, for HS*, the client secret only;
  * iss exact, aud holds client_id, azp, exp, iat present, nbf, sub). */
@@ -15,13 +24,11 @@ static apr_status_t verify(aoidc_jws_t **jws, const char *token,
                            aoidc_err_t *err)
 {
     apr_status_t rv;
-    unsigned allowed = AOIDC_ALGS_ASYMMETRIC;
+    aoidc_id_token_rules_t algs = {.client_secret = client_secret};
+    unsigned allowed = aoidc_id_token_algs(&algs);
     aoidc_jwt_rules_t jr = {issuer, client_id, client_id, now,
                             leeway, true,      true};
 
-    if (client_secret) {
-        allowed |= AOIDC_ALGS_HMAC; /* (8): HS with the client secret only */
-    }
     if ((rv = aoidc_jws_parse(jws, token, strlen(token), p, err)) != APR_SUCCESS
         || (rv = aoidc_jws_verify(*jws, jwks, allowed, client_secret, p, err))
                != APR_SUCCESS) {
