@@ -204,3 +204,37 @@ def test_aoidc_910_11_access_token_exp_int64_max(review, evil, env):
         assert r.status_code == 200, '%s %s' % (r.status_code, r.text[:300])
     assert_invalid_token(call(env, '/api2/echo/', evil.access_token(exp=-INT64_MAX)))
     env.assert_reason('expired')
+
+
+# ------------------------------------------------------------------ finding 21
+
+def refresh_after_login(env, evil, s, **opts):
+    """Log in with a 1-second access token, wait, and make a request that
+    refreshes it; the refresh response carries an ID token made from opts."""
+    evil.set_mode('refresh_id_token', expires_in=1, **opts)
+    login(env, s, evil, '/evil/')
+    tokens_before = evil.counters['/token']
+    time.sleep(1.5)
+    r = get(s, env.url('/evil/'))
+    assert evil.counters['/token'] == tokens_before + 1, 'no refresh: %s' % evil.counters
+    return r
+
+
+def test_aoidc_910_12_refresh_with_the_sessions_id_token(review, evil, s, env):
+    r = refresh_after_login(env, evil, s)
+    assert r.status_code == 200, '%s %s' % (r.status_code, r.text[:300])
+    assert get(s, env.url('/evil/')).status_code == 200
+
+
+@pytest.mark.parametrize('opts,reason', [({'sub': 'mallory'}, 'sub'),
+                                         ({'iss': 'https://evil.example.com'}, 'issuer')])
+@pytest.mark.expect_log(r'reason=(refresh|sub|issuer)\b')
+def test_aoidc_910_13_refresh_with_another_id_token_ends_session(review, evil, s, env,
+                                                                 opts, reason):
+    """OIDC Core 12.2: another user's or another issuer's ID Token in a
+    refresh response kept the session serving."""
+    r = refresh_after_login(env, evil, s, **opts)
+    assert r.status_code == 302, '%s %s' % (r.status_code, r.text[:300])
+    assert location(r).split('?')[0] == evil.issuer + '/authorize', location(r)
+    hits = env.assert_reason('refresh')
+    assert any('refreshed id_token' in h or 'jwt: iss' in h for h in hits), hits

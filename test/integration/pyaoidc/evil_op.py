@@ -61,6 +61,9 @@ REVIEW_MODES = {
     'many_claims',            # ID token: 100 claims first, sub last
     'claims_case_collision',  # ID token: groups and Groups
     'weak_rsa',               # JWKS adds a 1024-bit RSA key; ID token signed with it
+    'refresh_id_token',       # /token: expires_in opts['expires_in'] (default 1) at
+                              # login; refresh responses carry an ID token with
+                              # opts sub/iss (default alice/ours)
 }
 ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
 INT64_MAX = 9223372036854775807
@@ -751,9 +754,16 @@ class EvilOP:
             if not rt:
                 return bad('unknown refresh_token')
             at = self._issue_access_token(rt['sub'], rt['scope'])
-            return self._json(200, {'access_token': at, 'token_type': 'Bearer',
-                                    'expires_in': INT64_MAX if mode == 'expires_in_huge' else 300,
-                                    'refresh_token': f['refresh_token']})
+            out = {'access_token': at, 'token_type': 'Bearer',
+                   'expires_in': INT64_MAX if mode == 'expires_in_huge' else 300,
+                   'refresh_token': f['refresh_token']}
+            if mode == 'refresh_id_token':
+                now = int(time.time())
+                out['id_token'] = self.mint({
+                    'iss': req.opts.get('iss', self.issuer), 'aud': self.CLIENT_ID,
+                    'exp': now + 300, 'iat': now, 'sub': req.opts.get('sub', rt['sub']),
+                    'at_hash': at_hash(at)})
+            return self._json(200, out)
         if grant != 'authorization_code':
             return bad('unsupported grant_type', 'unsupported_grant_type')
         with self._lock:
@@ -779,8 +789,10 @@ class EvilOP:
         rt = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh[rt] = {'sub': 'alice', 'scope': scope}
+        expires_in = {'expires_in_huge': INT64_MAX,
+                      'refresh_id_token': int(req.opts.get('expires_in', 1))}.get(mode, 300)
         return self._json(200, {'access_token': at, 'token_type': 'Bearer',
-                                'expires_in': INT64_MAX if mode == 'expires_in_huge' else 300,
+                                'expires_in': expires_in,
                                 'scope': scope, 'refresh_token': rt,
                                 'id_token': self._id_token(entry, at, mode, req.opts)})
 
