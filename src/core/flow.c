@@ -42,9 +42,9 @@ const aoidc_jwks_t *aoidc_flow_rotated_keys(const aoidc_flow_env_t *env)
 
 const char *aoidc_flow_user(const apr_array_header_t *claims, const char *name)
 {
-    const aoidc_claim_t *u = aoidc_claims_get(claims, name);
-    if (!u) {
-        u = aoidc_claims_get(claims, "sub");
-    }
-    return u && u->value && *u->value ? u->value : NULL;
+    const char *user;
+    /* also refuses an array or object as a user name (review finding 8) */
+    return aoidc_claims_user(&user, claims, name, NULL, NULL) == APR_SUCCESS
+               ? user
+               : NULL;
 }

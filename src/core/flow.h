@@ -59,8 +59,8 @@ AOIDC_API const aoidc_jwks_t *
 aoidc_flow_rotated_keys(const aoidc_flow_env_t *env);
 
 /** The user name of a request: claim name's value, or sub's when the list
- *  has no claim name; NULL when that is absent or empty (such a request is
- *  never authenticated). */
+ *  has no claim name; NULL when that is absent, empty, or an array or
+ *  object (aoidc_claims_user; such a request is never authenticated). */
 AOIDC_API const char *aoidc_flow_user(const apr_array_header_t *claims,
                                       const char *name);
 

@@ -110,7 +110,8 @@ static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
     if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
                               s->sub, env->pool, &out->userinfo_err)
         == APR_SUCCESS) {
-        aoidc_claims_add_json(s->claims, ui, env->pool);
+        const char *keep[] = {c->remote_user_claim, NULL};
+        aoidc_claims_add_json_keep(s->claims, ui, keep, env->pool);
     }
 }
 
@@ -188,8 +189,7 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     apr_status_t rv;
 
     s->created = s->last_seen = env->now;
-    s->at_expires =
-        tr->expires_in > 0 ? aoidc_time_after(env->now, tr->expires_in) : 0;
+    s->at_expires = aoidc_token_expiry(tr, env->now);
     s->issuer = c->issuer;
     s->client_id = c->client->client_id;
     s->sub = aoidc_json_str(idc, "sub");
@@ -197,7 +197,9 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     s->access_token = tr->access_token;
     s->refresh_token = tr->refresh_token;
     s->scope = tr->scope;
-    s->claims = aoidc_claims_add_json(NULL, idc, p);
+    /* sub and the REMOTE_USER claim survive the claim cap (review 8) */
+    const char *keep[] = {c->remote_user_claim, NULL};
+    s->claims = aoidc_claims_add_json_keep(NULL, idc, keep, p);
     add_userinfo(s, out, c, env, snap);
     out->claims_dropped = bound_record(s, c, p);
     out->user = aoidc_flow_user(s->claims, c->remote_user_claim);
