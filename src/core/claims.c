@@ -230,3 +230,33 @@ apr_array_header_t *aoidc_claims_decode(aoidc_rbuf_t *r, apr_pool_t *p)
     }
     return l;
 }
+
+const char *aoidc_claims_join(const char *value, char delim, apr_pool_t *p)
+{
+    json_t *a = value[0] == '[' ? json_loads(value, 0, NULL) : NULL;
+    size_t i;
+    json_t *v;
+    char *out = "";
+    if (!json_is_array(a)) {
+        json_decref(a);
+        return value;
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *sv = json_string_value(v);
+        /* a control character (CR/LF) decoded from a JSON escape must never
+         * reach a header: such a list stays JSON, which escapes it */
+        bool ctl = false;
+        for (const char *c = sv; c && *c; c++) {
+            ctl = ctl || (unsigned char)*c < 0x20 || *c == 0x7f;
+        }
+        if (!sv || ctl || strchr(sv, delim)) {
+            json_decref(a);
+            return value;
+        }
+        out = apr_pstrcat(p, out, i ? apr_pstrmemdup(p, &delim, 1) : "", sv,
+                          NULL);
+    }
+    json_decref(a);
+    return out;
+}

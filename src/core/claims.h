@@ -55,6 +55,13 @@ AOIDC_API apr_status_t aoidc_claims_user(const char **user,
                                          const char *claim, apr_pool_t *p,
                                          aoidc_err_t *err);
 
+/** value (a claim's JSON text) as a delim-joined list when it is a JSON
+ *  array of strings ("a,b"), for AuthOIDCClaimDelimiter; otherwise value
+ *  itself. A list with a string holding delim or a control character stays
+ *  JSON: joining would make it ambiguous, or put CR/LF into a header. */
+AOIDC_API const char *aoidc_claims_join(const char *value, char delim,
+                                        apr_pool_t *p);
+
 /** The entry called name, or NULL. */
 AOIDC_API const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
                                                 const char *name);

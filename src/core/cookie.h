@@ -30,9 +30,9 @@ AOIDC_API const char *aoidc_cookie_get(const char *header, const char *name,
 typedef struct {
     const char *path;     /* default "/" */
     const char *samesite; /* "Lax" (default), "Strict", "None" */
-    const char *domain;   /* Domain attribute, or NULL (host-only) */
     bool secure;
     apr_int64_t max_age; /* < 0: session cookie; 0: delete */
+    const char *domain;  /* Domain attribute, or NULL (host-only) */
 } aoidc_cookie_attrs_t;
 
 /** "name=value; Path=/; HttpOnly; [Secure; ]SameSite=Lax[; Max-Age=n]". */

@@ -170,6 +170,13 @@ AOIDC_API apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out,
                                        const aoidc_logout_in_t *in,
                                        aoidc_err_t *err);
 
+/** The session as AuthOIDCRedirectURI?info=json shows it to its own user:
+ *  iss, sub, the claims (JSON values as JSON), created, expires (epoch
+ *  seconds), and whether an access token is held — never a token itself.
+ *  In p. */
+AOIDC_API char *aoidc_rp_info_json(const aoidc_session_t *s,
+                                   const aoidc_rp_conf_t *c, apr_pool_t *p);
+
 /* --- logout from the OP (rp_channel.c) ------------------------------- */
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/client.h"
+#include "core/json.h"
 #include "core/id_token.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
@@ -312,4 +313,28 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
                             in->post_logout_uri, env->pool);
     }
     return APR_SUCCESS;
+}
+
+char *aoidc_rp_info_json(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                         apr_pool_t *p)
+{
+    json_t *o = aoidc_json_own(json_object(), p), *cl = json_object();
+    for (int i = 0; s->claims && i < s->claims->nelts; i++) {
+        const aoidc_claim_t *x = &APR_ARRAY_IDX(s->claims, i, aoidc_claim_t);
+        json_t *v =
+            x->is_json ? json_loads(x->value, JSON_DECODE_ANY, NULL) : NULL;
+        json_object_set_new(cl, x->name, v ? v : json_string(x->value));
+    }
+    json_object_set_new(o, "iss", json_string(s->issuer));
+    json_object_set_new(o, "sub", json_string(s->sub ? s->sub : ""));
+    json_object_set_new(o, "created", json_integer(apr_time_sec(s->created)));
+    json_object_set_new(
+        o, "expires",
+        json_integer(apr_time_sec(aoidc_session_expiry(s, &c->limits))));
+    json_object_set_new(o, "access_token_expires",
+                        json_integer(apr_time_sec(s->at_expires)));
+    json_object_set_new(o, "has_refresh_token",
+                        json_boolean(s->refresh_token != NULL));
+    json_object_set_new(o, "claims", cl);
+    return aoidc_json_dump(o, p);
 }

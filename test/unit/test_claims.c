@@ -378,6 +378,23 @@ START_TEST(same_header)
 }
 END_TEST
 
+START_TEST(join_arrays)
+{
+    ck_assert_str_eq(aoidc_claims_join("[\"a\",\"b c\"]", ',', tp), "a,b c");
+    ck_assert_str_eq(aoidc_claims_join("[]", ',', tp), "");
+    /* not an array of plain strings: unchanged */
+    ck_assert_str_eq(aoidc_claims_join("[\"a\",1]", ',', tp), "[\"a\",1]");
+    ck_assert_str_eq(aoidc_claims_join("{\"a\":1}", ',', tp), "{\"a\":1}");
+    ck_assert_str_eq(aoidc_claims_join("plain", ',', tp), "plain");
+    ck_assert_str_eq(aoidc_claims_join("[\"a,b\",\"c\"]", ',', tp),
+                     "[\"a,b\",\"c\"]");
+    /* a JSON-escaped CR/LF never becomes a raw one in a header */
+    ck_assert_str_eq(aoidc_claims_join("[\"a\\r\\nX: y\"]", ',', tp),
+                     "[\"a\\r\\nX: y\"]");
+    ck_assert_str_eq(aoidc_claims_join("[bad", ',', tp), "[bad");
+}
+END_TEST
+
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
@@ -396,5 +413,6 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, header_collisions_first_wins);
     tcase_add_test(tc, header_collision_cannot_displace_sub);
     tcase_add_test(tc, same_header);
+    tcase_add_test(tc, join_arrays);
     return tc;
 }
