@@ -80,6 +80,10 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_USERINFO_SUB] =
         TOKEN("userinfo_sub", "Invalid user information."),
     [AOIDC_REASON_NO_USER] = TOKEN("no_user", "No user in the token."),
+    /* back-channel logout answers 400 with a JSON error (the glue) */
+    [AOIDC_REASON_LOGOUT_TOKEN] = BAD("logout_token", "Invalid logout token."),
+    [AOIDC_REASON_LOGOUT_REPLAY] =
+        BAD("logout_replay", "Logout token already used."),
     [AOIDC_REASON_OP_UNREACHABLE] = UP("op_unreachable", 503, ERROR,
                                        "The identity provider is unavailable."),
     [AOIDC_REASON_OP_BAD_RESPONSE] = UP(

@@ -55,6 +55,9 @@ typedef enum {
     AOIDC_REASON_REFRESH, /* refresh failed: session ends */
     AOIDC_REASON_USERINFO_SUB,
     AOIDC_REASON_NO_USER, /* the REMOTE_USER claim is missing or empty */
+    /* logout (OIDC Back-/Front-Channel Logout 1.0) */
+    AOIDC_REASON_LOGOUT_TOKEN,  /* events, jti, nonce, sid/sub rules broken */
+    AOIDC_REASON_LOGOUT_REPLAY, /* a logout token's jti was seen already */
     /* upstream */
     AOIDC_REASON_OP_UNREACHABLE,  /* connect/timeout */
     AOIDC_REASON_OP_BAD_RESPONSE, /* garbage, wrong status, too big */

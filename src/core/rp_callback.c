@@ -11,6 +11,8 @@
 #include "core/id_token.h"
 #include "core/json.h"
 #include "core/rp.h"
+#include "core/rp_store.h"
+#include "core/session_index.h"
 #include "core/url.h"
 
 #define NS_STATE_USED "state-used"
@@ -148,10 +150,34 @@ static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
     }
 }
 
-static apr_status_t
-new_session(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
-            const aoidc_flow_env_t *env, aoidc_snapshot_t *snap,
-            const aoidc_token_response_t *tr, json_t *idc, aoidc_err_t *err)
+/* Recorded by sid and sub, so a logout from the OP finds it on any node.
+ * A failure here does not fail the login; the glue logs it. */
+static void index_session(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
+                          const aoidc_flow_env_t *env, const aoidc_session_t *s,
+                          const char *ticket, const char *sid)
+{
+    aoidc_ticket_t t;
+    aoidc_session_index_t ix = {env->sessions, c->seal_index, c->issuer,
+                                c->client->client_id};
+    apr_status_t rv;
+    if (!c->seal_index || !aoidc_ticket_parse(&t, ticket)) {
+        return;
+    }
+    rv = aoidc_session_index_add(&ix, sid, s->sub, t.id,
+                                 s->created + c->limits.max_age, env->now,
+                                 env->pool, &out->index_err);
+    if (rv != APR_SUCCESS && !out->index_err.reason) {
+        aoidc_err_set(&out->index_err, AOIDC_REASON_STORE_UNAVAILABLE,
+                      env->pool, "%s store: %d", env->sessions->name, rv);
+    }
+}
+
+static apr_status_t new_session(aoidc_callback_out_t *out,
+                                const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                aoidc_snapshot_t *snap,
+                                const aoidc_token_response_t *tr, json_t *idc,
+                                const char *session_cookie, aoidc_err_t *err)
 {
     apr_pool_t *p = env->pool;
     aoidc_session_t *s = apr_pcalloc(p, sizeof(*s));
@@ -185,8 +211,10 @@ new_session(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
                                     : AOIDC_REASON_INTERNAL,
             p, "%s store: session not saved (%d)", env->sessions->name, rv);
     }
-    aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_SESSION, c->cookie_name, ticket,
-                    -1, p);
+    index_session(out, c, env, s, ticket, aoidc_json_str(idc, "sid"));
+    /* our ticket joins (or replaces ours in) the browser's session cookie:
+     * other identities' tickets stay */
+    aoidc_ticket_cookie(&out->cookies, c, session_cookie, ticket, p);
     return APR_SUCCESS;
 }
 
@@ -226,7 +254,10 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                != APR_SUCCESS
         || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
                != APR_SUCCESS
-        || (rv = new_session(out, c, env, snap, &tr, idc, err))
+        || (rv = new_session(
+                out, c, env, snap, &tr, idc,
+                aoidc_cookie_get(in->cookie_header, c->cookie_name, env->pool),
+                err))
                != APR_SUCCESS) {
         return rv;
     }

@@ -10,6 +10,7 @@
 #include "core/client.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
+#include "core/session_index.h"
 #include "core/url.h"
 
 /* The refresh lock is ours: re-read the record, since a request that
@@ -124,10 +125,15 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     if (!cookie || !*cookie) {
         return APR_NOTFOUND;
     }
-    if (!aoidc_ticket_parse(&t, cookie)) {
-        out->clear_cookie = true;
-        return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, env->pool,
-                             "session cookie of the wrong shape");
+    if (!aoidc_ticket_find(&t, cookie, c->tag)) {
+        if (!strchr(cookie, '.')) {
+            /* not a ticket list at all (an old or forged cookie): drop it */
+            out->clear_cookie = true;
+            aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+            return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, env->pool,
+                                 "session cookie of the wrong shape");
+        }
+        return APR_NOTFOUND; /* other identities' tickets: not ours to end */
     }
     rv = aoidc_rp_load(&out->session, c, env, &t, err);
     if (rv == APR_SUCCESS) {
@@ -138,6 +144,7 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
             return rv; /* keep the cookie: the session may well be fine */
         }
         out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
         if (err->reason == AOIDC_REASON_REFRESH
             || err->reason == AOIDC_REASON_SESSION_EXPIRED) {
             aoidc_rp_destroy(env, &t);
@@ -152,11 +159,47 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
     if (!out->user) {
         out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
         return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
                              "session has no usable %s or sub claim",
                              c->remote_user_claim);
     }
     return APR_SUCCESS;
+}
+
+static void unindex(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
+                    const aoidc_session_t *s, const aoidc_ticket_t *t)
+{
+    aoidc_session_index_t ix = {env->sessions, c->seal_index, c->issuer,
+                                c->client->client_id};
+    const aoidc_claim_t *sid = aoidc_claims_get(s->claims, "sid");
+    if (c->seal_index && s->sub) {
+        aoidc_session_index_remove(&ix, sid ? sid->value : NULL, s->sub, t->id,
+                                   env->now, env->pool);
+    }
+}
+
+/* RFC 7009: both tokens, where the OP offers revocation (revoking the
+ * refresh token need not end the access tokens issued with it, §2.1).
+ * Before the browser leaves for the OP's logout page, so the tokens die
+ * even if the user never confirms there. */
+static void revoke_tokens(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
+                          const aoidc_flow_env_t *env, aoidc_snapshot_t *snap,
+                          const aoidc_session_t *s)
+{
+    if (!c->revoke_on_logout || !snap->md.revocation_endpoint) {
+        return;
+    }
+    if (s->access_token
+        && aoidc_client_revoke(env->http, &snap->md, c->client, s->access_token,
+                               "access_token", env->pool, &out->revoke_err)
+               != APR_SUCCESS) {
+        return;
+    }
+    if (s->refresh_token) {
+        aoidc_client_revoke(env->http, &snap->md, c->client, s->refresh_token,
+                            "refresh_token", env->pool, &out->revoke_err);
+    }
 }
 
 /* RP-Initiated Logout 1.0 §2: id_token_hint when we still have it,
@@ -189,10 +232,9 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
     memset(out, 0, sizeof(*out));
     out->location = in->target;
     if (in->cookie && *in->cookie) {
-        aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_SESSION, c->cookie_name, "",
-                        0, env->pool);
+        aoidc_ticket_cookie(&out->cookies, c, in->cookie, NULL, env->pool);
     }
-    if (!aoidc_ticket_parse(&t, in->cookie)) {
+    if (!aoidc_ticket_find(&t, in->cookie, c->tag)) {
         return APR_SUCCESS;
     }
     out->had_session = aoidc_rp_load(&s, c, env, &t, &ierr) == APR_SUCCESS;
@@ -203,9 +245,13 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
         out->id_token_missing = true;
     }
     aoidc_rp_destroy(env, &t);
-    if (out->had_session
-        && aoidc_flow_snapshot(&snap, env, &ierr) == APR_SUCCESS
-        && snap->md.end_session_endpoint) {
+    if (!out->had_session
+        || aoidc_flow_snapshot(&snap, env, &ierr) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    unindex(c, env, s, &t);
+    revoke_tokens(out, c, env, snap, s);
+    if (snap->md.end_session_endpoint) {
         out->location =
             end_session_url(snap->md.end_session_endpoint, (const char *)idt, c,
                             in->post_logout_uri, env->pool);

@@ -2,7 +2,7 @@
 /*
  * Session storage behind the tickets described in rp.h:
  *
- *   cookie  "ID.SECRET"               (22 + 1 + 22 base64url characters)
+ *   cookie  "TAG.ID.SECRET[~TAG.ID.SECRET...]"   (6 + 1 + 22 + 1 + 22)
  *   store   group(ID) "session"       hot record: times, tokens, claims
  *           group(ID) "session-idt"   the ID Token, read at logout only
  *           group(ID) "refresh-lock"  one refresh at a time, all nodes
@@ -13,29 +13,138 @@
  */
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/rand.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
 
 #define HALF 22 /* base64url characters of 16 random bytes */
 
-bool aoidc_ticket_parse(aoidc_ticket_t *t, const char *cookie)
+static bool is_b64url(const char *s, apr_size_t n)
 {
-    if (!cookie || strlen(cookie) != AOIDC_TICKET_LEN || cookie[HALF] != '.') {
-        return false;
-    }
-    for (int i = 0; i < AOIDC_TICKET_LEN; i++) {
-        char ch = cookie[i];
-        if (i != HALF
-            && !((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
-                 || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
+    for (apr_size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
+              || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
             return false;
         }
     }
-    memcpy(t->id, cookie, HALF);
-    t->id[HALF] = '\0';
-    t->secret = cookie + HALF + 1;
     return true;
+}
+
+bool aoidc_ticket_parse(aoidc_ticket_t *t, const char *s)
+{
+    const char *id, *secret;
+    if (!s || strlen(s) < AOIDC_TICKET_LEN) {
+        return false;
+    }
+    id = s + AOIDC_TAG_LEN + 1;
+    secret = id + HALF + 1;
+    if (!is_b64url(s, AOIDC_TAG_LEN) || s[AOIDC_TAG_LEN] != '.'
+        || !is_b64url(id, HALF) || id[HALF] != '.' || !is_b64url(secret, HALF)
+        || (secret[HALF] != '\0' && secret[HALF] != '~')) {
+        return false;
+    }
+    memcpy(t->tag, s, AOIDC_TAG_LEN);
+    t->tag[AOIDC_TAG_LEN] = '\0';
+    memcpy(t->id, id, HALF);
+    t->id[HALF] = '\0';
+    t->secret = secret;
+    return true;
+}
+
+/* Calls fn for each well-formed ticket of cookie, in order. */
+static void each_ticket(const char *cookie,
+                        bool (*fn)(const aoidc_ticket_t *, const char *,
+                                   void *),
+                        void *baton)
+{
+    const char *s = cookie;
+    while (s && *s) {
+        const char *end = strchr(s, '~');
+        aoidc_ticket_t t;
+        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
+        if (n == AOIDC_TICKET_LEN && aoidc_ticket_parse(&t, s)
+            && !fn(&t, s, baton)) {
+            return;
+        }
+        s = end ? end + 1 : NULL;
+    }
+}
+
+typedef struct {
+    aoidc_ticket_t *t;
+    const char *tag;
+    bool found;
+} find_t;
+
+static bool find_one(const aoidc_ticket_t *t, const char *s, void *b)
+{
+    find_t *f = b;
+    if (!strcmp(t->tag, f->tag)) {
+        *f->t = *t;
+        f->found = true;
+        return false;
+    }
+    return true;
+}
+
+bool aoidc_ticket_find(aoidc_ticket_t *t, const char *cookie, const char *tag)
+{
+    find_t f = {t, tag, false};
+    each_ticket(cookie, find_one, &f);
+    return f.found;
+}
+
+typedef struct {
+    const char *tag;
+    apr_array_header_t *keep; /* of const char * (a ticket each) */
+    apr_pool_t *p;
+} others_t;
+
+static bool collect_other(const aoidc_ticket_t *t, const char *s, void *b)
+{
+    others_t *o = b;
+    if (strcmp(t->tag, o->tag)) {
+        *(const char **)apr_array_push(o->keep) =
+            apr_pstrndup(o->p, s, AOIDC_TICKET_LEN);
+    }
+    return true;
+}
+
+const char *aoidc_ticket_replace(const char *cookie, const char *tag,
+                                 const char *ticket, apr_pool_t *p)
+{
+    others_t o = {tag, apr_array_make(p, AOIDC_TICKETS_MAX, sizeof(char *)), p};
+    char *out = "";
+    int first;
+    each_ticket(cookie, collect_other, &o);
+    /* the newest others come last; keep room for ours */
+    first = o.keep->nelts - (AOIDC_TICKETS_MAX - 1);
+    for (int i = first > 0 ? first : 0; i < o.keep->nelts; i++) {
+        out = apr_pstrcat(p, out, *out ? "~" : "",
+                          APR_ARRAY_IDX(o.keep, i, const char *), NULL);
+    }
+    if (ticket) {
+        out = apr_pstrcat(p, out, *out ? "~" : "", ticket, NULL);
+    }
+    return out;
+}
+
+void aoidc_ticket_cookie(apr_array_header_t **ops, const aoidc_rp_conf_t *c,
+                         const char *cookie, const char *ticket, apr_pool_t *p)
+{
+    const char *v = aoidc_ticket_replace(cookie, c->tag, ticket, p);
+    aoidc_cookie_op(ops, AOIDC_COOKIE_SESSION, c->cookie_name, v, *v ? -1 : 0,
+                    p);
+}
+
+const char *aoidc_rp_tag(const char *issuer, const char *client_id,
+                         apr_pool_t *p)
+{
+    unsigned char h[32];
+    aoidc_sha256_2(h, issuer, strlen(issuer) + 1, client_id, strlen(client_id));
+    return apr_pstrndup(p, aoidc_b64url_encode(h, 6, p), AOIDC_TAG_LEN);
 }
 
 static void key_of(unsigned char key[AOIDC_STORE_KEY_LEN], const char *ns,
@@ -184,7 +293,7 @@ apr_status_t aoidc_rp_session_create(const char **ticket,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *ticket = apr_pstrcat(env->pool, id, ".", secret, NULL);
+    *ticket = apr_pstrcat(env->pool, c->tag, ".", id, ".", secret, NULL);
     aoidc_ticket_parse(&t, *ticket);
     rv = aoidc_rp_save(c, env, &t, s);
     if (rv == APR_SUCCESS && s->id_token) {

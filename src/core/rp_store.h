@@ -14,12 +14,32 @@
 #define AOIDC_NS_REFRESH_WAIT "refresh-backoff"
 
 typedef struct {
-    char id[23];        /* the public half, NUL-terminated */
-    const char *secret; /* the secret half (22 characters) */
+    char tag[AOIDC_TAG_LEN + 1]; /* names the issuer and client */
+    char id[23];                 /* the public half, NUL-terminated */
+    const char *secret;          /* the secret half (22 characters) */
 } aoidc_ticket_t;
 
-/** Split a cookie value "ID.SECRET"; false when it has another shape. */
-AOIDC_API bool aoidc_ticket_parse(aoidc_ticket_t *t, const char *cookie);
+/** Split one ticket "TAG.ID.SECRET" (exactly AOIDC_TICKET_LEN characters
+ *  at s); false when it has another shape. */
+AOIDC_API bool aoidc_ticket_parse(aoidc_ticket_t *t, const char *s);
+
+/** The ticket for tag in a session cookie value (tickets joined by '~');
+ *  false when there is none (other identities' tickets are no concern of
+ *  this one, and malformed ones are passed over). */
+AOIDC_API bool aoidc_ticket_find(aoidc_ticket_t *t, const char *cookie,
+                                 const char *tag);
+
+/** The cookie value with tag's ticket replaced by ticket (NULL: removed),
+ *  keeping at most AOIDC_TICKETS_MAX - 1 other well-formed tickets (the
+ *  newest, which come last). "" when nothing is left. In p. */
+AOIDC_API const char *aoidc_ticket_replace(const char *cookie, const char *tag,
+                                           const char *ticket, apr_pool_t *p);
+
+/** The cookie operation that leaves cookie with tag's ticket replaced by
+ *  ticket (NULL: removed); deletes the cookie when nothing is left. */
+AOIDC_API void aoidc_ticket_cookie(apr_array_header_t **ops,
+                                   const aoidc_rp_conf_t *c, const char *cookie,
+                                   const char *ticket, apr_pool_t *p);
 
 /** Seal val under t and store it in namespace ns until expiry. */
 AOIDC_API apr_status_t aoidc_rp_put(const aoidc_rp_conf_t *c,

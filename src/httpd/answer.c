@@ -6,6 +6,8 @@
  * test walks it). An operator's ErrorDocument for the status is respected:
  * our short message is only the default.
  */
+#include <string.h>
+
 #include "apr_atomic.h"
 #include "mod_core.h"
 
@@ -78,4 +80,39 @@ const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
 {
     return aoidc_bearer_challenge(ap_auth_name(r), error, description, scope,
                                   r->pool);
+}
+
+int aoidc_answer_send(aoidc_rctx_t *x, int status, const char *ctype,
+                      const char *body)
+{
+    request_rec *r = x->r;
+    r->status = status;
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)strlen(body));
+    if (r->header_only) {
+        return DONE;
+    }
+    ap_rputs(body, r);
+    ap_finalize_request_protocol(r);
+    return DONE;
+}
+
+int aoidc_answer_json_error(aoidc_rctx_t *x, const aoidc_err_t *err,
+                            const char *code)
+{
+    const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
+    int status =
+        ri->fault == AOIDC_FAULT_CLIENT ? HTTP_BAD_REQUEST : ri->status;
+    aoidc_answer_log(x, err, NULL);
+    apr_table_setn(x->r->headers_out, "Cache-Control", "no-store");
+    if (status == HTTP_SERVICE_UNAVAILABLE) {
+        apr_table_setn(x->r->headers_out, "Retry-After", "10");
+    }
+    /* the message is the table's: short, fixed, never from the input */
+    return aoidc_answer_send(
+        x, status, "application/json",
+        apr_psprintf(
+            x->r->pool, "{\"error\":\"%s\",\"error_description\":\"%s\"}\n",
+            status == HTTP_BAD_REQUEST ? code : "temporarily_unavailable",
+            ri->message));
 }

@@ -20,6 +20,17 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err);
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err,
                       const char *what);
 
+/** Send a complete response from check_authn (an endpoint of the module:
+ *  back-channel logout, later ?info=json): status, content type, body;
+ *  returns DONE so httpd finishes the request as it is. */
+int aoidc_answer_send(aoidc_rctx_t *x, int status, const char *ctype,
+                      const char *body);
+
+/** aoidc_answer_send of an RFC 6749 §5.2 style JSON error for err (the
+ *  back-channel logout's 400), after logging and counting it. */
+int aoidc_answer_json_error(aoidc_rctx_t *x, const aoidc_err_t *err,
+                            const char *code);
+
 /** How often each reason was answered by this process (metrics later). */
 apr_uint32_t aoidc_answer_count(aoidc_reason_t reason);
 

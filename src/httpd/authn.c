@@ -41,7 +41,9 @@ static int redirect_uri(aoidc_rctx_t *x)
         && aoidc_url_parse_query(&q, x->r->args, 16, x->r->pool, NULL)
                == APR_SUCCESS
         && (target = aoidc_url_param(q, "logout"))) {
-        return aoidc_logout(x, target);
+        return !strcmp(target, "backchannel")    ? aoidc_logout_backchannel(x)
+               : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)
+                                                 : aoidc_logout(x, target);
     }
     return aoidc_callback(x);
 }

@@ -29,6 +29,14 @@ int aoidc_callback(aoidc_rctx_t *x)
                       aoidc_reason_name(out.userinfo_err.reason),
                       out.userinfo_err.detail);
     }
+    if (out.index_err.reason) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      AOIDCLOGNO(00123) "login: session not indexed by "
+                                        "sid/sub, a logout from the OP will "
+                                        "miss it: reason=%s (%s)",
+                      aoidc_reason_name(out.index_err.reason),
+                      out.index_err.detail);
+    }
     if (out.claims_dropped) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       AOIDCLOGNO(00121) "login: %d claims left out of the "

@@ -42,7 +42,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
 {
     aoidc_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
-    c->accept_in = c->typ_required = AOIDC_UNSET;
+    c->accept_in = c->typ_required = c->revoke_on_logout = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
     c->token_cache_ttl = AOIDC_UNSET;
     return c;
@@ -63,22 +63,37 @@ static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
         c->provider = add->provider;
         c->guard = add->guard;
         c->client = add->client;
+        c->tag = add->tag;
         return;
     }
     c->issuer = base->issuer;
     c->provider = base->provider;
     c->guard = base->guard;
+    c->tag = base->tag;
     if (!add->client) {
         c->client = base->client;
     }
     else if (add->client->client_id || !base->client) {
         c->client = add->client;
+        c->tag = add->tag;
     }
     else {
         aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
         *cl = *add->client;
         cl->client_id = base->client->client_id;
         c->client = cl;
+    }
+    /* an identity split over sections: its tag is only known now */
+    if (!c->tag && c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
+    }
+}
+
+/* The tag of this section's identity, when it names both halves. */
+static void update_tag(aoidc_dir_conf_t *c, apr_pool_t *p)
+{
+    if (c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
     }
 }
 
@@ -91,6 +106,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(redirect_path);
     MERGE_PTR(seal_session);
     MERGE_PTR(seal_state);
+    MERGE_PTR(seal_index);
     MERGE_PTR(scope);
     MERGE_NUM(pkce);
     MERGE_NUM(leeway);
@@ -106,6 +122,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
     MERGE_NUM(typ_required);
+    MERGE_NUM(revoke_on_logout);
     return c;
 }
 
@@ -150,6 +167,8 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->client = c->client;
     rp->seal_session = c->seal_session;
     rp->seal_state = c->seal_state;
+    rp->seal_index = c->seal_index;
+    rp->revoke_on_logout = c->revoke_on_logout != 0;
     rp->scope = c->scope ? c->scope : "openid";
     rp->pkce = c->pkce != 0;
     rp->userinfo = c->userinfo != 0;
@@ -158,6 +177,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->limits.max_age = OR(c->max_duration, apr_time_from_sec(28800));
     rp->remote_user_claim = remote_user_claim(c);
     rp->cookie_name = AOIDC_SESSION_COOKIE;
+    rp->tag = c->tag;
     rp->state_max_cookies = AOIDC_STATE_MAX_COOKIES;
     rp->state_ttl = AOIDC_STATE_TTL;
     return rp;
@@ -201,6 +221,7 @@ static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
         apr_hash_set(providers, arg, APR_HASH_KEY_STRING, c->provider);
         apr_hash_set(guards, arg, APR_HASH_KEY_STRING, c->guard);
     }
+    update_tag(c, cmd->pool);
     return NULL;
 }
 
@@ -216,6 +237,7 @@ static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
 static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
 {
     client_of(dc, cmd->pool)->client_id = arg;
+    update_tag(dc, cmd->pool);
     return NULL;
 }
 
@@ -261,6 +283,9 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
     if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session", cmd->pool)
             != APR_SUCCESS
         || aoidc_seal_create(&c->seal_state, v, strlen(v), "state", cmd->pool)
+               != APR_SUCCESS
+        || aoidc_seal_create(&c->seal_index, v, strlen(v), "session-index",
+                             cmd->pool)
                != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "%s: key derivation failed",
                             cmd->cmd->name);
@@ -416,6 +441,10 @@ const command_rec aoidc_cmds[] = {
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_FLAG("AuthOIDCRevokeTokensOnLogout", set_flag,
+                 OFF(revoke_on_logout), CTX,
+                 "Revoke the refresh or access token at logout where the OP "
+                 "offers RFC 7009 (default on)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

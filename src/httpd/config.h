@@ -38,10 +38,12 @@ typedef struct {
     aoidc_provider_t *provider; /* shared per issuer, process-wide */
     aoidc_guard_t *guard;       /* shared per issuer, process-wide */
     aoidc_client_t *client;     /* id and secret; NULL fields when unset */
+    const char *tag;            /* aoidc_rp_tag(issuer, client id) */
     const char *redirect_uri;   /* absolute URL or local path */
     const char *redirect_path;  /* its path, parsed at config time */
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
     aoidc_seal_t *seal_state;
+    aoidc_seal_t *seal_index;
     const char *scope;
     int pkce; /* 1 = S256, 0 = off */
     apr_interval_time_t leeway;
@@ -56,6 +58,7 @@ typedef struct {
     int pass_access_token;
     int accept_in; /* AOIDC_ACCEPT_* mask */
     int typ_required;
+    int revoke_on_logout;
     const aoidc_http_t *http; /* made by AuthOIDCHTTPTimeout */
 } aoidc_dir_conf_t;
 

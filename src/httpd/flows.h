@@ -23,6 +23,12 @@ int aoidc_session(aoidc_rctx_t *x);
 /* logout.c: ?logout=target at the redirect URI. */
 int aoidc_logout(aoidc_rctx_t *x, const char *target);
 
+/* logout.c: POST ?logout=backchannel (OIDC Back-Channel Logout 1.0) and
+ * GET ?logout=frontchannel (Front-Channel Logout 1.0); they answer
+ * themselves (DONE). */
+int aoidc_logout_backchannel(aoidc_rctx_t *x);
+int aoidc_logout_frontchannel(aoidc_rctx_t *x);
+
 /* bearer.c: AuthType bearer. */
 int aoidc_bearer(aoidc_rctx_t *x);
 

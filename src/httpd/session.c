@@ -40,11 +40,6 @@ int aoidc_session(aoidc_rctx_t *x)
     }
     /* an unusable session: say why once, drop the cookie, log in afresh */
     aoidc_answer_log(x, &err, NULL);
-    if (out.clear_cookie) {
-        apr_array_header_t *ops = NULL;
-        aoidc_cookie_op(&ops, AOIDC_COOKIE_SESSION, x->rp.cookie_name, "", 0,
-                        r->pool);
-        aoidc_apply_cookies(x, ops);
-    }
+    aoidc_apply_cookies(x, out.cookies);
     return DECLINED;
 }
