@@ -79,7 +79,8 @@ void ft_login(ft_t *f, const char *return_to, const char **cookie_header,
 const char *ft_callback_query(const char *state, const char *code);
 
 /** Login + callback with a token answer for "alice" (access token "at-1",
- *  refresh token "rt-1", expires_in 300): the session cookie value. */
+ *  refresh token "rt-1", expires_in 300): the session cookie value (our
+ *  ticket alone). */
 const char *ft_session(ft_t *f);
 
 /** The query parameter name of url (must be there). */
@@ -89,7 +90,7 @@ const char *ft_url_param(const char *url, const char *name);
 const aoidc_cookie_op_t *ft_cookie(const apr_array_header_t *ops,
                                    const char *name);
 
-/** True when the sessions store holds entry ns of ticket cookie. */
+/** True when the sessions store holds entry ns of our ticket in cookie. */
 bool ft_has_entry(ft_t *f, const char *cookie, const char *ns);
 
 #endif

@@ -74,7 +74,9 @@ START_TEST(success)
     ck_assert_int_eq(sc->kind, AOIDC_COOKIE_SESSION);
     ck_assert_int_lt(sc->max_age, 0);
     ck_assert_uint_eq(strlen(sc->value), AOIDC_TICKET_LEN);
-    ck_assert_int_eq(sc->value[22], '.');
+    ck_assert_int_eq(strncmp(sc->value, f.rp.tag, AOIDC_TAG_LEN), 0);
+    ck_assert_int_eq(sc->value[AOIDC_TAG_LEN], '.');
+    ck_assert_int_eq(sc->value[AOIDC_TAG_LEN + 23], '.');
     ck_assert_str_eq(cb.out.location, "/app?x=1");
     ck_assert_str_eq(cb.out.user, "alice");
     ck_assert(state_deleted(&cb));
@@ -106,6 +108,31 @@ START_TEST(success)
     ck_assert_str_eq(s->refresh_token, "rt-1");
     ck_assert_int_eq(s->at_expires, T_NOW + apr_time_from_sec(300));
     ck_assert_str_eq(aoidc_claims_get(s->claims, "iss")->value, T_ISS);
+}
+END_TEST
+
+START_TEST(joins_shared_cookie)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    const char *other = "tagOTH.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB";
+    const char *stale = apr_pstrcat(
+        tp, f.rp.tag, ".CCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDD", NULL);
+    start(&f, &cb, "/");
+    ft_token_answer(&f, ft_id_token(&f, cb.nonce, NULL), "at-1", NULL, 300);
+    const char *hdr = apr_pstrcat(tp, cb.hdr, "; " AOIDC_SESSION_COOKIE "=",
+                                  other, "~", stale, NULL);
+    ck_assert_ok(finish(&f, &cb, ft_callback_query(cb.state, "c"), hdr),
+                 cb.err);
+    const aoidc_cookie_op_t *sc = ft_cookie(cb.out.cookies, f.rp.cookie_name);
+    /* the other identity's ticket stays, ours (a new one) replaces the
+     * old one of ours */
+    ck_assert_uint_eq(strlen(sc->value), 2 * AOIDC_TICKET_LEN + 1);
+    ck_assert_int_eq(strncmp(sc->value, other, AOIDC_TICKET_LEN), 0);
+    ck_assert_int_eq(sc->value[AOIDC_TICKET_LEN], '~');
+    ck_assert_str_ne(sc->value + AOIDC_TICKET_LEN + 1, stale);
+    ck_assert(ft_has_entry(&f, sc->value, AOIDC_NS_SESSION));
 }
 END_TEST
 
@@ -428,6 +455,7 @@ TCase *aoidc_rp_callback_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("rp_callback");
     tcase_add_test(tc, success);
+    tcase_add_test(tc, joins_shared_cookie);
     tcase_add_test(tc, replay);
     tcase_add_test(tc, state_missing);
     tcase_add_test(tc, state_expired);

@@ -36,11 +36,25 @@ START_TEST(no_cookie_and_bad_shape)
     ck_assert_reason(hit(&f, "not-a-ticket", &out, &err), err,
                      AOIDC_REASON_SESSION_INVALID);
     ck_assert(out.clear_cookie);
-    /* the right shape, no such session */
-    ck_assert_reason(
-        hit(&f, "AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB", &out, &err),
-        err, AOIDC_REASON_SESSION_EXPIRED);
+    /* our ticket, no such session: the cookie loses it */
+    const char *ours = apr_pstrcat(
+        tp, f.rp.tag, ".AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB", NULL);
+    ck_assert_reason(hit(&f, ours, &out, &err), err,
+                     AOIDC_REASON_SESSION_EXPIRED);
     ck_assert(out.clear_cookie);
+    ck_assert_int_eq(ft_cookie(out.cookies, f.rp.cookie_name)->max_age, 0);
+    ck_assert_int_eq(f.sessions.gets, 1);
+    /* tickets of other identities only (or the old shape): not ours to
+     * judge, nothing read */
+    ck_assert_int_eq(hit(&f,
+                         "tagOTH.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB",
+                         &out, &err),
+                     APR_NOTFOUND);
+    ck_assert(!out.clear_cookie);
+    ck_assert_ptr_null(out.cookies);
+    ck_assert_int_eq(
+        hit(&f, "AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB", &out, &err),
+        APR_NOTFOUND);
     ck_assert_int_eq(f.sessions.gets, 1);
 }
 END_TEST
@@ -128,15 +142,46 @@ START_TEST(other_issuer_or_client)
     const char *c = ft_session(&f);
     aoidc_rp_conf_t mine = f.rp;
     aoidc_client_t oc = {"client-2", "x", false};
+    /* another client: its own tag, so our ticket is not its business */
     f.rp.client = &oc;
-    ck_assert_reason(hit(&f, c, &out, &err), err, AOIDC_REASON_SESSION_INVALID);
+    f.rp.tag = aoidc_rp_tag(T_ISS, "client-2", tp);
+    ck_assert_int_eq(hit(&f, c, &out, &err), APR_NOTFOUND);
+    ck_assert(!out.clear_cookie);
+    /* a ticket under its tag naming our session (forged, or a tag
+     * collision) is refused by the record's issuer and client */
+    const char *forged = apr_pstrcat(tp, f.rp.tag, c + AOIDC_TAG_LEN, NULL);
+    ck_assert_reason(hit(&f, forged, &out, &err), err,
+                     AOIDC_REASON_SESSION_INVALID);
     ck_assert(out.clear_cookie);
     f.rp = mine;
     f.rp.issuer = "https://other.example";
     ck_assert_reason(hit(&f, c, &out, &err), err, AOIDC_REASON_SESSION_INVALID);
-    /* another location's cookie does not end the session it names */
+    /* refusing it does not end the session it names */
     f.rp = mine;
     ck_assert_ok(hit(&f, c, &out, &err), err);
+}
+END_TEST
+
+START_TEST(shared_cookie)
+{
+    ft_t f;
+    aoidc_session_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *c = ft_session(&f);
+    const char *other = "tagOTH.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB";
+    const char *both = apr_pstrcat(tp, other, "~", c, NULL);
+    ck_assert_ok(hit(&f, both, &out, &err), err);
+    ck_assert_str_eq(out.user, "alice");
+    ck_assert_ptr_null(out.cookies);
+    /* ours dies: the other identity's ticket stays in the cookie */
+    f.env.now = T_NOW + f.rp.limits.inactivity + apr_time_from_sec(1);
+    ck_assert_reason(hit(&f, both, &out, &err), err,
+                     AOIDC_REASON_SESSION_EXPIRED);
+    ck_assert(out.clear_cookie);
+    const aoidc_cookie_op_t *op = ft_cookie(out.cookies, f.rp.cookie_name);
+    ck_assert_str_eq(op->value, other);
+    ck_assert_int_lt(op->max_age, 0);
 }
 END_TEST
 
@@ -524,6 +569,12 @@ START_TEST(logout_without_session)
     ck_assert_str_eq(out.location, "/bye");
     ck_assert_int_eq(ft_cookie(out.cookies, f.rp.cookie_name)->max_age, 0);
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, NULL), 0);
+    /* another identity's ticket: kept, and its session not ours to end */
+    const char *other = "tagOTH.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB";
+    out = logout(&f, other);
+    ck_assert_str_eq(out.location, "/bye");
+    ck_assert_str_eq(ft_cookie(out.cookies, f.rp.cookie_name)->value, other);
+    ck_assert_int_eq(f.sessions.removes, 0);
 }
 END_TEST
 
@@ -535,6 +586,7 @@ TCase *aoidc_rp_session_tcase(void)
     tcase_add_test(tc, touch_only_when_due);
     tcase_add_test(tc, idle_expired_destroyed);
     tcase_add_test(tc, other_issuer_or_client);
+    tcase_add_test(tc, shared_cookie);
     tcase_add_test(tc, store_down_keeps_cookie);
     tcase_add_test(tc, no_user);
     tcase_add_test(tc, refresh_when_expired);

@@ -9,6 +9,7 @@
 #define ID_B  "BBBBBBBBBBBBBBBBBBBBBB"
 #define SEC_A "sssssssssssssssssssss1"
 #define SEC_B "sssssssssssssssssssss2"
+#define TG    "tagTAG"
 
 static aoidc_ticket_t ticket(const char *cookie)
 {
@@ -20,30 +21,102 @@ static aoidc_ticket_t ticket(const char *cookie)
 START_TEST(ticket_shape)
 {
     aoidc_ticket_t t;
-    ck_assert(aoidc_ticket_parse(&t, ID_A "." SEC_A));
+    ck_assert(aoidc_ticket_parse(&t, TG "." ID_A "." SEC_A));
+    ck_assert_str_eq(t.tag, TG);
     ck_assert_str_eq(t.id, ID_A);
     ck_assert_str_eq(t.secret, SEC_A);
     ck_assert(aoidc_ticket_parse(
-        &t, "0123456789abcdefABCD-_.zZ9-_zZ9-_zZ9-_zZ9-_zZ"));
+        &t, "-_09az.0123456789abcdefABCD-_.zZ9-_zZ9-_zZ9-_zZ9-_zZ"));
+    /* one ticket of a list */
+    ck_assert(aoidc_ticket_parse(&t, TG "." ID_A "." SEC_A "~x"));
+    ck_assert_str_eq(t.id, ID_A);
     static const char *const bad[] = {
         NULL,
         "",
-        ID_A SEC_A,
-        ID_A "." SEC_A "x",
-        ID_A "."
-             "sssssssssssssssssssss",
-        ID_A "x" SEC_A,
-        "AAAAAAAAAAAAAAAAAAAAA." SEC_A "x",
-        "AAAAAAAAAAAAAAAAAAAA=A." SEC_A,
-        ID_A "."
-             "ssssssssssssssssssss.s",
-        ID_A "."
-             "sssssssssssssssssss s1",
-        "AAAAAAAAAAAAAAAAAAAA+A." SEC_A,
+        ID_A "." SEC_A,            /* the old shape: no tag */
+        TG ID_A "." SEC_A "x",     /* no first dot */
+        TG "." ID_A SEC_A "x",     /* no second dot */
+        TG "." ID_A "." SEC_A "x", /* one character too many */
+        TG "." ID_A "." SEC_A ".", /* and not a list separator */
+        TG "." ID_A ".sssssssssssssssssssss",
+        "tagTA." ID_A "." SEC_A "x", /* short tag */
+        "tag=AG." ID_A "." SEC_A,
+        TG ".AAAAAAAAAAAAAAAAAAAA+A." SEC_A,
+        TG "." ID_A ".ssssssssssssssssssss.s",
+        TG "." ID_A ".sssssssssssssssssss s1",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_msg(!aoidc_ticket_parse(&t, bad[i]), "accepted %zu", i);
     }
+}
+END_TEST
+
+START_TEST(tag_names_issuer_and_client)
+{
+    const char *a = aoidc_rp_tag(T_ISS, T_AUD, tp);
+    ck_assert_uint_eq(strlen(a), AOIDC_TAG_LEN);
+    ck_assert_str_eq(a, aoidc_rp_tag(T_ISS, T_AUD, tp));
+    ck_assert_str_ne(a, aoidc_rp_tag(T_ISS, "client-2", tp));
+    ck_assert_str_ne(a, aoidc_rp_tag("https://other.example", T_AUD, tp));
+    /* the boundary between issuer and client is not ambiguous */
+    ck_assert_str_ne(aoidc_rp_tag("ab", "c", tp), aoidc_rp_tag("a", "bc", tp));
+}
+END_TEST
+
+#define T1 "tagON1." ID_A "." SEC_A
+#define T2 "tagTW2." ID_B "." SEC_B
+#define T3 "tagTH3." ID_A "." SEC_B
+#define T4 "tagFO4." ID_B "." SEC_A
+
+START_TEST(ticket_list)
+{
+    aoidc_ticket_t t;
+    ck_assert(aoidc_ticket_find(&t, T1 "~" T2, "tagTW2"));
+    ck_assert_str_eq(t.id, ID_B);
+    ck_assert_str_eq(t.secret, SEC_B); /* NUL-terminated: the last one */
+    ck_assert(aoidc_ticket_find(&t, T1 "~" T2, "tagON1"));
+    ck_assert_int_eq(strncmp(t.secret, SEC_A "~", 23), 0);
+    ck_assert(!aoidc_ticket_find(&t, T1 "~" T2, "tagTH3"));
+    ck_assert(!aoidc_ticket_find(&t, NULL, "tagON1"));
+    /* malformed neighbours are passed over */
+    ck_assert(aoidc_ticket_find(&t, "junk~" T1 "x~~" T2, "tagTW2"));
+    ck_assert(!aoidc_ticket_find(&t, "junk~" T1 "x~~" T2, "tagON1"));
+
+    /* replace: ours last, the others kept, a removed one gone */
+    ck_assert_str_eq(aoidc_ticket_replace(T1 "~" T2, "tagON1", T3, tp),
+                     T2 "~" T3);
+    ck_assert_str_eq(aoidc_ticket_replace(T1 "~" T2, "tagON1", NULL, tp), T2);
+    ck_assert_str_eq(aoidc_ticket_replace(T1, "tagON1", NULL, tp), "");
+    ck_assert_str_eq(aoidc_ticket_replace(NULL, "tagON1", T1, tp), T1);
+    ck_assert_str_eq(aoidc_ticket_replace("garbage", "tagON1", T1, tp), T1);
+    /* at most AOIDC_TICKETS_MAX: the oldest others go */
+    ck_assert_str_eq(aoidc_ticket_replace(T1 "~" T2 "~" T3 "~" T4, "tagXX5",
+                                          "tagXX5." ID_A "." SEC_A, tp),
+                     T2 "~" T3 "~" T4 "~tagXX5." ID_A "." SEC_A);
+}
+END_TEST
+
+START_TEST(ticket_cookie_op)
+{
+    ft_t f;
+    apr_array_header_t *ops = NULL;
+    ft_setup(&f);
+    const char *mine = apr_pstrcat(tp, f.rp.tag, ".", ID_A, ".", SEC_A, NULL);
+    aoidc_ticket_cookie(&ops, &f.rp, T1, mine, tp);
+    aoidc_ticket_cookie(&ops, &f.rp, mine, NULL, tp);
+    aoidc_ticket_cookie(&ops, &f.rp, apr_pstrcat(tp, T1 "~", mine, NULL), NULL,
+                        tp);
+    ck_assert_int_eq(ops->nelts, 3);
+    const aoidc_cookie_op_t *o = &APR_ARRAY_IDX(ops, 0, aoidc_cookie_op_t);
+    ck_assert_int_eq(o->kind, AOIDC_COOKIE_SESSION);
+    ck_assert_str_eq(o->name, f.rp.cookie_name);
+    ck_assert_str_eq(o->value, apr_pstrcat(tp, T1 "~", mine, NULL));
+    ck_assert_int_lt(o->max_age, 0);
+    o = &APR_ARRAY_IDX(ops, 1, aoidc_cookie_op_t);
+    ck_assert_int_eq(o->max_age, 0); /* nothing left: deleted */
+    o = &APR_ARRAY_IDX(ops, 2, aoidc_cookie_op_t);
+    ck_assert_str_eq(o->value, T1);
+    ck_assert_int_lt(o->max_age, 0);
 }
 END_TEST
 
@@ -54,7 +127,7 @@ START_TEST(put_get_sealed_and_grouped)
     apr_size_t n;
     aoidc_err_t err = {0};
     ft_setup(&f);
-    aoidc_ticket_t t = ticket(ID_A "." SEC_A);
+    aoidc_ticket_t t = ticket(TG "." ID_A "." SEC_A);
     ck_assert_int_eq(aoidc_rp_put(&f.rp, &f.env, &t, "ns-1",
                                   (const unsigned char *)"hello", 5,
                                   T_NOW + apr_time_from_sec(60)),
@@ -97,13 +170,13 @@ START_TEST(get_needs_secret_and_id)
     apr_size_t n;
     aoidc_err_t err = {0};
     ft_setup(&f);
-    aoidc_ticket_t a = ticket(ID_A "." SEC_A);
+    aoidc_ticket_t a = ticket(TG "." ID_A "." SEC_A);
     ck_assert_int_eq(aoidc_rp_put(&f.rp, &f.env, &a, AOIDC_NS_SESSION,
                                   (const unsigned char *)"x", 1,
                                   T_NOW + apr_time_from_sec(60)),
                      APR_SUCCESS);
     /* the id alone (a store dump plus the passphrase) opens nothing */
-    aoidc_ticket_t a2 = ticket(ID_A "." SEC_B);
+    aoidc_ticket_t a2 = ticket(TG "." ID_A "." SEC_B);
     ck_assert_reason(
         aoidc_rp_get(&v, &n, &f.rp, &f.env, &a2, AOIDC_NS_SESSION, &err), err,
         AOIDC_REASON_COOKIE);
@@ -114,7 +187,7 @@ START_TEST(get_needs_secret_and_id)
     aoidc_store_key_grouped(key, AOIDC_NS_SESSION, ID_B, 22);
     f.sessions.inner->set(f.sessions.inner, key, raw, n,
                           T_NOW + apr_time_from_sec(60), tp);
-    aoidc_ticket_t b = ticket(ID_B "." SEC_A);
+    aoidc_ticket_t b = ticket(TG "." ID_B "." SEC_A);
     err.reason = AOIDC_REASON_NONE;
     ck_assert_reason(
         aoidc_rp_get(&v, &n, &f.rp, &f.env, &b, AOIDC_NS_SESSION, &err), err,
@@ -133,7 +206,7 @@ START_TEST(get_absent_and_down)
     apr_size_t n;
     aoidc_err_t err = {0};
     ft_setup(&f);
-    aoidc_ticket_t t = ticket(ID_A "." SEC_A);
+    aoidc_ticket_t t = ticket(TG "." ID_A "." SEC_A);
     ck_assert_int_eq(aoidc_rp_get(&v, &n, &f.rp, &f.env, &t, "ns", &err),
                      APR_NOTFOUND);
     ck_assert_int_eq(err.reason, AOIDC_REASON_NONE);
@@ -150,7 +223,8 @@ START_TEST(lock_and_mark)
 {
     ft_t f;
     ft_setup(&f);
-    aoidc_ticket_t t = ticket(ID_A "." SEC_A), u = ticket(ID_B "." SEC_A);
+    aoidc_ticket_t t = ticket(TG "." ID_A "." SEC_A),
+                   u = ticket(TG "." ID_B "." SEC_A);
     apr_interval_time_t ttl = apr_time_from_sec(30);
     ck_assert_int_eq(aoidc_rp_lock(&f.env, &t, "lk", ttl), APR_SUCCESS);
     ck_assert_int_eq(aoidc_rp_lock(&f.env, &t, "lk", ttl), APR_EEXIST);
@@ -290,7 +364,8 @@ START_TEST(load_checks)
     ck_assert_reason(aoidc_rp_load(&got, &f.rp, &f.env, &t, &err), err,
                      AOIDC_REASON_SESSION_INVALID);
     /* one that does not open */
-    aoidc_ticket_t wrong = ticket(apr_pstrcat(tp, t.id, ".", SEC_B, NULL));
+    aoidc_ticket_t wrong =
+        ticket(apr_pstrcat(tp, t.tag, ".", t.id, ".", SEC_B, NULL));
     ck_assert_reason(aoidc_rp_load(&got, &f.rp, &f.env, &wrong, &err), err,
                      AOIDC_REASON_SESSION_INVALID);
     f.sessions.down_get = true;
@@ -303,6 +378,9 @@ TCase *aoidc_rp_store_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("rp_store");
     tcase_add_test(tc, ticket_shape);
+    tcase_add_test(tc, tag_names_issuer_and_client);
+    tcase_add_test(tc, ticket_list);
+    tcase_add_test(tc, ticket_cookie_op);
     tcase_add_test(tc, put_get_sealed_and_grouped);
     tcase_add_test(tc, get_needs_secret_and_id);
     tcase_add_test(tc, get_absent_and_down);
