@@ -122,7 +122,8 @@ static bool is_kept(const aoidc_claim_t *cl, const aoidc_rp_conf_t *c)
 
 /* A record over AOIDC_SESSION_MAX (large userinfo claims) would not fit
  * the store: leave out the largest claims, never sub or the REMOTE_USER
- * claim, until it does. */
+ * claim, until it does. Measured as rp_save stores it: the hot record,
+ * without the ID Token (that has an entry of its own). */
 static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
                         apr_pool_t *p)
 {
@@ -131,7 +132,9 @@ static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
         unsigned char *buf;
         apr_size_t len, big = 0;
         int at = -1;
-        aoidc_session_encode(&buf, &len, s, p);
+        aoidc_session_t hot = *s;
+        hot.id_token = NULL;
+        aoidc_session_encode(&buf, &len, &hot, p);
         if (len <= AOIDC_SESSION_MAX) {
             return dropped;
         }
