@@ -163,7 +163,8 @@ typedef struct {
 /** End the session here (every entry of it in the store) and, when the OP
  *  has an end_session_endpoint, send the browser there (RP-Initiated Logout
  *  1.0) with id_token_hint, post_logout_redirect_uri and client_id.
- *  Reasons: upstream only for a store that is down. */
+ *  Never fails: with a store that is down the entries stay until they
+ *  expire, and the browser's ticket is deleted all the same. */
 AOIDC_API apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out,
                                        const aoidc_rp_conf_t *c,
                                        const aoidc_flow_env_t *env,

@@ -146,10 +146,12 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     }
     if (rv != APR_SUCCESS) {
         if (bad_id_token || is_fatal(&out->refresh_err)) {
+            const char *why = out->refresh_err.detail;
             aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+            /* not "postponed": the session ends, and err says why */
+            memset(&out->refresh_err, 0, sizeof(out->refresh_err));
             return aoidc_err_set(err, AOIDC_REASON_REFRESH, env->pool,
-                                 "refresh refused: %s",
-                                 out->refresh_err.detail);
+                                 "refresh refused: %s", why);
         }
         /* transient: the lock becomes a back-off, so the other requests
          * of this session do not each wait for a failing OP */

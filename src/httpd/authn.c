@@ -108,12 +108,18 @@ int aoidc_check_authn(request_rec *r)
 {
     aoidc_type_t type = aoidc_request_type(r);
     aoidc_rctx_t *x;
+    int rc;
     if (type == AOIDC_TYPE_NONE) {
         return DECLINED;
     }
     r->ap_auth_type = (char *)ap_auth_type(r);
     x = aoidc_rctx(r);
-    return type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    rc = type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",
+                      APR_ARRAY_IDX(x->env.notes, i, const char *));
+    }
+    return rc;
 }
 
 /* RFC 6750 §3 challenge; only for AuthType bearer. */

@@ -122,6 +122,9 @@ def test_aoidc_910_05_id_token_signed_with_weak_rsa_key(env, evil, s):
     assert r.status_code == 401, '%s %s' % (r.status_code, r.text[:300])
     assert not session_cookie_set(r), set_cookies(r)
     env.assert_reason('key_unknown', 'alg')
+    # the skipped key is said at warn, once per JWKS fetch (the unknown kid
+    # caused one refetch), not once per request
+    assert 1 <= len(env.find_log(r'AOIDC00151: JWKS of .* skipped \(rsa')) <= 2
 
 
 @pytest.mark.expect_log(SKIPPED_KEY_LOG)
@@ -133,6 +136,7 @@ def test_aoidc_910_06_bearer_jwt_signed_with_weak_rsa_key(env, evil):
     env.assert_reason('key_unknown', 'alg')
     # a good token from the same JWKS still works
     assert call(env, '/api2/echo/', evil.access_token()).status_code == 200
+    assert 1 <= len(env.find_log(r'AOIDC00151: JWKS of .* skipped \(rsa')) <= 2
 
 
 # ------------------------------------------------------------------ finding 10
