@@ -45,6 +45,7 @@ static const char *const names[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_OP_INSECURE] = "op_insecure",
     [AOIDC_REASON_OP_ISSUER] = "op_issuer",
     [AOIDC_REASON_TOKEN_ENDPOINT] = "token_endpoint",
+    [AOIDC_REASON_STORE_UNAVAILABLE] = "store_unavailable",
     [AOIDC_REASON_CONFIG] = "config",
     [AOIDC_REASON_INTERNAL] = "internal",
 };

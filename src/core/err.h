@@ -52,11 +52,12 @@ typedef enum {
     AOIDC_REASON_REFRESH, /* refresh failed: session ends */
     AOIDC_REASON_USERINFO_SUB,
     /* upstream */
-    AOIDC_REASON_OP_UNREACHABLE,  /* connect/timeout */
-    AOIDC_REASON_OP_BAD_RESPONSE, /* garbage, wrong status, too big */
-    AOIDC_REASON_OP_INSECURE,     /* http endpoint off loopback */
-    AOIDC_REASON_OP_ISSUER,       /* metadata issuer differs */
-    AOIDC_REASON_TOKEN_ENDPOINT,  /* token endpoint refused the grant */
+    AOIDC_REASON_OP_UNREACHABLE,    /* connect/timeout */
+    AOIDC_REASON_OP_BAD_RESPONSE,   /* garbage, wrong status, too big */
+    AOIDC_REASON_OP_INSECURE,       /* http endpoint off loopback */
+    AOIDC_REASON_OP_ISSUER,         /* metadata issuer differs */
+    AOIDC_REASON_TOKEN_ENDPOINT,    /* token endpoint refused the grant */
+    AOIDC_REASON_STORE_UNAVAILABLE, /* session/cache store down or slow */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -84,6 +84,8 @@ static const answer_t table[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_TOKEN_ENDPOINT] = {HTTP_UNAUTHORIZED, "invalid_token", 401,
                                      APLOG_INFO,
                                      "The login could not be completed."},
+    [AOIDC_REASON_STORE_UNAVAILABLE] =
+        UPSTREAM(HTTP_SERVICE_UNAVAILABLE, "The session store is unavailable."),
     [AOIDC_REASON_CONFIG] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500, APLOG_ERR,
                              "Server misconfigured."},
     [AOIDC_REASON_INTERNAL] = {HTTP_INTERNAL_SERVER_ERROR, NULL, 500, APLOG_ERR,

@@ -215,7 +215,7 @@ static apr_status_t validate(apr_array_header_t **claims, request_rec *r,
     aoidc_at_rules_t rules = {c->issuer, c->audience, aoidc_now(r),
                               aoidc_conf_leeway(c), aoidc_conf_typ_required(c)};
     aoidc_snapshot_t *snap;
-    aoidc_store_t *store = aoidc_store_for(c);
+    aoidc_store_t *store = aoidc_store_for(c, AOIDC_STORE_CACHE);
     json_t *j = NULL;
     apr_int64_t exp;
     apr_time_t until;
@@ -253,7 +253,7 @@ static apr_status_t cached(apr_array_header_t **claims, request_rec *r,
                            const aoidc_dir_conf_t *c, const unsigned char *key,
                            const char *token, aoidc_err_t *err)
 {
-    aoidc_store_t *store = aoidc_store_for(c);
+    aoidc_store_t *store = aoidc_store_for(c, AOIDC_STORE_CACHE);
     unsigned char *entry;
     apr_size_t len;
     apr_time_t until;

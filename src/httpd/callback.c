@@ -120,7 +120,7 @@ static apr_status_t take_state(aoidc_state_t **st, request_rec *r,
         aoidc_cookie_get(aoidc_cookie_header(r), name, r->pool);
     apr_time_t now = aoidc_now(r);
     unsigned char key[AOIDC_STORE_KEY_LEN];
-    aoidc_store_t *store = aoidc_store_for(c);
+    aoidc_store_t *store = aoidc_store_for(c, AOIDC_STORE_CACHE);
     apr_status_t rv;
 
     if (!cookie) {
@@ -145,6 +145,12 @@ static apr_status_t take_state(aoidc_state_t **st, request_rec *r,
         return aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, r->pool,
                              "state %s used before",
                              aoidc_fingerprint(state, r->pool));
+    }
+    if (AOIDC_STORE_IS_DOWN(rv)) {
+        /* without the marker the state could be replayed: refuse */
+        return aoidc_err_set(err, AOIDC_REASON_STORE_UNAVAILABLE, r->pool,
+                             "%s store: state marker not written (%d)",
+                             store->name, rv);
     }
     return APR_SUCCESS;
 }

@@ -312,7 +312,8 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAudience", ap_set_string_slot, OFF(audience), CTX,
                   "Required aud of bearer access tokens (no default)"),
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
-                  "Session store: shm (default)"),
+                  "Session store: shm[:SIZE] (default shm:64M), "
+                  "redis[s]://..., memcache://..."),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
                   CTX,
                   "Prefix of claim headers and variables (default "
@@ -344,6 +345,16 @@ const command_rec aoidc_cmds[] = {
                   "Required JWT access token typ: any (default) or at+jwt"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
                   "Seconds allowed for each call to the OP (default 5)"),
+    /* stores (docs/directives.md "Session stores") */
+    AP_INIT_TAKE1("AuthOIDCStorePassword", aoidc_store_set_password, NULL, CTX,
+                  "Password for the session store, literal or file:/env: "
+                  "(default none; overrides one in the URL)"),
+    AP_INIT_ITERATE("AuthOIDCStoreTLS", aoidc_store_set_tls, NULL, CTX,
+                    "ca=FILE [cert=FILE key=FILE] [servername=NAME] for "
+                    "rediss:// (default the system CAs)"),
+    AP_INIT_TAKE1("AuthOIDCStoreTimeout", aoidc_store_set_timeout, NULL, CTX,
+                  "Milliseconds allowed to connect and run each store call "
+                  "(default 500)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

@@ -104,13 +104,7 @@ const char *aoidc_bearer_challenge_for(request_rec *r, const char *error,
 /* authz.c */
 void aoidc_authz_register(apr_pool_t *p);
 
-/* store_socache.c */
-const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
-                             const char *arg);
-aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c);
-void aoidc_store_pre_config(apr_pool_t *pconf);
-apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
-                                     server_rec *s);
-void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s);
+/* store.c, store_socache.c: the registry and the accessor */
+#include "httpd/store.h"
 
 #endif

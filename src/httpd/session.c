@@ -50,8 +50,14 @@ static apr_status_t get_sealed(unsigned char **val, apr_size_t *len,
     unsigned char key[AOIDC_STORE_KEY_LEN], *blob;
     apr_size_t blen;
     aoidc_store_t *store = aoidc_store_for(c);
+    apr_status_t rv;
     aoidc_store_key(key, ns, id, strlen(id));
-    if (store->get(store, key, &blob, &blen, r->pool) != APR_SUCCESS) {
+    rv = store->get(store, key, &blob, &blen, r->pool);
+    if (AOIDC_STORE_IS_DOWN(rv)) {
+        return aoidc_err_set(err, AOIDC_REASON_STORE_UNAVAILABLE, r->pool,
+                             "%s store: get failed (%d)", store->name, rv);
+    }
+    if (rv != APR_SUCCESS) {
         return APR_NOTFOUND;
     }
     return aoidc_unseal(val, len, c->seal_session, blob, blen, id, strlen(id),
@@ -127,6 +133,9 @@ static apr_status_t load(aoidc_session_t **out, const char **id, request_rec *r,
                              "session cookie of the wrong shape");
     }
     rv = get_sealed(&plain, &plen, r, c, "session", *id, err);
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_STORE_UNAVAILABLE) {
+        return rv; /* not "no session": the caller answers 503 */
+    }
     if (rv == APR_NOTFOUND) {
         return aoidc_err_set(err, AOIDC_REASON_SESSION_EXPIRED, r->pool,
                              "session %s not in the store",
@@ -155,7 +164,7 @@ static apr_status_t refresh(request_rec *r, const aoidc_dir_conf_t *c,
                             aoidc_err_t *err)
 {
     unsigned char lock[AOIDC_STORE_KEY_LEN];
-    aoidc_store_t *store = aoidc_store_for(c);
+    aoidc_store_t *store = aoidc_store_for(c, AOIDC_STORE_CACHE);
     aoidc_client_t client = {c->client_id, c->client_secret, false};
     aoidc_snapshot_t *snap;
     aoidc_token_response_t tr;
@@ -235,6 +244,10 @@ int aoidc_session_authn(request_rec *r, const aoidc_dir_conf_t *c)
                            s->access_token);
         }
         return OK;
+    }
+    if (rv != APR_SUCCESS && err.reason == AOIDC_REASON_STORE_UNAVAILABLE) {
+        /* the session may well exist: 503, and the cookie stays */
+        return aoidc_fail(r, &err, rv);
     }
     if (rv != APR_NOTFOUND) {
         /* unusable cookie: say why once, drop it, and log in afresh */
