@@ -17,9 +17,9 @@
  *   set      SET k v PX ms       ms = remaining lifetime, at least 1
  *   add      SET k v NX PX ms    nil -> APR_EEXIST (atomic on the server)
  *   remove   DEL
- *   sadd     SADD k m, PEXPIRE k ms GT, PEXPIRE k ms NX  (one round trip:
- *            GT extends a set that has a TTL, NX gives a new set its TTL;
- *            an earlier expiry never shortens the set; Redis >= 7.0)
+ *   sadd     MULTI, SADD k m, PEXPIRE k ms GT, PEXPIRE k ms NX, EXEC in one
+ *            round trip: GT extends a set that has a TTL, NX gives a new
+ *            set its TTL, an earlier expiry never shortens it (Redis >= 7)
  *   smembers SMEMBERS
  *   srem     SREM
  * Values above AOIDC_REDIS_MAX_VALUE bytes are APR_ENOSPC (nothing sent).
@@ -48,7 +48,8 @@ typedef struct aoidc_redis_conf_t aoidc_redis_conf_t;
  *  (rediss-sentinel:// and rediss-cluster:// are the same over TLS). USER
  *  and PASSWORD are percent-decoded; ":PASSWORD" alone (no user) is the
  *  legacy AUTH password. HOST may be an [IPv6] literal. At most
- *  AOIDC_REDIS_MAX_HOSTS hosts; DB is 0..15 (none for a cluster).
+ *  AOIDC_REDIS_MAX_HOSTS hosts; DB is 0..9999 (none for a cluster); the
+ *  master name is [A-Za-z0-9._-]+.
  *  Returns NULL, or an error message in p that names what is wrong and the
  *  expected form; the message never contains the password. */
 AOIDC_API const char *aoidc_redis_parse(aoidc_redis_conf_t **out,
