@@ -297,14 +297,15 @@ static const char *make_network(backend_t *b, const aoidc_store_ref_t *r,
             aoidc_redis_set_password(b->redis, r->password);
         }
         if (!e && (r->ca || r->cert || r->key || r->servername)) {
-            if (strncmp(r->spec, "rediss://", 9)) {
-                return "AuthOIDCStoreTLS applies to rediss:// stores only";
+            if (strncmp(r->spec, "rediss", 6)) {
+                return "AuthOIDCStoreTLS applies to rediss://, "
+                       "rediss-sentinel:// and rediss-cluster:// stores";
             }
             if (!r->cert != !r->key) {
                 return "AuthOIDCStoreTLS: cert=FILE and key=FILE go together";
             }
             e = aoidc_redis_set_tls(b->redis, r->ca, r->cert, r->key,
-                                    r->servername, pconf);
+                                    r->servername);
         }
         if (e) {
             return e;
