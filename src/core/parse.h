@@ -33,7 +33,7 @@ AOIDC_API const char *aoidc_parse_size(apr_size_t *out, const char *arg,
 
 /* shm:SIZE bounds: shmcb needs room for its subcaches; 4 GiB is the most
  * shmcb addresses (it keeps offsets in unsigned int). */
-#define AOIDC_SHM_MIN_SIZE (1024 * 1024)
+#define AOIDC_SHM_MIN_SIZE (64 * 1024)
 #define AOIDC_SHM_MAX_SIZE ((apr_size_t)4095 * 1024 * 1024)
 
 /** The kind of an AuthOIDCSessionStore value: "shm", "shm:SIZE", "cookie",

@@ -312,7 +312,7 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAudience", ap_set_string_slot, OFF(audience), CTX,
                   "Required aud of bearer access tokens (no default)"),
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
-                  "Session store: shm[:SIZE] (default shm:64M), "
+                  "Session store: shm[:SIZE] (default shm:32M), "
                   "redis[s]://..., memcache://..."),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
                   CTX,

@@ -26,8 +26,8 @@ enum {
 };
 
 /* Default sizes of the two shm segments (docs/directives.md gives the
- * capacity: about 25 000 sessions in the default). */
-#define AOIDC_SHM_DEFAULT_SIZE (64 * 1024 * 1024)
+ * capacity: about 21 000 sessions in the default). */
+#define AOIDC_SHM_DEFAULT_SIZE (32 * 1024 * 1024)
 #define AOIDC_SHM_CACHE_MAX    (8 * 1024 * 1024)
 
 /** The store for purpose in this directory's configuration; never NULL
@@ -59,6 +59,10 @@ const char *aoidc_shm_create(aoidc_shm_t **out, const char *name,
                              apr_size_t size, int purpose, apr_pool_t *pconf,
                              apr_pool_t *ptemp);
 aoidc_store_t *aoidc_shm_store(aoidc_shm_t *m);
+#define AOIDC_SHM_MAX_SEGMENTS 16
+/* log_transaction hook: logs, once per interval and server, how many
+ * entries shmcb dropped before their expiry (store full). */
+int aoidc_shm_log_transaction(request_rec *r);
 void aoidc_shm_pre_config(apr_pool_t *pconf);
 apr_status_t aoidc_shm_post_config(apr_pool_t *pconf, server_rec *s);
 void aoidc_shm_child_init(apr_pool_t *pchild, server_rec *s);

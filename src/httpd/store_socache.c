@@ -18,6 +18,9 @@
 
 #include "ap_socache.h"
 #include "apr_global_mutex.h"
+#include "apr_shm.h"
+#include "mod_status.h"
+#include "util_filter.h"
 #include "util_mutex.h"
 
 #include "httpd/mod_auth_oidc.h"
@@ -26,11 +29,13 @@
 #define MUTEX_TYPE "auth-oidc"
 #define MAX_VALUE  (32 * 1024)
 
-/* Measured (test_session.c, docs/architecture.md): a sealed session
- * record is about 1.4 KB and its separate ID Token entry about 1.1 KB;
- * single-use markers and locks are a few dozen bytes. */
+/* Measured (test_820_06): 48 session entries filled 53 % of a 64224-byte
+ * data area, about 710 bytes each with the 32-byte key, so a session (hot
+ * record + ID Token entry) takes about 1.4 KB. Single-use markers, locks
+ * and negative cache entries are a few dozen bytes, positive token cache
+ * entries a few hundred. */
 #define AVG_ID_LEN      AOIDC_STORE_KEY_LEN
-#define AVG_SESSION_OBJ 1280
+#define AVG_SESSION_OBJ 700
 #define AVG_CACHE_OBJ   256
 
 struct aoidc_shm_t {
@@ -43,11 +48,25 @@ struct aoidc_shm_t {
     apr_size_t avg_obj;
     apr_size_t max_entry; /* what one subcache's data area holds */
     apr_uint32_t refused; /* oversize entries (per process) */
+    int index;            /* into the shared stats */
     aoidc_shm_t *next;
 };
 
+/* Kept in one small anonymous segment of our own, shared by the children,
+ * so that one process logs what shmcb dropped, once per interval. */
+typedef struct {
+    apr_time_t next_check;
+    unsigned long discarded[AOIDC_SHM_MAX_SEGMENTS];
+} shm_stats_t;
+
+#define STATS_INTERVAL apr_time_from_sec(15)
+
 static aoidc_shm_t *all; /* every segment of this config cycle */
+static int nsegments;
 static apr_global_mutex_t *mutex;
+static apr_shm_t *stats_shm;
+static shm_stats_t *stats;
+static volatile apr_time_t next_check; /* per process: skip the lock */
 
 static bool need_lock(const aoidc_shm_t *ref)
 {
@@ -248,21 +267,27 @@ static apr_status_t st_srem(aoidc_store_t *st, const unsigned char *key,
 
 /* --- life cycle ---------------------------------------------------------- */
 
-/* shmcb's own arithmetic (mod_socache_shmcb.c socache_shmcb_init), so the
- * capacity can be logged and oversize entries refused before shmcb logs
- * an error per store. Header and alignment are ignored (a few bytes). */
+/* shmcb's own arithmetic (mod_socache_shmcb.c socache_shmcb_init, 2.4),
+ * so the capacity can be logged and oversize entries refused before shmcb
+ * logs an error of its own for each. Sizes of its structures on LP64:
+ * header 88 bytes, subcache header 16, index entry 24. */
+#define SHMCB_HEADER   88
+#define SHMCB_SUBCACHE 16
+#define SHMCB_INDEX    24
+
 static void capacity(const aoidc_shm_t *m, unsigned *subcaches, unsigned *slots,
                      apr_size_t *data)
 {
-    apr_size_t num_idx = m->size / (m->avg_obj + AVG_ID_LEN);
+    apr_size_t seg = m->size - SHMCB_HEADER, sub;
+    apr_size_t num_idx = seg / (m->avg_obj + AVG_ID_LEN);
     unsigned n = 256;
     while ((num_idx / n) < (2 * n)) {
         n /= 2;
     }
     *subcaches = n;
     *slots = (unsigned)(num_idx / n);
-    /* index entries are 24 bytes on LP64 (SHMCBIndex) */
-    *data = m->size / n - *slots * 24 - 16;
+    sub = (seg / n) & ~(apr_size_t)7;
+    *data = sub - SHMCB_SUBCACHE - (apr_size_t)*slots * SHMCB_INDEX;
 }
 
 const char *aoidc_shm_create(aoidc_shm_t **out, const char *name,
@@ -272,6 +297,11 @@ const char *aoidc_shm_create(aoidc_shm_t **out, const char *name,
     aoidc_shm_t *m = apr_pcalloc(pconf, sizeof(*m));
     const char *arg, *e;
     unsigned n, slots;
+    if (nsegments == AOIDC_SHM_MAX_SEGMENTS) {
+        return apr_psprintf(pconf, "at most %d distinct shm stores",
+                            AOIDC_SHM_MAX_SEGMENTS / 2);
+    }
+    m->index = nsegments++;
     m->name = name;
     m->size = size;
     m->avg_obj = purpose == AOIDC_STORE_CACHE ? AVG_CACHE_OBJ : AVG_SESSION_OBJ;
@@ -315,7 +345,11 @@ aoidc_store_t *aoidc_shm_store(aoidc_shm_t *m)
 void aoidc_shm_pre_config(apr_pool_t *pconf)
 {
     all = NULL;
+    nsegments = 0;
     mutex = NULL;
+    stats_shm = NULL;
+    stats = NULL;
+    next_check = 0;
     ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
 
@@ -345,6 +379,11 @@ apr_status_t aoidc_shm_post_config(apr_pool_t *pconf, server_rec *s)
         return rv;
     }
     apr_pool_cleanup_register(pconf, s, destroy_all, apr_pool_cleanup_null);
+    if (apr_shm_create(&stats_shm, sizeof(*stats), NULL, pconf)
+        == APR_SUCCESS) {
+        stats = apr_shm_baseaddr_get(stats_shm);
+        memset(stats, 0, sizeof(*stats));
+    }
     for (aoidc_shm_t *m = all; m; m = m->next, i++) {
         struct ap_socache_hints hints = {AVG_ID_LEN, m->avg_obj,
                                          apr_time_from_sec(30)};
@@ -383,4 +422,108 @@ void aoidc_shm_child_init(apr_pool_t *pchild, server_rec *s)
                          AOIDCLOGNO(00304) "cannot attach the store mutex");
         }
     }
+}
+
+/* --- what shmcb dropped ----------------------------------------------------
+ */
+
+/*
+ * shmcb drops the oldest entries of a full subcache silently; the only
+ * place its counters ("CacheDiscardCount") leave the module is the
+ * socache status callback, which prints into a request. So, once per
+ * interval, after some request has been logged, that callback runs on a
+ * copy of the request whose output goes into a buffer instead of the
+ * network, and the counter is read from the text.
+ */
+typedef struct {
+    char buf[2048];
+    apr_size_t n;
+} capture_t;
+
+static apr_status_t capture(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    capture_t *cap = f->ctx;
+    for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *d;
+        apr_size_t n;
+        if (!APR_BUCKET_IS_METADATA(b)
+            && apr_bucket_read(b, &d, &n, APR_BLOCK_READ) == APR_SUCCESS) {
+            n = n < sizeof(cap->buf) - 1 - cap->n
+                    ? n
+                    : sizeof(cap->buf) - 1 - cap->n;
+            memcpy(cap->buf + cap->n, d, n);
+            cap->n += n;
+        }
+    }
+    cap->buf[cap->n] = '\0';
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+static ap_filter_rec_t capture_rec = {
+    .name = "AUTH_OIDC_STATUS",
+    .filter_func = {.out_func = capture},
+    .ftype = AP_FTYPE_NETWORK,
+};
+
+static long field(const char *text, const char *name)
+{
+    const char *p = strstr(text, name);
+    return p ? atol(p + strlen(name)) : -1;
+}
+
+/* Under the mutex. */
+static void read_status(aoidc_shm_t *m, request_rec *r, long *discarded,
+                        long *entries, long *usage)
+{
+    request_rec fr = *r;
+    conn_rec fc = *r->connection;
+    capture_t cap = {{0}, 0};
+    ap_filter_t capf = {&capture_rec, &cap, NULL, NULL, &fc};
+    fc.output_filters = &capf;
+    fc.aborted = 0;
+    fr.connection = &fc;
+    fr.output_filters = fr.proto_output_filters = &capf;
+    m->provider->status(m->instance, &fr, AP_STATUS_SHORT);
+    ap_rflush(&fr);
+    *discarded = field(cap.buf, "CacheDiscardCount: ");
+    *entries = field(cap.buf, "CacheCurrentEntries: ");
+    *usage = field(cap.buf, "CacheUsage: ");
+}
+
+int aoidc_shm_log_transaction(request_rec *r)
+{
+    apr_time_t now = apr_time_now();
+    if (!stats || !mutex || now < next_check) {
+        return DECLINED;
+    }
+    next_check = now + STATS_INTERVAL; /* a racing thread checks twice */
+    if (apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+        return DECLINED;
+    }
+    if (now >= stats->next_check) {
+        stats->next_check = now + STATS_INTERVAL;
+        for (aoidc_shm_t *m = all; m; m = m->next) {
+            long d, entries, usage;
+            read_status(m, r, &d, &entries, &usage);
+            if (d > (long)stats->discarded[m->index]) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, r->server,
+                             AOIDCLOGNO(00305) "shm store %s is full: %lu "
+                                               "entries dropped before "
+                                               "they expired since the last "
+                                               "check (%ld live, %ld%% of "
+                                               "the data area used); use a "
+                                               "larger shm:SIZE or redis",
+                             m->name,
+                             (unsigned long)d - stats->discarded[m->index],
+                             entries, usage);
+            }
+            if (d >= 0) {
+                stats->discarded[m->index] = (unsigned long)d;
+            }
+        }
+    }
+    apr_global_mutex_unlock(mutex);
+    return DECLINED;
 }

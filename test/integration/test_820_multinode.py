@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from pyaoidc.client import cookies_named, get, is_clearing, login, raw_get
+from pyaoidc.client import cookies_named, get, is_clearing, login, new_session, raw_get
 from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, oidc_lines
 from pyaoidc.op import free_port
 
@@ -230,3 +230,63 @@ def test_aoidc_820_04_store_directives_checked(env, op):
 def test_aoidc_820_05_no_segment_without_authtype(env):
     AoidcConf(env).add('# no AuthType oidc/bearer anywhere').install(force=True)
     assert not env.find_log(r'AOIDC00303', timeout=0.5)
+
+
+def small_shm_conf(env, op, extra_locations=()):
+    c = store_conf(env, op, 'shm:64K')
+    for path, lines in extra_locations:
+        c.add_location(path, lines + ['AuthOIDCSessionStore shm:64K'])
+    return c
+
+
+def wait_log(env, pattern, timeout=25):
+    """The eviction check runs after a logged request, once per 15 s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        hits = env.find_log(pattern, timeout=0)
+        if hits:
+            return hits
+        raw_get(env.url('/index.html'))
+        time.sleep(1)
+    return []
+
+
+@pytest.mark.expect_log(r'AOIDC00305: shm store sessions\.\d+ is full')
+def test_aoidc_820_06_shm_evictions_logged(env, op):
+    """A full shm segment drops its oldest sessions: the module says so."""
+    small_shm_conf(env, op).install(force=True)
+    assert env.find_log(r'AOIDC00303: shm store sessions\.\d+: 65536 bytes')
+    first = None
+    for i in range(150):
+        s = new_session()
+        login(env, s, op, '/sess/')
+        first = first or s.cookies.get('aoidc_session')
+        r = raw_get(env.url('/sess/'), headers={'Cookie': 'aoidc_session=' + first})
+        if r.status_code != 200:
+            break
+    assert r.status_code == 302, 'the oldest session survived %d logins in 64K' % (i + 1)
+    # 88 index slots, two entries a session: the first went at about 44
+    assert 20 <= i <= 60, i
+    hits = wait_log(env, r'AOIDC00305: shm store sessions\.\d+ is full: [1-9]\d* entries')
+    assert hits, 'no eviction warning'
+
+
+@pytest.mark.expect_log(r'AOIDC00305: shm store cache\.\d+ is full')
+def test_aoidc_820_07_unauthenticated_floods_never_evict_sessions(env, op):
+    """Security finding: cache entries any client can cause (here: negative
+    introspection results for made-up tokens) live in their own segment and
+    never push a session out."""
+    import secrets
+    from pyaoidc.env import bearer_lines
+    small_shm_conf(env, op, [('/api', bearer_lines(op))]).install(force=True)
+    s = new_session()
+    login(env, s, op, '/sess/')
+    for i in range(400):
+        r = raw_get(env.url('/api/echo/'),
+                    headers={'Authorization': 'Bearer ' + secrets.token_urlsafe(32)})
+        assert r.status_code == 401
+    assert wait_log(env, r'AOIDC00305: shm store cache\.\d+ is full: [1-9]\d* entries'), \
+        'the flood did not fill the cache segment: the test proves nothing'
+    ok, r = served(env, s)
+    assert ok, r.status_code
+    assert not env.find_log(r'AOIDC00305: shm store sessions', timeout=0)
