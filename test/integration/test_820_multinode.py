@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from pyaoidc.client import cookies_named, get, is_clearing, login, new_session, raw_get
+from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, login,
+                            new_session, raw_get, start_login)
 from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, oidc_lines
 from pyaoidc.op import free_port
 
@@ -159,15 +160,21 @@ def test_aoidc_820_01_memcache_two_nodes(nodes, op, s, memcached):
     check_two_nodes(nodes, op, s, 'memcache://127.0.0.1:%d' % memcached.port)
 
 
-@pytest.mark.expect_log(r'AOIDC00020: oidc /sess/: reason=store_unavailable')
+@pytest.mark.expect_log(r'AOIDC00020: oidc /sess/(redirect_uri)?: reason=store_unavailable')
 def test_aoidc_820_02_memcache_down_503_keeps_cookie(nodes, op, s, memcached):
     a, b = nodes
     spec = 'memcache://127.0.0.1:%d' % memcached.port
     install_both(nodes, op, spec, ['AuthOIDCStoreTimeout %d' % STORE_TIMEOUT_MS])
     login(a, s, op, '/sess/')
     cookie = s.cookies.get('aoidc_session')
+    # a login that reaches its callback while the store is down
+    s2 = new_session()
+    cb = authenticate(op, s2, start_login(a, s2, '/sess/'))
     memcached.stop()
     try:
+        r = get(s2, cb)
+        assert r.status_code == 503, 'callback without its single-use marker: %s' % r.status_code
+        assert not any(not is_clearing(c) for c in cookies_named(r, 'aoidc_session'))
         for n in nodes:
             t0 = time.time()
             r = raw_get(n.url('/sess/'), headers={'Cookie': 'aoidc_session=' + cookie})

@@ -4,12 +4,14 @@ in the URL) and a /DB, and rediss:// verified against a CA made by the
 test (AuthOIDCStoreTLS ca=...). Servers from pyaoidc/stores.py."""
 
 import os
+import time
 
 import pytest
 
 from pyaoidc import stores
 from pyaoidc.env import INTEGRATION_DIR
-from test_820_multinode import check_two_nodes
+from pyaoidc.client import raw_get
+from test_820_multinode import INDEX_MARK, check_two_nodes
 
 
 @pytest.fixture(scope='module')
@@ -50,3 +52,33 @@ def test_aoidc_821_03_rediss_two_nodes(nodes, op, s, redis_root):
     r = stores.RedisServer(redis_root, 'tls', tls=tls, tls_auth_clients='no').start()
     check_two_nodes(nodes, op, s, 'rediss://127.0.0.1:%d' % r.port,
                     ['AuthOIDCStoreTLS ca=%s' % tls['ca']])
+
+
+@pytest.mark.expect_log(r'AOIDC00020: oidc /sess/: reason=store_unavailable')
+def test_aoidc_821_04_redis_paused_503_within_timeout(nodes, op, s, redis_root):
+    """A store that accepts and never answers (SIGSTOP): 503 within
+    AuthOIDCStoreTimeout, cookie kept; resumed, the session is back."""
+    r = stores.RedisServer(redis_root, 'paused').start()
+    check_two_nodes(nodes, op, s, 'redis://127.0.0.1:%d' % r.port,
+                    ['AuthOIDCStoreTimeout 300'])
+    cookie = s.cookies.get('aoidc_session')
+    r.pause()
+    try:
+        for n in nodes:
+            t0 = time.time()
+            resp = raw_get(n.url('/sess/'), headers={'Cookie': 'aoidc_session=' + cookie})
+            elapsed = time.time() - t0
+            assert resp.status_code == 503 and resp.headers.get('Retry-After'), resp.status_code
+            assert elapsed < 0.3 + 1.0, elapsed
+            assert 'aoidc_session' not in resp.headers.get('Set-Cookie', '')
+    finally:
+        r.resume()
+    t0 = time.time()
+    for n in nodes:
+        while True:
+            resp = raw_get(n.url('/sess/'), headers={'Cookie': 'aoidc_session=' + cookie})
+            if resp.status_code != 503 or time.time() - t0 > 10:
+                break
+            time.sleep(0.2)
+        assert resp.status_code == 200 and INDEX_MARK in resp.text, resp.status_code
+    print('back after %.1f s' % (time.time() - t0))
