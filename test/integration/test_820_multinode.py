@@ -297,3 +297,26 @@ def test_aoidc_820_07_unauthenticated_floods_never_evict_sessions(env, op):
     ok, r = served(env, s)
     assert ok, r.status_code
     assert not env.find_log(r'AOIDC00305: shm store sessions', timeout=0)
+
+
+def tool(name):
+    """A built test/tools program, found beside the module's build tree
+    ($AOIDC_MODULE = BUILD/src/.libs/mod_auth_oidc.so)."""
+    import os
+    d = os.path.dirname(os.path.abspath(os.environ.get('AOIDC_MODULE', '.')))
+    for _ in range(4):
+        cand = os.path.join(d, 'test', 'tools', name)
+        if os.access(cand, os.X_OK):
+            return cand
+        d = os.path.dirname(d)
+    raise AssertionError('%s not built (make in the build dir; set AOIDC_MODULE)' % name)
+
+
+def test_aoidc_820_08_memcache_store_contract(memcached):
+    """core/store_memcache.c against the real memcached: values, expiry
+    (incl. beyond 30 days), add, sets with their slot bound, an add race,
+    and "down" never read as "absent"."""
+    r = subprocess.run([tool('memcache_check'), 'memcache://127.0.0.1:%d' % memcached.upstream,
+                        str(free_port())], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and 'not ok' not in r.stdout, r.stdout + r.stderr
+    assert '1..25' in r.stdout, r.stdout
