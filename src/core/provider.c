@@ -110,7 +110,13 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
         json_object_get(doc, "introspection_endpoint_auth_methods_supported")
             ? auth_methods(doc, "introspection_endpoint_auth_methods_supported")
             : md->token_auth_methods;
-    return APR_SUCCESS;
+    rv = endpoint(&md->revocation_endpoint, doc, "revocation_endpoint", false,
+                  p, err);
+    md->revocation_auth_methods =
+        json_object_get(doc, "revocation_endpoint_auth_methods_supported")
+            ? auth_methods(doc, "revocation_endpoint_auth_methods_supported")
+            : md->token_auth_methods;
+    return rv;
 }
 
 /* --- provider ----------------------------------------------------------- */
@@ -246,6 +252,8 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
             apr_pstrdup(sp, keep_md->introspection_endpoint);
         s->md.end_session_endpoint =
             apr_pstrdup(sp, keep_md->end_session_endpoint);
+        s->md.revocation_endpoint =
+            apr_pstrdup(sp, keep_md->revocation_endpoint);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,

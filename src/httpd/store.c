@@ -35,7 +35,7 @@ struct backend_t {
     const char *identity; /* spec and options: equal identity, one backend */
     const char *describe; /* for logs, never a password */
     aoidc_store_kind_t kind;
-    aoidc_shm_t *shm[2];
+    aoidc_shm_t *shm[2]; /* [0] sessions, [1] cache */
     aoidc_memcache_conf_t *mc;
 #ifdef HAVE_REDIS
     aoidc_redis_conf_t *redis;
@@ -254,13 +254,11 @@ static const char *make_shm(backend_t *b, apr_size_t size, int index,
     cache = cache < AOIDC_SHM_MIN_SIZE    ? AOIDC_SHM_MIN_SIZE
             : cache > AOIDC_SHM_CACHE_MAX ? AOIDC_SHM_CACHE_MAX
                                           : cache;
-    e = aoidc_shm_create(&b->shm[AOIDC_STORE_SESSIONS],
-                         apr_psprintf(pconf, "sessions.%d", index), size,
-                         AOIDC_STORE_SESSIONS, pconf, ptemp);
+    e = aoidc_shm_create(&b->shm[0], apr_psprintf(pconf, "sessions.%d", index),
+                         size, AOIDC_STORE_SESSIONS, pconf, ptemp);
     if (!e) {
-        e = aoidc_shm_create(&b->shm[AOIDC_STORE_CACHE],
-                             apr_psprintf(pconf, "cache.%d", index), cache,
-                             AOIDC_STORE_CACHE, pconf, ptemp);
+        e = aoidc_shm_create(&b->shm[1], apr_psprintf(pconf, "cache.%d", index),
+                             cache, AOIDC_STORE_CACHE, pconf, ptemp);
     }
     b->describe = apr_psprintf(
         pconf, "shm:%" APR_SIZE_T_FMT "M (+%" APR_SIZE_T_FMT "M cache)",
@@ -437,7 +435,7 @@ void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s)
 /* --- the accessor ----------------------------------------------------------
  */
 
-aoidc_store_t *aoidc_store_for_purpose(const aoidc_dir_conf_t *c, int purpose)
+aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose)
 {
     const backend_t *b =
         c->store && c->store->backend ? c->store->backend : default_backend;
@@ -445,9 +443,7 @@ aoidc_store_t *aoidc_store_for_purpose(const aoidc_dir_conf_t *c, int purpose)
         return &down_store;
     }
     if (b->kind == AOIDC_STORE_SHM) {
-        return aoidc_shm_store(
-            b->shm[purpose == AOIDC_STORE_CACHE ? AOIDC_STORE_CACHE
-                                                : AOIDC_STORE_SESSIONS]);
+        return aoidc_shm_store(b->shm[purpose == AOIDC_STORE_CACHE]);
     }
     return b->store ? b->store : &down_store;
 }

@@ -21,24 +21,18 @@
 #include "httpd/config.h"
 
 enum {
-    AOIDC_STORE_SESSIONS = 0,
-    AOIDC_STORE_CACHE = 1,
+    AOIDC_STORE_SESSIONS = 1,
+    AOIDC_STORE_CACHE = 2,
 };
 
 /* Default sizes of the two shm segments (docs/directives.md gives the
- * capacity: about 21 000 sessions in the default). */
+ * capacity: about 17 000 sessions in the default). */
 #define AOIDC_SHM_DEFAULT_SIZE (32 * 1024 * 1024)
 #define AOIDC_SHM_CACHE_MAX    (8 * 1024 * 1024)
 
 /** The store for purpose in this directory's configuration; never NULL
  *  (a store that could not be made answers "down" to every call). */
-aoidc_store_t *aoidc_store_for_purpose(const aoidc_dir_conf_t *c, int purpose);
-
-/* aoidc_store_for(c) is the session store; aoidc_store_for(c, purpose)
- * names the purpose. (The one-argument form is transitional.) */
-#define AOIDC_STORE_FOR_(c, purpose, ...) aoidc_store_for_purpose(c, purpose)
-#define aoidc_store_for(...)                                                   \
-    AOIDC_STORE_FOR_(__VA_ARGS__, AOIDC_STORE_SESSIONS, 0)
+aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose);
 
 /* Directive setters (the command table is in config.c). */
 const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,

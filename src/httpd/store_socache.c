@@ -29,13 +29,16 @@
 #define MUTEX_TYPE "auth-oidc"
 #define MAX_VALUE  (32 * 1024)
 
-/* Measured (test_820_06): 48 session entries filled 53 % of a 64224-byte
- * data area, about 710 bytes each with the 32-byte key, so a session (hot
- * record + ID Token entry) takes about 1.4 KB. Single-use markers, locks
- * and negative cache entries are a few dozen bytes, positive token cache
- * entries a few hundred. */
+/* Entry sizes. Measured (test_820_06, before session indexes): the sealed
+ * hot record and the ID Token entry together take about 1.4 KB (~710
+ * bytes each with the 32-byte key). Since the logout work a session also
+ * has a sid index entry and a share of its user's sub index (a few hundred
+ * bytes together, estimated), so four entries of ~420 bytes on average;
+ * below that the index slots, above it the data area, would run out first.
+ * Markers, locks and negative cache entries are a few dozen bytes,
+ * positive token cache entries a few hundred. */
 #define AVG_ID_LEN      AOIDC_STORE_KEY_LEN
-#define AVG_SESSION_OBJ 700
+#define AVG_SESSION_OBJ 420
 #define AVG_CACHE_OBJ   256
 
 struct aoidc_shm_t {

