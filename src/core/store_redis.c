@@ -40,27 +40,42 @@ static apr_status_t ask_sentinel(aoidc_redis_t *s, const aoidc_redis_addr_t *n,
     return rv;
 }
 
-/* The master's address in p: known, or from the first sentinel that
- * answers. */
+/* The master's address in p: the one known, asked again of the sentinels
+ * once it is AOIDC_REDIS_RECHECK old. A forced failover leaves the old
+ * master writable until the sentinels demote it; re-asking bounds how long
+ * pooled connections keep writing there. When no sentinel answers, the
+ * known master stays in use. */
 static apr_status_t sentinel_master(aoidc_redis_t *s, aoidc_redis_addr_t *m,
                                     apr_time_t deadline, apr_pool_t *p)
 {
     apr_status_t rv = APR_EGENERAL;
+    apr_time_t now = apr_time_now();
+    aoidc_redis_addr_t known;
     apr_thread_mutex_lock(s->mu);
     bool have = s->have_master;
-    m->host = apr_pstrdup(p, s->master_host);
-    m->port = s->master_port;
+    bool fresh = have && now - s->master_at < AOIDC_REDIS_RECHECK;
+    known.host = apr_pstrdup(p, s->master_host);
+    known.port = s->master_port;
     apr_thread_mutex_unlock(s->mu);
-    for (int i = 0; !have && i < s->conf->nhosts; i++) {
+    *m = known;
+    for (int i = 0; !fresh && i < s->conf->nhosts; i++) {
         rv = ask_sentinel(s, &s->conf->hosts[i], m, deadline, p);
-        if (rv == APR_SUCCESS && strlen(m->host) < sizeof(s->master_host)) {
-            apr_thread_mutex_lock(s->mu);
-            apr_cpystrn(s->master_host, m->host, sizeof(s->master_host));
-            s->master_port = m->port;
-            s->have_master = true;
-            apr_thread_mutex_unlock(s->mu);
-            have = true;
+        if (rv != APR_SUCCESS || strlen(m->host) >= sizeof(s->master_host)) {
+            continue;
         }
+        if (have && (m->port != known.port || strcmp(m->host, known.host))) {
+            aoidc_redis_invalidate(s); /* drops connections to the old one */
+        }
+        apr_thread_mutex_lock(s->mu);
+        apr_cpystrn(s->master_host, m->host, sizeof(s->master_host));
+        s->master_port = m->port;
+        s->master_at = now;
+        s->have_master = true;
+        apr_thread_mutex_unlock(s->mu);
+        return APR_SUCCESS;
+    }
+    if (!fresh && have) {
+        *m = known;
     }
     return have ? APR_SUCCESS : rv;
 }

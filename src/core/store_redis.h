@@ -87,8 +87,10 @@ AOIDC_API const char *aoidc_redis_describe(const aoidc_redis_conf_t *c,
  *  while healthy, and re-made after an error with a per-node backoff
  *  (25 ms doubling to 1 s) during which calls to that node fail at once.
  *  No lock is held across network I/O. Thread-safe. Every connection is
- *  closed when p is destroyed. Fails (APR_EGENERAL) only when the TLS
- *  context cannot be built (unreadable or invalid CA, certificate or key). */
+ *  closed when p is destroyed. The process must ignore SIGPIPE (httpd
+ *  does): a write to a connection the server closed is an EPIPE error. Fails
+ * (APR_EGENERAL) only when the TLS context cannot be built (unreadable or
+ * invalid CA, certificate or key). */
 AOIDC_API apr_status_t aoidc_redis_store_create(aoidc_store_t **out,
                                                 const aoidc_redis_conf_t *c,
                                                 apr_pool_t *p);

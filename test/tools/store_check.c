@@ -18,6 +18,7 @@
  *   under GROUP. Exit: 0 all well (a lone command: SUCCESS), 1 a contract
  *   failure or another status, 2 a usage or configuration error.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static const char *status(apr_status_t rv, apr_pool_t *p)
     case APR_ENOSPC:
         return "ENOSPC";
     default:
-        return apr_psprintf(p, "DOWN(%d:%s)", rv,
+        return apr_psprintf(p, "DOWN(%d) %s", rv,
                             apr_strerror(rv, buf, sizeof(buf)));
     }
 }
@@ -127,8 +128,14 @@ static apr_status_t command(int argc, char **argv, apr_pool_t *p)
         printf("USAGE 0\n");
         return APR_EINVAL;
     }
-    printf("%s %ld %s\n", status(rv, p),
-           (long)apr_time_as_msec(apr_time_now() - t0), extra);
+    /* "STATUS MS REST": a DOWN's reason text goes after the time */
+    const char *st_ = status(rv, p), *sp = strchr(st_, ' ');
+    if (sp) {
+        extra = sp + 1;
+        st_ = apr_pstrmemdup(p, st_, (apr_size_t)(sp - st_));
+    }
+    printf("%s %ld %s\n", st_, (long)apr_time_as_msec(apr_time_now() - t0),
+           extra);
     fflush(stdout);
     return rv;
 }
@@ -220,6 +227,7 @@ int main(int argc, char **argv)
     const char *ca = NULL, *cert = NULL, *key = NULL, *sn = NULL, *err;
     int i;
     apr_app_initialize(&argc, (const char *const **)&argv, NULL);
+    signal(SIGPIPE, SIG_IGN); /* as httpd does: see store_redis.h */
     apr_pool_create(&p, NULL);
     if (argc < 3) {
         return usage();
