@@ -329,13 +329,18 @@ class StoreCheck:
         return status, int(ms), rest
 
     def close(self):
+        """Ends the process; it must exit 0 with no sanitizer report (a
+        store_check built with --enable-sanitizers checks leaks at exit)."""
         if self.proc.poll() is None:
             self.proc.stdin.close()
             try:
-                self.proc.wait(5)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        err = self.proc.stderr.read()
+        assert self.proc.returncode == 0 and 'Sanitizer' not in err, (
+            'store_check exit %s: %s' % (self.proc.returncode, err[-3000:]))
 
 
 def run_check(url, *args, timeout=60):
