@@ -336,3 +336,15 @@ def test_aoidc_810_13_cluster_ask(cluster):
         assert sc.cmd('get g/askgrp/kv')[2] == 'a1'
     finally:
         sc.close()
+
+
+@pytest.mark.parametrize('where', ['plain', 'cluster'])
+def test_aoidc_810_14_threads_share_one_store(request, where):
+    """16 threads on one store object for 3 s, each on its own keys: every
+    answer right (the free list, backoff and slot map under contention)."""
+    srv = request.getfixturevalue(where)
+    u = url(srv) if where == 'plain' else srv.url()
+    r = run_check(u, 'stress', 16, 3)
+    assert r.returncode == 0 and 'errors 0' in r.stdout, r.stdout + r.stderr
+    ops = int(re.search(r'ops (\d+)', r.stdout).group(1))
+    assert ops > 1000, r.stdout
