@@ -19,22 +19,29 @@ static apr_status_t ask_sentinel(aoidc_redis_t *s, const aoidc_redis_addr_t *n,
                                  aoidc_redis_addr_t *m, apr_time_t deadline,
                                  apr_pool_t *p)
 {
+    const aoidc_redis_conf_t *cf = s->conf;
     aoidc_redis_conn_t *c;
     aoidc_redis_batch_t b;
-    redisReply *rep;
-    const char *argv[3] = {"SENTINEL", "get-master-addr-by-name",
-                           s->conf->master};
+    redisReply *rep[2];
+    const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", cf->master};
+    const char *auth[3] = {"AUTH", cf->user ? cf->user : cf->password,
+                           cf->password};
     apr_status_t rv = aoidc_redis_conn_get(s, n, false, &c, deadline, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     aoidc_redis_batch_init(&b, p);
+    if (cf->password) {
+        /* sentinels protected like the data nodes take the same AUTH; an
+         * open one answers it with an error that changes nothing */
+        aoidc_redis_batch_add(&b, cf->user ? 3 : 2, auth, NULL);
+    }
     aoidc_redis_batch_add(&b, 3, argv, NULL);
-    rv = aoidc_redis_conn_call(c, &b, &rep, deadline);
+    rv = aoidc_redis_conn_call(c, &b, rep, deadline);
     aoidc_redis_conn_close(c);
     if (rv == APR_SUCCESS) {
         /* an unknown master name is a configuration fault: down too */
-        rv = aoidc_redis_parse_master_addr(m, rep, p);
+        rv = aoidc_redis_parse_master_addr(m, rep[b.n - 1], p);
         rv = rv == APR_SUCCESS ? rv : APR_EGENERAL;
     }
     return rv;

@@ -348,3 +348,16 @@ def test_aoidc_810_14_threads_share_one_store(request, where):
     assert r.returncode == 0 and 'errors 0' in r.stdout, r.stdout + r.stderr
     ops = int(re.search(r'ops (\d+)', r.stdout).group(1))
     assert ops > 1000, r.stdout
+
+
+def test_aoidc_810_15_sentinel_with_passwords(root):
+    """Sentinels and data nodes behind requirepass: the URL's password
+    opens both; a wrong one opens neither."""
+    ss = SentinelSet(root, n_sentinels=1, name='sentinel-pw', password='sentinel-pw').start()
+    try:
+        u = ss.url().replace('redis-sentinel://', 'redis-sentinel://:sentinel-pw@')
+        contract_ok(u)
+        out = run_check(u.replace(':sentinel-pw@', ':wrong@'), 'get', 'k')
+        assert out.returncode == 1 and out.stdout.startswith('DOWN'), out.stdout
+    finally:
+        ss.stop()

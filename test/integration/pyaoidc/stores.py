@@ -200,12 +200,17 @@ class RedisServer:
 class SentinelSet:
     """A master, one replica and n sentinels (quorum 1) watching 'mymaster'."""
 
-    def __init__(self, root, n_sentinels=2, name='sentinel'):
+    def __init__(self, root, n_sentinels=2, name='sentinel', password=None):
+        """password: requirepass on the data nodes and the sentinels alike."""
         self.root = os.path.join(root, name)
-        self.master = RedisServer(self.root, 'm')
-        self.replica = RedisServer(self.root, 'r')
-        self.replica.args = ['--replicaof', '127.0.0.1', str(self.master.port)]
-        self.sentinels = [RedisServer(self.root, 's%d' % i) for i in range(n_sentinels)]
+        self.password = password
+        pw = ['--requirepass', password, '--masterauth', password] if password else []
+        self.master = RedisServer(self.root, 'm', args=pw)
+        self.replica = RedisServer(self.root, 'r', args=pw + [
+            '--replicaof', '127.0.0.1', str(self.master.port)])
+        self.sentinels = [RedisServer(self.root, 's%d' % i,
+                                      args=['--requirepass', password] if password else [])
+                          for i in range(n_sentinels)]
 
     def start(self):
         self.master.start()
@@ -223,6 +228,9 @@ class SentinelSet:
                         'sentinel parallel-syncs mymaster 1\n'
                         % (s.port, s.dir, os.path.join(s.dir, 'sentinel.log'),
                            self.master.port))
+                if self.password:
+                    f.write('requirepass "%s"\nsentinel auth-pass mymaster "%s"\n'
+                            % (self.password, self.password))
             s.proc = subprocess.Popen([SENTINEL, conf], stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
             _running.append(s)
