@@ -8,8 +8,9 @@
  *   base     err, b64url, json, rand, url, cookie, seal, codec, parse
  *   jose     jwk, jws, jwt
  *   protocol pkce, state, authz_request, auth_response, token, id_token,
- *            session, bearer, match, claims
- *   services provider (over http.h) and store helpers (over store.h)
+ *            logout_token, session, bearer, match, claims
+ *   services provider, client (over http.h) and store helpers such as
+ *            session_index (over store.h)
  */
 #ifndef AOIDC_CORE_AOIDC_H
 #define AOIDC_CORE_AOIDC_H

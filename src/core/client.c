@@ -111,3 +111,41 @@ aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
     req.body = aoidc_token_client_auth(&req.authorization, b, &c, p);
     return aoidc_http_send(http, &req, resp, p, err);
 }
+
+apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
+                                 const aoidc_metadata_t *md,
+                                 const aoidc_client_t *c0, const char *token,
+                                 const char *token_type_hint, apr_pool_t *p,
+                                 aoidc_err_t *err)
+{
+    aoidc_client_t c = *c0;
+    aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL};
+    aoidc_http_resp_t resp;
+    json_t *j;
+    char *b = "";
+    if (!md->revocation_endpoint) {
+        return APR_ENOTIMPL;
+    }
+    b = aoidc_url_append_param(b, "token", token, p);
+    if (token_type_hint) {
+        b = aoidc_url_append_param(b, "token_type_hint", token_type_hint, p);
+    }
+    c.use_post = !(md->revocation_auth_methods & AOIDC_AUTH_BASIC)
+                 && (md->revocation_auth_methods & AOIDC_AUTH_POST);
+    req.body = aoidc_token_client_auth(&req.authorization, b, &c, p);
+    apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
+    if (rv != APR_SUCCESS || resp.status == 200) {
+        return rv; /* §2.2: the body of a 200 carries nothing we need */
+    }
+    if ((resp.status == 400 || resp.status == 401)
+        && aoidc_json_parse(&j, resp.body, resp.len, AOIDC_MAX_JSON_LEN, false,
+                            p, NULL)
+               == APR_SUCCESS
+        && aoidc_json_str(j, "error")) {
+        return aoidc_err_set(err, AOIDC_REASON_TOKEN_ENDPOINT, p,
+                             "revocation endpoint: error %.64s",
+                             aoidc_json_str(j, "error"));
+    }
+    return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                         "revocation endpoint: status %d", resp.status);
+}

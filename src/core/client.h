@@ -42,4 +42,22 @@ AOIDC_API apr_status_t aoidc_client_introspect(aoidc_http_resp_t *resp,
                                                const char *token, apr_pool_t *p,
                                                aoidc_err_t *err);
 
+/** RFC 7009 §2.1: ask the OP to revoke token (a refresh or access token)
+ *  at the metadata's revocation_endpoint, with token_type_hint (may be
+ *  NULL; "refresh_token" or "access_token") and client authentication as
+ *  for the token endpoint (basic preferred; the methods named by
+ *  revocation_endpoint_auth_methods_supported when the OP lists them).
+ *  APR_SUCCESS on 200 (§2.2: also for a token the OP did not know).
+ *  APR_ENOTIMPL (err untouched) when the OP has no revocation endpoint.
+ *  Reasons: AOIDC_REASON_TOKEN_ENDPOINT (400/401 with an error, such as
+ *  unsupported_token_type, §2.2.1), AOIDC_REASON_OP_BAD_RESPONSE (any
+ *  other status, including 503: the caller does not retry at logout), and
+ *  the transport reasons of aoidc_http_send. */
+AOIDC_API apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
+                                           const aoidc_metadata_t *md,
+                                           const aoidc_client_t *c,
+                                           const char *token,
+                                           const char *token_type_hint,
+                                           apr_pool_t *p, aoidc_err_t *err);
+
 #endif

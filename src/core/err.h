@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Errors as values. Core functions return apr_status_t; when they reject
- * input they also fill an aoidc_err_t naming the reason. The glue maps each
- * reason to an HTTP answer in one table (src/httpd/authn.c). The core never
- * logs a decision and never returns an HTTP status.
+ * input they also fill an aoidc_err_t naming the reason. Each reason's
+ * answer (HTTP status, RFC 6750 error, log level, fault class, metric, the
+ * message the client sees) is one row of the table in err.c, which the
+ * glue's answer unit applies. The core never logs a decision and never
+ * returns an HTTP status.
  */
 #ifndef AOIDC_CORE_ERR_H
 #define AOIDC_CORE_ERR_H
 
 #include "core/aoidc.h"
 
-/* Keep in step with the names in err.c and the table in httpd/authn.c. */
+/* Keep in step with the table in err.c (a unit test walks it). */
 typedef enum {
     AOIDC_REASON_NONE = 0,
     /* malformed client input */
@@ -46,17 +48,24 @@ typedef enum {
     AOIDC_REASON_NO_CREDENTIALS,
     AOIDC_REASON_BEARER_SYNTAX,
     AOIDC_REASON_SCOPE,
+    AOIDC_REASON_CLAIM, /* Require claim refused an authenticated user */
     /* sessions */
     AOIDC_REASON_SESSION_EXPIRED,
     AOIDC_REASON_SESSION_INVALID,
     AOIDC_REASON_REFRESH, /* refresh failed: session ends */
     AOIDC_REASON_USERINFO_SUB,
+    AOIDC_REASON_NO_USER, /* the REMOTE_USER claim is missing or empty */
+    /* logout (OIDC Back-/Front-Channel Logout 1.0) */
+    AOIDC_REASON_LOGOUT_TOKEN,  /* events, jti, nonce, sid/sub rules broken */
+    AOIDC_REASON_LOGOUT_REPLAY, /* a logout token's jti was seen already */
     /* upstream */
     AOIDC_REASON_OP_UNREACHABLE,  /* connect/timeout */
     AOIDC_REASON_OP_BAD_RESPONSE, /* garbage, wrong status, too big */
     AOIDC_REASON_OP_INSECURE,     /* http endpoint off loopback */
     AOIDC_REASON_OP_ISSUER,       /* metadata issuer differs */
     AOIDC_REASON_TOKEN_ENDPOINT,  /* token endpoint refused the grant */
+    AOIDC_REASON_OP_BUSY,         /* circuit open or too many calls in flight */
+    AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,
@@ -65,8 +74,40 @@ typedef enum {
 
 typedef struct {
     aoidc_reason_t reason;
-    const char *detail; /* for the log only; never sent to the client */
+    const char *detail;   /* for the log only; never sent to the client */
+    const char *op_error; /* the OP's error= code when it gave one, or NULL */
 } aoidc_err_t;
+
+/* Who is at fault: decides the log level floor and whether a 5xx may be
+ * sent (only upstream, config and internal faults may). */
+typedef enum {
+    AOIDC_FAULT_CLIENT = 1, /* the request or a token it carried */
+    AOIDC_FAULT_UPSTREAM,   /* the OP or the store */
+    AOIDC_FAULT_CONFIG,     /* the operator's configuration */
+    AOIDC_FAULT_INTERNAL,
+} aoidc_fault_t;
+
+typedef enum {
+    AOIDC_LOG_DEBUG = 1,
+    AOIDC_LOG_INFO,
+    AOIDC_LOG_WARN,
+    AOIDC_LOG_ERROR,
+} aoidc_loglevel_t;
+
+/* One row of the reason table: everything the glue needs to answer. */
+typedef struct {
+    const char *name;         /* stable, lower case; log lines and metrics */
+    int status;               /* HTTP status of the answer */
+    const char *bearer_error; /* RFC 6750 error= for bearer, or NULL */
+    aoidc_loglevel_t level;
+    aoidc_fault_t fault;
+    const char *metric;  /* counter family: client_errors, token_rejected,
+                          * session_ended, upstream_errors, config_errors */
+    const char *message; /* short, non-leaking, shown to the client */
+} aoidc_reason_info_t;
+
+/** The row for reason (the INTERNAL row for an unknown value). Never NULL. */
+AOIDC_API const aoidc_reason_info_t *aoidc_reason_info(aoidc_reason_t reason);
 
 /** Fill *err (if not NULL) and return APR_EINVAL for rejections, or
  *  APR_EGENERAL for upstream/internal reasons. detail is formatted in p. */

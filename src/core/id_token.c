@@ -5,6 +5,15 @@
 #include "core/id_token.h"
 #include "core/json.h"
 
+unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r)
+{
+    unsigned allowed = AOIDC_ALGS_ASYMMETRIC;
+    if (r->client_secret) {
+        allowed |= AOIDC_ALGS_HMAC; /* (8): HS with the client secret only */
+    }
+    return allowed;
+}
+
 apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
                                      const aoidc_jwks_t *jwks,
                                      const aoidc_id_token_rules_t *r,
@@ -12,13 +21,10 @@ apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
 {
     aoidc_jws_t *jws;
     apr_status_t rv;
-    unsigned allowed = AOIDC_ALGS_ASYMMETRIC;
+    unsigned allowed = aoidc_id_token_algs(r);
     aoidc_jwt_rules_t jr = {r->issuer, r->client_id, r->client_id, r->now,
                             r->leeway, true,         true};
 
-    if (r->client_secret) {
-        allowed |= AOIDC_ALGS_HMAC; /* (8): HS with the client secret only */
-    }
     if ((rv = aoidc_jws_parse(&jws, token, strlen(token), p, err))
             != APR_SUCCESS
         || (rv = aoidc_jws_verify(jws, jwks, allowed, r->client_secret, p, err))

@@ -16,6 +16,12 @@ typedef struct {
     apr_int64_t leeway;
 } aoidc_id_token_rules_t;
 
+/** The algorithms an ID Token of these rules may be signed with: the
+ *  asymmetric allow-list, plus HS* when a client secret is set (OIDC Core
+ *  3.1.3.7 (8): the secret is then the only HMAC key). Logout tokens are
+ *  held to the same policy (core/logout_token.c), so the two never drift. */
+AOIDC_API unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r);
+
 /** Parse, verify and check an ID Token; *claims is its payload (in p).
  *  Reasons: those of aoidc_jws_parse/verify and aoidc_jwt_check, plus
  *  AOIDC_REASON_NONCE and AOIDC_REASON_AT_HASH. AOIDC_REASON_KEY_UNKNOWN

@@ -110,7 +110,13 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
         json_object_get(doc, "introspection_endpoint_auth_methods_supported")
             ? auth_methods(doc, "introspection_endpoint_auth_methods_supported")
             : md->token_auth_methods;
-    return APR_SUCCESS;
+    rv = endpoint(&md->revocation_endpoint, doc, "revocation_endpoint", false,
+                  p, err);
+    md->revocation_auth_methods =
+        json_object_get(doc, "revocation_endpoint_auth_methods_supported")
+            ? auth_methods(doc, "revocation_endpoint_auth_methods_supported")
+            : md->token_auth_methods;
+    return rv;
 }
 
 /* --- provider ----------------------------------------------------------- */

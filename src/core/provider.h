@@ -43,6 +43,8 @@ typedef struct {
     bool iss_param_supported;           /* RFC 9207 */
     unsigned token_auth_methods;        /* AOIDC_AUTH_* */
     unsigned introspection_auth_methods;
+    const char *revocation_endpoint;  /* RFC 7009; may be NULL */
+    unsigned revocation_auth_methods; /* RFC 8414 §2; else the token's */
 } aoidc_metadata_t;
 
 /** What a request holds while it works: metadata and keys, immutable. */

@@ -69,6 +69,12 @@ static tls_t *tls(void)
     return t;
 }
 
+static apr_status_t wipe_key(void *data)
+{
+    OPENSSL_cleanse(data, 32);
+    return APR_SUCCESS;
+}
+
 static apr_status_t seal_cleanup(void *data)
 {
     aoidc_seal_t *k = data;
@@ -104,6 +110,24 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
     if (!k->cipher) {
         return APR_EGENERAL;
     }
+    *out = k;
+    return APR_SUCCESS;
+}
+
+/* A per-session key: SHA-256(master key || secret). The secret has a fixed
+ * length (it comes from the session cookie), so the plain hash is a PRF
+ * here and costs one compression instead of HMAC's four. The derived seal
+ * borrows the master's cipher and gets a fresh id, so the thread caches
+ * rekey for it. */
+apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
+                               const void *secret, apr_size_t len,
+                               apr_pool_t *p)
+{
+    aoidc_seal_t *k = apr_palloc(p, sizeof(*k));
+    aoidc_sha256_2(k->key, master->key, sizeof(master->key), secret, len);
+    k->cipher = master->cipher;
+    k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    apr_pool_cleanup_register(p, k->key, wipe_key, apr_pool_cleanup_null);
     *out = k;
     return APR_SUCCESS;
 }

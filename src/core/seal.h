@@ -26,6 +26,16 @@ AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
                                          apr_size_t secret_len,
                                          const char *purpose, apr_pool_t *p);
 
+/** A seal whose key is derived from master's and secret (fixed-length
+ *  secret material, e.g. the secret half of a session cookie): a value
+ *  sealed with it opens only for whoever holds both the passphrase and the
+ *  secret. Lives in p (key wiped when p goes); borrows master's cipher, so
+ *  master must outlive it. */
+AOIDC_API apr_status_t aoidc_seal_derive(aoidc_seal_t **out,
+                                         const aoidc_seal_t *master,
+                                         const void *secret, apr_size_t len,
+                                         apr_pool_t *p);
+
 /** Seal len bytes into *out (len + AOIDC_SEAL_OVERHEAD bytes, in p). */
 AOIDC_API apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,
                                   const aoidc_seal_t *k,

@@ -47,8 +47,16 @@ apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out, int status,
     if (status != 200) {
         const char *e = aoidc_json_str(j, "error");
         if ((status == 400 || status == 401) && e) {
-            return aoidc_err_set(err, AOIDC_REASON_TOKEN_ENDPOINT, p,
-                                 "token endpoint: error %.64s", e);
+            const char *d = aoidc_json_str(j, "error_description");
+            apr_status_t rv = aoidc_err_set(
+                err, AOIDC_REASON_TOKEN_ENDPOINT, p,
+                "token endpoint: error %.64s (%.200s)", e, d ? d : "-");
+            if (err) {
+                /* the refresh flow tells invalid_grant (the session ends)
+                 * from everything else (try again later) by this */
+                err->op_error = apr_pstrndup(p, e, 64);
+            }
+            return rv;
         }
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "token endpoint: status %d", status);

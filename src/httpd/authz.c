@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "mod_auth.h"
+#include "mod_core.h"
 
 #include "core/match.h"
-#include "httpd/mod_auth_oidc.h"
+#include "httpd/answer.h"
+#include "httpd/authz.h"
 
 typedef struct {
     const char *name;
@@ -61,15 +63,24 @@ static const char *scope_parse(cmd_parms *cmd, const char *line,
     return parse_words(cmd, line, parsed, false);
 }
 
-static authz_status deny(request_rec *r, const char *scope)
+/* The refusal goes through the reason table (log line naming the Require
+ * that failed, counter); mod_authz_core answers, and our error filter
+ * makes its 401 a 403 for a user we authenticated. */
+static authz_status deny(request_rec *r, const char *line, const char *scope)
 {
-    aoidc_req_ctx_t *ctx = aoidc_req_ctx(r);
-    ctx->denied_by_authz = true;
-    ctx->required_scope = scope;
-    ap_custom_response(r, HTTP_UNAUTHORIZED, "Forbidden.");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  AOIDCLOGNO(00060) "authz %s: reason=%s", r->uri,
-                  scope ? "scope" : "claim");
+    aoidc_rctx_t *x = aoidc_rctx(r);
+    aoidc_err_t err = {scope ? AOIDC_REASON_SCOPE : AOIDC_REASON_CLAIM,
+                       "authenticated user lacks it", NULL};
+    x->denied_by_authz = true;
+    x->required_scope = scope;
+    if (!ap_response_code_string(r, ap_index_of_response(HTTP_FORBIDDEN))) {
+        ap_custom_response(r, HTTP_UNAUTHORIZED,
+                           aoidc_reason_info(err.reason)->message);
+    }
+    aoidc_answer_log(x, &err,
+                     apr_pstrcat(r->pool,
+                                 scope ? "Require scope " : "Require claim ",
+                                 line, NULL));
     return AUTHZ_DENIED;
 }
 
@@ -77,7 +88,7 @@ static authz_status claim_check(request_rec *r, const char *line,
                                 const void *parsed)
 {
     const apr_array_header_t *a = parsed;
-    const apr_array_header_t *claims = aoidc_req_ctx(r)->claims;
+    const apr_array_header_t *claims = aoidc_rctx(r)->claims;
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
@@ -87,14 +98,14 @@ static authz_status claim_check(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
         }
     }
-    return deny(r, NULL);
+    return deny(r, line, NULL);
 }
 
 static authz_status scope_check(request_rec *r, const char *line,
                                 const void *parsed)
 {
     const apr_array_header_t *a = parsed;
-    const apr_array_header_t *claims = aoidc_req_ctx(r)->claims;
+    const apr_array_header_t *claims = aoidc_rctx(r)->claims;
     char *all = "";
     bool ok = claims != NULL;
     if (!r->user) {
@@ -105,7 +116,7 @@ static authz_status scope_check(request_rec *r, const char *line,
         all = apr_pstrcat(r->pool, all, i ? " " : "", pr->value, NULL);
         ok = ok && aoidc_match_scope(claims, pr->value, r->pool);
     }
-    return ok ? AUTHZ_GRANTED : deny(r, all);
+    return ok ? AUTHZ_GRANTED : deny(r, line, all);
 }
 
 static const authz_provider claim_provider = {claim_check, claim_parse};

@@ -12,15 +12,22 @@
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
+#include "httpd/store.h"
 
 #define MAX_SECONDS (10 * 365 * 86400LL)
 
 /* Process-wide, rebuilt at every configuration cycle. */
 static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
+static apr_hash_t *guards;    /* issuer -> aoidc_guard_t */
+static aoidc_http_t default_http;
+
+#define DEFAULT_HTTP_TIMEOUT apr_time_from_sec(5)
 
 void aoidc_config_pre_config(apr_pool_t *pconf)
 {
     providers = apr_hash_make(pconf);
+    guards = apr_hash_make(pconf);
+    aoidc_http_curl_init(&default_http, DEFAULT_HTTP_TIMEOUT);
 }
 
 void aoidc_config_child_init(apr_pool_t *pchild)
@@ -31,37 +38,72 @@ void aoidc_config_child_init(apr_pool_t *pchild)
     }
 }
 
-const aoidc_http_t *aoidc_http_for(request_rec *r, const aoidc_dir_conf_t *c)
-{
-    aoidc_http_t *h = apr_palloc(r->pool, sizeof(*h));
-    aoidc_http_curl_init(h, apr_time_from_sec(c->http_timeout != AOIDC_UNSET
-                                                  ? c->http_timeout
-                                                  : 5));
-    return h;
-}
-
 void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
 {
     aoidc_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
     c->accept_in = c->typ_required = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
-    c->token_cache_ttl = c->http_timeout = AOIDC_UNSET;
+    c->token_cache_ttl = AOIDC_UNSET;
     return c;
 }
 
 #define MERGE_PTR(f) c->f = add->f ? add->f : base->f
 #define MERGE_NUM(f) c->f = add->f != AOIDC_UNSET ? add->f : base->f
 
+/* The provider identity as one unit (config.h): a section that names an
+ * issuer brings its own client (or none); one that names a client id
+ * brings its own secret (or none); a section that only sets a secret keeps
+ * the outer client id. */
+static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
+                           const aoidc_dir_conf_t *add, apr_pool_t *p)
+{
+    if (add->issuer && (!base->issuer || strcmp(add->issuer, base->issuer))) {
+        c->issuer = add->issuer;
+        c->provider = add->provider;
+        c->guard = add->guard;
+        c->client = add->client;
+        c->tag = add->tag;
+        return;
+    }
+    c->issuer = base->issuer;
+    c->provider = base->provider;
+    c->guard = base->guard;
+    c->tag = base->tag;
+    if (!add->client) {
+        c->client = base->client;
+    }
+    else if (add->client->client_id || !base->client) {
+        c->client = add->client;
+        c->tag = add->tag;
+    }
+    else {
+        aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
+        *cl = *add->client;
+        cl->client_id = base->client->client_id;
+        c->client = cl;
+    }
+    /* an identity split over sections: its tag is only known now */
+    if (!c->tag && c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
+    }
+}
+
+/* The tag of this section's identity, when it names both halves. */
+static void update_tag(aoidc_dir_conf_t *c, apr_pool_t *p)
+{
+    if (c->issuer && c->client && c->client->client_id) {
+        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
+    }
+}
+
 void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     aoidc_dir_conf_t *base = basev, *add = addv;
     aoidc_dir_conf_t *c = apr_palloc(p, sizeof(*c));
-    MERGE_PTR(issuer);
-    MERGE_PTR(provider);
-    MERGE_PTR(client_id);
-    MERGE_PTR(client_secret);
+    merge_identity(c, base, add, p);
     MERGE_PTR(redirect_uri);
+    MERGE_PTR(redirect_path);
     MERGE_PTR(seal_session);
     MERGE_PTR(seal_state);
     MERGE_PTR(scope);
@@ -74,7 +116,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(inactivity);
     MERGE_NUM(max_duration);
     MERGE_NUM(token_cache_ttl);
-    MERGE_NUM(http_timeout);
+    MERGE_PTR(http);
     MERGE_NUM(userinfo);
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
@@ -84,44 +126,19 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 /* --- accessors ---------------------------------------------------------- */
 
-const char *aoidc_conf_scope(const aoidc_dir_conf_t *c)
+#define OR(v, dflt) ((v) != AOIDC_UNSET ? (v) : (dflt))
+
+const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c)
 {
-    return c->scope ? c->scope : "openid";
-}
-apr_int64_t aoidc_conf_leeway(const aoidc_dir_conf_t *c)
-{
-    return c->leeway != AOIDC_UNSET ? c->leeway : 60;
+    return c->http ? c->http : &default_http;
 }
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c)
 {
     return c->claim_prefix ? c->claim_prefix : "OIDC_CLAIM_";
 }
-const char *aoidc_conf_remote_user_claim(const aoidc_dir_conf_t *c)
+static const char *remote_user_claim(const aoidc_dir_conf_t *c)
 {
     return c->remote_user_claim ? c->remote_user_claim : "sub";
-}
-apr_interval_time_t aoidc_conf_inactivity(const aoidc_dir_conf_t *c)
-{
-    return apr_time_from_sec(c->inactivity != AOIDC_UNSET ? c->inactivity
-                                                          : 3600);
-}
-apr_interval_time_t aoidc_conf_max_duration(const aoidc_dir_conf_t *c)
-{
-    return apr_time_from_sec(c->max_duration != AOIDC_UNSET ? c->max_duration
-                                                            : 28800);
-}
-apr_interval_time_t aoidc_conf_token_cache_ttl(const aoidc_dir_conf_t *c)
-{
-    return apr_time_from_sec(
-        c->token_cache_ttl != AOIDC_UNSET ? c->token_cache_ttl : 300);
-}
-bool aoidc_conf_pkce(const aoidc_dir_conf_t *c)
-{
-    return c->pkce != 0;
-}
-bool aoidc_conf_userinfo(const aoidc_dir_conf_t *c)
-{
-    return c->userinfo != 0;
 }
 bool aoidc_conf_pass_access_token(const aoidc_dir_conf_t *c)
 {
@@ -129,11 +146,57 @@ bool aoidc_conf_pass_access_token(const aoidc_dir_conf_t *c)
 }
 int aoidc_conf_accept_in(const aoidc_dir_conf_t *c)
 {
-    return c->accept_in != AOIDC_UNSET ? c->accept_in : AOIDC_ACCEPT_HEADER;
+    return OR(c->accept_in, AOIDC_ACCEPT_HEADER);
 }
-bool aoidc_conf_typ_required(const aoidc_dir_conf_t *c)
+
+const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
+                                     const aoidc_dir_conf_t *c,
+                                     const char **missing)
 {
-    return c->typ_required == 1;
+    *missing = !c->issuer                            ? "AuthOIDCIssuer"
+               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+               : !c->seal_session                    ? "AuthOIDCPassphrase"
+               : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
+                                                     : NULL;
+    if (*missing) {
+        return NULL;
+    }
+    rp->issuer = c->issuer;
+    rp->client = c->client;
+    rp->seal_session = c->seal_session;
+    rp->seal_state = c->seal_state;
+    rp->scope = c->scope ? c->scope : "openid";
+    rp->pkce = c->pkce != 0;
+    rp->userinfo = c->userinfo != 0;
+    rp->leeway = apr_time_sec(OR(c->leeway, apr_time_from_sec(60)));
+    rp->limits.inactivity = OR(c->inactivity, apr_time_from_sec(3600));
+    rp->limits.max_age = OR(c->max_duration, apr_time_from_sec(28800));
+    rp->remote_user_claim = remote_user_claim(c);
+    rp->cookie_name = AOIDC_SESSION_COOKIE;
+    rp->tag = c->tag;
+    rp->state_max_cookies = AOIDC_STATE_MAX_COOKIES;
+    rp->state_ttl = AOIDC_STATE_TTL;
+    return rp;
+}
+
+const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
+                                     const aoidc_dir_conf_t *c,
+                                     const char **missing)
+{
+    *missing = !c->issuer     ? "AuthOIDCIssuer"
+               : !c->audience ? "AuthOIDCAudience"
+                              : NULL;
+    if (*missing) {
+        return NULL;
+    }
+    rs->issuer = c->issuer;
+    rs->audience = c->audience;
+    rs->client = c->client;
+    rs->leeway = apr_time_sec(OR(c->leeway, apr_time_from_sec(60)));
+    rs->require_typ = c->typ_required == 1;
+    rs->cache_ttl = OR(c->token_cache_ttl, apr_time_from_sec(300));
+    rs->remote_user_claim = remote_user_claim(c);
+    return rs;
 }
 
 /* --- setters ------------------------------------------------------------ */
@@ -147,36 +210,58 @@ static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
     }
     c->issuer = arg;
     c->provider = apr_hash_get(providers, arg, APR_HASH_KEY_STRING);
+    c->guard = apr_hash_get(guards, arg, APR_HASH_KEY_STRING);
     if (!c->provider) {
         c->provider = aoidc_provider_create(arg, cmd->pool);
+        c->guard = aoidc_guard_create(0, cmd->pool);
         apr_hash_set(providers, arg, APR_HASH_KEY_STRING, c->provider);
+        apr_hash_set(guards, arg, APR_HASH_KEY_STRING, c->guard);
     }
+    update_tag(c, cmd->pool);
+    return NULL;
+}
+
+/* This section's client, made on its first client directive. */
+static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
+{
+    if (!c->client) {
+        c->client = apr_pcalloc(p, sizeof(*c->client));
+    }
+    return c->client;
+}
+
+static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
+{
+    client_of(dc, cmd->pool)->client_id = arg;
+    update_tag(dc, cmd->pool);
     return NULL;
 }
 
 static const char *set_secret(cmd_parms *cmd, void *dc, const char *arg)
 {
-    aoidc_dir_conf_t *c = dc;
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
     }
-    c->client_secret = v;
+    client_of(dc, cmd->pool)->client_secret = v;
     return NULL;
 }
 
 static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
-    if (arg[0] == '/' ? !aoidc_url_is_local_path(arg)
-                      : aoidc_url_check_endpoint(NULL, arg, cmd->pool, NULL)
-                            != APR_SUCCESS) {
+    apr_uri_t u;
+    if (arg[0] == '/'
+            ? !aoidc_url_is_local_path(arg) || strchr(arg, '?')
+            : aoidc_url_check_endpoint(&u, arg, cmd->pool, NULL) != APR_SUCCESS
+                  || !u.path || u.query || u.fragment) {
         return apr_psprintf(cmd->pool,
                             "%s: expects a local path (/app/redirect_uri) or "
                             "an https URL, not '%s'",
                             cmd->cmd->name, arg);
     }
     c->redirect_uri = arg;
+    c->redirect_path = arg[0] == '/' ? arg : u.path;
     return NULL;
 }
 
@@ -233,7 +318,8 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
     if (e) {
         return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
     }
-    *(apr_int64_t *)((char *)dc + (apr_size_t)cmd->info) = v;
+    *(apr_interval_time_t *)((char *)dc + (apr_size_t)cmd->info) =
+        apr_time_from_sec(v);
     return NULL;
 }
 
@@ -274,6 +360,7 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
+    aoidc_http_t *h;
     apr_int64_t v;
     const char *e = aoidc_parse_seconds(&v, arg, 300, cmd->pool);
     if (!e && v == 0) {
@@ -282,7 +369,10 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     if (e) {
         return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
     }
-    c->http_timeout = v;
+    /* one client per configuration section, never one per request */
+    h = apr_palloc(cmd->pool, sizeof(*h));
+    aoidc_http_curl_init(h, apr_time_from_sec(v));
+    c->http = h;
     return NULL;
 }
 
@@ -294,7 +384,7 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCIssuer", set_issuer, NULL, CTX,
                   "Issuer URL; metadata from URL/.well-known/openid-"
                   "configuration (no default)"),
-    AP_INIT_TAKE1("AuthOIDCClientID", ap_set_string_slot, OFF(client_id), CTX,
+    AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, CTX,
                   "OAuth 2.0 client id (no default)"),
     AP_INIT_TAKE1("AuthOIDCClientSecret", set_secret, NULL, CTX,
                   "Client secret, literal or file:/path or env:NAME"),
@@ -352,74 +442,70 @@ const command_rec aoidc_cmds[] = {
 /*
  * Cross-directive checks at configtest time (check_config runs for
  * `apachectl configtest` too). The merged per-directory configuration does
- * not exist yet, so this walks the parsed configuration tree: each section
- * inherits what its enclosing sections set, and a section whose AuthType is
- * oidc or bearer must have everything that type needs.
+ * not exist yet, and httpd merges <Directory>, <Location> and <Files>
+ * sections of one virtual host at request time in ways the tree does not
+ * show, so only what can be proven is refused: an AuthType oidc or bearer
+ * whose virtual host (with the main server) names a needed directive
+ * nowhere at all. Anything subtler is caught at request time (a 500 with
+ * reason=config naming the directive).
  */
 typedef struct {
-    const char *auth_type, *issuer, *client_id, *passphrase, *audience;
-    const char *redirect_uri;
-} scope_t;
+    bool issuer, client_id, passphrase, audience, redirect_uri;
+} seen_t;
 
-static void collect(scope_t *sc, const ap_directive_t *d)
+static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
 {
-    const char *n = d->directive;
-    if (!strcasecmp(n, "AuthType")) {
-        sc->auth_type = d->args;
-    }
-    else if (!strcasecmp(n, "AuthOIDCIssuer")) {
-        sc->issuer = d->args;
-    }
-    else if (!strcasecmp(n, "AuthOIDCClientID")) {
-        sc->client_id = d->args;
-    }
-    else if (!strcasecmp(n, "AuthOIDCPassphrase")) {
-        sc->passphrase = d->args;
-    }
-    else if (!strcasecmp(n, "AuthOIDCAudience")) {
-        sc->audience = d->args;
-    }
-    else if (!strcasecmp(n, "AuthOIDCRedirectURI")) {
-        sc->redirect_uri = d->args;
+    for (; d; d = d->next) {
+        const char *n = d->directive;
+        if (!into_vhosts && !strcasecmp(n, "<VirtualHost")) {
+            continue;
+        }
+        sn->issuer |= !strcasecmp(n, "AuthOIDCIssuer");
+        sn->client_id |= !strcasecmp(n, "AuthOIDCClientID");
+        sn->passphrase |= !strcasecmp(n, "AuthOIDCPassphrase");
+        sn->audience |= !strcasecmp(n, "AuthOIDCAudience");
+        sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
+        collect(sn, d->first_child, into_vhosts);
     }
 }
 
-static const char *missing(const scope_t *sc)
+static const char *missing(const seen_t *sn, const char *type)
 {
-    if (!sc->auth_type) {
-        return NULL;
-    }
-    if (!strcasecmp(sc->auth_type, "oidc")) {
-        return !sc->issuer         ? "AuthOIDCIssuer"
-               : !sc->client_id    ? "AuthOIDCClientID"
-               : !sc->passphrase   ? "AuthOIDCPassphrase"
-               : !sc->redirect_uri ? "AuthOIDCRedirectURI"
+    if (!strcasecmp(type, "oidc")) {
+        return !sn->issuer         ? "AuthOIDCIssuer"
+               : !sn->client_id    ? "AuthOIDCClientID"
+               : !sn->passphrase   ? "AuthOIDCPassphrase"
+               : !sn->redirect_uri ? "AuthOIDCRedirectURI"
                                    : NULL;
     }
-    if (!strcasecmp(sc->auth_type, "bearer")) {
-        return !sc->issuer     ? "AuthOIDCIssuer"
-               : !sc->audience ? "AuthOIDCAudience"
+    if (!strcasecmp(type, "bearer")) {
+        return !sn->issuer     ? "AuthOIDCIssuer"
+               : !sn->audience ? "AuthOIDCAudience"
                                : NULL;
     }
     return NULL;
 }
 
-static int walk(const ap_directive_t *first, scope_t inherited, server_rec *s)
+/* Every AuthType of ours under d (not descending into other virtual
+ * hosts when !into_vhosts) checked against what sn saw. */
+static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
+                 server_rec *s)
 {
-    scope_t sc = inherited;
-    const ap_directive_t *d;
     const char *what;
-    for (d = first; d; d = d->next) {
-        collect(&sc, d);
-    }
-    for (d = first; d; d = d->next) {
-        if (!strcasecmp(d->directive, "AuthType") && (what = missing(&sc))) {
+    for (; d; d = d->next) {
+        if (!into_vhosts && !strcasecmp(d->directive, "<VirtualHost")) {
+            continue;
+        }
+        if (!strcasecmp(d->directive, "AuthType") && d->args
+            && (what = missing(sn, d->args))) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         AOIDCLOGNO(00001) "%s:%d: AuthType %s needs %s",
-                         d->filename, d->line_num, sc.auth_type, what);
+                         AOIDCLOGNO(00001) "%s:%d: AuthType %s needs %s "
+                                           "(set nowhere in this virtual "
+                                           "host or the main server)",
+                         d->filename, d->line_num, d->args, what);
             return !OK;
         }
-        if (d->first_child && walk(d->first_child, sc, s) != OK) {
+        if (check(d->first_child, sn, into_vhosts, s) != OK) {
             return !OK;
         }
     }
@@ -429,6 +515,19 @@ static int walk(const ap_directive_t *first, scope_t inherited, server_rec *s)
 int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
-    scope_t none = {0};
-    return walk(ap_conftree, none, s);
+    seen_t global = {0};
+    collect(&global, ap_conftree, false);
+    if (check(ap_conftree, &global, false, s) != OK) {
+        return !OK;
+    }
+    for (const ap_directive_t *d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            seen_t vh = global;
+            collect(&vh, d->first_child, true);
+            if (check(d->first_child, &vh, true, s) != OK) {
+                return !OK;
+            }
+        }
+    }
+    return OK;
 }

@@ -8,7 +8,12 @@
 
 #define AOIDC_MODULE_MAIN
 
-#include "httpd/mod_auth_oidc.h"
+#include "httpd/authn.h"
+#include "httpd/authz.h"
+#include "httpd/config.h"
+#include "httpd/op.h"
+#include "httpd/request.h"
+#include "httpd/store.h"
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -44,7 +49,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     aoidc_store_child_init(pchild, s);
     aoidc_config_child_init(pchild);
-    aoidc_bearer_child_init(pchild);
+    aoidc_op_child_init(pchild);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -53,7 +58,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(aoidc_config_check, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_header_parser(aoidc_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_post_perdir_config(aoidc_post_perdir_config, NULL, NULL,
+                               APR_HOOK_FIRST);
     ap_hook_check_authn(aoidc_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(aoidc_note_auth_failure, NULL, NULL,

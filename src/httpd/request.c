@@ -1,70 +1,76 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * request_rec in and out: our own origin, the redirect URI, cookies,
- * redirects, and what the backend sees (REMOTE_USER, claim headers and
- * variables, with client-sent look-alikes scrubbed first).
+ * request_rec in and out: the request context, our own origin, the
+ * redirect URI, cookies, redirects, and what the backend sees (REMOTE_USER,
+ * claim headers and variables, with client-sent look-alikes scrubbed
+ * first).
  */
 #include <string.h>
 
 #include "apr_lib.h"
 
+#include "core/claims.h"
 #include "core/cookie.h"
-#include "httpd/mod_auth_oidc.h"
+#include "httpd/request.h"
 
-aoidc_req_ctx_t *aoidc_req_ctx(request_rec *r)
+aoidc_rctx_t *aoidc_rctx(request_rec *r)
 {
-    aoidc_req_ctx_t *ctx =
+    aoidc_rctx_t *x =
         ap_get_module_config(r->request_config, &auth_oidc_module);
-    if (!ctx) {
-        ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-        ap_set_module_config(r->request_config, &auth_oidc_module, ctx);
+    if (!x) {
+        x = apr_pcalloc(r->pool, sizeof(*x));
+        x->r = r;
+        x->c = ap_get_module_config(r->per_dir_config, &auth_oidc_module);
+        x->type = aoidc_request_type(r);
+        x->now = r->request_time ? r->request_time : apr_time_now();
+        ap_set_module_config(r->request_config, &auth_oidc_module, x);
     }
-    return ctx;
+    return x;
 }
 
-apr_time_t aoidc_now(request_rec *r)
+aoidc_type_t aoidc_request_type(request_rec *r)
 {
-    return r->request_time ? r->request_time : apr_time_now();
-}
-
-static bool is_secure(request_rec *r)
-{
-    return !strcasecmp(ap_http_scheme(r), "https");
-}
-
-const char *aoidc_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)
-{
-    if (c->redirect_uri[0] == '/') {
-        return ap_construct_url(r->pool, c->redirect_uri, r);
+    const char *t = ap_auth_type(r);
+    if (!t) {
+        return AOIDC_TYPE_NONE;
     }
-    return c->redirect_uri;
+    return !strcasecmp(t, "oidc")     ? AOIDC_TYPE_OIDC
+           : !strcasecmp(t, "bearer") ? AOIDC_TYPE_BEARER
+                                      : AOIDC_TYPE_NONE;
 }
 
-/* A local path made absolute on the redirect URI's origin (for the OP's
- * post_logout_redirect_uri, which must be absolute and registered). */
-const char *aoidc_absolute(request_rec *r, const aoidc_dir_conf_t *c,
-                           const char *path)
+const char *aoidc_redirect_uri(const aoidc_rctx_t *x)
 {
-    apr_uri_t u;
-    if (apr_uri_parse(r->pool, aoidc_redirect_uri(r, c), &u) != APR_SUCCESS) {
-        return ap_construct_url(r->pool, path, r);
+    if (x->c->redirect_uri[0] == '/') {
+        return ap_construct_url(x->r->pool, x->c->redirect_uri, x->r);
     }
-    return apr_pstrcat(r->pool,
-                       apr_uri_unparse(r->pool, &u, APR_URI_UNP_OMITPATHINFO),
-                       path, NULL);
+    return x->c->redirect_uri;
 }
 
-bool aoidc_is_redirect_uri(request_rec *r, const aoidc_dir_conf_t *c)
+const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path)
 {
-    const char *path = c->redirect_uri;
-    if (path[0] != '/') {
-        apr_uri_t u;
-        if (apr_uri_parse(r->pool, path, &u) != APR_SUCCESS || !u.path) {
-            return false;
-        }
-        path = u.path;
+    const char *ru = aoidc_redirect_uri(x);
+    /* the origin is everything before the redirect URI's path, which the
+     * configuration parsed already */
+    apr_size_t n = strlen(ru) - strlen(x->c->redirect_path);
+    return apr_pstrcat(x->r->pool, apr_pstrndup(x->r->pool, ru, n), path, NULL);
+}
+
+bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
+{
+    return x->r->parsed_uri.path
+           && !strcmp(x->r->parsed_uri.path, x->c->redirect_path);
+}
+
+const char *aoidc_same_origin_path(const aoidc_rctx_t *x, const char *target)
+{
+    const char *origin = aoidc_absolute(x, "/");
+    apr_size_t n = strlen(origin) - 1; /* without the trailing '/' */
+    if (target[0] == '/' || strncmp(target, origin, n)
+        || (target[n] != '/' && target[n] != '\0')) {
+        return target;
     }
-    return r->parsed_uri.path && !strcmp(r->parsed_uri.path, path);
+    return target[n] ? target + n : "/";
 }
 
 const char *aoidc_cookie_header(request_rec *r)
@@ -72,12 +78,23 @@ const char *aoidc_cookie_header(request_rec *r)
     return apr_table_get(r->headers_in, "Cookie");
 }
 
-void aoidc_set_cookie(request_rec *r, const char *name, const char *value,
-                      apr_int64_t max_age)
+/* Secure whenever the browser talks https to us: the request's own scheme,
+ * or an https redirect URI (TLS terminated in front of a plain-http vhost). */
+static bool is_secure(const aoidc_rctx_t *x)
 {
-    aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(r), max_age};
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   aoidc_cookie_build(name, value, &a, r->pool));
+    return !strcasecmp(ap_http_scheme(x->r), "https")
+           || !strncasecmp(x->c->redirect_uri, "https://", 8);
+}
+
+void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
+{
+    aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(x), 0};
+    for (int i = 0; ops && i < ops->nelts; i++) {
+        const aoidc_cookie_op_t *op = &APR_ARRAY_IDX(ops, i, aoidc_cookie_op_t);
+        a.max_age = op->max_age;
+        apr_table_addn(x->r->err_headers_out, "Set-Cookie",
+                       aoidc_cookie_build(op->name, op->value, &a, x->r->pool));
+    }
 }
 
 int aoidc_redirect(request_rec *r, const char *location)
@@ -152,25 +169,21 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c)
     }
 }
 
-void aoidc_set_user(request_rec *r, const aoidc_dir_conf_t *c,
+void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims)
 {
-    const char *prefix = aoidc_conf_claim_prefix(c);
-    const aoidc_claim_t *u =
-        aoidc_claims_get(claims, aoidc_conf_remote_user_claim(c));
-    if (!u) {
-        u = aoidc_claims_get(claims, "sub");
-    }
-    r->user = (char *)(u ? u->value : "");
+    request_rec *r = x->r;
+    const char *prefix = aoidc_conf_claim_prefix(x->c);
+    r->user = (char *)user;
     for (int i = 0; i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
-        /* add, not set: header_parser already removed every header with
-         * our prefix, and set would scan the table for each claim */
+        /* add, not set: every header with our prefix was removed already,
+         * and set would scan the table for each claim */
         apr_table_addn(r->headers_in, name, cl->value);
         apr_table_addn(r->subprocess_env, name, cl->value);
     }
-    aoidc_req_ctx(r)->claims = (apr_array_header_t *)claims;
+    x->claims = claims;
 }
 
 /* --- request body for RFC 6750 §2.2 (form-encoded access_token) ---------- */

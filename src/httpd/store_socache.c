@@ -16,6 +16,7 @@
 
 #include "core/parse.h"
 #include "httpd/mod_auth_oidc.h"
+#include "httpd/store.h"
 
 #define MUTEX_TYPE "auth-oidc"
 #define MAX_VALUE  (32 * 1024)
@@ -305,7 +306,7 @@ const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
     return e ? apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e) : NULL;
 }
 
-aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c)
+aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose)
 {
     aoidc_store_ref_t *ref = c->store ? c->store : default_ref;
     return ref ? &ref->iface : NULL;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Write the seed corpora under test/fuzz/corpus/<target>/ and fixed_jwks.h.
 
-    /usr/bin/python3 test/fuzz/gen-corpus.py
+    /usr/bin/python3 test/fuzz/gen-corpus.py [TARGET...]
 
 Seeds are a handful of valid and invalid inputs per target, many taken from
 test/vectors. Sealed seeds (state, session) are made here with an
@@ -12,8 +12,11 @@ src/core/seal.h. Files a fuzzer found (crash-*, regress-*) are kept.
 """
 import base64
 import json
+import hashlib
+import hmac
 import os
 import struct
+import sys
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -75,6 +78,75 @@ def entry_rec(version=1, until=NOW * 1000000, active=1,
     return bytes([version]) + u64(until) + bytes([active]) + claims_enc(claims)
 
 
+def jws(header, claims, key_name=None, secret=None):
+    """A compact JWS over claims: RS256/ES256 with a test key from
+    test/vectors/keys (python3-jwcrypto), HS256 with secret, else a dummy
+    signature."""
+    h = b64(json.dumps(header, separators=(",", ":")).encode())
+    p = b64(json.dumps(claims, separators=(",", ":")).encode())
+    si = (h + "." + p).encode()
+    if secret is not None:
+        sig = hmac.new(secret, si, hashlib.sha256).digest()
+    elif key_name is not None:
+        from jwcrypto import jwk
+        from jwcrypto.jwa import JWA
+        with open(os.path.join(VEC, "keys", key_name)) as f:
+            k = jwk.JWK(**json.load(f))
+        sig = JWA.signing_alg(header["alg"]).sign(k, si)
+    else:
+        sig = b"\x00" * 32
+    return h + "." + p + "." + b64(sig)
+
+
+def logout_seeds():
+    """Seeds for fuzz_logout_token: byte 0 = 0 body, 1 token, 2 query."""
+    ev = "http://schemas.openid.net/event/backchannel-logout"
+    base = {"iss": ISS, "aud": "client-1", "sub": "alice",
+            "sid": "08a5019c-17e1-4977-8f42-65a12843ea02", "iat": NOW - 5,
+            "exp": NOW + 115, "jti": "bWJq", "events": {ev: {}}}
+
+    def rs(c, typ="logout+jwt"):
+        h = {"alg": "RS256", "kid": "rsa-1"}
+        if typ:
+            h["typ"] = typ
+        return jws(h, c, "rsa2048.jwk.json")
+
+    def without(*names):
+        return {k: v for k, v in base.items() if k not in names}
+
+    toks = {
+        "valid": rs(base),
+        "valid-sid-only": rs(without("sub")),
+        "valid-sub-only": rs(without("sid")),
+        "valid-es256": jws({"alg": "ES256", "kid": "ec-1"}, base,
+                           "ec-p256.jwk.json"),
+        "hs256-secret": jws({"alg": "HS256", "typ": "logout+jwt"}, base,
+                            secret=b"fuzz-client-secret"),
+        "alg-none": jws({"alg": "none"}, base),
+        "with-nonce": rs(dict(base, nonce="n")),
+        "no-events": rs(without("events")),
+        "events-not-object": rs(dict(base, events={ev: True})),
+        "no-jti": rs(without("jti")),
+        "stale-iat": rs(dict(base, iat=NOW - 4000)),
+        "no-sid-no-sub": rs(without("sid", "sub")),
+        "typ-jwt": rs(base, typ="JWT"),
+    }
+    out = {}
+    for name, t in toks.items():
+        out["token-" + name] = b"\x01" + t.encode()
+    out["body-valid"] = b"\x00logout_token=" + toks["valid"].encode()
+    out["body-twice"] = (b"\x00logout_token=a.b.c&logout_token="
+                         + toks["valid"].encode())
+    out["body-empty"] = b"\x00"
+    out["body-escaped"] = b"\x00x=1&logout_token=" + \
+        toks["valid-sid-only"].replace(".", "%2E").encode()
+    out["fc-valid"] = (b"\x02logout=frontchannel&iss=https%3A%2F%2F"
+                       b"op.example.com&sid=08a5019c-17e1")
+    out["fc-wrong-iss"] = b"\x02iss=https%3A%2F%2Fevil&sid=abc"
+    out["fc-bad-sid"] = b"\x02iss=https%3A%2F%2Fop.example.com&sid=%3Cx%3E"
+    return out
+
+
 def read(*parts):
     with open(os.path.join(VEC, *parts), "rb") as f:
         return f.read()
@@ -83,7 +155,9 @@ def read(*parts):
 def main():
     seeds = {t: {} for t in (
         "b64url json jwks jws jwt metadata cookie auth_response token state "
-        "session bearer_header introspection url claims bearer_entry").split()}
+        "session bearer_header introspection url claims bearer_entry "
+        "logout_token").split()}
+    only = set(sys.argv[1:])  # e.g. "logout_token": rewrite just those
 
     # b64url
     for i, v in enumerate([b"", b"Zg", b"Zm9vYmFy", b"-_-_", b"Zg==", b"Zh",
@@ -222,7 +296,11 @@ def main():
     seeds["bearer_entry"]["json-claim"] = entry_rec(
         claims=(("roles", '["x"]', True),))
 
+    seeds["logout_token"] = logout_seeds()
+
     for target, files in seeds.items():
+        if only and target not in only:
+            continue
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name in os.listdir(d):
@@ -232,6 +310,8 @@ def main():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(content)
 
+    if only:
+        return
     with open(os.path.join(VEC, "keys", "jwks.json")) as f:
         jwks = json.dumps(json.load(f), separators=(",", ":"), sort_keys=True)
     with open(os.path.join(HERE, "fixed_jwks.h"), "w") as f:

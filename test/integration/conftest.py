@@ -39,6 +39,7 @@ def env():
 @pytest.fixture(scope='session')
 def op(env):
     o = RealOP(redirect_uris=env.redirect_uris(), post_logout_uris=env.post_logout_uris(),
+               backchannel_logout_uris=env.backchannel_logout_uris(),
                log_path=os.path.join(env.logs_dir, 'op.log'))
     o.start()
     env.op = o

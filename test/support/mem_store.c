@@ -101,8 +101,8 @@ static apr_status_t ms_smembers(aoidc_store_t *s, const unsigned char *key,
                                 apr_array_header_t **out, apr_pool_t *p)
 {
     entry_t *e = lookup(s->baton, key);
-    *out = aoidc_store_setval_members(
-        e ? apr_pmemdup(p, e->val, e->len) : NULL, e ? e->len : 0, p);
+    *out = aoidc_store_setval_members(e ? apr_pmemdup(p, e->val, e->len) : NULL,
+                                      e ? e->len : 0, p);
     return APR_SUCCESS;
 }
 

@@ -11,6 +11,7 @@
 #define TOKEN_EP    T_ISS "/token"
 #define USERINFO_EP T_ISS "/userinfo"
 #define INTRO_EP    T_ISS "/introspect"
+#define REVOKE_EP   T_ISS "/revoke"
 #define TOKEN_OK                                                               \
     "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"id_token\":"       \
     "\"h.p.s\",\"refresh_token\":\"rt-1\",\"expires_in\":300}"
@@ -262,6 +263,64 @@ START_TEST(introspect)
 }
 END_TEST
 
+/* RFC 7009: token and hint in the body, client auth as for the token
+ * endpoint (or as the revocation methods say), 200 is success. */
+START_TEST(revoke_token)
+{
+    aoidc_fake_http_t *f;
+    aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
+    aoidc_metadata_t m = md(AOIDC_AUTH_BASIC | AOIDC_AUTH_POST);
+    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_err_t err = {0};
+    m.revocation_auth_methods = m.token_auth_methods;
+
+    /* no endpoint: nothing sent */
+    ck_assert_int_eq(
+        aoidc_client_revoke(h, &m, &c, "rt-1", "refresh_token", tp, &err),
+        APR_ENOTIMPL);
+    ck_assert_int_eq(aoidc_fake_http_calls(f, NULL), 0);
+
+    m.revocation_endpoint = REVOKE_EP;
+    aoidc_fake_http_route(f, REVOKE_EP, 200, "");
+    ck_assert_ok(
+        aoidc_client_revoke(h, &m, &c, "rt-1", "refresh_token", tp, &err), err);
+    ck_assert_str_eq(aoidc_fake_http_last(f)->authorization,
+                     "Basic Y2xpZW50LTE6czNjcmV0");
+    apr_table_t *b = body_of(f);
+    ck_assert_str_eq(apr_table_get(b, "token"), "rt-1");
+    ck_assert_str_eq(apr_table_get(b, "token_type_hint"), "refresh_token");
+    ck_assert_ptr_null(apr_table_get(b, "client_secret"));
+
+    /* only post offered; no hint */
+    m.revocation_auth_methods = AOIDC_AUTH_POST;
+    ck_assert_ok(aoidc_client_revoke(h, &m, &c, "at-1", NULL, tp, &err), err);
+    ck_assert_ptr_null(aoidc_fake_http_last(f)->authorization);
+    b = body_of(f);
+    ck_assert_str_eq(apr_table_get(b, "token"), "at-1");
+    ck_assert_ptr_null(apr_table_get(b, "token_type_hint"));
+    ck_assert_str_eq(apr_table_get(b, "client_id"), "client-1");
+    ck_assert_str_eq(apr_table_get(b, "client_secret"), "s3cret");
+
+    /* errors */
+    aoidc_fake_http_route(f, REVOKE_EP, 400,
+                          "{\"error\":\"unsupported_token_type\"}");
+    ck_assert_reason(aoidc_client_revoke(h, &m, &c, "x", NULL, tp, &err), err,
+                     AOIDC_REASON_TOKEN_ENDPOINT);
+    aoidc_fake_http_route(f, REVOKE_EP, 401, "{\"error\":\"invalid_client\"}");
+    ck_assert_reason(aoidc_client_revoke(h, &m, &c, "x", NULL, tp, &err), err,
+                     AOIDC_REASON_TOKEN_ENDPOINT);
+    aoidc_fake_http_route(f, REVOKE_EP, 400, "not json");
+    ck_assert_reason(aoidc_client_revoke(h, &m, &c, "x", NULL, tp, &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
+    aoidc_fake_http_route(f, REVOKE_EP, 503, "{\"error\":\"x\"}");
+    ck_assert_reason(aoidc_client_revoke(h, &m, &c, "x", NULL, tp, &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
+    aoidc_fake_http_fail(f, REVOKE_EP, AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_reason(aoidc_client_revoke(h, &m, &c, "x", NULL, tp, &err), err,
+                     AOIDC_REASON_OP_UNREACHABLE);
+}
+END_TEST
+
 TCase *aoidc_client_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("client");
@@ -274,5 +333,6 @@ TCase *aoidc_client_tcase(void)
     tcase_add_test(tc, userinfo);
     tcase_add_test(tc, userinfo_sub_mismatch);
     tcase_add_test(tc, introspect);
+    tcase_add_test(tc, revoke_token);
     return tc;
 }

@@ -36,17 +36,59 @@ START_TEST(set_fills_and_classifies)
         APR_EINVAL);
     ck_assert_int_eq(err.reason, AOIDC_REASON_AUDIENCE);
     ck_assert_str_eq(err.detail, "aud x 7");
-    /* rejections of input are EINVAL ... */
-    for (int r = AOIDC_REASON_MALFORMED; r < AOIDC_REASON_OP_UNREACHABLE; r++) {
+    /* rejections of input are EINVAL, upstream and local trouble is
+     * EGENERAL: decided by the table's fault column, not enum order */
+    for (int r = AOIDC_REASON_MALFORMED; r < AOIDC_REASON__COUNT; r++) {
+        bool client =
+            aoidc_reason_info((aoidc_reason_t)r)->fault == AOIDC_FAULT_CLIENT;
         ck_assert_int_eq(aoidc_err_set(&err, (aoidc_reason_t)r, tp, "-"),
-                         APR_EINVAL);
-    }
-    /* ... upstream and local trouble is EGENERAL */
-    for (int r = AOIDC_REASON_OP_UNREACHABLE; r < AOIDC_REASON__COUNT; r++) {
-        ck_assert_int_eq(aoidc_err_set(&err, (aoidc_reason_t)r, tp, "-"),
-                         APR_EGENERAL);
+                         client ? APR_EINVAL : APR_EGENERAL);
         ck_assert_int_eq(err.reason, r);
     }
+}
+END_TEST
+
+/* Every row is complete and consistent: a client fault never answers 5xx,
+ * only upstream faults answer 502/503, a bearer error code only comes with
+ * 400/401/403, and every message is short and ends in a full stop. */
+START_TEST(table_walk)
+{
+    for (int i = 0; i < AOIDC_REASON__COUNT; i++) {
+        const aoidc_reason_info_t *ri = aoidc_reason_info((aoidc_reason_t)i);
+        ck_assert_ptr_nonnull(ri->name);
+        ck_assert_ptr_nonnull(ri->message);
+        ck_assert_ptr_nonnull(ri->metric);
+        ck_assert_msg(ri->status >= 400 && ri->status <= 503, "%s: %d",
+                      ri->name, ri->status);
+        ck_assert_uint_lt(strlen(ri->message), 80);
+        ck_assert_int_eq(ri->message[strlen(ri->message) - 1], '.');
+        ck_assert_msg(ri->level >= AOIDC_LOG_DEBUG
+                          && ri->level <= AOIDC_LOG_ERROR,
+                      "%s: level", ri->name);
+        if (ri->fault == AOIDC_FAULT_CLIENT) {
+            ck_assert_msg(ri->status < 500, "%s: client fault with %d",
+                          ri->name, ri->status);
+            ck_assert_msg(ri->level <= AOIDC_LOG_INFO,
+                          "%s: client faults log at info at most", ri->name);
+        }
+        if (ri->status == 502 || ri->status == 503) {
+            ck_assert_int_eq(ri->fault, AOIDC_FAULT_UPSTREAM);
+        }
+        if (ri->bearer_error) {
+            ck_assert_msg(ri->status == 400 || ri->status == 401
+                              || ri->status == 403,
+                          "%s", ri->name);
+        }
+        if (i == AOIDC_REASON_NONE) {
+            continue;
+        }
+        ck_assert_str_eq(ri->name, aoidc_reason_name((aoidc_reason_t)i));
+    }
+    ck_assert_str_eq(aoidc_reason_info(AOIDC_REASON__COUNT)->name, "internal");
+    ck_assert_int_eq(aoidc_reason_info(AOIDC_REASON_STORE_UNAVAILABLE)->status,
+                     503);
+    ck_assert_str_eq(aoidc_reason_info(AOIDC_REASON_SCOPE)->bearer_error,
+                     "insufficient_scope");
 }
 END_TEST
 
@@ -65,6 +107,7 @@ TCase *aoidc_err_tcase(void)
     tcase_add_test(tc, names_unique_and_stable);
     tcase_add_test(tc, name_out_of_range);
     tcase_add_test(tc, set_fills_and_classifies);
+    tcase_add_test(tc, table_walk);
     tcase_add_test(tc, set_without_err);
     return tc;
 }

@@ -100,6 +100,41 @@ START_TEST(metadata_minimal_and_defaults)
 }
 END_TEST
 
+/* RFC 7009 revocation endpoint and its auth methods (RFC 8414 §2):
+ * absent by default; the methods fall back to the token endpoint's. */
+START_TEST(metadata_revocation)
+{
+    aoidc_metadata_t md;
+    aoidc_err_t err = {0};
+    const char *base = metadata_for(T_ISS, JWKS_URI);
+    ck_assert_ok(md_parse(&md, T_ISS, base, &err), err);
+    ck_assert_ptr_null(md.revocation_endpoint);
+    ck_assert_uint_eq(md.revocation_auth_methods, AOIDC_AUTH_POST);
+    const char *doc =
+        apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
+                    ",\"revocation_endpoint\":\"" T_ISS "/revoke\"}", NULL);
+    ck_assert_ok(md_parse(&md, T_ISS, doc, &err), err);
+    ck_assert_str_eq(md.revocation_endpoint, T_ISS "/revoke");
+    ck_assert_uint_eq(md.revocation_auth_methods, AOIDC_AUTH_POST);
+    doc = apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
+                      ",\"revocation_endpoint\":\"" T_ISS "/revoke\","
+                      "\"revocation_endpoint_auth_methods_supported\":"
+                      "[\"client_secret_basic\"]}",
+                      NULL);
+    ck_assert_ok(md_parse(&md, T_ISS, doc, &err), err);
+    ck_assert_uint_eq(md.revocation_auth_methods, AOIDC_AUTH_BASIC);
+    doc = apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
+                      ",\"revocation_endpoint\":\"http://op.example.com/r\"}",
+                      NULL);
+    ck_assert_reason(md_parse(&md, T_ISS, doc, &err), err,
+                     AOIDC_REASON_OP_INSECURE);
+    doc = apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
+                      ",\"revocation_endpoint\":7}", NULL);
+    ck_assert_reason(md_parse(&md, T_ISS, doc, &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
+}
+END_TEST
+
 START_TEST(metadata_issuer_exact)
 {
     aoidc_metadata_t md;
@@ -525,6 +560,7 @@ TCase *aoidc_provider_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("provider");
     tcase_add_test(tc, metadata_ok);
+    tcase_add_test(tc, metadata_revocation);
     tcase_add_test(tc, metadata_minimal_and_defaults);
     tcase_add_test(tc, metadata_issuer_exact);
     tcase_add_test(tc, metadata_http_only_on_loopback);

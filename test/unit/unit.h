@@ -9,8 +9,9 @@
 #define AOIDC_UNITS(X)                                                       \
     X(err) X(b64url) X(json) X(rand) X(url) X(cookie) X(seal) X(codec)       \
     X(parse) X(jwk) X(jws) X(jwt) X(pkce) X(state) X(authz_request)          \
-    X(auth_response) X(token) X(id_token) X(session) X(bearer) X(match)      \
-    X(claims) X(store) X(http) X(provider) X(client) X(store_redis)
+    X(auth_response) X(token) X(id_token) X(logout_token) X(session)         \
+    X(bearer) X(match) X(claims) X(store) X(session_index) X(logout)         \
+    X(http) X(provider) X(client) X(store_redis)
 /* clang-format on */
 
 #define AOIDC_DECLARE_TCASE(u) TCase *aoidc_##u##_tcase(void);

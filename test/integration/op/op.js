@@ -27,6 +27,14 @@ const OPAQUE_RESOURCE = 'urn:mod-auth-oidc:opaque';
 const REDIRECT_URIS = list(env.REDIRECT_URIS);
 if (!REDIRECT_URIS.length) REDIRECT_URIS.push('http://127.0.0.1:9/cb');
 const POST_LOGOUT_URIS = list(env.POST_LOGOUT_URIS);
+// Back-Channel Logout 1.0: {"<client_id>": "<backchannel_logout_uri>"} as JSON. At an
+// end_session confirmed with logout=yes the OP POSTs a logout token (with sid:
+// backchannel_logout_session_required) to the URI of every client of that OP session.
+// (oidc-provider 8 has no Front-Channel Logout: it was removed in v8.0.0.)
+const BACKCHANNEL_URIS = JSON.parse(env.BACKCHANNEL_LOGOUT_URIS || '{}');
+const backchannel = (clientId) => (BACKCHANNEL_URIS[clientId]
+  ? { backchannel_logout_uri: BACKCHANNEL_URIS[clientId], backchannel_logout_session_required: true }
+  : {});
 
 const API_SCOPES = 'orders:read api:read orders:write';
 
@@ -60,12 +68,14 @@ const clients = [
     client_id: 'rp',
     client_secret: 'rp-secret-0123456789abcdef0123456789abcdef',
     token_endpoint_auth_method: 'client_secret_basic',
+    ...backchannel('rp'),
   },
   {
     ...rpCommon,
     client_id: 'rp-post',
     client_secret: 'rp-post-secret-0123456789abcdef0123456',
     token_endpoint_auth_method: 'client_secret_post',
+    ...backchannel('rp-post'),
   },
   {
     client_id: 'api-client',
@@ -174,6 +184,7 @@ const configuration = {
         || (caller.clientAuthMethod !== 'none' && caller.clientId === token.clientId),
     },
     revocation: { enabled: true },
+    backchannelLogout: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
       // Same page as the library default, minus the external web font. The form is
@@ -226,6 +237,9 @@ provider.use(async (ctx, next) => {
   }
 });
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
+// One line per logout token POSTed (no token in it), so tests can wait for it.
+provider.on('backchannel.success', (ctx, client, accountId, sid) => console.error(`backchannel.success ${client.clientId} ${accountId} ${sid}`));
+provider.on('backchannel.error', (ctx, err, client, accountId, sid) => console.error(`backchannel.error ${client.clientId} ${accountId} ${sid}: ${err.message}`));
 provider.on('grant.error', (ctx, err) => console.error('grant.error', err.message, err.error_description || ''));
 
 const server = provider.listen(PORT, '127.0.0.1', () => {

@@ -183,6 +183,36 @@ def login(env, s, op=None, path='/app/', user='alice'):
     return r3
 
 
+# ------------------------------------------------------------------ logout
+
+def session_claims(env, s, prefix='/app'):
+    """The claims the backend sees for the logged-in session s below prefix
+    ({name: value} of the OIDC_CLAIM_ headers at prefix/echo/). Fails when
+    the session does not reach the backend."""
+    from .env import Echo
+    r = get(s, env.url(prefix + '/echo/'))
+    assert r.status_code == 200, 'session at %s not usable: %s %s' % (
+        prefix, r.status_code, r.headers.get('Location'))
+    return {k[len('OIDC_CLAIM_'):]: v for k, v in Echo(r).headers
+            if k.lower().startswith('oidc_claim_')}
+
+
+def session_sid(env, s, prefix='/app'):
+    """The OP's sid of the logged-in session s (the ID Token's sid claim, as
+    the backend sees it in OIDC_CLAIM_sid)."""
+    sid = session_claims(env, s, prefix).get('sid')
+    assert sid, 'the ID token of this session carried no sid'
+    return sid
+
+
+def session_alive(env, s, path='/app/'):
+    """True when s still has a session at path (200), False when the module
+    starts a new login (302 to the OP) or answers 401."""
+    r = get(s, env.url(path))
+    assert r.status_code in (200, 302, 401), (r.status_code, r.text[:300])
+    return r.status_code == 200
+
+
 # ------------------------------------------------------------------ bearer
 
 def bearer(token, scheme='Bearer'):

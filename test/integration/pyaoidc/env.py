@@ -382,6 +382,12 @@ Include %(r)s/%(include)s
     def redirect_uris(self):
         return [self.url(p + '/redirect_uri') for p in OIDC_PREFIXES]
 
+    def backchannel_logout_uris(self):
+        """Back-Channel Logout 1.0 URIs the RealOP registers for its RP clients:
+        rp (used by /app and /app2) and rp-post at /app and /app2 respectively."""
+        return {'rp': self.url('/app/redirect_uri?logout=backchannel'),
+                'rp-post': self.url('/app2/redirect_uri?logout=backchannel')}
+
     def post_logout_uris(self):
         return [self.url('/loggedout.html'), self.url('/'), self.url('/app/')]
 

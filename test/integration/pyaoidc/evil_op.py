@@ -55,6 +55,16 @@ HTTP_MODES = {
 }
 ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES
 
+# Back-Channel Logout 1.0 §2.4: the events member of a logout token.
+LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+# The one defect logout_token() can put in an otherwise valid logout token.
+LOGOUT_DEFECTS = {
+    'alg_none', 'hs256_secret', 'hs256_pubkey', 'bad_sig', 'kid_unknown',
+    'wrong_aud', 'wrong_iss', 'no_events', 'wrong_event', 'events_not_object',
+    'nonce', 'no_jti', 'stale_iat', 'future_iat', 'no_iat', 'expired',
+    'no_sid_no_sub', 'bad_typ', 'bad_sid', 'other_sub', 'id_token',
+}
+
 EVIL_ISSUER = 'https://evil.example.com'
 GARBAGE = b'<html><body>this is <b>not</b> JSON {{{</body></html>'
 ENDPOINT_KEYS = ('authorization_endpoint', 'token_endpoint', 'userinfo_endpoint',
@@ -123,6 +133,7 @@ class EvilOP:
         self.last_token_request = None            # {'form', 'headers', 'client_auth'}
         self.last_introspect_request = None
         self.last_logout_request = None
+        self.sids = []          # the sid of each login, in order (ID token claim sid)
         self._codes = {}        # code -> {nonce, code_challenge, redirect_uri, ...}
         self._tokens = {}       # access token -> {sub, scope, exp, ...}
         self._refresh = {}      # refresh token -> {sub, scope}
@@ -305,6 +316,112 @@ class EvilOP:
                                  'exp': claims.get('exp'), 'jwt': True}
         return tok
 
+    @property
+    def last_sid(self):
+        """The sid of the latest login (None before any)."""
+        return self.sids[-1] if self.sids else None
+
+    def logout_token(self, sid=None, sub='alice', defect=None, client_id=None, jti=None,
+                     **overrides):
+        """A Back-Channel Logout token (OIDC BCL 1.0 §2.4) for this OP's client,
+        valid unless defect (one of LOGOUT_DEFECTS) breaks exactly one rule:
+
+          alg_none, hs256_secret (HS256 keyed with CLIENT_SECRET), hs256_pubkey,
+          bad_sig, kid_unknown      signature / key defects
+          wrong_aud, wrong_iss      aud / iss of someone else
+          no_events, wrong_event, events_not_object   the events claim
+          nonce                     carries a nonce (what an ID token has)
+          no_jti, no_iat, stale_iat (10 min old), future_iat (10 min ahead),
+          expired                   exp an hour ago
+          no_sid_no_sub, bad_sid    sid/sub rules
+          bad_typ                   typ JWT
+          other_sub                 valid, but for user 'bob' (sub) and no sid
+          id_token                  an ID token of this OP (nonce, no events)
+
+        sid None and sub None leave the claim out; claim overrides replace
+        claims, a None value deletes one; _alg/_kid/_key/_header/_typ go to
+        mint(). Returns the compact token."""
+        if defect is not None and defect not in LOGOUT_DEFECTS:
+            raise ValueError('unknown logout token defect %r' % defect)
+        now = int(time.time())
+        claims = {'iss': self.issuer, 'aud': client_id or self.CLIENT_ID, 'iat': now,
+                  'exp': now + 120, 'jti': jti or secrets.token_urlsafe(16),
+                  'events': {LOGOUT_EVENT: {}}}
+        if sub is not None:
+            claims['sub'] = sub
+        if sid is not None:
+            claims['sid'] = sid
+        kw = {'alg': 'RS256', 'typ': 'logout+jwt'}
+        if defect in ('alg_none', 'hs256_pubkey'):
+            kw['alg'] = {'alg_none': 'none', 'hs256_pubkey': 'HS256-pubkey'}[defect]
+        elif defect == 'hs256_secret':
+            kw['alg'] = 'HS256'
+        elif defect == 'kid_unknown':
+            kw['kid'], kw['key'] = 'unknown-kid-' + secrets.token_hex(4), self._stray_key
+        elif defect == 'wrong_aud':
+            claims['aud'] = 'someone-else'
+        elif defect == 'wrong_iss':
+            claims['iss'] = EVIL_ISSUER
+        elif defect == 'no_events':
+            del claims['events']
+        elif defect == 'wrong_event':
+            claims['events'] = {'http://schemas.openid.net/event/frontchannel-logout': {}}
+        elif defect == 'events_not_object':
+            claims['events'] = {LOGOUT_EVENT: 'yes'}
+        elif defect == 'nonce':
+            claims['nonce'] = secrets.token_urlsafe(8)
+        elif defect == 'no_jti':
+            del claims['jti']
+        elif defect == 'no_iat':
+            del claims['iat']
+        elif defect == 'stale_iat':
+            claims['iat'], claims['exp'] = now - 600, now + 120
+        elif defect == 'future_iat':
+            claims['iat'], claims['exp'] = now + 600, now + 720
+        elif defect == 'expired':
+            claims['iat'], claims['exp'] = now - 100, now - 3600
+        elif defect == 'no_sid_no_sub':
+            claims.pop('sid', None)
+            claims.pop('sub', None)
+        elif defect == 'bad_sid':
+            claims['sid'] = 'not a <sid>'
+        elif defect == 'bad_typ':
+            kw['typ'] = 'JWT'
+        elif defect == 'other_sub':
+            claims.pop('sid', None)
+            claims['sub'] = 'bob'
+        elif defect == 'id_token':
+            claims = {'iss': self.issuer, 'aud': client_id or self.CLIENT_ID, 'iat': now,
+                      'exp': now + 300, 'sub': sub or 'alice', 'nonce': 'n',
+                      'sid': sid or 'x', 'jti': claims['jti']}
+            kw['typ'] = None        # ID tokens carry no typ (or JWT)
+        for k, v in overrides.items():
+            if k.startswith('_'):
+                kw[{'_header': 'header_extra'}.get(k, k[1:])] = v
+            elif v is None:
+                claims.pop(k, None)
+            else:
+                claims[k] = v
+        tok = self.mint(claims, **kw)
+        if defect == 'bad_sig':
+            h, p, sig = tok.split('.')
+            raw = bytearray(b64u_decode(sig))
+            raw[len(raw) // 2] ^= 0x01
+            tok = '%s.%s.%s' % (h, p, b64u(bytes(raw)))
+        return tok
+
+    @staticmethod
+    def post_logout_token(url, token=None, body=None, content_type='application/x-www-form-urlencoded',
+                          timeout=10, **kw):
+        """POST a logout token to url as the OP does (§2.5): form body
+        logout_token=<token>; or any raw body (bytes/str) to test malformed ones.
+        Returns the requests.Response (no redirects followed, no cookies)."""
+        import requests
+        if body is None:
+            body = urlencode({'logout_token': token})
+        return requests.post(url, data=body, headers={'Content-Type': content_type},
+                             allow_redirects=False, timeout=timeout, **kw)
+
     def add_opaque_token(self, token, introspection_response):
         """/introspect answers introspection_response for this token."""
         with self._lock:
@@ -319,6 +436,8 @@ class EvilOP:
                   'at_hash': at_hash(access_token)}
         if entry.get('nonce'):
             claims['nonce'] = entry['nonce']
+        if entry.get('sid'):
+            claims['sid'] = entry['sid']
         kw = {'alg': 'RS256'}
         if mode == 'wrong_iss':
             claims['iss'] = EVIL_ISSUER
@@ -550,6 +669,9 @@ class EvilOP:
             with self._lock:
                 self._codes[code] = {k: q.get(k) for k in (
                     'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'scope')}
+                # every login is a new OP session: its sid goes into the ID token
+                self._codes[code]['sid'] = secrets.token_urlsafe(16)
+                self.sids.append(self._codes[code]['sid'])
             out = {'code': code}
         if req.mode == 'state_swap':
             state = 'swapped-' + secrets.token_urlsafe(16)

@@ -11,6 +11,7 @@ Only needs `requests`. Node and the op's npm packages must be present
 """
 
 import html.parser
+import json
 import os
 import shutil
 import socket
@@ -76,12 +77,14 @@ class RealOP:
 
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
-                 jwks_file=None, log_path=None):
+                 jwks_file=None, log_path=None, backchannel_logout_uris=None):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
         self.redirect_uris = list(redirect_uris)
         self.post_logout_uris = list(post_logout_uris)
+        # {client_id: backchannel_logout_uri}: Back-Channel Logout 1.0 targets
+        self.backchannel_logout_uris = dict(backchannel_logout_uris or {})
         self.audience = audience
         self.rt_rotate = rt_rotate
         self.jwks_file = jwks_file
@@ -124,6 +127,7 @@ class RealOP:
                    REDIRECT_URIS=','.join(self.redirect_uris),
                    POST_LOGOUT_URIS=','.join(self.post_logout_uris),
                    RT_ROTATE='1' if self.rt_rotate else '0',
+                   BACKCHANNEL_LOGOUT_URIS=json.dumps(self.backchannel_logout_uris),
                    NO_COLOR='1')
         if self.jwks_file:
             env['JWKS_FILE'] = self.jwks_file
@@ -284,6 +288,29 @@ class RealOP:
                           timeout=10)
         r.raise_for_status()
         return r.json()
+
+
+    def backchannel_events(self):
+        """The OP's back-channel deliveries so far, from its log: a list of
+        (outcome, client_id, account, sid, detail) with outcome 'success' (the RP
+        answered 200/204) or 'error'."""
+        out = []
+        for line in self.log().splitlines():
+            if line.startswith(('backchannel.success ', 'backchannel.error ')):
+                head, _, detail = line.partition(': ')
+                parts = head.split(' ')
+                out.append((parts[0].split('.')[1],) + tuple(parts[1:4]) + (detail,))
+        return out
+
+    def wait_backchannel(self, count, timeout=10):
+        """Wait until at least count deliveries were logged; returns them."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ev = self.backchannel_events()
+            if len(ev) >= count:
+                return ev
+            time.sleep(0.05)
+        raise OPError('no back-channel delivery %d within %ss:\n%s' % (count, timeout, self.log()[-3000:]))
 
 
 class _Done(Exception):

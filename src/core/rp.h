@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The relying-party flows (AuthType oidc), one call each: login start,
+ * callback, session hit (with refresh), logout. The glue gathers the inputs
+ * from the request, calls one of these, and applies the outcome (cookies,
+ * a redirect, the claims for the backend) or answers the reason.
+ *
+ * Session tickets: the session cookie carries "TAG.ID.SECRET": TAG names
+ * the issuer and client (aoidc_rp_tag), ID and SECRET are two 128-bit
+ * random base64url strings. Several identities on one host (two apps with
+ * different OPs or clients) keep their own tickets in the one cookie,
+ * joined by '~', and never end each other's sessions. Every stored entry of a
+ * session lives under a key of ID's group (core/store.h), and is sealed
+ * (AES-256-GCM) under a key derived from the passphrase and SECRET, with ID as
+ * associated data: a store dump, even with the passphrase, opens nothing
+ * without the browser's cookie, and the store never sees SECRET.
+ */
+#ifndef AOIDC_CORE_RP_H
+#define AOIDC_CORE_RP_H
+
+#include "core/flow.h"
+#include "core/seal.h"
+#include "core/session.h"
+#include "core/state.h"
+#include "core/token.h"
+
+#define AOIDC_TAG_LEN          6
+#define AOIDC_TICKET_LEN       52 /* TAG '.' ID(22) '.' SECRET(22) */
+#define AOIDC_TICKETS_MAX      4  /* identities sharing one browser cookie */
+#define AOIDC_RETURN_URL_MAX   1024
+#define AOIDC_STATE_BYTES_MAX  4096        /* all state cookies of a browser */
+#define AOIDC_SESSION_MAX      (16 * 1024) /* encoded hot record */
+#define AOIDC_REFRESH_LOCK_TTL apr_time_from_sec(30)
+#define AOIDC_REFRESH_BACKOFF  apr_time_from_sec(30)
+
+typedef struct {
+    const char *issuer;
+    const aoidc_client_t *client; /* id + secret, built once per config */
+    const aoidc_seal_t *seal_session;
+    const aoidc_seal_t *seal_state;
+    const char *scope; /* contains openid */
+    bool pkce;
+    bool userinfo;
+    apr_int64_t leeway; /* seconds */
+    aoidc_session_limits_t limits;
+    const char *remote_user_claim;
+    const char *cookie_name; /* the session cookie */
+    const char *tag;         /* aoidc_rp_tag(issuer, client_id) */
+    int state_max_cookies;   /* login attempts kept per browser */
+    apr_interval_time_t state_ttl;
+} aoidc_rp_conf_t;
+
+/** The tag of an identity: the first AOIDC_TAG_LEN base64url characters of
+ *  SHA-256(issuer || 0x00 || client_id), in p (computed at config time). */
+AOIDC_API const char *aoidc_rp_tag(const char *issuer, const char *client_id,
+                                   apr_pool_t *p);
+
+/* --- login start ------------------------------------------------------ */
+
+typedef struct {
+    const char *return_to;     /* where the user was going (path + query) */
+    const char *redirect_uri;  /* absolute */
+    const char *cookie_header; /* for the state cookies already there */
+} aoidc_login_in_t;
+
+typedef struct {
+    const char *location;        /* the authorization request */
+    apr_array_header_t *cookies; /* of aoidc_cookie_op_t */
+    const char *state;           /* for a fingerprint in the log */
+} aoidc_login_out_t;
+
+/** A fresh login attempt: state, nonce and PKCE verifier sealed into their
+ *  own cookie (with the return URL, at most AOIDC_RETURN_URL_MAX bytes: a
+ *  longer one is cut to its path, or "/"), the oldest attempts' cookies
+ *  deleted so that at most c->state_max_cookies and AOIDC_STATE_BYTES_MAX
+ *  bytes remain, and the authorization request URL. Writes nothing to any
+ *  store. Reasons: upstream (discovery), AOIDC_REASON_INTERNAL. */
+AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
+                                      const aoidc_rp_conf_t *c,
+                                      const aoidc_flow_env_t *env,
+                                      const aoidc_login_in_t *in,
+                                      aoidc_err_t *err);
+
+/* --- callback --------------------------------------------------------- */
+
+typedef struct {
+    const char *query; /* the authorization response */
+    const char *cookie_header;
+    const char *redirect_uri; /* absolute: sent again at the token endpoint */
+} aoidc_callback_in_t;
+
+typedef struct {
+    const char *location;        /* the stored return URL (a local path) */
+    apr_array_header_t *cookies; /* state cookie deleted, session cookie */
+    const char *user;            /* REMOTE_USER of the new session */
+    aoidc_err_t userinfo_err;    /* reason != NONE: userinfo claims dropped */
+    int claims_dropped;          /* claims left out to fit the record */
+} aoidc_callback_out_t;
+
+/** The redirect URI's work: the state this browser started (its cookie,
+ *  single use across every node through a marker in env->cache), RFC 9207
+ *  iss, the OP's error, the code exchange, the ID Token (OIDC Core
+ *  3.1.3.7), userinfo (OIDC Core 5.3.2), a new session in env->sessions
+ *  (claims trimmed to AOIDC_SESSION_MAX, sub and the REMOTE_USER claim
+ *  kept). The state cookie is deleted whatever happens (out->cookies is
+ *  filled on failure too). Reasons: state_*, cookie, iss_param, op_error,
+ *  token validation reasons, no_user, token_endpoint, upstream,
+ *  store_unavailable. */
+AOIDC_API apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
+                                         const aoidc_rp_conf_t *c,
+                                         const aoidc_flow_env_t *env,
+                                         const aoidc_callback_in_t *in,
+                                         aoidc_err_t *err);
+
+/* --- session hit ------------------------------------------------------ */
+
+typedef struct {
+    aoidc_session_t *session;    /* claims, tokens */
+    const char *user;            /* REMOTE_USER */
+    bool clear_cookie;           /* on failure: our ticket is dead */
+    apr_array_header_t *cookies; /* the cookie without a dead ticket */
+    bool refreshed;              /* tokens were refreshed by this request */
+    aoidc_err_t refresh_err;     /* reason != NONE: refresh postponed */
+} aoidc_session_out_t;
+
+/** The session the cookie names, checked (issuer, client, idle and
+ *  absolute limits) and its access token refreshed when due: one refresh
+ *  per session across all nodes (a lock in env->sessions, held until the
+ *  new record is saved, the record re-read after taking it so a stale copy
+ *  never refreshes again); invalid_grant ends the session, a transient
+ *  failure serves it as it is and backs off. APR_NOTFOUND: no cookie.
+ *  Reasons: session_expired / session_invalid / refresh (clear_cookie set),
+ *  store_unavailable (cookie kept: 503). */
+AOIDC_API apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
+                                        const aoidc_rp_conf_t *c,
+                                        const aoidc_flow_env_t *env,
+                                        const char *cookie, aoidc_err_t *err);
+
+/* --- logout ------------------------------------------------------------ */
+
+typedef struct {
+    const char *cookie;          /* the session cookie, may be NULL */
+    const char *target;          /* local path, already checked */
+    const char *post_logout_uri; /* target made absolute */
+} aoidc_logout_in_t;
+
+typedef struct {
+    const char *location; /* the OP's end_session_endpoint, or target */
+    bool had_session;
+    bool id_token_missing; /* the session's ID Token entry was gone: the OP
+                            * is asked without id_token_hint (it confirms
+                            * with the user) rather than not at all */
+    apr_array_header_t *cookies;
+} aoidc_logout_out_t;
+
+/** End the session here (every entry of it in the store) and, when the OP
+ *  has an end_session_endpoint, send the browser there (RP-Initiated Logout
+ *  1.0) with id_token_hint, post_logout_redirect_uri and client_id.
+ *  Reasons: upstream only for a store that is down. */
+AOIDC_API apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out,
+                                       const aoidc_rp_conf_t *c,
+                                       const aoidc_flow_env_t *env,
+                                       const aoidc_logout_in_t *in,
+                                       aoidc_err_t *err);
+
+/* --- session storage (rp_store.c), shared by the flows above ----------- */
+
+/** Save s as a new session: a fresh ticket, the hot record and the ID
+ *  Token entry; *ticket is the cookie value. */
+AOIDC_API apr_status_t aoidc_rp_session_create(const char **ticket,
+                                               const aoidc_rp_conf_t *c,
+                                               const aoidc_flow_env_t *env,
+                                               const aoidc_session_t *s);
+
+#endif

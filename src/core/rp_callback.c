@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The callback at the redirect URI (rp.h): authorization response, state,
+ * code exchange, ID Token, userinfo, and a new session.
+ */
+#include <string.h>
+
+#include "core/auth_response.h"
+#include "core/client.h"
+#include "core/cookie.h"
+#include "core/id_token.h"
+#include "core/json.h"
+#include "core/rp.h"
+#include "core/rp_store.h"
+#include "core/url.h"
+
+#define NS_STATE_USED "state-used"
+
+/* The state must be one this browser started and never used before. The
+ * state cookie goes whatever happens (single use). */
+static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
+                               const aoidc_rp_conf_t *c,
+                               const aoidc_flow_env_t *env,
+                               const aoidc_callback_in_t *in, const char *state,
+                               aoidc_err_t *err)
+{
+    apr_pool_t *p = env->pool;
+    const char *name = aoidc_state_cookie_name(state, p);
+    const char *cookie = aoidc_cookie_get(in->cookie_header, name, p);
+    apr_status_t rv;
+
+    if (!cookie) {
+        return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
+                             "no state cookie for this state");
+    }
+    aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, "", 0, p);
+    rv = aoidc_state_open(st, cookie, state, c->seal_state, env->now, p, err);
+    if (rv == APR_SUCCESS && strcmp((*st)->issuer, c->issuer)) {
+        return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
+                             "state was issued for another issuer");
+    }
+    return rv;
+}
+
+/* The cookie alone could be replayed with the URL; a marker makes the state
+ * single use across every node. It goes to the cache store, never where
+ * sessions live, so a flood of callbacks cannot evict sessions. */
+static apr_status_t use_state(const aoidc_flow_env_t *env,
+                              const aoidc_state_t *st, aoidc_err_t *err)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN];
+    apr_status_t rv;
+    aoidc_store_key(key, NS_STATE_USED, st->state, strlen(st->state));
+    rv = env->cache->add(env->cache, key, (const unsigned char *)"1", 1,
+                         st->created + AOIDC_STATE_TTL, env->pool);
+    if (rv == APR_EEXIST) {
+        return aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, env->pool,
+                             "state %s used before",
+                             aoidc_fingerprint(st->state, env->pool));
+    }
+    if (rv != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_STORE_UNAVAILABLE, env->pool,
+                             "%s store: state marker not written (%d)",
+                             env->cache->name, rv);
+    }
+    return APR_SUCCESS;
+}
+
+/* Check the ID Token; on an unknown kid refetch the JWKS once (rate
+ * limited in the provider) and try again with the new keys. */
+static apr_status_t validate_id_token(json_t **claims, const aoidc_rp_conf_t *c,
+                                      const aoidc_flow_env_t *env,
+                                      aoidc_snapshot_t *snap,
+                                      const aoidc_state_t *st,
+                                      const aoidc_token_response_t *tr,
+                                      aoidc_err_t *err)
+{
+    aoidc_id_token_rules_t rules = {
+        c->issuer, c->client->client_id, c->client->client_secret,
+        st->nonce, tr->access_token,     env->now,
+        c->leeway};
+    const aoidc_jwks_t *keys;
+    apr_status_t rv = aoidc_id_token_validate(claims, tr->id_token, snap->jwks,
+                                              &rules, env->pool, err);
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
+        && (keys = aoidc_flow_rotated_keys(env))) {
+        rv = aoidc_id_token_validate(claims, tr->id_token, keys, &rules,
+                                     env->pool, err);
+    }
+    return rv;
+}
+
+/* Userinfo claims join the ID Token's; a failure or a different sub only
+ * drops them (OIDC Core 5.3.2), it does not fail the login. */
+static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
+                         const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
+                         aoidc_snapshot_t *snap)
+{
+    json_t *ui;
+    if (!c->userinfo || !snap->md.userinfo_endpoint) {
+        return;
+    }
+    if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
+                              s->sub, env->pool, &out->userinfo_err)
+        == APR_SUCCESS) {
+        aoidc_claims_add_json(s->claims, ui, env->pool);
+    }
+}
+
+static bool is_kept(const aoidc_claim_t *cl, const aoidc_rp_conf_t *c)
+{
+    return !strcmp(cl->name, "sub") || !strcmp(cl->name, c->remote_user_claim);
+}
+
+/* A record over AOIDC_SESSION_MAX (large userinfo claims) would not fit
+ * the store: leave out the largest claims, never sub or the REMOTE_USER
+ * claim, until it does. */
+static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                        apr_pool_t *p)
+{
+    int dropped = 0;
+    for (;;) {
+        unsigned char *buf;
+        apr_size_t len, big = 0;
+        int at = -1;
+        aoidc_session_encode(&buf, &len, s, p);
+        if (len <= AOIDC_SESSION_MAX) {
+            return dropped;
+        }
+        for (int i = 0; i < s->claims->nelts; i++) {
+            const aoidc_claim_t *cl =
+                &APR_ARRAY_IDX(s->claims, i, aoidc_claim_t);
+            if (!is_kept(cl, c) && strlen(cl->value) >= big) {
+                big = strlen(cl->value);
+                at = i;
+            }
+        }
+        if (at < 0) {
+            return dropped; /* only kept claims left; tokens are bounded */
+        }
+        aoidc_claim_t *v = (aoidc_claim_t *)s->claims->elts;
+        memmove(v + at, v + at + 1,
+                (size_t)(s->claims->nelts - at - 1) * sizeof(*v));
+        s->claims->nelts--;
+        dropped++;
+    }
+}
+
+static apr_status_t new_session(aoidc_callback_out_t *out,
+                                const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                aoidc_snapshot_t *snap,
+                                const aoidc_token_response_t *tr, json_t *idc,
+                                const char *session_cookie, aoidc_err_t *err)
+{
+    apr_pool_t *p = env->pool;
+    aoidc_session_t *s = apr_pcalloc(p, sizeof(*s));
+    const char *ticket;
+    apr_status_t rv;
+
+    s->created = s->last_seen = env->now;
+    s->at_expires =
+        tr->expires_in > 0 ? aoidc_time_after(env->now, tr->expires_in) : 0;
+    s->issuer = c->issuer;
+    s->client_id = c->client->client_id;
+    s->sub = aoidc_json_str(idc, "sub");
+    s->id_token = tr->id_token;
+    s->access_token = tr->access_token;
+    s->refresh_token = tr->refresh_token;
+    s->scope = tr->scope;
+    s->claims = aoidc_claims_add_json(NULL, idc, p);
+    add_userinfo(s, out, c, env, snap);
+    out->claims_dropped = bound_record(s, c, p);
+    out->user = aoidc_flow_user(s->claims, c->remote_user_claim);
+    if (!out->user) {
+        return aoidc_err_set(err, AOIDC_REASON_NO_USER, p,
+                             "ID Token has no usable %s or sub claim",
+                             c->remote_user_claim);
+    }
+    rv = aoidc_rp_session_create(&ticket, c, env, s);
+    if (rv != APR_SUCCESS) {
+        return aoidc_err_set(
+            err,
+            AOIDC_STORE_IS_DOWN(rv) ? AOIDC_REASON_STORE_UNAVAILABLE
+                                    : AOIDC_REASON_INTERNAL,
+            p, "%s store: session not saved (%d)", env->sessions->name, rv);
+    }
+    aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_SESSION, c->cookie_name, ticket,
+                    -1, p);
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
+                               const aoidc_rp_conf_t *c,
+                               const aoidc_flow_env_t *env,
+                               const aoidc_callback_in_t *in, aoidc_err_t *err)
+{
+    aoidc_auth_response_t ar;
+    aoidc_state_t *st;
+    aoidc_snapshot_t *snap;
+    aoidc_token_response_t tr;
+    json_t *idc;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    if ((rv = aoidc_auth_response_parse(&ar, in->query, env->pool, err))
+            != APR_SUCCESS
+        || (rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS
+        || (rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS
+        || (rv = aoidc_auth_response_check_iss(
+                &ar, c->issuer, snap->md.iss_param_supported, env->pool, err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    if (ar.error) {
+        rv = aoidc_err_set(err, AOIDC_REASON_OP_ERROR, env->pool,
+                           "error=%.64s description=%.200s", ar.error,
+                           ar.error_description ? ar.error_description : "-");
+        err->op_error = ar.error;
+        return rv;
+    }
+    if ((rv = use_state(env, st, err)) != APR_SUCCESS
+        || (rv = aoidc_client_code_exchange(
+                &tr, env->http, &snap->md, c->client, ar.code, in->redirect_uri,
+                st->verifier, env->pool, err))
+               != APR_SUCCESS
+        || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
+               != APR_SUCCESS
+        || (rv = new_session(
+                out, c, env, snap, &tr, idc,
+                aoidc_cookie_get(in->cookie_header, c->cookie_name, env->pool),
+                err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    out->location = st->return_to; /* a local path: never the Host header */
+    return APR_SUCCESS;
+}

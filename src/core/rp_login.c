@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Login start (rp.h): a sealed state cookie and the authorization request.
+ * Nothing is written to any store here: an unauthenticated client can start
+ * as many logins as it likes without touching what sessions live in.
+ */
+#include <string.h>
+
+#include "core/authz_request.h"
+#include "core/cookie.h"
+#include "core/rp.h"
+#include "core/url.h"
+
+/* A deep link longer than we keep in a cookie is cut to its path (the
+ * query usually makes it long); a path that is itself too long becomes
+ * the site root. Only local paths are ever stored. */
+static const char *bounded_return(const char *ret, apr_pool_t *p)
+{
+    if (!ret || !aoidc_url_is_local_path(ret)) {
+        return "/";
+    }
+    if (strlen(ret) > AOIDC_RETURN_URL_MAX) {
+        const char *q = strchr(ret, '?');
+        apr_size_t n = q ? (apr_size_t)(q - ret) : strlen(ret);
+        return n <= AOIDC_RETURN_URL_MAX ? apr_pstrndup(p, ret, n) : "/";
+    }
+    return ret;
+}
+
+/* Delete our oldest state cookies until, with the new one, at most max
+ * attempts and AOIDC_STATE_BYTES_MAX bytes remain. Browsers send cookies of
+ * one path oldest first (RFC 6265 §5.4 (2)), so header order is age order. */
+static void evict_states(apr_array_header_t **ops, const char *header, int max,
+                         apr_size_t new_bytes, apr_pool_t *p)
+{
+    apr_array_header_t *all = aoidc_cookie_parse(header, 64, p);
+    apr_size_t plen = strlen(AOIDC_STATE_COOKIE_PREFIX), bytes = new_bytes;
+    int n = 1;
+    for (int i = 0; i < all->nelts; i++) {
+        const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
+        if (!strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX, plen)) {
+            n++;
+            bytes += strlen(ck->name) + strlen(ck->value) + 3;
+        }
+    }
+    for (int i = 0;
+         i < all->nelts && (n > max || bytes > AOIDC_STATE_BYTES_MAX); i++) {
+        const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
+        if (!strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX, plen)) {
+            aoidc_cookie_op(ops, AOIDC_COOKIE_STATE, ck->name, "", 0, p);
+            n--;
+            bytes -= strlen(ck->name) + strlen(ck->value) + 3;
+        }
+    }
+}
+
+apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
+                            const aoidc_flow_env_t *env,
+                            const aoidc_login_in_t *in, aoidc_err_t *err)
+{
+    apr_pool_t *p = env->pool;
+    aoidc_snapshot_t *snap;
+    aoidc_state_t *st;
+    char *sealed;
+    const char *name;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_state_create(&st, c->issuer, bounded_return(in->return_to, p),
+                            c->pkce, env->now, p);
+    if (rv == APR_SUCCESS) {
+        rv = aoidc_state_seal(&sealed, st, c->seal_state, p);
+    }
+    if (rv != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p, "state record: %d",
+                             rv);
+    }
+    name = aoidc_state_cookie_name(st->state, p);
+    evict_states(&out->cookies, in->cookie_header, c->state_max_cookies,
+                 strlen(name) + strlen(sealed) + 3, p);
+    aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, sealed,
+                    apr_time_sec(c->state_ttl), p);
+
+    aoidc_authz_params_t ap = {snap->md.authorization_endpoint,
+                               c->client->client_id, in->redirect_uri,
+                               c->scope};
+    out->location = aoidc_authz_request_url(&ap, st, p);
+    out->state = st->state;
+    return APR_SUCCESS;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The session hit (with refresh) and logout (rp.h). The hot path: one
+ * cookie parse, one store get, one AEAD open, one walk over the record;
+ * the record is written back only when last_seen drifts (see
+ * aoidc_session_touch_due) or the tokens were refreshed.
+ */
+#include <string.h>
+
+#include "core/client.h"
+#include "core/rp.h"
+#include "core/rp_store.h"
+#include "core/url.h"
+
+/* The refresh lock is ours: re-read the record, since a request that
+ * loaded it before another one refreshed would otherwise refresh again
+ * with a refresh token the OP has rotated away (and lose the session). */
+static bool refreshed_meanwhile(aoidc_session_t **s, const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                const aoidc_ticket_t *t)
+{
+    aoidc_session_t *fresh;
+    aoidc_err_t err = {0};
+    if (aoidc_rp_load(&fresh, c, env, t, &err) != APR_SUCCESS) {
+        return false;
+    }
+    if (fresh->at_expires != (*s)->at_expires
+        || (fresh->refresh_token && (*s)->refresh_token
+            && strcmp(fresh->refresh_token, (*s)->refresh_token))) {
+        *s = fresh;
+        return true;
+    }
+    return false;
+}
+
+static bool is_fatal(const aoidc_err_t *err)
+{
+    /* RFC 6749 §5.2: the refresh token is invalid, expired or revoked.
+     * Everything else (the OP down, invalid_client after a secret change,
+     * garbage) is not the user's fault and must not log them out. */
+    return err->reason == AOIDC_REASON_TOKEN_ENDPOINT && err->op_error
+           && !strcmp(err->op_error, "invalid_grant");
+}
+
+static apr_status_t do_refresh(aoidc_token_response_t *tr,
+                               const aoidc_rp_conf_t *c,
+                               const aoidc_flow_env_t *env,
+                               const aoidc_session_t *s, aoidc_err_t *err)
+{
+    aoidc_snapshot_t *snap;
+    apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
+    if (rv == APR_SUCCESS) {
+        rv = aoidc_guard_enter(env->guard, env->pool, err);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_client_refresh(tr, env->http, &snap->md, c->client,
+                              s->refresh_token, env->pool, err);
+    aoidc_guard_leave(env->guard, env->now,
+                      rv != APR_SUCCESS && !is_fatal(err)
+                          && err->reason != AOIDC_REASON_TOKEN_ENDPOINT);
+    return rv;
+}
+
+/* Refresh when the access token has expired. Non-success only when the OP
+ * refused the refresh token (the session ends). */
+static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
+                            const aoidc_flow_env_t *env,
+                            const aoidc_ticket_t *t, aoidc_err_t *err)
+{
+    aoidc_session_t *s = out->session;
+    aoidc_token_response_t tr;
+    apr_status_t rv;
+
+    if (!s->refresh_token || !s->at_expires || env->now < s->at_expires
+        || aoidc_guard_is_open(env->guard, env->now)) {
+        return APR_SUCCESS; /* not due, or the OP is failing: serve as is */
+    }
+    if (aoidc_rp_lock(env, t, AOIDC_NS_REFRESH_LOCK, AOIDC_REFRESH_LOCK_TTL)
+        != APR_SUCCESS) {
+        return APR_SUCCESS; /* someone refreshes, or backs off, or no store */
+    }
+    if (refreshed_meanwhile(&out->session, c, env, t)) {
+        aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+        return APR_SUCCESS;
+    }
+    rv = do_refresh(&tr, c, env, s, &out->refresh_err);
+    if (rv != APR_SUCCESS) {
+        if (is_fatal(&out->refresh_err)) {
+            aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+            return aoidc_err_set(err, AOIDC_REASON_REFRESH, env->pool,
+                                 "refresh refused: %s",
+                                 out->refresh_err.detail);
+        }
+        /* transient: the lock becomes a back-off, so the other requests
+         * of this session do not each wait for a failing OP */
+        aoidc_rp_mark(env, t, AOIDC_NS_REFRESH_LOCK, AOIDC_REFRESH_BACKOFF);
+        return APR_SUCCESS;
+    }
+    s->access_token = tr.access_token;
+    if (tr.refresh_token) {
+        s->refresh_token = tr.refresh_token;
+    }
+    s->at_expires =
+        tr.expires_in > 0 ? aoidc_time_after(env->now, tr.expires_in) : 0;
+    s->last_seen = env->now;
+    out->refreshed = true;
+    /* saved before the lock goes: nobody may refresh from the old copy */
+    aoidc_rp_save(c, env, t, s);
+    aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
+                              const aoidc_rp_conf_t *c,
+                              const aoidc_flow_env_t *env, const char *cookie,
+                              aoidc_err_t *err)
+{
+    aoidc_ticket_t t;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    if (!cookie || !*cookie) {
+        return APR_NOTFOUND;
+    }
+    if (!aoidc_ticket_find(&t, cookie, c->tag)) {
+        if (!strchr(cookie, '.')) {
+            /* not a ticket list at all (an old or forged cookie): drop it */
+            out->clear_cookie = true;
+            aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+            return aoidc_err_set(err, AOIDC_REASON_SESSION_INVALID, env->pool,
+                                 "session cookie of the wrong shape");
+        }
+        return APR_NOTFOUND; /* other identities' tickets: not ours to end */
+    }
+    rv = aoidc_rp_load(&out->session, c, env, &t, err);
+    if (rv == APR_SUCCESS) {
+        rv = refresh(out, c, env, &t, err);
+    }
+    if (rv != APR_SUCCESS) {
+        if (err->reason == AOIDC_REASON_STORE_UNAVAILABLE) {
+            return rv; /* keep the cookie: the session may well be fine */
+        }
+        out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+        if (err->reason == AOIDC_REASON_REFRESH
+            || err->reason == AOIDC_REASON_SESSION_EXPIRED) {
+            aoidc_rp_destroy(env, &t);
+        }
+        return rv;
+    }
+    if (!out->refreshed
+        && aoidc_session_touch_due(out->session, &c->limits, env->now)) {
+        out->session->last_seen = env->now;
+        aoidc_rp_save(c, env, &t, out->session);
+    }
+    out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
+    if (!out->user) {
+        out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+        return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
+                             "session has no usable %s or sub claim",
+                             c->remote_user_claim);
+    }
+    return APR_SUCCESS;
+}
+
+/* RP-Initiated Logout 1.0 §2: id_token_hint when we still have it,
+ * client_id always, so the OP can end its session (asking the user when
+ * the hint is missing) and send the browser back. */
+static const char *end_session_url(const char *endpoint, const char *id_token,
+                                   const aoidc_rp_conf_t *c, const char *back,
+                                   apr_pool_t *p)
+{
+    char *q = "";
+    if (id_token) {
+        q = aoidc_url_append_param(q, "id_token_hint", id_token, p);
+    }
+    q = aoidc_url_append_param(q, "post_logout_redirect_uri", back, p);
+    q = aoidc_url_append_param(q, "client_id", c->client->client_id, p);
+    return apr_pstrcat(p, endpoint, strchr(endpoint, '?') ? "&" : "?", q, NULL);
+}
+
+apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
+                             const aoidc_flow_env_t *env,
+                             const aoidc_logout_in_t *in, aoidc_err_t *err)
+{
+    aoidc_ticket_t t;
+    aoidc_session_t *s;
+    aoidc_snapshot_t *snap;
+    unsigned char *idt = NULL;
+    apr_size_t len;
+    aoidc_err_t ierr = {0};
+
+    memset(out, 0, sizeof(*out));
+    out->location = in->target;
+    if (in->cookie && *in->cookie) {
+        aoidc_ticket_cookie(&out->cookies, c, in->cookie, NULL, env->pool);
+    }
+    if (!aoidc_ticket_find(&t, in->cookie, c->tag)) {
+        return APR_SUCCESS;
+    }
+    out->had_session = aoidc_rp_load(&s, c, env, &t, &ierr) == APR_SUCCESS;
+    if (out->had_session
+        && aoidc_rp_get(&idt, &len, c, env, &t, AOIDC_NS_ID_TOKEN, &ierr)
+               != APR_SUCCESS) {
+        idt = NULL;
+        out->id_token_missing = true;
+    }
+    aoidc_rp_destroy(env, &t);
+    if (out->had_session
+        && aoidc_flow_snapshot(&snap, env, &ierr) == APR_SUCCESS
+        && snap->md.end_session_endpoint) {
+        out->location =
+            end_session_url(snap->md.end_session_endpoint, (const char *)idt, c,
+                            in->post_logout_uri, env->pool);
+    }
+    return APR_SUCCESS;
+}

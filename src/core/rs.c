@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The resource-server flow (rs.h). */
+#include <string.h>
+
+#include "core/client.h"
+#include "core/json.h"
+#include "core/rs.h"
+
+void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
+                        const aoidc_rs_conf_t *c, const char *token)
+{
+    /* The typ rule changes the verdict, so it is part of the namespace: a
+     * token accepted at a lax location is never a hit at a strict one. */
+    aoidc_store_key3(key, c->require_typ ? "bearer/at+jwt" : "bearer",
+                     c->issuer, c->audience, token, strlen(token));
+}
+
+static apr_status_t validate_jwt(json_t **claims, const aoidc_flow_env_t *env,
+                                 aoidc_snapshot_t *snap, const char *token,
+                                 const aoidc_at_rules_t *rules,
+                                 aoidc_err_t *err)
+{
+    aoidc_jws_t *jws;
+    const aoidc_jwks_t *keys;
+    apr_status_t rv =
+        aoidc_jws_parse(&jws, token, strlen(token), env->pool, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, env->pool, err);
+    /* rotation: one rate-limited refetch per issuer, never per token */
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
+        && aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC
+        && (keys = aoidc_flow_rotated_keys(env))) {
+        rv = aoidc_bearer_validate_jwt(jws, keys, rules, env->pool, err);
+    }
+    *claims = jws->payload;
+    return rv;
+}
+
+static apr_status_t introspect(json_t **claims, const aoidc_rs_conf_t *c,
+                               const aoidc_flow_env_t *env,
+                               aoidc_snapshot_t *snap, const char *token,
+                               const aoidc_at_rules_t *rules, aoidc_err_t *err)
+{
+    aoidc_http_resp_t resp;
+    apr_status_t rv;
+    if (!snap->md.introspection_endpoint || !c->client
+        || !c->client->client_id) {
+        return aoidc_err_set(err, AOIDC_REASON_NO_INTROSPECTION, env->pool,
+                             "opaque token and no introspection here");
+    }
+    if ((rv = aoidc_guard_enter(env->guard, env->pool, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_client_introspect(&resp, env->http, &snap->md, c->client, token,
+                                 env->pool, err);
+    aoidc_guard_leave(env->guard, env->now,
+                      rv != APR_SUCCESS
+                          && err->reason == AOIDC_REASON_OP_UNREACHABLE);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return aoidc_bearer_introspection_parse(claims, resp.status, resp.body,
+                                            resp.len, rules, env->pool, err);
+}
+
+static void remember(const aoidc_flow_env_t *env, const unsigned char *key,
+                     apr_time_t until, bool active,
+                     const apr_array_header_t *claims)
+{
+    unsigned char *entry;
+    apr_size_t len;
+    aoidc_bearer_entry_encode(&entry, &len, until, active, claims, env->pool);
+    /* a failed cache write costs the next request a validation, nothing
+     * more: the verdict itself stands */
+    env->cache->set(env->cache, key, entry, len, until, env->pool);
+}
+
+/* Validate on a cache miss and remember the verdict. */
+static apr_status_t validate(apr_array_header_t **claims,
+                             const aoidc_rs_conf_t *c,
+                             const aoidc_flow_env_t *env, const char *token,
+                             const unsigned char *key, aoidc_err_t *err)
+{
+    aoidc_at_rules_t rules = {c->issuer, c->audience, env->now, c->leeway,
+                              c->require_typ};
+    aoidc_snapshot_t *snap;
+    json_t *j = NULL;
+    apr_int64_t exp;
+    apr_time_t until;
+    bool jwt = aoidc_bearer_is_jwt(token);
+    apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = jwt ? validate_jwt(&j, env, snap, token, &rules, err)
+             : introspect(&j, c, env, snap, token, &rules, err);
+    if (rv != APR_SUCCESS) {
+        if (!jwt && err->reason == AOIDC_REASON_INACTIVE) {
+            remember(env, key, env->now + AOIDC_RS_NEGATIVE_TTL, false, NULL);
+        }
+        return rv;
+    }
+    *claims = aoidc_claims_add_json(NULL, j, env->pool);
+    until = env->now + c->cache_ttl;
+    if (aoidc_json_int(j, "exp", &exp) && aoidc_time_from_epoch(exp) < until) {
+        until = aoidc_time_from_epoch(exp);
+    }
+    remember(env, key, until, true, *claims);
+    return APR_SUCCESS;
+}
+
+/* The cached verdict for key: APR_SUCCESS with claims, APR_EINVAL for a
+ * cached refusal, APR_NOTFOUND on a miss. */
+static apr_status_t cached(apr_array_header_t **claims,
+                           const aoidc_flow_env_t *env,
+                           const unsigned char *key, aoidc_err_t *err)
+{
+    unsigned char *entry;
+    apr_size_t len;
+    apr_time_t until;
+    bool active;
+    if (env->cache->get(env->cache, key, &entry, &len, env->pool) != APR_SUCCESS
+        || aoidc_bearer_entry_decode(&until, &active, claims, entry, len,
+                                     env->pool, err)
+               != APR_SUCCESS
+        || until <= env->now) {
+        return APR_NOTFOUND;
+    }
+    if (!active) {
+        return aoidc_err_set(err, AOIDC_REASON_INACTIVE, env->pool,
+                             "refused recently (cached)");
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
+                                   const aoidc_rs_conf_t *c,
+                                   const aoidc_flow_env_t *env,
+                                   const aoidc_rs_in_t *in, aoidc_err_t *err)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN];
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    aoidc_rs_cache_key(key, c, in->token);
+    rv = cached(&out->claims, env, key, err);
+    if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(in->token)
+        && !aoidc_flight_enter(in->flight, key, env->http->timeout,
+                               env->pool)) {
+        rv = cached(&out->claims, env, key, err);
+    }
+    out->cache_hit = rv != APR_NOTFOUND;
+    if (rv == APR_NOTFOUND) {
+        rv = validate(&out->claims, c, env, in->token, key, err);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    /* never an authenticated request without a user */
+    out->user = aoidc_flow_user(out->claims, c->remote_user_claim);
+    if (!out->user) {
+        return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
+                             "token has no usable %s or sub claim",
+                             c->remote_user_claim);
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The resource-server flow (AuthType bearer): a token in, the claims or a
+ * reason out. A token seen before costs one SHA-256 and one cache lookup:
+ * verdicts are cached under a key bound to everything that changes them
+ * (issuer, audience, the typ rule), until min(exp, cache TTL); refusals of
+ * introspected tokens for a short time. JWTs are verified with the
+ * issuer's keys (one rate-limited refetch on an unknown kid); opaque tokens
+ * are introspected (RFC 7662), one call per process for concurrent
+ * requests with the same token, and at most the guard's cap in flight per
+ * issuer.
+ */
+#ifndef AOIDC_CORE_RS_H
+#define AOIDC_CORE_RS_H
+
+#include "core/bearer.h"
+#include "core/flight.h"
+#include "core/flow.h"
+#include "core/token.h"
+
+#define AOIDC_RS_NEGATIVE_TTL apr_time_from_sec(10)
+
+typedef struct {
+    const char *issuer;
+    const char *audience;
+    const aoidc_client_t *client; /* for introspection; client_id may be NULL */
+    apr_int64_t leeway;
+    bool require_typ;              /* AuthOIDCAccessTokenTyp at+jwt */
+    apr_interval_time_t cache_ttl; /* AuthOIDCTokenCacheTTL */
+    const char *remote_user_claim; /* must be present and not empty */
+} aoidc_rs_conf_t;
+
+typedef struct {
+    const char *token;      /* as extracted by the glue (b64token-checked) */
+    aoidc_flight_t *flight; /* the process's single-flight table, or NULL */
+} aoidc_rs_in_t;
+
+typedef struct {
+    apr_array_header_t *claims; /* of aoidc_claim_t, in env->pool */
+    const char *user;           /* REMOTE_USER: never NULL or empty */
+    bool cache_hit;
+} aoidc_rs_out_t;
+
+/** Authenticate a bearer token. Reasons: every token-validation reason of
+ *  err.h, AOIDC_REASON_INACTIVE (also when a refusal is cached),
+ *  AOIDC_REASON_NO_INTROSPECTION, AOIDC_REASON_NO_USER, upstream reasons
+ *  (OP unreachable, bad answer, OP_BUSY). RFC 6750, RFC 9068, RFC 7662. */
+AOIDC_API apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
+                                             const aoidc_rs_conf_t *c,
+                                             const aoidc_flow_env_t *env,
+                                             const aoidc_rs_in_t *in,
+                                             aoidc_err_t *err);
+
+/** The cache key of a token under c (exposed for tests). */
+AOIDC_API void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
+                                  const aoidc_rs_conf_t *c, const char *token);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The flow units of the glue, one file each, called only by the dispatcher
+ * (authn.c). Each gathers its inputs from the request, makes one call into
+ * the core (core/rp.h, core/rs.h) and applies the outcome. They return an
+ * HTTP status, OK, or DECLINED where documented.
+ */
+#ifndef AOIDC_HTTPD_FLOWS_H
+#define AOIDC_HTTPD_FLOWS_H
+
+#include "httpd/request.h"
+
+/* login.c: a new login attempt (302 to the OP). */
+int aoidc_login(aoidc_rctx_t *x);
+
+/* callback.c: the authorization response at the redirect URI. */
+int aoidc_callback(aoidc_rctx_t *x);
+
+/* session.c: OK with the user set, or DECLINED when there is no usable
+ * session (the dispatcher then starts a login or answers 401). */
+int aoidc_session(aoidc_rctx_t *x);
+
+/* logout.c: ?logout=target at the redirect URI. */
+int aoidc_logout(aoidc_rctx_t *x, const char *target);
+
+/* bearer.c: AuthType bearer. */
+int aoidc_bearer(aoidc_rctx_t *x);
+
+#endif

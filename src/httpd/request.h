@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The request context and request_rec in and out. The context is built
+ * once in check_authn (or by the first glue unit that needs it) and kept in
+ * r->request_config, so the authz providers and the auth-failure hook see
+ * what authentication established.
+ */
+#ifndef AOIDC_HTTPD_REQUEST_H
+#define AOIDC_HTTPD_REQUEST_H
+
+#include "core/flow.h"
+#include "httpd/config.h"
+#include "httpd/mod_auth_oidc.h"
+
+typedef enum {
+    AOIDC_TYPE_NONE = 0,
+    AOIDC_TYPE_OIDC,
+    AOIDC_TYPE_BEARER,
+} aoidc_type_t;
+
+typedef struct {
+    request_rec *r;
+    const aoidc_dir_conf_t *c;
+    aoidc_type_t type;
+    apr_time_t now;
+    aoidc_flow_env_t env; /* filled by aoidc_op_env() */
+    bool has_env;
+    aoidc_rp_conf_t rp; /* AuthType oidc: filled by the dispatcher */
+    aoidc_rs_conf_t rs; /* AuthType bearer: likewise */
+    /* what authentication established, for authz and the challenge */
+    const apr_array_header_t *claims; /* of aoidc_claim_t */
+    bool denied_by_authz;
+    const char *required_scope;
+    const char *bearer_error;       /* RFC 6750 error for the challenge */
+    const char *bearer_description; /* short, leaks nothing */
+} aoidc_rctx_t;
+
+/** The context of r, created on first use. */
+aoidc_rctx_t *aoidc_rctx(request_rec *r);
+
+/** Which of our AuthTypes r is under. */
+aoidc_type_t aoidc_request_type(request_rec *r);
+
+/** The absolute redirect URI for r (a relative one is resolved against the
+ *  request's own scheme, host and port). */
+const char *aoidc_redirect_uri(const aoidc_rctx_t *x);
+/** A local path made absolute on the redirect URI's origin. */
+const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path);
+/** True when r is the redirect URI of its configuration. */
+bool aoidc_is_redirect_uri(const aoidc_rctx_t *x);
+/** An absolute URL on our own origin becomes its path; anything else is
+ *  returned as it is. */
+const char *aoidc_same_origin_path(const aoidc_rctx_t *x, const char *target);
+
+const char *aoidc_cookie_header(request_rec *r);
+/** Set-Cookie for each operation, with the attributes of its kind. */
+void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops);
+/** 302 to location (no-store). */
+int aoidc_redirect(request_rec *r, const char *location);
+/** True for a browser navigation (a redirect to the OP makes sense). */
+bool aoidc_wants_redirect(request_rec *r);
+
+/** Remove client headers that look like ours (claims, REMOTE_USER). */
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c);
+/** REMOTE_USER, claim headers and variables for the backend. */
+void aoidc_set_user(aoidc_rctx_t *x, const char *user,
+                    const apr_array_header_t *claims);
+
+void aoidc_request_register_filters(void);
+/** Read the whole request body (at most max bytes) and arrange for the
+ *  handler to see it again. */
+apr_status_t aoidc_read_body(const char **out, request_rec *r, apr_size_t max,
+                             aoidc_err_t *err);
+
+#endif
