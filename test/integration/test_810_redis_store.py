@@ -361,3 +361,24 @@ def test_aoidc_810_15_sentinel_with_passwords(root):
         assert out.returncode == 1 and out.stdout.startswith('DOWN'), out.stdout
     finally:
         ss.stop()
+
+
+def test_aoidc_810_16_cluster_over_tls(root):
+    """rediss-cluster://: every node (found through CLUSTER SLOTS) is
+    reached over TLS with the same CA and client certificate."""
+    t = make_tls(root)
+    c = Cluster(root, name='cluster-tls', tls=t).start()
+    try:
+        contract_ok(c.url(c.nodes[:1]), *tls_opts(t))
+        sc = StoreCheck(c.url(c.nodes[:1]), *tls_opts(t))
+        try:
+            for i in range(30):
+                assert sc.cmd('set tls-spread-%d v' % i)[0] == 'SUCCESS'
+        finally:
+            sc.close()
+        counts = [int(r.cli('DBSIZE')) for r in c.nodes]
+        assert all(n > 0 for n in counts), counts   # every node, over TLS
+        out = run_check(c.url(), *(tls_opts(t, ca=t['other_ca']) + ['get', 'k']))
+        assert out.returncode == 1 and out.stdout.startswith('DOWN'), out.stdout
+    finally:
+        c.stop()

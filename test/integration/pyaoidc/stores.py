@@ -269,21 +269,31 @@ class SentinelSet:
 class Cluster:
     """Three masters, no replicas, all 16384 slots assigned."""
 
-    def __init__(self, root, n=3, name='cluster'):
+    def __init__(self, root, n=3, name='cluster', tls=None):
+        """tls: make_tls()'s paths; clients, the bus and CLUSTER SLOTS use TLS."""
         self.root = os.path.join(root, name)
+        self.tls = tls
         self.nodes = []
         for i in range(n):
-            r = RedisServer(self.root, 'n%d' % i)
+            r = RedisServer(self.root, 'n%d' % i, tls=tls)
             r.args = ['--cluster-enabled', 'yes', '--cluster-port', str(free_port()),
                       '--cluster-config-file', os.path.join(r.dir, 'nodes.conf'),
                       '--cluster-node-timeout', '2000']
+            if tls:
+                # the bus is TLS both ways: a node presents a client certificate
+                r.args += ['--tls-cluster', 'yes', '--tls-replication', 'yes',
+                           '--tls-client-cert-file', tls['client_cert'],
+                           '--tls-client-key-file', tls['client_key']]
             self.nodes.append(r)
 
     def start(self):
         for r in self.nodes:
             r.start()
         addrs = ['127.0.0.1:%d' % r.port for r in self.nodes]
-        out = subprocess.run([CLI, '--cluster', 'create'] + addrs + ['--cluster-yes'],
+        tls = self.nodes[0].cli_argv()[len(self.nodes[0].cli_argv()) - 7:] \
+            if self.tls else []
+        out = subprocess.run([CLI] + tls + ['--cluster', 'create'] + addrs
+                             + ['--cluster-yes'],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
         for r in self.nodes:
@@ -293,7 +303,8 @@ class Cluster:
 
     def url(self, nodes=None):
         nodes = self.nodes if nodes is None else nodes
-        return 'redis-cluster://' + ','.join('127.0.0.1:%d' % r.port for r in nodes)
+        return ('rediss-cluster://' if self.tls else 'redis-cluster://') + ','.join(
+            '127.0.0.1:%d' % r.port for r in nodes)
 
     def node_id(self, r):
         return r.cli('CLUSTER', 'MYID')
