@@ -75,6 +75,17 @@ static bool parse_port(const char *s, apr_size_t n, apr_port_t *port)
     return v > 0 && v <= 65535;
 }
 
+/* A host name or address from a reply: printable, no NUL, no space. */
+static bool is_host(const char *s, apr_size_t n)
+{
+    for (apr_size_t i = 0; i < n; i++) {
+        if (!isgraph((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* "host:port", the host possibly an IPv6 literal with colons and without
  * brackets (the port is after the last colon), possibly empty. */
 static bool parse_node(const char *s, apr_size_t n, aoidc_redis_addr_t *a,
@@ -94,10 +105,8 @@ static bool parse_node(const char *s, apr_size_t n, aoidc_redis_addr_t *a,
         h++;
         hl -= 2;
     }
-    for (apr_size_t i = 0; i < hl; i++) {
-        if (!isgraph((unsigned char)h[i])) {
-            return false;
-        }
+    if (!is_host(h, hl)) {
+        return false;
     }
     a->host = apr_pstrmemdup(p, h, hl);
     return true;
@@ -158,7 +167,8 @@ int aoidc_redis_parse_slots(const void *reply, const aoidc_redis_addr_t *dflt,
             || e->element[1]->type != REDIS_REPLY_INTEGER
             || m->type != REDIS_REPLY_ARRAY || m->elements < 2
             || !is_str(m->element[0])
-            || m->element[1]->type != REDIS_REPLY_INTEGER) {
+            || m->element[1]->type != REDIS_REPLY_INTEGER
+            || !is_host(m->element[0]->str, m->element[0]->len)) {
             continue;
         }
         long long from = e->element[0]->integer, to = e->element[1]->integer;
@@ -191,7 +201,7 @@ apr_status_t aoidc_redis_parse_master_addr(aoidc_redis_addr_t *out,
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2
         || !is_str(r->element[0]) || !is_str(r->element[1])
         || !r->element[0]->len
-        || memchr(r->element[0]->str, ' ', r->element[0]->len)
+        || !is_host(r->element[0]->str, r->element[0]->len)
         || !parse_port(r->element[1]->str, r->element[1]->len, &out->port)) {
         return APR_EGENERAL;
     }

@@ -14,6 +14,8 @@
 #define AOIDC_REDIS_MAX_BACKOFF 32
 #define AOIDC_REDIS_MAX_NODES   255
 #define AOIDC_REDIS_SLOTS       16384
+/* how long a master named by Sentinel is used before asking again */
+#define AOIDC_REDIS_RECHECK apr_time_from_sec(1)
 
 typedef struct {
     char host[256];
@@ -36,6 +38,7 @@ typedef struct {
     bool have_master; /* Sentinel */
     char master_host[256];
     apr_port_t master_port;
+    apr_time_t master_at;
     bool have_slots; /* Cluster: slot -> 1 + index into nodes, 0 unknown */
     uint8_t slot[AOIDC_REDIS_SLOTS];
     aoidc_redis_addr_t nodes[AOIDC_REDIS_MAX_NODES];

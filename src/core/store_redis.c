@@ -19,48 +19,70 @@ static apr_status_t ask_sentinel(aoidc_redis_t *s, const aoidc_redis_addr_t *n,
                                  aoidc_redis_addr_t *m, apr_time_t deadline,
                                  apr_pool_t *p)
 {
+    const aoidc_redis_conf_t *cf = s->conf;
     aoidc_redis_conn_t *c;
     aoidc_redis_batch_t b;
-    redisReply *rep;
-    const char *argv[3] = {"SENTINEL", "get-master-addr-by-name",
-                           s->conf->master};
+    redisReply *rep[2];
+    const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", cf->master};
+    const char *auth[3] = {"AUTH", cf->user ? cf->user : cf->password,
+                           cf->password};
     apr_status_t rv = aoidc_redis_conn_get(s, n, false, &c, deadline, p);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     aoidc_redis_batch_init(&b, p);
+    if (cf->password) {
+        /* sentinels protected like the data nodes take the same AUTH; an
+         * open one answers it with an error that changes nothing */
+        aoidc_redis_batch_add(&b, cf->user ? 3 : 2, auth, NULL);
+    }
     aoidc_redis_batch_add(&b, 3, argv, NULL);
-    rv = aoidc_redis_conn_call(c, &b, &rep, deadline);
+    rv = aoidc_redis_conn_call(c, &b, rep, deadline);
     aoidc_redis_conn_close(c);
     if (rv == APR_SUCCESS) {
         /* an unknown master name is a configuration fault: down too */
-        rv = aoidc_redis_parse_master_addr(m, rep, p);
+        rv = aoidc_redis_parse_master_addr(m, rep[b.n - 1], p);
         rv = rv == APR_SUCCESS ? rv : APR_EGENERAL;
     }
     return rv;
 }
 
-/* The master's address in p: known, or from the first sentinel that
- * answers. */
+/* The master's address in p: the one known, asked again of the sentinels
+ * once it is AOIDC_REDIS_RECHECK old. A forced failover leaves the old
+ * master writable until the sentinels demote it; re-asking bounds how long
+ * pooled connections keep writing there. When no sentinel answers, the
+ * known master stays in use. */
 static apr_status_t sentinel_master(aoidc_redis_t *s, aoidc_redis_addr_t *m,
                                     apr_time_t deadline, apr_pool_t *p)
 {
     apr_status_t rv = APR_EGENERAL;
+    apr_time_t now = apr_time_now();
+    aoidc_redis_addr_t known;
     apr_thread_mutex_lock(s->mu);
     bool have = s->have_master;
-    m->host = apr_pstrdup(p, s->master_host);
-    m->port = s->master_port;
+    bool fresh = have && now - s->master_at < AOIDC_REDIS_RECHECK;
+    known.host = apr_pstrdup(p, s->master_host);
+    known.port = s->master_port;
     apr_thread_mutex_unlock(s->mu);
-    for (int i = 0; !have && i < s->conf->nhosts; i++) {
+    *m = known;
+    for (int i = 0; !fresh && i < s->conf->nhosts; i++) {
         rv = ask_sentinel(s, &s->conf->hosts[i], m, deadline, p);
-        if (rv == APR_SUCCESS && strlen(m->host) < sizeof(s->master_host)) {
-            apr_thread_mutex_lock(s->mu);
-            apr_cpystrn(s->master_host, m->host, sizeof(s->master_host));
-            s->master_port = m->port;
-            s->have_master = true;
-            apr_thread_mutex_unlock(s->mu);
-            have = true;
+        if (rv != APR_SUCCESS || strlen(m->host) >= sizeof(s->master_host)) {
+            continue;
         }
+        if (have && (m->port != known.port || strcmp(m->host, known.host))) {
+            aoidc_redis_invalidate(s); /* drops connections to the old one */
+        }
+        apr_thread_mutex_lock(s->mu);
+        apr_cpystrn(s->master_host, m->host, sizeof(s->master_host));
+        s->master_port = m->port;
+        s->master_at = now;
+        s->have_master = true;
+        apr_thread_mutex_unlock(s->mu);
+        return APR_SUCCESS;
+    }
+    if (!fresh && have) {
+        *m = known;
     }
     return have ? APR_SUCCESS : rv;
 }

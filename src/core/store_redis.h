@@ -45,7 +45,8 @@ typedef struct aoidc_redis_conf_t aoidc_redis_conf_t;
  *    rediss://[USER:PASSWORD@]HOST:PORT[/DB]               (TLS)
  *    redis-sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB]
  *    redis-cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]
- *  (rediss-sentinel:// and rediss-cluster:// are the same over TLS). USER
+ *  (rediss-sentinel:// and rediss-cluster:// are the same over TLS:
+ *  sentinels and every node then speak TLS with the same settings). USER
  *  and PASSWORD are percent-decoded; ":PASSWORD" alone (no user) is the
  *  legacy AUTH password. HOST may be an [IPv6] literal. At most
  *  AOIDC_REDIS_MAX_HOSTS hosts; DB is 0..9999 (none for a cluster); the
@@ -86,9 +87,16 @@ AOIDC_API const char *aoidc_redis_describe(const aoidc_redis_conf_t *c,
  *  mutex-protected free list (one per concurrent thread at most), reused
  *  while healthy, and re-made after an error with a per-node backoff
  *  (25 ms doubling to 1 s) during which calls to that node fail at once.
- *  No lock is held across network I/O. Thread-safe. Every connection is
- *  closed when p is destroyed. Fails (APR_EGENERAL) only when the TLS
- *  context cannot be built (unreadable or invalid CA, certificate or key). */
+ *  No lock is held across network I/O. Thread-safe. Sentinel: the master
+ *  is asked of the sentinels in URL order, again every second, and
+ *  confirmed with ROLE on each new connection; sentinels get the same AUTH
+ *  as the data nodes when a password is set. Host names are resolved with
+ *  the system resolver, outside the timeout (use addresses or a local
+ *  resolver). Every connection is
+ *  closed when p is destroyed. The process must ignore SIGPIPE (httpd
+ *  does): a write to a connection the server closed is an EPIPE error. Fails
+ * (APR_EGENERAL) only when the TLS context cannot be built (unreadable or
+ * invalid CA, certificate or key). */
 AOIDC_API apr_status_t aoidc_redis_store_create(aoidc_store_t **out,
                                                 const aoidc_redis_conf_t *c,
                                                 apr_pool_t *p);
