@@ -21,6 +21,66 @@ char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
             q, "code_challenge", aoidc_pkce_challenge_s256(st->verifier, p), p);
         q = aoidc_url_append_param(q, "code_challenge_method", "S256", p);
     }
+    for (int i = 0; a->extra && i < a->extra->nelts; i++) {
+        const aoidc_param_t *x = &APR_ARRAY_IDX(a->extra, i, aoidc_param_t);
+        q = aoidc_url_append_param(q, x->name, x->value, p);
+    }
     return apr_pstrcat(p, a->endpoint, strchr(a->endpoint, '?') ? "&" : "?", q,
                        NULL);
+}
+
+static const char *const reserved[] = {"response_type",
+                                       "client_id",
+                                       "redirect_uri",
+                                       "scope",
+                                       "state",
+                                       "nonce",
+                                       "code_challenge",
+                                       "code_challenge_method",
+                                       "request",
+                                       "request_uri",
+                                       NULL};
+
+const char *aoidc_authz_params_parse(apr_array_header_t **out, const char *arg,
+                                     apr_pool_t *p)
+{
+    apr_table_t *t;
+    aoidc_err_t err = {0};
+    const apr_array_header_t *all;
+    if (aoidc_url_parse_query(&t, arg, 32, p, &err) != APR_SUCCESS) {
+        return apr_psprintf(p, "expects k=v&k2=v2 (%s)", err.detail);
+    }
+    all = apr_table_elts(t);
+    *out = apr_array_make(p, all->nelts, sizeof(aoidc_param_t));
+    for (int i = 0; i < all->nelts; i++) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(all, i, apr_table_entry_t);
+        for (int j = 0; reserved[j]; j++) {
+            if (!strcmp(e->key, reserved[j])) {
+                return apr_psprintf(p,
+                                    "'%s' is set by the module and cannot "
+                                    "be overridden",
+                                    e->key);
+            }
+        }
+        aoidc_param_t *x = apr_array_push(*out);
+        x->name = e->key;
+        x->value = e->val;
+    }
+    return NULL;
+}
+
+const char *aoidc_authz_scope(const char *scope, bool *added, apr_pool_t *p)
+{
+    const char *s = scope;
+    *added = true;
+    while (s && *s) {
+        apr_size_t n = strcspn(s, " ");
+        if (n == 6 && !strncmp(s, "openid", 6)) {
+            *added = false;
+            return scope;
+        }
+        s += n;
+        s += strspn(s, " ");
+    }
+    return *scope ? apr_pstrcat(p, "openid ", scope, NULL) : "openid";
 }

@@ -6,10 +6,30 @@
 #include "core/state.h"
 
 typedef struct {
+    const char *name;
+    const char *value;
+} aoidc_param_t;
+
+/** Parse "k=v&k2=v2" (form-encoded) into aoidc_param_t pairs for
+ *  AuthOIDCAuthRequestParams; NULL or an error naming the problem. The
+ *  parameters the protocol itself sets (response_type, client_id,
+ *  redirect_uri, scope, state, nonce, code_challenge, code_challenge_method,
+ *  request, request_uri) are refused: they cannot be overridden. */
+AOIDC_API const char *aoidc_authz_params_parse(apr_array_header_t **out,
+                                               const char *arg, apr_pool_t *p);
+
+/** scope with "openid" added in front when it lacks it (OIDC Core 3.1.2.1
+ *  requires it); *added tells whether it was. */
+AOIDC_API const char *aoidc_authz_scope(const char *scope, bool *added,
+                                        apr_pool_t *p);
+
+typedef struct {
     const char *endpoint; /* authorization_endpoint, already checked */
     const char *client_id;
-    const char *redirect_uri; /* absolute */
-    const char *scope;        /* must contain "openid" */
+    const char *redirect_uri;        /* absolute */
+    const char *scope;               /* must contain "openid" */
+    const apr_array_header_t *extra; /* of aoidc_param_t, or NULL:
+                                      * AuthOIDCAuthRequestParams */
 } aoidc_authz_params_t;
 
 /** endpoint?response_type=code&client_id=..&redirect_uri=..&scope=..

@@ -84,6 +84,27 @@ bool aoidc_bearer_is_jwt(const char *token)
     return d && strchr(d + 1, '.') != NULL;
 }
 
+/* RFC 7515 §4.1.9: typ is a media type, compared case-insensitively, and
+ * "application/" may be left out. A JWT of another kind (logout+jwt,
+ * secevent+jwt, dpop+jwt, ...) signed by the same OP is not an access
+ * token (RFC 8725 §3.11), whatever its claims say. */
+static bool typ_acceptable(const char *typ, bool *at)
+{
+    static const char *const ok[] = {"jwt", "application/jwt", "at+jwt",
+                                     "application/at+jwt"};
+    *at = false;
+    if (!typ) {
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (!strcasecmp(typ, ok[i])) {
+            *at = i >= 2;
+            return true;
+        }
+    }
+    return false;
+}
+
 apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
                                        const aoidc_jwks_t *jwks,
                                        const aoidc_at_rules_t *r, apr_pool_t *p,
@@ -92,13 +113,17 @@ apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
     apr_status_t rv;
     aoidc_jwt_rules_t jr = {r->issuer, r->audience, NULL, r->now,
                             r->leeway, false,       false};
-    bool typ_at = jws->typ
-                  && (!strcasecmp(jws->typ, "at+jwt")
-                      || !strcasecmp(jws->typ, "application/at+jwt"));
+    bool typ_at;
+    bool typ_ok = typ_acceptable(jws->typ, &typ_at);
 
     rv = aoidc_jws_verify(jws, jwks, AOIDC_ALGS_ASYMMETRIC, NULL, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
+    }
+    if (!typ_ok) {
+        return aoidc_err_set(err, AOIDC_REASON_TYP, p,
+                             "access token: typ %.32s is not an access token",
+                             jws->typ);
     }
     if (r->require_typ && !typ_at) {
         return aoidc_err_set(err, AOIDC_REASON_TYP, p,
@@ -155,6 +180,20 @@ apr_status_t aoidc_bearer_introspection_parse(json_t **claims, int status,
     }
     *claims = j;
     return APR_SUCCESS;
+}
+
+apr_time_t aoidc_bearer_cache_until(const json_t *claims, apr_time_t now,
+                                    apr_interval_time_t ttl)
+{
+    apr_int64_t exp;
+    apr_time_t until = ttl > 0 ? now + ttl : now;
+    if (aoidc_json_int(claims, "exp", &exp)) {
+        apr_time_t at = aoidc_time_from_epoch(exp);
+        if (at < until) {
+            until = at;
+        }
+    }
+    return until;
 }
 
 static const char *quote(const char *s, apr_pool_t *p)

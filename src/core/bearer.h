@@ -39,7 +39,10 @@ AOIDC_API bool aoidc_bearer_is_jwt(const char *token);
 /** Validate a parsed JWT access token whose signature the caller has not
  *  yet checked: alg allow-list (asymmetric only), key by kid, signature,
  *  typ, then iss/aud/exp/nbf/iat. ID Tokens are refused
- *  (AOIDC_REASON_ID_TOKEN_AS_AT). */
+ *  (AOIDC_REASON_ID_TOKEN_AS_AT). typ must be absent, "JWT" or "at+jwt"
+ *  (each with or without "application/", any case: RFC 7515 §4.1.9);
+ *  any other typ (logout+jwt, secevent+jwt, dpop+jwt, ...) is
+ *  AOIDC_REASON_TYP, as is a missing at+jwt when r->require_typ. */
 AOIDC_API apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
                                                  const aoidc_jwks_t *jwks,
                                                  const aoidc_at_rules_t *r,
@@ -53,6 +56,15 @@ AOIDC_API apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
 AOIDC_API apr_status_t aoidc_bearer_introspection_parse(
     json_t **claims, int status, const char *body, apr_size_t len,
     const aoidc_at_rules_t *r, apr_pool_t *p, aoidc_err_t *err);
+
+/** Until when a validated token's verdict may be cached: now + ttl, or
+ *  the token's exp (claims of a JWT or an introspection answer) when that
+ *  is earlier. exp goes through aoidc_time_from_epoch, so a hostile value
+ *  (INT64_MAX, negative) never overflows; a past or negative exp gives a
+ *  time at or before now (do not cache). */
+AOIDC_API apr_time_t aoidc_bearer_cache_until(const json_t *claims,
+                                              apr_time_t now,
+                                              apr_interval_time_t ttl);
 
 /** WWW-Authenticate value: Bearer realm="..."[, error="..."
  *  [, error_description="..."][, scope="..."]]. Quotes and backslashes in

@@ -42,8 +42,85 @@ static aoidc_claim_t *find(apr_array_header_t *l, const char *name)
     return NULL;
 }
 
-apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
-                                          const json_t *obj, apr_pool_t *p)
+bool aoidc_claims_same_header(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '-' ? '_' : (char)apr_tolower(*a);
+        char y = *b == '-' ? '_' : (char)apr_tolower(*b);
+        if (x != y) {
+            return false;
+        }
+    }
+    return *a == *b;
+}
+
+/* An entry whose header (and CGI variable) would be the same as name's:
+ * "groups" and "Groups", "x-a" and "x_a" become one HTTP_OIDC_CLAIM_... */
+static aoidc_claim_t *find_collision(apr_array_header_t *l, const char *name)
+{
+    for (int i = 0; i < l->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        if (aoidc_claims_same_header(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static bool is_kept(const char *name, const char *const *keep)
+{
+    if (!strcmp(name, "sub")) {
+        return true;
+    }
+    for (; keep && *keep; keep++) {
+        if (!strcmp(name, *keep)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Room for a kept claim in a full list: the last entry that is not kept
+ * gives way, so sub (or the REMOTE_USER claim) never falls off the end
+ * because the OP listed 64 others first. NULL when every entry is kept. */
+static aoidc_claim_t *evictable(apr_array_header_t *l, const char *const *keep)
+{
+    for (int i = l->nelts - 1; i >= 0; i--) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        if (!is_kept(c->name, keep)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void add_one(apr_array_header_t *list, const aoidc_claim_t *c,
+                    const char *const *keep)
+{
+    aoidc_claim_t *slot = find(list, c->name);
+    bool kept = is_kept(c->name, keep);
+    if (!slot) {
+        slot = find_collision(list, c->name);
+        /* first one wins, unless the newcomer is exactly a kept name */
+        if (slot && (!kept || is_kept(slot->name, keep))) {
+            return;
+        }
+    }
+    if (!slot && list->nelts < AOIDC_MAX_CLAIMS) {
+        slot = apr_array_push(list);
+    }
+    if (!slot && kept) {
+        slot = evictable(list, keep);
+    }
+    if (slot) {
+        *slot = *c;
+    }
+}
+
+apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
+                                               const json_t *obj,
+                                               const char *const *keep,
+                                               apr_pool_t *p)
 {
     const char *key;
     json_t *v;
@@ -65,13 +142,7 @@ apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
         if (!value_ok(c.value)) {
             continue;
         }
-        aoidc_claim_t *old = find(list, key);
-        if (old) {
-            *old = c;
-        }
-        else if (list->nelts < AOIDC_MAX_CLAIMS) {
-            *(aoidc_claim_t *)apr_array_push(list) = c;
-        }
+        add_one(list, &c, keep);
     }
     /* names and string values point into obj, which the caller owns; copy
      * them so the list outlives the JSON document */
@@ -81,6 +152,36 @@ apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
         c->value = apr_pstrdup(p, c->value);
     }
     return list;
+}
+
+apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
+                                          const json_t *obj, apr_pool_t *p)
+{
+    return aoidc_claims_add_json_keep(list, obj, NULL, p);
+}
+
+apr_status_t aoidc_claims_user(const char **user, const apr_array_header_t *l,
+                               const char *claim, apr_pool_t *p,
+                               aoidc_err_t *err)
+{
+    const aoidc_claim_t *c = NULL;
+    *user = NULL;
+    if (claim && *claim) {
+        c = aoidc_claims_get(l, claim);
+    }
+    if (!c) {
+        c = aoidc_claims_get(l, "sub"); /* docs/directives.md: fallback */
+    }
+    /* an array or object is no user name; an empty string would make
+     * Require valid-user pass for nobody in particular */
+    if (!c || !*c->value
+        || (c->is_json && (c->value[0] == '[' || c->value[0] == '{'))) {
+        return aoidc_err_set(err, AOIDC_REASON_NO_USER, p,
+                             "claims: no usable %.64s for REMOTE_USER",
+                             c ? c->name : (claim && *claim ? claim : "sub"));
+    }
+    *user = c->value;
+    return APR_SUCCESS;
 }
 
 const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
@@ -128,4 +229,34 @@ apr_array_header_t *aoidc_claims_decode(aoidc_rbuf_t *r, apr_pool_t *p)
         }
     }
     return l;
+}
+
+const char *aoidc_claims_join(const char *value, char delim, apr_pool_t *p)
+{
+    json_t *a = value[0] == '[' ? json_loads(value, 0, NULL) : NULL;
+    size_t i;
+    json_t *v;
+    char *out = "";
+    if (!json_is_array(a)) {
+        json_decref(a);
+        return value;
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *sv = json_string_value(v);
+        /* a control character (CR/LF) decoded from a JSON escape must never
+         * reach a header: such a list stays JSON, which escapes it */
+        bool ctl = false;
+        for (const char *c = sv; c && *c; c++) {
+            ctl = ctl || (unsigned char)*c < 0x20 || *c == 0x7f;
+        }
+        if (!sv || ctl || strchr(sv, delim)) {
+            json_decref(a);
+            return value;
+        }
+        out = apr_pstrcat(p, out, i ? apr_pstrmemdup(p, &delim, 1) : "", sv,
+                          NULL);
+    }
+    json_decref(a);
+    return out;
 }

@@ -24,10 +24,43 @@ typedef struct {
 
 /** Add every usable member of obj to list (created in p when NULL),
  *  replacing entries with the same name; nonce, at_hash and c_hash are left
- *  out. Returns the list. Stops at AOIDC_MAX_CLAIMS entries. */
+ *  out. Returns the list (strings copied into p).
+ *
+ *  - A name that would give the same header or CGI variable as an entry
+ *    already in the list (aoidc_claims_same_header: "groups"/"Groups",
+ *    "x-a"/"x_a") is dropped: the first one wins. Exception: a kept name
+ *    (below) takes the place of a colliding name that is not kept.
+ *  - The list never exceeds AOIDC_MAX_CLAIMS entries. Claims past the cap
+ *    are dropped in JSON order, except kept names: "sub" always, and each
+ *    name in keep (NULL-terminated, may be NULL; e.g. the
+ *    AuthOIDCRemoteUserClaim claim). A kept claim arriving at a full list
+ *    replaces the last entry that is not kept. */
+AOIDC_API apr_array_header_t *
+aoidc_claims_add_json_keep(apr_array_header_t *list, const json_t *obj,
+                           const char *const *keep, apr_pool_t *p);
+
+/** aoidc_claims_add_json_keep with keep NULL (only "sub" is kept). */
 AOIDC_API apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,
                                                     const json_t *obj,
                                                     apr_pool_t *p);
+
+/** The REMOTE_USER value: the entry called claim (NULL or "" means "sub"),
+ *  or "sub" when claim is absent from the list (the documented fallback).
+ *  Fails with AOIDC_REASON_NO_USER, *user NULL, when that entry is missing,
+ *  empty, or an array/object: the caller must then refuse the request, or
+ *  `Require valid-user` would pass with an empty user. *user points into
+ *  the list. */
+AOIDC_API apr_status_t aoidc_claims_user(const char **user,
+                                         const apr_array_header_t *l,
+                                         const char *claim, apr_pool_t *p,
+                                         aoidc_err_t *err);
+
+/** value (a claim's JSON text) as a delim-joined list when it is a JSON
+ *  array of strings ("a,b"), for AuthOIDCClaimDelimiter; otherwise value
+ *  itself. A list with a string holding delim or a control character stays
+ *  JSON: joining would make it ambiguous, or put CR/LF into a header. */
+AOIDC_API const char *aoidc_claims_join(const char *value, char delim,
+                                        apr_pool_t *p);
 
 /** The entry called name, or NULL. */
 AOIDC_API const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
@@ -35,6 +68,10 @@ AOIDC_API const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
 
 /** True for an RFC 9110 token (the characters a header name may use). */
 AOIDC_API bool aoidc_claims_is_token(const char *name);
+
+/** True when a and b name the same header or CGI variable: equal ignoring
+ *  ASCII case, with '-' and '_' treated as equal. */
+AOIDC_API bool aoidc_claims_same_header(const char *a, const char *b);
 
 /** True when header name hdr equals prefix+anything, comparing case-
  *  insensitively and treating '-' and '_' as equal (CGI maps both to '_'). */

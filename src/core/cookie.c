@@ -113,6 +113,9 @@ char *aoidc_cookie_build(const char *name, const char *value,
         apr_pstrcat(p, name, "=", value, "; Path=", a->path ? a->path : "/",
                     "; HttpOnly", a->secure ? "; Secure" : "",
                     "; SameSite=", a->samesite ? a->samesite : "Lax", NULL);
+    if (a->domain) {
+        s = apr_pstrcat(p, s, "; Domain=", a->domain, NULL);
+    }
     if (a->max_age >= 0) {
         s = apr_psprintf(p, "%s; Max-Age=%" APR_INT64_T_FMT, s, a->max_age);
         if (a->max_age == 0) {

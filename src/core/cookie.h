@@ -32,6 +32,7 @@ typedef struct {
     const char *samesite; /* "Lax" (default), "Strict", "None" */
     bool secure;
     apr_int64_t max_age; /* < 0: session cookie; 0: delete */
+    const char *domain;  /* Domain attribute, or NULL (host-only) */
 } aoidc_cookie_attrs_t;
 
 /** "name=value; Path=/; HttpOnly; [Secure; ]SameSite=Lax[; Max-Age=n]". */

@@ -102,6 +102,8 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_STORE_UNAVAILABLE] =
         UP("store_unavailable", 503, ERROR,
            "The session store is unavailable; retry soon."),
+    /* a refreshed ID Token (OIDC Core 12.2) names another authentication */
+    [AOIDC_REASON_AUTH_TIME] = TOKEN("auth_time", "Invalid token."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

@@ -66,6 +66,8 @@ typedef enum {
     AOIDC_REASON_TOKEN_ENDPOINT,  /* token endpoint refused the grant */
     AOIDC_REASON_OP_BUSY,         /* circuit open or too many calls in flight */
     AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
+    /* added by the security review (issue 8) */
+    AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -52,7 +52,12 @@ bool aoidc_flight_enter(aoidc_flight_t *f,
         return true;
     }
     apr_thread_mutex_lock(f->mutex);
-    if (!apr_hash_get(f->inflight, key, AOIDC_STORE_KEY_LEN)) {
+    if (apr_hash_get(f->inflight, key, AOIDC_STORE_KEY_LEN) == rp) {
+        /* this request leads already (an internal redirect keeps its
+         * pool): waiting would be waiting for itself */
+        lead = true;
+    }
+    else if (!apr_hash_get(f->inflight, key, AOIDC_STORE_KEY_LEN)) {
         leader_t *l = apr_palloc(rp, sizeof(*l));
         l->f = f;
         memcpy(l->key, key, AOIDC_STORE_KEY_LEN);

@@ -17,6 +17,26 @@ void aoidc_cookie_op(apr_array_header_t **ops, aoidc_cookie_kind_t kind,
     op->max_age = max_age;
 }
 
+/* Keys the JWKS parse passed over (too small, wrong curve): said once per
+ * fetch, not per request. */
+static void note_skipped(const aoidc_flow_env_t *env, aoidc_snapshot_t *s)
+{
+    const apr_array_header_t *sk = s && s->jwks ? s->jwks->skipped : NULL;
+    if (!env->notes || !sk || !sk->nelts
+        || !aoidc_provider_first_look(env->provider, s)) {
+        return;
+    }
+    for (int i = 0; i < sk->nelts; i++) {
+        const aoidc_jwk_skipped_t *k =
+            &APR_ARRAY_IDX(sk, i, aoidc_jwk_skipped_t);
+        *(const char **)apr_array_push(env->notes) = apr_psprintf(
+            env->pool, "JWKS of %s: key %s skipped (%s%s%s)",
+            aoidc_provider_issuer(env->provider), k->kid ? k->kid : "-", k->why,
+            k->bits ? ", bits " : "",
+            k->bits ? apr_itoa(env->pool, k->bits) : "");
+    }
+}
+
 apr_status_t aoidc_flow_snapshot(aoidc_snapshot_t **out,
                                  const aoidc_flow_env_t *env, aoidc_err_t *err)
 {
@@ -24,8 +44,10 @@ apr_status_t aoidc_flow_snapshot(aoidc_snapshot_t **out,
         return aoidc_err_set(err, AOIDC_REASON_CONFIG, env->pool,
                              "AuthOIDCIssuer is not set here");
     }
-    return aoidc_provider_get(out, env->provider, env->http, env->now,
-                              env->pool, err);
+    apr_status_t rv = aoidc_provider_get(out, env->provider, env->http,
+                                         env->now, env->pool, err);
+    note_skipped(env, rv == APR_SUCCESS ? *out : NULL);
+    return rv;
 }
 
 const aoidc_jwks_t *aoidc_flow_rotated_keys(const aoidc_flow_env_t *env)
@@ -37,14 +59,15 @@ const aoidc_jwks_t *aoidc_flow_rotated_keys(const aoidc_flow_env_t *env)
         != APR_SUCCESS) {
         return NULL;
     }
+    note_skipped(env, fresh);
     return fresh->jwks;
 }
 
 const char *aoidc_flow_user(const apr_array_header_t *claims, const char *name)
 {
-    const aoidc_claim_t *u = aoidc_claims_get(claims, name);
-    if (!u) {
-        u = aoidc_claims_get(claims, "sub");
-    }
-    return u && u->value && *u->value ? u->value : NULL;
+    const char *user;
+    /* also refuses an array or object as a user name (review finding 8) */
+    return aoidc_claims_user(&user, claims, name, NULL, NULL) == APR_SUCCESS
+               ? user
+               : NULL;
 }

@@ -22,10 +22,14 @@ typedef struct {
     apr_time_t now;
     const aoidc_http_t *http;
     aoidc_provider_t *provider;
-    aoidc_guard_t *guard;    /* per issuer; may be NULL (no limits) */
-    aoidc_store_t *sessions; /* sessions, their indexes, refresh locks */
-    aoidc_store_t *cache;    /* anything an unauthenticated client can make
-                              * us write: single-use markers, token cache */
+    aoidc_guard_t *guard;      /* per issuer; may be NULL (no limits) */
+    aoidc_store_t *sessions;   /* sessions, their indexes, refresh locks */
+    aoidc_store_t *cache;      /* anything an unauthenticated client can make
+                                * us write: single-use markers, token cache */
+    apr_array_header_t *notes; /* of const char *: facts for the glue to log
+                                * at warn once the flow is done (the core
+                                * never logs), e.g. JWKS keys skipped;
+                                * may be NULL */
 } aoidc_flow_env_t;
 
 /* A cookie the glue must set (max_age > 0 or < 0 for a session cookie) or
@@ -59,8 +63,8 @@ AOIDC_API const aoidc_jwks_t *
 aoidc_flow_rotated_keys(const aoidc_flow_env_t *env);
 
 /** The user name of a request: claim name's value, or sub's when the list
- *  has no claim name; NULL when that is absent or empty (such a request is
- *  never authenticated). */
+ *  has no claim name; NULL when that is absent, empty, or an array or
+ *  object (aoidc_claims_user; such a request is never authenticated). */
 AOIDC_API const char *aoidc_flow_user(const apr_array_header_t *claims,
                                       const char *name);
 

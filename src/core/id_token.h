@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ID Token validation: OIDC Core 3.1.3.7, all steps that apply to code flow. */
+/* ID Token validation: OIDC Core 3.1.3.7, all steps that apply to code
+ * flow; and §12.2 for the ID Token of a refresh response. */
 #ifndef AOIDC_CORE_ID_TOKEN_H
 #define AOIDC_CORE_ID_TOKEN_H
 
@@ -31,5 +32,41 @@ AOIDC_API apr_status_t aoidc_id_token_validate(json_t **claims,
                                                const aoidc_jwks_t *jwks,
                                                const aoidc_id_token_rules_t *r,
                                                apr_pool_t *p, aoidc_err_t *err);
+
+typedef struct {
+    const char *issuer;        /* the session's issuer (AuthOIDCIssuer) */
+    const char *client_id;     /* aud must hold it; azp rules as at login */
+    const char *client_secret; /* enables HS* (only key for them) */
+    const char *sub;           /* the session's sub: required equal */
+    const json_t *original;    /* claims of the session's ID Token (from the
+                                  login or the last refresh), NULL when not
+                                  known */
+    const char *access_token;  /* the new access token, for at_hash */
+    apr_time_t now;
+    apr_int64_t leeway;
+} aoidc_id_token_refresh_rules_t;
+
+/** Validate the ID Token of a refresh response (OIDC Core §12.2); *claims
+ *  is its payload (in p). The same signature, alg and claim rules as
+ *  aoidc_id_token_validate (signature with the provider keys or HS* with
+ *  the client secret only; iss exact, aud holds client_id, azp, exp, iat
+ *  present and not in the future, nbf, at_hash when present), plus:
+ *  - sub equals r->sub, else AOIDC_REASON_SUB (also when r->sub is NULL);
+ *  and when r->original is given:
+ *  - iss equals the original's (AOIDC_REASON_ISSUER);
+ *  - nonce absent, or equal to the original's when that had one
+ *    (AOIDC_REASON_NONCE). The session does not keep the login's nonce
+ *    by itself: it is read from r->original; without an original any
+ *    nonce passes;
+ *  - auth_time, when present, a number equal to the original's when that
+ *    had one (AOIDC_REASON_AUTH_TIME);
+ *  - azp present in both with the same value, or absent from both
+ *    (AOIDC_REASON_AZP);
+ *  - iat no earlier than the original's minus leeway (AOIDC_REASON_IAT).
+ *  No nonce is required. AOIDC_REASON_KEY_UNKNOWN tells the caller a JWKS
+ *  refetch may help. The caller ends the session on any failure. */
+AOIDC_API apr_status_t aoidc_id_token_validate_refresh(
+    json_t **claims, const char *token, const aoidc_jwks_t *jwks,
+    const aoidc_id_token_refresh_rules_t *r, apr_pool_t *p, aoidc_err_t *err);
 
 #endif

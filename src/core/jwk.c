@@ -35,33 +35,111 @@ static bool members_decode(const json_t *j, apr_pool_t *p)
     return true;
 }
 
-static bool import_key(aoidc_jwk_t *k, json_t *j, apr_pool_t *p)
+/* Bits of the big-endian unsigned integer in a base64url member. */
+static int member_bits(const json_t *j, const char *name, apr_pool_t *p)
 {
-    cjose_err cerr;
+    unsigned char *raw;
+    apr_size_t n, i = 0;
+    json_t *m = json_object_get(j, name);
+    if (!json_is_string(m)
+        || aoidc_b64url_decode(&raw, &n, json_string_value(m),
+                               json_string_length(m), p, NULL)
+               != APR_SUCCESS) {
+        return 0;
+    }
+    while (i < n && !raw[i]) {
+        i++;
+    }
+    if (i == n) {
+        return 0;
+    }
+    int bits = (int)(n - i - 1) * 8;
+    for (unsigned char b = raw[i]; b; b >>= 1) {
+        bits++;
+    }
+    return bits;
+}
+
+static apr_size_t member_len(const json_t *j, const char *name, apr_pool_t *p)
+{
+    unsigned char *raw;
+    apr_size_t n;
+    json_t *m = json_object_get(j, name);
+    if (!json_is_string(m)
+        || aoidc_b64url_decode(&raw, &n, json_string_value(m),
+                               json_string_length(m), p, NULL)
+               != APR_SUCCESS) {
+        return 0;
+    }
+    return n;
+}
+
+/* RFC 7518 §6.2.1.2/3: x and y are exactly the coordinate size of crv. A
+ * key whose coordinates belong to another curve than the one it names is
+ * refused before cjose builds anything from it. */
+static const char *ec_problem(const aoidc_jwk_t *k, const json_t *j,
+                              apr_pool_t *p)
+{
+    static const struct {
+        const char *crv;
+        apr_size_t len;
+    } curves[] = {{"P-256", 32}, {"P-384", 48}, {"P-521", 66}};
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+        if (k->crv && !strcmp(k->crv, curves[i].crv)) {
+            return member_len(j, "x", p) == curves[i].len
+                           && member_len(j, "y", p) == curves[i].len
+                       ? NULL
+                       : "ec_crv_mismatch";
+        }
+    }
+    return "ec_crv_unknown";
+}
+
+/* Why the key j cannot be used, or NULL; fills the kept fields of k. */
+static const char *judge(aoidc_jwk_t *k, int *bits, json_t *j, apr_pool_t *p)
+{
     const char *use = aoidc_json_str(j, "use");
     k->kty = aoidc_json_str(j, "kty");
-    if (!k->kty || (strcmp(k->kty, "RSA") && strcmp(k->kty, "EC"))
-        || (use && strcmp(use, "sig")) || (json_object_get(j, "use") && !use)) {
-        return false;
-    }
-    if (!members_decode(j, p)) {
-        return false;
-    }
     k->kid = aoidc_json_str(j, "kid");
     k->alg = aoidc_json_str(j, "alg");
     k->crv = aoidc_json_str(j, "crv");
+    if (!k->kty || (strcmp(k->kty, "RSA") && strcmp(k->kty, "EC"))) {
+        return "kty_unsupported";
+    }
+    if ((use && strcmp(use, "sig")) || (json_object_get(j, "use") && !use)) {
+        return "use_not_sig";
+    }
+    if (!members_decode(j, p)) {
+        return "member_encoding";
+    }
+    if (!strcmp(k->kty, "RSA")) {
+        /* NIST SP 800-131A, RFC 7518 §3.3: at least 2048 bits */
+        *bits = member_bits(j, "n", p);
+        return *bits < AOIDC_JWK_RSA_MIN_BITS ? "rsa_too_small" : NULL;
+    }
+    return ec_problem(k, j, p);
+}
+
+static const char *import_key(aoidc_jwk_t *k, int *bits, json_t *j,
+                              apr_pool_t *p)
+{
+    cjose_err cerr;
+    const char *why = judge(k, bits, j, p);
+    if (why) {
+        return why;
+    }
     char *txt = json_dumps(j, JSON_COMPACT);
     if (!txt) {
-        return false;
+        return "import";
     }
     k->key = cjose_jwk_import(txt, strlen(txt), &cerr);
     free(txt);
     if (!k->key) {
-        return false;
+        return "import";
     }
     apr_pool_cleanup_register(p, k->key, jwk_cleanup, apr_pool_cleanup_null);
     /* strings above point into j, which p owns */
-    return true;
+    return NULL;
 }
 
 apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
@@ -86,11 +164,22 @@ apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
     aoidc_jwks_t *s = apr_pcalloc(p, sizeof(*s));
     s->keys =
         apr_array_make(p, (int)json_array_size(keys) + 1, sizeof(aoidc_jwk_t));
+    s->skipped = apr_array_make(p, 1, sizeof(aoidc_jwk_skipped_t));
     json_array_foreach(keys, i, j)
     {
         aoidc_jwk_t k = {0};
-        if (json_is_object(j) && import_key(&k, j, p)) {
+        int bits = 0;
+        const char *why =
+            json_is_object(j) ? import_key(&k, &bits, j, p) : "not_an_object";
+        if (!why) {
             *(aoidc_jwk_t *)apr_array_push(s->keys) = k;
+        }
+        else {
+            aoidc_jwk_skipped_t *sk = apr_array_push(s->skipped);
+            sk->index = (int)i;
+            sk->kid = k.kid;
+            sk->why = why;
+            sk->bits = bits;
         }
     }
     *out = s;

@@ -3,7 +3,10 @@
  * JWK Sets (RFC 7517) as published at an issuer's jwks_uri: parsed once per
  * fetch, keys imported into cjose, and selected by kid and algorithm.
  * Only public signature keys (kty RSA or EC, use absent or "sig") are kept;
- * symmetric keys from a JWKS are never used.
+ * symmetric keys from a JWKS are never used. RSA keys need a modulus of at
+ * least AOIDC_JWK_RSA_MIN_BITS; EC keys a known crv (P-256, P-384, P-521)
+ * whose coordinate size x and y match. Every key left out is listed with
+ * the reason, for the glue to log (the core never logs).
  */
 #ifndef AOIDC_CORE_JWK_H
 #define AOIDC_CORE_JWK_H
@@ -12,7 +15,8 @@
 
 #include "core/err.h"
 
-#define AOIDC_JWKS_MAX_KEYS 64
+#define AOIDC_JWKS_MAX_KEYS    64
+#define AOIDC_JWK_RSA_MIN_BITS 2048
 
 typedef struct {
     const char *kid; /* may be NULL */
@@ -22,14 +26,29 @@ typedef struct {
     cjose_jwk_t *key;
 } aoidc_jwk_t;
 
+/* A member of "keys" that was left out, and why. why is one of:
+ *   not_an_object, kty_unsupported (missing, oct, OKP, ...), use_not_sig,
+ *   member_encoding (a member is not strict base64url),
+ *   rsa_too_small (bits < AOIDC_JWK_RSA_MIN_BITS; bits says how many),
+ *   ec_crv_unknown, ec_crv_mismatch (x/y not the size crv needs),
+ *   import (cjose refused the key). */
 typedef struct {
-    apr_array_header_t *keys; /* of aoidc_jwk_t */
+    int index;       /* position in "keys" */
+    const char *kid; /* may be NULL */
+    const char *why; /* static string, see above */
+    int bits;        /* RSA modulus bits when known, else 0 */
+} aoidc_jwk_skipped_t;
+
+typedef struct {
+    apr_array_header_t *keys;    /* of aoidc_jwk_t */
+    apr_array_header_t *skipped; /* of aoidc_jwk_skipped_t, in p */
 } aoidc_jwks_t;
 
 /** Parse a JWKS document into *out; cjose keys are released by a cleanup of
- *  p. Unusable keys are skipped; a document that is not a JWKS, or holds
- *  more than AOIDC_JWKS_MAX_KEYS keys, fails (AOIDC_REASON_MALFORMED /
- *  AOIDC_REASON_TOO_LARGE). An empty usable set is not an error. */
+ *  p. Unusable keys are skipped and listed in (*out)->skipped; a document that
+ * is not a JWKS, or holds more than AOIDC_JWKS_MAX_KEYS keys, fails
+ * (AOIDC_REASON_MALFORMED / AOIDC_REASON_TOO_LARGE). An empty usable set is not
+ * an error. */
 AOIDC_API apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
                                         apr_size_t len, apr_pool_t *p,
                                         aoidc_err_t *err);

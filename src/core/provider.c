@@ -2,6 +2,7 @@
 /* Discovery metadata + JWKS cache with reference-counted snapshots. */
 #include <string.h>
 
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
 #include "core/json.h"
@@ -10,17 +11,24 @@
 
 struct aoidc_provider_t {
     const char *issuer;
-    apr_pool_t *parent;        /* pchild: parent of snapshot pools */
-    apr_thread_mutex_t *mutex; /* guards the fields below */
-    aoidc_snapshot_t *current; /* may be NULL */
-    apr_time_t last_attempt;   /* last metadata fetch attempt */
-    apr_time_t last_refetch;   /* last kid-triggered JWKS refetch */
+    apr_pool_t *parent;         /* pchild: parent of snapshot pools */
+    apr_thread_mutex_t *mutex;  /* guards the fields below */
+    apr_thread_cond_t *fetched; /* signalled when a metadata fetch ends */
+    aoidc_snapshot_t *current;  /* may be NULL */
+    bool fetching;              /* a metadata fetch is in flight */
+    apr_time_t last_failure;    /* end of the last failed fetch, 0: none */
+    aoidc_reason_t last_reason; /* and why it failed */
+    apr_time_t last_refetch;    /* last kid-triggered JWKS refetch */
+    unsigned serial;            /* of the last snapshot installed */
+    unsigned looked;            /* the last serial aoidc_provider_first_look
+                                   answered true for */
 };
 
 /* --- metadata ----------------------------------------------------------- */
 
 static apr_status_t endpoint(const char **out, const json_t *doc,
-                             const char *name, bool required, apr_pool_t *p,
+                             const char *name, bool required,
+                             const char *issuer, apr_pool_t *p,
                              aoidc_err_t *err)
 {
     const char *v = aoidc_json_str(doc, name);
@@ -32,7 +40,7 @@ static apr_status_t endpoint(const char **out, const json_t *doc,
         }
         return APR_SUCCESS;
     }
-    apr_status_t rv = aoidc_url_check_endpoint(NULL, v, p, err);
+    apr_status_t rv = aoidc_url_check_op_endpoint(NULL, v, issuer, p, err);
     if (rv != APR_SUCCESS) {
         aoidc_reason_t r = err ? err->reason : AOIDC_REASON_OP_BAD_RESPONSE;
         return aoidc_err_set(
@@ -84,21 +92,21 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
                              md->issuer ? md->issuer : "(missing)", issuer);
     }
     if ((rv = endpoint(&md->authorization_endpoint, doc,
-                       "authorization_endpoint", true, p, err))
+                       "authorization_endpoint", true, issuer, p, err))
             != APR_SUCCESS
-        || (rv = endpoint(&md->token_endpoint, doc, "token_endpoint", false, p,
-                          err))
+        || (rv = endpoint(&md->token_endpoint, doc, "token_endpoint", false,
+                          issuer, p, err))
                != APR_SUCCESS
-        || (rv = endpoint(&md->jwks_uri, doc, "jwks_uri", true, p, err))
+        || (rv = endpoint(&md->jwks_uri, doc, "jwks_uri", true, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->userinfo_endpoint, doc, "userinfo_endpoint",
-                          false, p, err))
+                          false, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->introspection_endpoint, doc,
-                          "introspection_endpoint", false, p, err))
+                          "introspection_endpoint", false, issuer, p, err))
                != APR_SUCCESS
         || (rv = endpoint(&md->end_session_endpoint, doc,
-                          "end_session_endpoint", false, p, err))
+                          "end_session_endpoint", false, issuer, p, err))
                != APR_SUCCESS) {
         return rv;
     }
@@ -111,7 +119,7 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
             ? auth_methods(doc, "introspection_endpoint_auth_methods_supported")
             : md->token_auth_methods;
     rv = endpoint(&md->revocation_endpoint, doc, "revocation_endpoint", false,
-                  p, err);
+                  issuer, p, err);
     md->revocation_auth_methods =
         json_object_get(doc, "revocation_endpoint_auth_methods_supported")
             ? auth_methods(doc, "revocation_endpoint_auth_methods_supported")
@@ -130,10 +138,16 @@ aoidc_provider_t *aoidc_provider_create(const char *issuer, apr_pool_t *p)
 
 apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv, apr_pool_t *pchild)
 {
+    apr_status_t rv;
     pv->parent = pchild;
     pv->current = NULL;
-    return apr_thread_mutex_create(&pv->mutex, APR_THREAD_MUTEX_DEFAULT,
-                                   pchild);
+    pv->fetching = false;
+    pv->last_failure = 0;
+    rv = apr_thread_mutex_create(&pv->mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_cond_create(&pv->fetched, pchild);
+    }
+    return rv;
 }
 
 const char *aoidc_provider_issuer(const aoidc_provider_t *pv)
@@ -182,7 +196,20 @@ static void install(aoidc_provider_t *pv, aoidc_snapshot_t *s)
         unref(pv, pv->current);
     }
     s->refs = 1;
+    s->serial = ++pv->serial;
     pv->current = s;
+}
+
+bool aoidc_provider_first_look(aoidc_provider_t *pv, const aoidc_snapshot_t *s)
+{
+    bool first;
+    apr_thread_mutex_lock(pv->mutex);
+    first = s->serial > pv->looked;
+    if (first) {
+        pv->looked = s->serial;
+    }
+    apr_thread_mutex_unlock(pv->mutex);
+    return first;
 }
 
 static apr_status_t fetch_json(const char **body, apr_size_t *len,
@@ -282,49 +309,121 @@ fail:
     return rv;
 }
 
-apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
-                                const aoidc_http_t *http, apr_time_t now,
-                                apr_pool_t *p, aoidc_err_t *err)
+/* Caller holds the mutex: wait for the fetch in flight to end, at most as
+ * long as this request's own fetch could take (metadata and JWKS, one HTTP
+ * timeout each). Uses the real clock: this bounds a wait, it judges no
+ * token. */
+static void wait_fetch(aoidc_provider_t *pv, const aoidc_http_t *http)
 {
-    aoidc_snapshot_t *s = NULL, *fresh;
-    bool refresh;
-    apr_status_t rv;
+    apr_interval_time_t bound =
+        http->timeout > 0 ? 2 * http->timeout : apr_time_from_sec(10);
+    apr_time_t deadline = apr_time_now() + bound;
+    while (pv->fetching) {
+        apr_interval_time_t left = deadline - apr_time_now();
+        if (left <= 0) {
+            break;
+        }
+        apr_thread_cond_timedwait(pv->fetched, pv->mutex, left);
+    }
+}
 
+/* A metadata fetch ended: record a success or the failure (never the mere
+ * attempt: requests arriving meanwhile wait, they are not failed), wake the
+ * waiters, and take a reference on the result for p. */
+static aoidc_snapshot_t *fetch_done(aoidc_provider_t *pv,
+                                    aoidc_snapshot_t *fresh, apr_time_t now,
+                                    const aoidc_err_t *err, apr_pool_t *p)
+{
+    aoidc_snapshot_t *s = NULL;
     apr_thread_mutex_lock(pv->mutex);
-    if (pv->current) {
-        s = hold(pv, pv->current, p);
+    pv->fetching = false;
+    if (fresh) {
+        install(pv, fresh);
+        s = hold(pv, fresh, p);
+        pv->last_failure = 0;
     }
-    refresh = !s ? now - pv->last_attempt >= AOIDC_PROVIDER_FAIL_FAST
-                 : now - s->fetched > AOIDC_PROVIDER_TTL
-                       && now - pv->last_attempt > AOIDC_PROVIDER_RETRY;
-    if (refresh) {
-        pv->last_attempt = now;
+    else {
+        pv->last_failure = now ? now : 1;
+        pv->last_reason =
+            err && err->reason ? err->reason : AOIDC_REASON_OP_UNREACHABLE;
     }
+    apr_thread_cond_broadcast(pv->fetched);
     apr_thread_mutex_unlock(pv->mutex);
-    if (!s && !refresh) {
+    return s;
+}
+
+/* Caller holds the mutex; there is no snapshot yet. APR_SUCCESS: this
+ * request should fetch (pv->fetching is now set). APR_EEXIST: another
+ * request's fetch succeeded meanwhile and *out holds its snapshot. Else a
+ * failure to answer with at once. */
+static apr_status_t first_fetch_turn(aoidc_snapshot_t **out,
+                                     aoidc_provider_t *pv,
+                                     const aoidc_http_t *http, apr_time_t now,
+                                     apr_pool_t *p, aoidc_err_t *err)
+{
+    if (pv->fetching) {
+        wait_fetch(pv, http);
+        if (pv->current) {
+            *out = hold(pv, pv->current, p);
+            return APR_EEXIST;
+        }
+        if (pv->fetching) {
+            return aoidc_err_set(err, AOIDC_REASON_OP_UNREACHABLE, p,
+                                 "provider %.200s: discovery still in flight",
+                                 pv->issuer);
+        }
+        return aoidc_err_set(err, pv->last_reason, p,
+                             "provider %.200s: discovery failed (fetched "
+                             "by a concurrent request)",
+                             pv->issuer);
+    }
+    if (pv->last_failure && now - pv->last_failure < AOIDC_PROVIDER_FAIL_FAST) {
         /* A fetch failed a moment ago: answer at once instead of letting
          * every request wait out the timeout against a dead OP. */
         return aoidc_err_set(err, AOIDC_REASON_OP_UNREACHABLE, p,
                              "provider %.200s: unavailable (recent failure)",
                              pv->issuer);
     }
-    if (!refresh) {
+    pv->fetching = true;
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_provider_get(aoidc_snapshot_t **out, aoidc_provider_t *pv,
+                                const aoidc_http_t *http, apr_time_t now,
+                                apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_snapshot_t *s = NULL, *fresh = NULL;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(pv->mutex);
+    if (pv->current) {
+        s = hold(pv, pv->current, p);
+        /* stale: one request refreshes, the others keep using s */
+        bool refresh = !pv->fetching && now - s->fetched > AOIDC_PROVIDER_TTL
+                       && (!pv->last_failure
+                           || now - pv->last_failure > AOIDC_PROVIDER_RETRY);
+        pv->fetching = pv->fetching || refresh;
+        apr_thread_mutex_unlock(pv->mutex);
         *out = s;
-        return APR_SUCCESS;
-    }
-    rv = build(&fresh, pv, http, NULL, now, p, err);
-    if (rv != APR_SUCCESS) {
-        if (s) {
-            *out = s; /* serve stale while the OP is unreachable */
+        if (!refresh) {
             return APR_SUCCESS;
         }
-        return rv;
     }
-    apr_thread_mutex_lock(pv->mutex);
-    install(pv, fresh);
-    *out = hold(pv, fresh, p);
-    apr_thread_mutex_unlock(pv->mutex);
-    return APR_SUCCESS;
+    else {
+        rv = first_fetch_turn(out, pv, http, now, p, err);
+        apr_thread_mutex_unlock(pv->mutex);
+        if (rv != APR_SUCCESS) {
+            return rv == APR_EEXIST ? APR_SUCCESS : rv;
+        }
+    }
+    rv = build(&fresh, pv, http, NULL, now, p, err);
+    fresh = fetch_done(pv, rv == APR_SUCCESS ? fresh : NULL, now, err, p);
+    if (fresh) {
+        *out = fresh;
+        return APR_SUCCESS;
+    }
+    /* serve stale while the OP is unreachable */
+    return s ? APR_SUCCESS : rv;
 }
 
 apr_status_t aoidc_provider_refetch_keys(aoidc_snapshot_t **out,

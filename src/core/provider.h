@@ -4,7 +4,8 @@
  * http.h, validated, and cached per process.
  *
  * Rules: the metadata "issuer" equals the configured issuer exactly
- * (OIDC Discovery 4.3); every endpoint is https or loopback http; the cache
+ * (OIDC Discovery 4.3); every endpoint is https, or loopback http when the
+ * issuer itself is a loopback http URL (aoidc_url_check_op_endpoint); the cache
  * lives for a TTL; an unknown kid triggers at most one JWKS refetch per
  * AOIDC_PROVIDER_REFETCH_GAP; while the OP is unreachable a stale snapshot
  * keeps serving.
@@ -55,13 +56,15 @@ typedef struct aoidc_snapshot_t {
     apr_pool_t *pool;
     apr_time_t fetched;
     int refs;
+    unsigned serial; /* increases with each snapshot installed */
 } aoidc_snapshot_t;
 
 typedef struct aoidc_provider_t aoidc_provider_t;
 
 /** Parse and validate a discovery document for issuer. Fails with
  *  AOIDC_REASON_OP_ISSUER (issuer differs), AOIDC_REASON_OP_INSECURE (an
- *  endpoint is plain http off loopback), AOIDC_REASON_OP_BAD_RESPONSE
+ *  endpoint is plain http off loopback, or http at all for an https
+ *  issuer), AOIDC_REASON_OP_BAD_RESPONSE
  *  (not JSON, required endpoint missing). Strings live in p. */
 AOIDC_API apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md,
                                             const char *issuer, const char *in,
@@ -82,13 +85,28 @@ AOIDC_API const char *aoidc_provider_issuer(const aoidc_provider_t *pv);
 
 /** The current snapshot, fetched or refreshed as needed; released by a
  *  cleanup on p; fetches go through http (its timeout bounds the wait).
- *  Fails with an upstream reason only when no snapshot at all
- *  can be had (stale ones keep serving). */
+ *  Fails with an upstream reason only when no snapshot at all can be had
+ *  (stale ones keep serving).
+ *
+ *  One fetch at a time: requests that find no snapshot while the first
+ *  fetch is in flight wait for it (at most 2 x http->timeout: metadata and
+ *  JWKS) and share its result, snapshot or failure reason. Only a failed
+ *  fetch makes later requests fail fast (AOIDC_REASON_OP_UNREACHABLE,
+ *  "recent failure") for AOIDC_PROVIDER_FAIL_FAST; a stale snapshot is
+ *  refreshed by one request while the others keep using it, and retried
+ *  at most every AOIDC_PROVIDER_RETRY after a failure. */
 AOIDC_API apr_status_t aoidc_provider_get(aoidc_snapshot_t **out,
                                           aoidc_provider_t *pv,
                                           const aoidc_http_t *http,
                                           apr_time_t now, apr_pool_t *p,
                                           aoidc_err_t *err);
+
+/** True the first time it is asked about snapshot s (as got from this
+ *  provider in this process), false after, and for a snapshot older than
+ *  one already looked at. For facts to log once per fetch rather than per
+ *  request, e.g. the keys s->jwks->skipped lists (the core never logs). */
+AOIDC_API bool aoidc_provider_first_look(aoidc_provider_t *pv,
+                                         const aoidc_snapshot_t *s);
 
 /** Called when a token names a kid the snapshot lacks: refetch the JWKS
  *  unless one was fetched within AOIDC_PROVIDER_REFETCH_GAP. On success

@@ -49,6 +49,8 @@ typedef struct {
     const char *cookie_name; /* the session cookie */
     const char *tag;         /* aoidc_rp_tag(issuer, client_id) */
     int state_max_cookies;   /* login attempts kept per browser */
+    const apr_array_header_t *extra_params; /* AuthOIDCAuthRequestParams */
+    apr_interval_time_t refresh_before;     /* AuthOIDCRefreshBeforeExpiry */
     apr_interval_time_t state_ttl;
 } aoidc_rp_conf_t;
 
@@ -161,12 +163,20 @@ typedef struct {
 /** End the session here (every entry of it in the store) and, when the OP
  *  has an end_session_endpoint, send the browser there (RP-Initiated Logout
  *  1.0) with id_token_hint, post_logout_redirect_uri and client_id.
- *  Reasons: upstream only for a store that is down. */
+ *  Never fails: with a store that is down the entries stay until they
+ *  expire, and the browser's ticket is deleted all the same. */
 AOIDC_API apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out,
                                        const aoidc_rp_conf_t *c,
                                        const aoidc_flow_env_t *env,
                                        const aoidc_logout_in_t *in,
                                        aoidc_err_t *err);
+
+/** The session as AuthOIDCRedirectURI?info=json shows it to its own user:
+ *  iss, sub, the claims (JSON values as JSON), created, expires (epoch
+ *  seconds), and whether an access token is held — never a token itself.
+ *  In p. */
+AOIDC_API char *aoidc_rp_info_json(const aoidc_session_t *s,
+                                   const aoidc_rp_conf_t *c, apr_pool_t *p);
 
 /* --- logout from the OP (rp_channel.c) ------------------------------- */
 

@@ -36,6 +36,11 @@ static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
     }
     aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, "", 0, p);
     rv = aoidc_state_open(st, cookie, state, c->seal_state, env->now, p, err);
+    if (rv == APR_SUCCESS && env->now - (*st)->created > c->state_ttl) {
+        return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
+                             "login attempt older than %" APR_TIME_T_FMT " s",
+                             apr_time_sec(c->state_ttl));
+    }
     if (rv == APR_SUCCESS && strcmp((*st)->issuer, c->issuer)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "state was issued for another issuer");
@@ -46,14 +51,15 @@ static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
 /* The cookie alone could be replayed with the URL; a marker makes the state
  * single use across every node. It goes to the cache store, never where
  * sessions live, so a flood of callbacks cannot evict sessions. */
-static apr_status_t use_state(const aoidc_flow_env_t *env,
+static apr_status_t use_state(const aoidc_rp_conf_t *c,
+                              const aoidc_flow_env_t *env,
                               const aoidc_state_t *st, aoidc_err_t *err)
 {
     unsigned char key[AOIDC_STORE_KEY_LEN];
     apr_status_t rv;
     aoidc_store_key(key, NS_STATE_USED, st->state, strlen(st->state));
     rv = env->cache->add(env->cache, key, (const unsigned char *)"1", 1,
-                         st->created + AOIDC_STATE_TTL, env->pool);
+                         st->created + c->state_ttl, env->pool);
     if (rv == APR_EEXIST) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, env->pool,
                              "state %s used before",
@@ -104,7 +110,8 @@ static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
     if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
                               s->sub, env->pool, &out->userinfo_err)
         == APR_SUCCESS) {
-        aoidc_claims_add_json(s->claims, ui, env->pool);
+        const char *keep[] = {c->remote_user_claim, NULL};
+        aoidc_claims_add_json_keep(s->claims, ui, keep, env->pool);
     }
 }
 
@@ -115,7 +122,8 @@ static bool is_kept(const aoidc_claim_t *cl, const aoidc_rp_conf_t *c)
 
 /* A record over AOIDC_SESSION_MAX (large userinfo claims) would not fit
  * the store: leave out the largest claims, never sub or the REMOTE_USER
- * claim, until it does. */
+ * claim, until it does. Measured as rp_save stores it: the hot record,
+ * without the ID Token (that has an entry of its own). */
 static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
                         apr_pool_t *p)
 {
@@ -124,7 +132,9 @@ static int bound_record(aoidc_session_t *s, const aoidc_rp_conf_t *c,
         unsigned char *buf;
         apr_size_t len, big = 0;
         int at = -1;
-        aoidc_session_encode(&buf, &len, s, p);
+        aoidc_session_t hot = *s;
+        hot.id_token = NULL;
+        aoidc_session_encode(&buf, &len, &hot, p);
         if (len <= AOIDC_SESSION_MAX) {
             return dropped;
         }
@@ -182,8 +192,7 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     apr_status_t rv;
 
     s->created = s->last_seen = env->now;
-    s->at_expires =
-        tr->expires_in > 0 ? aoidc_time_after(env->now, tr->expires_in) : 0;
+    s->at_expires = aoidc_token_expiry(tr, env->now);
     s->issuer = c->issuer;
     s->client_id = c->client->client_id;
     s->sub = aoidc_json_str(idc, "sub");
@@ -191,7 +200,9 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     s->access_token = tr->access_token;
     s->refresh_token = tr->refresh_token;
     s->scope = tr->scope;
-    s->claims = aoidc_claims_add_json(NULL, idc, p);
+    /* sub and the REMOTE_USER claim survive the claim cap (review 8) */
+    const char *keep[] = {c->remote_user_claim, NULL};
+    s->claims = aoidc_claims_add_json_keep(NULL, idc, keep, p);
     add_userinfo(s, out, c, env, snap);
     out->claims_dropped = bound_record(s, c, p);
     out->user = aoidc_flow_user(s->claims, c->remote_user_claim);
@@ -244,7 +255,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         err->op_error = ar.error;
         return rv;
     }
-    if ((rv = use_state(env, st, err)) != APR_SUCCESS
+    if ((rv = use_state(c, env, st, err)) != APR_SUCCESS
         || (rv = aoidc_client_code_exchange(
                 &tr, env->http, &snap->md, c->client, ar.code, in->redirect_uri,
                 st->verifier, env->pool, err))

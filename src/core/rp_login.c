@@ -85,8 +85,8 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                     apr_time_sec(c->state_ttl), p);
 
     aoidc_authz_params_t ap = {snap->md.authorization_endpoint,
-                               c->client->client_id, in->redirect_uri,
-                               c->scope};
+                               c->client->client_id, in->redirect_uri, c->scope,
+                               c->extra_params};
     out->location = aoidc_authz_request_url(&ap, st, p);
     out->state = st->state;
     return APR_SUCCESS;

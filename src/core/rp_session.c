@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/client.h"
+#include "core/json.h"
+#include "core/id_token.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
 #include "core/session_index.h"
@@ -64,8 +66,53 @@ static apr_status_t do_refresh(aoidc_token_response_t *tr,
     return rv;
 }
 
+/* OIDC Core 12.2: an ID Token in a refresh response must be the session's
+ * user at the session's issuer, checked like the login's; the session's
+ * own ID Token (kept from the login) supplies nonce, auth_time and azp to
+ * compare with. Refresh responses without one are fine. */
+static apr_status_t check_id_token(const aoidc_token_response_t *tr,
+                                   const aoidc_rp_conf_t *c,
+                                   const aoidc_flow_env_t *env,
+                                   const aoidc_session_t *s, aoidc_err_t *err)
+{
+    aoidc_id_token_refresh_rules_t r = {c->issuer,
+                                        c->client->client_id,
+                                        c->client->client_secret,
+                                        s->sub,
+                                        NULL,
+                                        tr->access_token,
+                                        env->now,
+                                        c->leeway};
+    aoidc_snapshot_t *snap;
+    aoidc_jws_t *orig;
+    const aoidc_jwks_t *keys;
+    json_t *claims;
+    apr_status_t rv;
+    if (!tr->id_token) {
+        return APR_SUCCESS;
+    }
+    if (s->id_token
+        && aoidc_jws_parse(&orig, s->id_token, strlen(s->id_token), env->pool,
+                           NULL)
+               == APR_SUCCESS) {
+        r.original = orig->payload;
+    }
+    if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_id_token_validate_refresh(&claims, tr->id_token, snap->jwks, &r,
+                                         env->pool, err);
+    if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
+        && (keys = aoidc_flow_rotated_keys(env))) {
+        rv = aoidc_id_token_validate_refresh(&claims, tr->id_token, keys, &r,
+                                             env->pool, err);
+    }
+    return rv;
+}
+
 /* Refresh when the access token has expired. Non-success only when the OP
- * refused the refresh token (the session ends). */
+ * refused the refresh token, or sent an ID Token that is not the session's
+ * (the session ends). */
 static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
                             const aoidc_flow_env_t *env,
                             const aoidc_ticket_t *t, aoidc_err_t *err)
@@ -73,8 +120,10 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     aoidc_session_t *s = out->session;
     aoidc_token_response_t tr;
     apr_status_t rv;
+    bool bad_id_token = false;
 
-    if (!s->refresh_token || !s->at_expires || env->now < s->at_expires
+    if (!s->refresh_token || !s->at_expires
+        || env->now < s->at_expires - c->refresh_before
         || aoidc_guard_is_open(env->guard, env->now)) {
         return APR_SUCCESS; /* not due, or the OP is failing: serve as is */
     }
@@ -87,12 +136,22 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
         return APR_SUCCESS;
     }
     rv = do_refresh(&tr, c, env, s, &out->refresh_err);
+    if (rv == APR_SUCCESS
+        && check_id_token(&tr, c, env, s, &out->refresh_err) != APR_SUCCESS) {
+        /* a refused ID Token ends the session; no keys to check it with
+         * (the OP down) is transient like any other outage */
+        rv = APR_EGENERAL;
+        bad_id_token = aoidc_reason_info(out->refresh_err.reason)->fault
+                       == AOIDC_FAULT_CLIENT;
+    }
     if (rv != APR_SUCCESS) {
-        if (is_fatal(&out->refresh_err)) {
+        if (bad_id_token || is_fatal(&out->refresh_err)) {
+            const char *why = out->refresh_err.detail;
             aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+            /* not "postponed": the session ends, and err says why */
+            memset(&out->refresh_err, 0, sizeof(out->refresh_err));
             return aoidc_err_set(err, AOIDC_REASON_REFRESH, env->pool,
-                                 "refresh refused: %s",
-                                 out->refresh_err.detail);
+                                 "refresh refused: %s", why);
         }
         /* transient: the lock becomes a back-off, so the other requests
          * of this session do not each wait for a failing OP */
@@ -103,8 +162,7 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     if (tr.refresh_token) {
         s->refresh_token = tr.refresh_token;
     }
-    s->at_expires =
-        tr.expires_in > 0 ? aoidc_time_after(env->now, tr.expires_in) : 0;
+    s->at_expires = aoidc_token_expiry(&tr, env->now);
     s->last_seen = env->now;
     out->refreshed = true;
     /* saved before the lock goes: nobody may refresh from the old copy */
@@ -257,4 +315,28 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
                             in->post_logout_uri, env->pool);
     }
     return APR_SUCCESS;
+}
+
+char *aoidc_rp_info_json(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                         apr_pool_t *p)
+{
+    json_t *o = aoidc_json_own(json_object(), p), *cl = json_object();
+    for (int i = 0; s->claims && i < s->claims->nelts; i++) {
+        const aoidc_claim_t *x = &APR_ARRAY_IDX(s->claims, i, aoidc_claim_t);
+        json_t *v =
+            x->is_json ? json_loads(x->value, JSON_DECODE_ANY, NULL) : NULL;
+        json_object_set_new(cl, x->name, v ? v : json_string(x->value));
+    }
+    json_object_set_new(o, "iss", json_string(s->issuer));
+    json_object_set_new(o, "sub", json_string(s->sub ? s->sub : ""));
+    json_object_set_new(o, "created", json_integer(apr_time_sec(s->created)));
+    json_object_set_new(
+        o, "expires",
+        json_integer(apr_time_sec(aoidc_session_expiry(s, &c->limits))));
+    json_object_set_new(o, "access_token_expires",
+                        json_integer(apr_time_sec(s->at_expires)));
+    json_object_set_new(o, "has_refresh_token",
+                        json_boolean(s->refresh_token != NULL));
+    json_object_set_new(o, "claims", cl);
+    return aoidc_json_dump(o, p);
 }

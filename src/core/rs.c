@@ -87,7 +87,6 @@ static apr_status_t validate(apr_array_header_t **claims,
                               c->require_typ};
     aoidc_snapshot_t *snap;
     json_t *j = NULL;
-    apr_int64_t exp;
     apr_time_t until;
     bool jwt = aoidc_bearer_is_jwt(token);
     apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
@@ -102,11 +101,9 @@ static apr_status_t validate(apr_array_header_t **claims,
         }
         return rv;
     }
-    *claims = aoidc_claims_add_json(NULL, j, env->pool);
-    until = env->now + c->cache_ttl;
-    if (aoidc_json_int(j, "exp", &exp) && aoidc_time_from_epoch(exp) < until) {
-        until = aoidc_time_from_epoch(exp);
-    }
+    const char *keep[] = {c->remote_user_claim, NULL};
+    *claims = aoidc_claims_add_json_keep(NULL, j, keep, env->pool);
+    until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
     remember(env, key, until, true, *claims);
     return APR_SUCCESS;
 }

@@ -77,7 +77,7 @@ apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "state cookie: bad record");
     }
-    if (st->created < now - AOIDC_STATE_TTL
+    if (st->created < now - AOIDC_STATE_TTL_MAX
         || st->created > now + apr_time_from_sec(60)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
                              "state cookie: login attempt too old");

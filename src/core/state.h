@@ -13,7 +13,9 @@
 
 #define AOIDC_STATE_COOKIE_PREFIX "aoidc_state_"
 #define AOIDC_STATE_MAX_COOKIES   5
-#define AOIDC_STATE_TTL           apr_time_from_sec(300)
+#define AOIDC_STATE_TTL           apr_time_from_sec(300) /* default */
+/* the longest AuthOIDCStateTimeout: a record older than this never opens */
+#define AOIDC_STATE_TTL_MAX apr_time_from_sec(3600)
 
 typedef struct {
     const char *state;     /* 256-bit random, base64url */

@@ -14,7 +14,7 @@ typedef struct {
     const char *id_token;      /* may be NULL (refresh) */
     const char *refresh_token; /* may be NULL */
     const char *scope;         /* may be NULL */
-    apr_int64_t expires_in;    /* -1 when absent */
+    apr_int64_t expires_in;    /* -1 when absent; at most AOIDC_TIME_MAX_SEC */
 } aoidc_token_response_t;
 
 typedef struct {
@@ -33,10 +33,21 @@ AOIDC_API const char *aoidc_token_client_auth(const char **authorization,
 
 /** Parse a token endpoint answer. 200 with access_token and a Bearer (any
  *  case) token_type succeeds; 400/401 with {"error":..} is
- *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE. */
+ *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE.
+ *  Every token is refused (AOIDC_REASON_OP_BAD_RESPONSE) unless it is safe
+ *  to put into a header: access_token must be an RFC 6750 §2.1 b64token
+ *  (at most AOIDC_MAX_TOKEN_LEN), refresh_token and id_token visible ASCII
+ *  (RFC 6749 VSCHAR without space, %x21-7E), scope printable ASCII.
+ *  expires_in is clamped to AOIDC_TIME_MAX_SEC. */
 AOIDC_API apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
                                                   int status, const char *body,
                                                   apr_size_t len, apr_pool_t *p,
                                                   aoidc_err_t *err);
+
+/** When the access token of tr expires, seen from now: 0 when the OP gave
+ *  no (or a zero) expires_in, else now + expires_in clamped by
+ *  aoidc_time_after (a hostile expires_in never overflows). */
+AOIDC_API apr_time_t aoidc_token_expiry(const aoidc_token_response_t *tr,
+                                        apr_time_t now);
 
 #endif

@@ -191,6 +191,32 @@ apr_status_t aoidc_url_check_endpoint(apr_uri_t *out, const char *url,
     return APR_SUCCESS;
 }
 
+apr_status_t aoidc_url_check_op_endpoint(apr_uri_t *out, const char *url,
+                                         const char *issuer, apr_pool_t *p,
+                                         aoidc_err_t *err)
+{
+    apr_uri_t u, iss;
+    apr_status_t rv = aoidc_url_check_endpoint(&u, url, p, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    /* An https issuer must not send the client secret or tokens to a
+     * plain-http service, loopback or not: anything on the host (or a
+     * proxy in front of it) would read them in clear. */
+    if (!strcasecmp(u.scheme, "http")
+        && (!issuer || apr_uri_parse(p, issuer, &iss) != APR_SUCCESS
+            || !iss.scheme || strcasecmp(iss.scheme, "http") || !iss.hostname
+            || !aoidc_url_is_loopback(iss.hostname))) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_INSECURE, p,
+                             "http endpoint for a non-http issuer: %.200s",
+                             url);
+    }
+    if (out) {
+        *out = u;
+    }
+    return APR_SUCCESS;
+}
+
 bool aoidc_url_is_local_path(const char *target)
 {
     if (!target || target[0] != '/' || target[1] == '/' || target[1] == '\\') {

@@ -47,6 +47,17 @@ AOIDC_API apr_status_t aoidc_url_check_endpoint(apr_uri_t *out, const char *url,
                                                 apr_pool_t *p,
                                                 aoidc_err_t *err);
 
+/** aoidc_url_check_endpoint for an endpoint named in issuer's metadata,
+ *  plus: a plain-http endpoint is allowed only when the issuer itself is an
+ *  http URL on a loopback host (a local test OP). An https issuer's
+ *  metadata pointing anywhere at http, loopback included, fails with
+ *  AOIDC_REASON_OP_INSECURE. */
+AOIDC_API apr_status_t aoidc_url_check_op_endpoint(apr_uri_t *out,
+                                                   const char *url,
+                                                   const char *issuer,
+                                                   apr_pool_t *p,
+                                                   aoidc_err_t *err);
+
 /** True when target is a safe same-origin local reference: it starts with a
  *  single '/', is not "//" or "/\", and holds no backslash, no control
  *  character, no space and no fragment. Anything else could leave the origin

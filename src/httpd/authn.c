@@ -37,15 +37,46 @@ static int redirect_uri(aoidc_rctx_t *x)
 {
     apr_table_t *q;
     const char *target;
-    if (x->r->args
-        && aoidc_url_parse_query(&q, x->r->args, 16, x->r->pool, NULL)
-               == APR_SUCCESS
-        && (target = aoidc_url_param(q, "logout"))) {
+    if (!x->r->args
+        || aoidc_url_parse_query(&q, x->r->args, 16, x->r->pool, NULL)
+               != APR_SUCCESS) {
+        return aoidc_callback(x); /* which refuses a malformed query */
+    }
+    if (aoidc_url_param(q, "info") && aoidc_conf_info(x->c)) {
+        return aoidc_info(x);
+    }
+    if ((target = aoidc_url_param(q, "logout"))) {
         return !strcmp(target, "backchannel")    ? aoidc_logout_backchannel(x)
                : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)
                                                  : aoidc_logout(x, target);
     }
     return aoidc_callback(x);
+}
+
+/* No usable session: AuthOIDCUnAuthAction. */
+static int unauthenticated(aoidc_rctx_t *x)
+{
+    aoidc_err_t err = {AOIDC_REASON_NO_CREDENTIALS, "no session", NULL};
+    switch (aoidc_conf_unauth_action(x->c)) {
+    case AOIDC_UNAUTH_PASS:
+        /* served without claims: an empty user so that Require valid-user
+         * lets the page through (it shows a "log in" link); the claim
+         * headers are absent and our scrub removed look-alikes */
+        x->r->user = "";
+        aoidc_strip_own_cookies(x, x->rp.cookie_name);
+        return OK;
+    case AOIDC_UNAUTH_410:
+        aoidc_answer_log(x, &err, NULL);
+        return HTTP_GONE;
+    case AOIDC_UNAUTH_401:
+        return aoidc_fail(x, &err);
+    default:
+        if (!aoidc_wants_redirect(x->r)) {
+            /* scripts and non-GET requests: a redirect would only loop */
+            return aoidc_fail(x, &err);
+        }
+        return aoidc_login(x);
+    }
 }
 
 static int oidc(aoidc_rctx_t *x)
@@ -61,12 +92,7 @@ static int oidc(aoidc_rctx_t *x)
     if ((rc = aoidc_session(x)) != DECLINED) {
         return rc;
     }
-    if (!aoidc_wants_redirect(x->r)) {
-        /* scripts and non-GET requests: a redirect would only loop */
-        aoidc_err_t err = {AOIDC_REASON_NO_CREDENTIALS, "no session", NULL};
-        return aoidc_fail(x, &err);
-    }
-    return aoidc_login(x);
+    return unauthenticated(x);
 }
 
 static int bearer(aoidc_rctx_t *x)
@@ -82,12 +108,18 @@ int aoidc_check_authn(request_rec *r)
 {
     aoidc_type_t type = aoidc_request_type(r);
     aoidc_rctx_t *x;
+    int rc;
     if (type == AOIDC_TYPE_NONE) {
         return DECLINED;
     }
     r->ap_auth_type = (char *)ap_auth_type(r);
     x = aoidc_rctx(r);
-    return type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    rc = type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",
+                      APR_ARRAY_IDX(x->env.notes, i, const char *));
+    }
+    return rc;
 }
 
 /* RFC 6750 §3 challenge; only for AuthType bearer. */

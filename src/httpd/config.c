@@ -9,6 +9,9 @@
 #include "apr_hash.h"
 #include "util_cfgtree.h"
 
+#include "apr_network_io.h"
+
+#include "core/authz_request.h"
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
@@ -44,7 +47,9 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
     c->accept_in = c->typ_required = c->revoke_on_logout = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
-    c->token_cache_ttl = AOIDC_UNSET;
+    c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
+    c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
+    c->pass_claims_as = c->info = AOIDC_UNSET;
     return c;
 }
 
@@ -123,6 +128,20 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(accept_in);
     MERGE_NUM(typ_required);
     MERGE_NUM(revoke_on_logout);
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(cookie_domain);
+    MERGE_PTR(cookie_path);
+    MERGE_PTR(cookie_samesite);
+    MERGE_NUM(state_timeout);
+    MERGE_NUM(state_max_cookies);
+    MERGE_NUM(unauth_action);
+    MERGE_NUM(unautz_action);
+    MERGE_NUM(pass_claims_as);
+    MERGE_PTR(claim_delimiter);
+    MERGE_PTR(auth_params);
+    MERGE_NUM(refresh_before);
+    MERGE_NUM(info);
+    MERGE_PTR(trusted_proxies);
     return c;
 }
 
@@ -150,6 +169,26 @@ int aoidc_conf_accept_in(const aoidc_dir_conf_t *c)
 {
     return OR(c->accept_in, AOIDC_ACCEPT_HEADER);
 }
+int aoidc_conf_unauth_action(const aoidc_dir_conf_t *c)
+{
+    return OR(c->unauth_action, AOIDC_UNAUTH_AUTH);
+}
+int aoidc_conf_unautz_action(const aoidc_dir_conf_t *c)
+{
+    return OR(c->unautz_action, AOIDC_UNAUTZ_403);
+}
+int aoidc_conf_pass_claims_as(const aoidc_dir_conf_t *c)
+{
+    return OR(c->pass_claims_as, AOIDC_PASS_HEADERS | AOIDC_PASS_ENV);
+}
+const char *aoidc_conf_cookie_name(const aoidc_dir_conf_t *c)
+{
+    return c->cookie_name ? c->cookie_name : AOIDC_SESSION_COOKIE;
+}
+bool aoidc_conf_info(const aoidc_dir_conf_t *c)
+{
+    return c->info == 1;
+}
 
 const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
@@ -169,17 +208,19 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->seal_state = c->seal_state;
     rp->seal_index = c->seal_index;
     rp->revoke_on_logout = c->revoke_on_logout != 0;
-    rp->scope = c->scope ? c->scope : "openid";
+    rp->scope = c->scope ? c->scope : "openid"; /* openid added at config */
     rp->pkce = c->pkce != 0;
     rp->userinfo = c->userinfo != 0;
     rp->leeway = apr_time_sec(OR(c->leeway, apr_time_from_sec(60)));
     rp->limits.inactivity = OR(c->inactivity, apr_time_from_sec(3600));
     rp->limits.max_age = OR(c->max_duration, apr_time_from_sec(28800));
     rp->remote_user_claim = remote_user_claim(c);
-    rp->cookie_name = AOIDC_SESSION_COOKIE;
+    rp->cookie_name = aoidc_conf_cookie_name(c);
     rp->tag = c->tag;
-    rp->state_max_cookies = AOIDC_STATE_MAX_COOKIES;
-    rp->state_ttl = AOIDC_STATE_TTL;
+    rp->state_max_cookies = OR(c->state_max_cookies, AOIDC_STATE_MAX_COOKIES);
+    rp->state_ttl = OR(c->state_timeout, AOIDC_STATE_TTL);
+    rp->extra_params = c->auth_params;
+    rp->refresh_before = OR(c->refresh_before, 0);
     return rp;
 }
 
@@ -383,6 +424,163 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* A keyword into the int field at ch->offset: the index + 1 of arg among
+ * the NULL-terminated words (so 0 stays free and AOIDC_UNSET is -1). */
+typedef struct {
+    apr_size_t offset;
+    const char *const *words;
+    const int *values;
+} keyword_t;
+
+static const char *set_keyword(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const keyword_t *k = cmd->info;
+    char *all = "";
+    for (int i = 0; k->words[i]; i++) {
+        if (!strcasecmp(arg, k->words[i])) {
+            *(int *)((char *)dc + k->offset) = k->values[i];
+            return NULL;
+        }
+        all = apr_pstrcat(cmd->pool, all, i ? "|" : "", k->words[i], NULL);
+    }
+    return apr_psprintf(cmd->pool, "%s: expects %s, not '%s'", cmd->cmd->name,
+                        all, arg);
+}
+
+static const char *const unauth_words[] = {"auth", "pass", "401", "410", NULL};
+static const int unauth_values[] = {AOIDC_UNAUTH_AUTH, AOIDC_UNAUTH_PASS,
+                                    AOIDC_UNAUTH_401, AOIDC_UNAUTH_410};
+static const keyword_t unauth_kw = {offsetof(aoidc_dir_conf_t, unauth_action),
+                                    unauth_words, unauth_values};
+static const char *const unautz_words[] = {"403", "auth", NULL};
+static const int unautz_values[] = {AOIDC_UNAUTZ_403, AOIDC_UNAUTZ_AUTH};
+static const keyword_t unautz_kw = {offsetof(aoidc_dir_conf_t, unautz_action),
+                                    unautz_words, unautz_values};
+static const char *const pass_words[] = {"headers", "environment", "both",
+                                         "none", NULL};
+static const int pass_values[] = {AOIDC_PASS_HEADERS, AOIDC_PASS_ENV,
+                                  AOIDC_PASS_HEADERS | AOIDC_PASS_ENV, 0};
+static const keyword_t pass_kw = {offsetof(aoidc_dir_conf_t, pass_claims_as),
+                                  pass_words, pass_values};
+
+/* OIDC Core 3.1.2.1: openid is always requested; a scope without it gets
+ * it, with a warning, rather than a login that is plain OAuth. */
+static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bool added;
+    ((aoidc_dir_conf_t *)dc)->scope = aoidc_authz_scope(arg, &added, cmd->pool);
+    if (added) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     AOIDCLOGNO(00150) "%s:%d: AuthOIDCScope \"%s\" lacks "
+                                       "openid; requesting \"openid %s\"",
+                     cmd->directive->filename, cmd->directive->line_num, arg,
+                     arg);
+    }
+    return NULL;
+}
+
+static const char *set_samesite(cmd_parms *cmd, void *dc, const char *arg)
+{
+    aoidc_dir_conf_t *c = dc;
+    static const char *const ok[] = {"Lax", "Strict", "None", NULL};
+    for (int i = 0; ok[i]; i++) {
+        if (!strcasecmp(arg, ok[i])) {
+            c->cookie_samesite = ok[i];
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "%s: expects Lax, Strict or None",
+                        cmd->cmd->name);
+}
+
+/* A cookie name, domain or path: RFC 6265 token / av characters only, so
+ * nothing the operator writes can split a Set-Cookie header. */
+static const char *set_cookie_attr(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bool name = !strcasecmp(cmd->cmd->name, "AuthOIDCCookieName");
+    for (const char *s = arg; *s; s++) {
+        if (*s <= 0x20 || *s >= 0x7f || *s == ';' || *s == ','
+            || (name && strchr("()<>@:\\\"/[]?={}", *s))) {
+            return apr_psprintf(cmd->pool,
+                                "%s: '%s' has a character a "
+                                "cookie cannot carry",
+                                cmd->cmd->name, arg);
+        }
+    }
+    if (!*arg
+        || (!name && !strcasecmp(cmd->cmd->name, "AuthOIDCCookiePath")
+            && arg[0] != '/')) {
+        return apr_psprintf(cmd->pool, "%s: expects a non-empty value%s",
+                            cmd->cmd->name,
+                            name ? "" : " (a path starts with /)");
+    }
+    *(const char **)((char *)dc + (apr_size_t)cmd->info) = arg;
+    return NULL;
+}
+
+static const char *set_count(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 1 || v > 20) {
+        return apr_psprintf(cmd->pool, "%s: expects a number from 1 to 20",
+                            cmd->cmd->name);
+    }
+    *(int *)((char *)dc + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_state_timeout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    const char *e = aoidc_parse_seconds(&v, arg, 3600, cmd->pool);
+    if (!e && v < 10) {
+        e = "expects at least 10 seconds";
+    }
+    if (e) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
+    }
+    ((aoidc_dir_conf_t *)dc)->state_timeout = apr_time_from_sec(v);
+    return NULL;
+}
+
+static const char *set_delimiter(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (strlen(arg) != 1 || arg[0] < 0x21 || arg[0] > 0x7e) {
+        return apr_psprintf(cmd->pool,
+                            "%s: expects one printable character, such as ,",
+                            cmd->cmd->name);
+    }
+    ((aoidc_dir_conf_t *)dc)->claim_delimiter = arg;
+    return NULL;
+}
+
+static const char *set_auth_params(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *e = aoidc_authz_params_parse(
+        &((aoidc_dir_conf_t *)dc)->auth_params, arg, cmd->pool);
+    return e ? apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e) : NULL;
+}
+
+static const char *set_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    aoidc_dir_conf_t *c = dc;
+    apr_ipsubnet_t *sn;
+    char *ip = apr_pstrdup(cmd->pool, arg), *mask = strchr(ip, '/');
+    if (mask) {
+        *mask++ = '\0';
+    }
+    if (apr_ipsubnet_create(&sn, ip, mask, cmd->pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an address or CIDR",
+                            cmd->cmd->name, arg);
+    }
+    if (!c->trusted_proxies) {
+        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(sn));
+    }
+    *(apr_ipsubnet_t **)apr_array_push(c->trusted_proxies) = sn;
+    return NULL;
+}
+
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
@@ -400,7 +598,7 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
                   "Key material for cookies and stored entries, literal or "
                   "file:/env:"),
-    AP_INIT_TAKE1("AuthOIDCScope", ap_set_string_slot, OFF(scope), CTX,
+    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, CTX,
                   "Scopes to request (default openid)"),
     AP_INIT_TAKE1("AuthOIDCPKCE", set_choice, (void *)&pkce_choice, CTX,
                   "PKCE method: S256 (default) or off"),
@@ -446,6 +644,42 @@ const command_rec aoidc_cmds[] = {
                  OFF(revoke_on_logout), CTX,
                  "Revoke the refresh or access token at logout where the OP "
                  "offers RFC 7009 (default on)"),
+    AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_attr, OFF(cookie_name), CTX,
+                  "Session cookie name (default aoidc_session)"),
+    AP_INIT_TAKE1("AuthOIDCCookieDomain", set_cookie_attr, OFF(cookie_domain),
+                  CTX, "Domain attribute of the session cookie (default none)"),
+    AP_INIT_TAKE1("AuthOIDCCookiePath", set_cookie_attr, OFF(cookie_path), CTX,
+                  "Path attribute of the session cookie (default /)"),
+    AP_INIT_TAKE1("AuthOIDCCookieSameSite", set_samesite, NULL, CTX,
+                  "SameSite of the session cookie: Lax (default), Strict or "
+                  "None (forces Secure)"),
+    AP_INIT_TAKE1("AuthOIDCStateTimeout", set_state_timeout, NULL, CTX,
+                  "Seconds a login attempt stays valid (default 300)"),
+    AP_INIT_TAKE1("AuthOIDCStateMaxCookies", set_count, OFF(state_max_cookies),
+                  CTX, "Login attempts kept per browser (default 5)"),
+    AP_INIT_TAKE1("AuthOIDCUnAuthAction", set_keyword, (void *)&unauth_kw, CTX,
+                  "Unauthenticated requests: auth (default), pass, 401, 410"),
+    AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_keyword, (void *)&unautz_kw, CTX,
+                  "A failed Require: 403 (default) or auth"),
+    AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_keyword, (void *)&pass_kw, CTX,
+                  "Where claims go: headers, environment, both (default), "
+                  "none"),
+    AP_INIT_TAKE1("AuthOIDCClaimDelimiter", set_delimiter, NULL, CTX,
+                  "Arrays of strings passed joined by this character "
+                  "(default: as JSON)"),
+    AP_INIT_TAKE1("AuthOIDCAuthRequestParams", set_auth_params, NULL, CTX,
+                  "Extra authorization request parameters, k=v&k2=v2 "
+                  "(default none)"),
+    AP_INIT_TAKE1("AuthOIDCRefreshBeforeExpiry", set_seconds,
+                  OFF(refresh_before), CTX,
+                  "Refresh the access token this many seconds before it "
+                  "expires (default 0)"),
+    AP_INIT_FLAG("AuthOIDCInfo", set_flag, OFF(info), CTX,
+                 "Serve the caller's own session at the redirect URI with "
+                 "?info=json (default off)"),
+    AP_INIT_ITERATE("AuthOIDCTrustedProxy", set_trusted_proxy, NULL, CTX,
+                    "Addresses (CIDR) whose X-Forwarded-*/Forwarded headers "
+                    "are believed (default none)"),
     /* stores (docs/directives.md "Session stores") */
     AP_INIT_TAKE1("AuthOIDCStorePassword", aoidc_store_set_password, NULL, CTX,
                   "Password for the session store, literal or file:/env: "

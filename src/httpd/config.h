@@ -60,7 +60,37 @@ typedef struct {
     int typ_required;
     int revoke_on_logout;
     const aoidc_http_t *http; /* made by AuthOIDCHTTPTimeout */
+    /* cookies, login robustness, what legacy apps rely on (issue 10) */
+    const char *cookie_name;
+    const char *cookie_domain;
+    const char *cookie_path;
+    const char *cookie_samesite; /* "Lax", "Strict", "None" */
+    apr_interval_time_t state_timeout;
+    int state_max_cookies;
+    int unauth_action;  /* AOIDC_UNAUTH_* */
+    int unautz_action;  /* AOIDC_UNAUTZ_* */
+    int pass_claims_as; /* AOIDC_PASS_* mask */
+    const char *claim_delimiter;
+    apr_array_header_t *auth_params; /* of aoidc_param_t */
+    apr_interval_time_t refresh_before;
+    int info;
+    apr_array_header_t *trusted_proxies; /* of apr_ipsubnet_t * */
 } aoidc_dir_conf_t;
+
+enum {
+    AOIDC_UNAUTH_AUTH = 1, /* start a login (browsers) or 401 */
+    AOIDC_UNAUTH_PASS,     /* serve without claims */
+    AOIDC_UNAUTH_401,
+    AOIDC_UNAUTH_410,
+};
+enum {
+    AOIDC_UNAUTZ_403 = 1,
+    AOIDC_UNAUTZ_AUTH, /* a failed Require starts a new login */
+};
+enum {
+    AOIDC_PASS_HEADERS = 1,
+    AOIDC_PASS_ENV = 2,
+};
 
 extern const command_rec aoidc_cmds[];
 
@@ -78,6 +108,11 @@ const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c);
 bool aoidc_conf_pass_access_token(const aoidc_dir_conf_t *c);
 int aoidc_conf_accept_in(const aoidc_dir_conf_t *c);
+int aoidc_conf_unauth_action(const aoidc_dir_conf_t *c);
+int aoidc_conf_unautz_action(const aoidc_dir_conf_t *c);
+int aoidc_conf_pass_claims_as(const aoidc_dir_conf_t *c);
+const char *aoidc_conf_cookie_name(const aoidc_dir_conf_t *c);
+bool aoidc_conf_info(const aoidc_dir_conf_t *c);
 
 /** What the RP flows need, with defaults applied (in x's storage). NULL
  *  when the directory lacks what AuthType oidc needs: *missing names it. */

@@ -20,6 +20,10 @@ int aoidc_callback(aoidc_rctx_t *x);
  * session (the dispatcher then starts a login or answers 401). */
 int aoidc_session(aoidc_rctx_t *x);
 
+/* session.c: ?info=json at the redirect URI (AuthOIDCInfo on): the
+ * caller's own session as JSON, never a token; 401 without one. */
+int aoidc_info(aoidc_rctx_t *x);
+
 /* logout.c: ?logout=target at the redirect URI. */
 int aoidc_logout(aoidc_rctx_t *x, const char *target);
 

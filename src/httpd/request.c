@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "apr_lib.h"
+#include "apr_network_io.h"
 
 #include "core/claims.h"
 #include "core/cookie.h"
+#include "core/state.h"
 #include "httpd/request.h"
 
 aoidc_rctx_t *aoidc_rctx(request_rec *r)
@@ -39,10 +41,116 @@ aoidc_type_t aoidc_request_type(request_rec *r)
                                       : AOIDC_TYPE_NONE;
 }
 
+/* The last element of a comma-separated list (the one the proxy next to
+ * us added; earlier ones came from whoever talked to it), trimmed. */
+static const char *last_of(const char *v, apr_pool_t *p)
+{
+    const char *s = v ? strrchr(v, ',') : NULL;
+    s = s ? s + 1 : v;
+    while (s && (*s == ' ' || *s == '\t')) {
+        s++;
+    }
+    return s && *s ? apr_pstrndup(p, s, strcspn(s, " \t;")) : NULL;
+}
+
+/* RFC 7239: name=value (possibly quoted) in the last element. */
+static const char *forwarded_param(const char *fwd, const char *name,
+                                   apr_pool_t *p)
+{
+    const char *el = fwd ? strrchr(fwd, ',') : NULL;
+    apr_size_t n = strlen(name);
+    for (el = el ? el + 1 : fwd; el && *el;) {
+        el += strspn(el, " \t;");
+        if (!strncasecmp(el, name, n) && el[n] == '=') {
+            const char *v = el + n + 1;
+            if (*v == '"') {
+                v++;
+                return apr_pstrndup(p, v, strcspn(v, "\""));
+            }
+            return apr_pstrndup(p, v, strcspn(v, " \t;,"));
+        }
+        el += strcspn(el, ";");
+    }
+    return NULL;
+}
+
+static bool host_ok(const char *h)
+{
+    apr_size_t n = h ? strlen(h) : 0;
+    return n && n < 256
+           && strspn(h, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+                  == n;
+}
+
+static bool from_trusted_proxy(const aoidc_rctx_t *x)
+{
+    const apr_array_header_t *t = x->c->trusted_proxies;
+    for (int i = 0; t && i < t->nelts; i++) {
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(t, i, apr_ipsubnet_t *),
+                              x->r->connection->client_addr)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The origin from a trusted proxy's headers, or NULL to use our own. */
+static const char *forwarded_origin(const aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    const char *fwd = apr_table_get(r->headers_in, "Forwarded");
+    const char *proto, *host, *port = NULL;
+    if (fwd) {
+        proto = forwarded_param(fwd, "proto", r->pool);
+        host = forwarded_param(fwd, "host", r->pool);
+    }
+    else {
+        proto =
+            last_of(apr_table_get(r->headers_in, "X-Forwarded-Proto"), r->pool);
+        host =
+            last_of(apr_table_get(r->headers_in, "X-Forwarded-Host"), r->pool);
+        port =
+            last_of(apr_table_get(r->headers_in, "X-Forwarded-Port"), r->pool);
+    }
+    if (!proto && !host) {
+        return NULL;
+    }
+    if (!proto || (strcasecmp(proto, "http") && strcasecmp(proto, "https"))) {
+        proto = ap_http_scheme(r);
+    }
+    if (!host_ok(host)) {
+        host = r->hostname;
+    }
+    if (port
+        && (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5
+            || !strcmp(port, !strcasecmp(proto, "https") ? "443" : "80"))) {
+        port = NULL;
+    }
+    return apr_pstrcat(r->pool, apr_pstrdup(r->pool, proto), "://", host,
+                       port && !strchr(host, ':') ? ":" : "",
+                       port && !strchr(host, ':') ? port : "", NULL);
+}
+
+static const char *origin(aoidc_rctx_t *x)
+{
+    if (!x->origin) {
+        const char *o = x->c->trusted_proxies && from_trusted_proxy(x)
+                            ? forwarded_origin(x)
+                            : NULL;
+        if (!o) {
+            o = ap_construct_url(x->r->pool, "", x->r);
+        }
+        x->origin = o;
+    }
+    return x->origin;
+}
+
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x)
 {
     if (x->c->redirect_uri[0] == '/') {
-        return ap_construct_url(x->r->pool, x->c->redirect_uri, x->r);
+        return apr_pstrcat(x->r->pool, origin((aoidc_rctx_t *)x),
+                           x->c->redirect_uri, NULL);
     }
     return x->c->redirect_uri;
 }
@@ -82,16 +190,26 @@ const char *aoidc_cookie_header(request_rec *r)
  * or an https redirect URI (TLS terminated in front of a plain-http vhost). */
 static bool is_secure(const aoidc_rctx_t *x)
 {
-    return !strcasecmp(ap_http_scheme(x->r), "https")
+    return !strncasecmp(origin((aoidc_rctx_t *)x), "https://", 8)
            || !strncasecmp(x->c->redirect_uri, "https://", 8);
 }
 
+/* The session cookie has the operator's attributes; state cookies are
+ * host-only on "/" (the redirect URI may lie anywhere on the host). */
 void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
 {
-    aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(x), 0};
+    const aoidc_dir_conf_t *c = x->c;
     for (int i = 0; ops && i < ops->nelts; i++) {
         const aoidc_cookie_op_t *op = &APR_ARRAY_IDX(ops, i, aoidc_cookie_op_t);
-        a.max_age = op->max_age;
+        bool sess = op->kind == AOIDC_COOKIE_SESSION;
+        aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(x), op->max_age, NULL};
+        if (sess) {
+            a.path = c->cookie_path ? c->cookie_path : "/";
+            a.samesite = c->cookie_samesite ? c->cookie_samesite : "Lax";
+            a.domain = c->cookie_domain;
+            /* browsers drop SameSite=None without Secure */
+            a.secure = a.secure || !strcmp(a.samesite, "None");
+        }
         apr_table_addn(x->r->err_headers_out, "Set-Cookie",
                        aoidc_cookie_build(op->name, op->value, &a, x->r->pool));
     }
@@ -174,16 +292,63 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 {
     request_rec *r = x->r;
     const char *prefix = aoidc_conf_claim_prefix(x->c);
+    const char *delim = x->c->claim_delimiter;
+    int where = aoidc_conf_pass_claims_as(x->c);
     r->user = (char *)user;
-    for (int i = 0; i < claims->nelts; i++) {
+    x->claims = claims;
+    for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
+        const char *v = delim && cl->is_json
+                            ? aoidc_claims_join(cl->value, *delim, r->pool)
+                            : cl->value;
         /* add, not set: every header with our prefix was removed already,
          * and set would scan the table for each claim */
-        apr_table_addn(r->headers_in, name, cl->value);
-        apr_table_addn(r->subprocess_env, name, cl->value);
+        if (where & AOIDC_PASS_HEADERS) {
+            apr_table_addn(r->headers_in, name, v);
+        }
+        if (where & AOIDC_PASS_ENV) {
+            apr_table_addn(r->subprocess_env, name, v);
+        }
     }
-    x->claims = claims;
+}
+
+/* The module's own cookies (session tickets, login state) are nothing the
+ * backend should see or could use: they leave the Cookie header. */
+void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
+{
+    request_rec *r = x->r;
+    const char *hdr = aoidc_cookie_header(r);
+    apr_array_header_t *all;
+    char *out = "";
+    bool changed = false;
+    if (!hdr) {
+        return;
+    }
+    all = aoidc_cookie_parse(hdr, 512, r->pool);
+    if (all->nelts >= 512) {
+        return; /* never cut what the backend sees; ours stay, harmless */
+    }
+    for (int i = 0; i < all->nelts; i++) {
+        const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
+        if (!strcmp(ck->name, session_cookie)
+            || !strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX,
+                        sizeof(AOIDC_STATE_COOKIE_PREFIX) - 1)) {
+            changed = true;
+            continue;
+        }
+        out = apr_pstrcat(r->pool, out, *out ? "; " : "", ck->name, "=",
+                          ck->value, NULL);
+    }
+    if (!changed) {
+        return;
+    }
+    if (*out) {
+        apr_table_setn(r->headers_in, "Cookie", out);
+    }
+    else {
+        apr_table_unset(r->headers_in, "Cookie");
+    }
 }
 
 /* --- request body for RFC 6750 §2.2 (form-encoded access_token) ---------- */

@@ -25,6 +25,7 @@ typedef struct {
     apr_time_t now;
     aoidc_flow_env_t env; /* filled by aoidc_op_env() */
     bool has_env;
+    const char *origin; /* scheme://host[:port] as the browser sees it */
     aoidc_rp_conf_t rp; /* AuthType oidc: filled by the dispatcher */
     aoidc_rs_conf_t rs; /* AuthType bearer: likewise */
     /* what authentication established, for authz and the challenge */
@@ -65,6 +66,10 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c);
 /** REMOTE_USER, claim headers and variables for the backend. */
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims);
+
+/** Remove the session cookie and our state cookies from the Cookie header
+ *  the backend sees. */
+void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie);
 
 void aoidc_request_register_filters(void);
 /** Read the whole request body (at most max bytes) and arrange for the

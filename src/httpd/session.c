@@ -24,6 +24,7 @@ int aoidc_session(aoidc_rctx_t *x)
     }
     if (rv == APR_SUCCESS) {
         aoidc_set_user(x, out.user, out.session->claims);
+        aoidc_strip_own_cookies(x, x->rp.cookie_name);
         if (aoidc_conf_pass_access_token(x->c)) {
             apr_table_setn(r->headers_in, "OIDC_access_token",
                            out.session->access_token);
@@ -42,4 +43,26 @@ int aoidc_session(aoidc_rctx_t *x)
     aoidc_answer_log(x, &err, NULL);
     aoidc_apply_cookies(x, out.cookies);
     return DECLINED;
+}
+
+int aoidc_info(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    aoidc_err_t err = {0};
+    aoidc_session_out_t out;
+    const char *cookie =
+        aoidc_cookie_get(aoidc_cookie_header(r), x->rp.cookie_name, r->pool);
+    apr_status_t rv =
+        aoidc_rp_session(&out, &x->rp, aoidc_op_env(x), cookie, &err);
+    if (rv != APR_SUCCESS) {
+        if (rv == APR_NOTFOUND) {
+            aoidc_err_set(&err, AOIDC_REASON_NO_CREDENTIALS, r->pool,
+                          "info: no session");
+        }
+        aoidc_apply_cookies(x, out.cookies);
+        return aoidc_fail(x, &err);
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return aoidc_answer_send(x, HTTP_OK, "application/json",
+                             aoidc_rp_info_json(out.session, &x->rp, r->pool));
 }

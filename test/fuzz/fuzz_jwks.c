@@ -15,6 +15,10 @@ AOIDC_FUZZ_ENTRY(jwks)
     const char *in = (const char *)fuzz_exact(data, size, p);
     if (aoidc_jwks_parse(&jwks, in, size, p, &err) == APR_SUCCESS) {
         FUZZ_CHECK(jwks->keys->nelts <= AOIDC_JWKS_MAX_KEYS);
+        for (int i = 0; i < jwks->skipped->nelts; i++) {
+            FUZZ_CHECK(
+                APR_ARRAY_IDX(jwks->skipped, i, aoidc_jwk_skipped_t).why);
+        }
         for (int i = 0; i < jwks->keys->nelts; i++) {
             const aoidc_jwk_t *k = &APR_ARRAY_IDX(jwks->keys, i, aoidc_jwk_t);
             FUZZ_CHECK(k->key && k->kty);

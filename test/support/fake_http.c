@@ -3,10 +3,13 @@
  * A fake http.h client: canned answers by exact URL, a call counter per
  * URL, and a copy of the last request so tests can look at client
  * authentication and bodies. Unrouted URLs fail like an unreachable host.
+ * Safe to share between threads (one mutex; a route's delay is slept
+ * outside it, so concurrent requests overlap as they would on the wire).
  */
 #include <string.h>
 
 #include <apr_hash.h>
+#include <apr_thread_mutex.h>
 
 #include "testutil.h"
 
@@ -16,6 +19,7 @@ typedef struct {
     apr_size_t len;
     aoidc_reason_t reason;
     int calls;
+    apr_interval_time_t delay;
 } route_t;
 
 struct aoidc_fake_http_t {
@@ -26,14 +30,15 @@ struct aoidc_fake_http_t {
     int total;
     aoidc_http_req_t last;
     bool has_last;
+    apr_thread_mutex_t *mutex;
 };
 
-static apr_status_t fake_send(const aoidc_http_t *h,
-                              const aoidc_http_req_t *req,
-                              aoidc_http_resp_t *resp, apr_pool_t *p,
-                              aoidc_err_t *err)
+/* Caller holds f->mutex. */
+static apr_status_t send_locked(aoidc_fake_http_t *f,
+                                const aoidc_http_req_t *req,
+                                aoidc_http_resp_t *resp, apr_pool_t *p,
+                                aoidc_err_t *err)
 {
-    aoidc_fake_http_t *f = h->baton;
     const char *url = req->url ? req->url : "(null)";
     route_t *r = apr_hash_get(f->routes, url, APR_HASH_KEY_STRING);
     f->total++;
@@ -64,6 +69,31 @@ static apr_status_t fake_send(const aoidc_http_t *h,
     return APR_SUCCESS;
 }
 
+static apr_status_t fake_send(const aoidc_http_t *h,
+                              const aoidc_http_req_t *req,
+                              aoidc_http_resp_t *resp, apr_pool_t *p,
+                              aoidc_err_t *err)
+{
+    aoidc_fake_http_t *f = h->baton;
+    apr_interval_time_t delay = 0;
+    apr_status_t rv;
+    apr_thread_mutex_lock(f->mutex);
+    route_t *r = req->url
+                     ? apr_hash_get(f->routes, req->url, APR_HASH_KEY_STRING)
+                     : NULL;
+    if (r) {
+        delay = r->delay;
+    }
+    apr_thread_mutex_unlock(f->mutex);
+    if (delay > 0) {
+        apr_sleep(delay);
+    }
+    apr_thread_mutex_lock(f->mutex);
+    rv = send_locked(f, req, resp, p, err);
+    apr_thread_mutex_unlock(f->mutex);
+    return rv;
+}
+
 aoidc_http_t *aoidc_fake_http_create(aoidc_fake_http_t **out, apr_pool_t *p)
 {
     aoidc_fake_http_t *f = apr_pcalloc(p, sizeof(*f));
@@ -74,6 +104,7 @@ aoidc_http_t *aoidc_fake_http_create(aoidc_fake_http_t **out, apr_pool_t *p)
     f->http.baton = f;
     f->http.timeout = apr_time_from_sec(5);
     f->http.max_body = AOIDC_MAX_JWKS_LEN;
+    apr_thread_mutex_create(&f->mutex, APR_THREAD_MUTEX_DEFAULT, p);
     *out = f;
     return &f->http;
 }
@@ -96,6 +127,12 @@ void aoidc_fake_http_route(aoidc_fake_http_t *f, const char *url, int status,
     r->status = status;
     r->body = apr_pstrdup(f->pool, body ? body : "");
     r->len = strlen(r->body);
+}
+
+void aoidc_fake_http_delay(aoidc_fake_http_t *f, const char *url,
+                           apr_interval_time_t delay)
+{
+    route_of(f, url)->delay = delay;
 }
 
 void aoidc_fake_http_fail(aoidc_fake_http_t *f, const char *url,

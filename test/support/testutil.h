@@ -111,11 +111,16 @@ int aoidc_mem_store_count(aoidc_mem_store_t *ms);
 typedef struct aoidc_fake_http_t aoidc_fake_http_t;
 
 /** An http.h client in p whose send answers from routes set below. An
- *  unrouted URL fails like a dead host (AOIDC_REASON_OP_UNREACHABLE). */
+ *  unrouted URL fails like a dead host (AOIDC_REASON_OP_UNREACHABLE).
+ *  send may be called from several threads at once. */
 aoidc_http_t *aoidc_fake_http_create(aoidc_fake_http_t **f, apr_pool_t *p);
 /** Answer url with status and body (copied). */
 void aoidc_fake_http_route(aoidc_fake_http_t *f, const char *url, int status,
                            const char *body);
+/** Answer url only after delay (set up the route first; not thread-safe
+ *  against concurrent sends, call it before starting threads). */
+void aoidc_fake_http_delay(aoidc_fake_http_t *f, const char *url,
+                           apr_interval_time_t delay);
 /** Make url fail at the transport level with reason. */
 void aoidc_fake_http_fail(aoidc_fake_http_t *f, const char *url,
                           aoidc_reason_t reason);

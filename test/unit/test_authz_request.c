@@ -28,7 +28,8 @@ static apr_table_t *query_of(const char *url, const char *prefix)
 START_TEST(with_pkce)
 {
     aoidc_authz_params_t a = {"https://op.example.com/authorize", "client 1",
-                              "https://rp.example.com/cb?x=1", "openid email"};
+                              "https://rp.example.com/cb?x=1", "openid email",
+                              NULL};
     aoidc_state_t *st = state(true);
     char *url = aoidc_authz_request_url(&a, st, tp);
     apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
@@ -54,7 +55,7 @@ END_TEST
 START_TEST(without_pkce)
 {
     aoidc_authz_params_t a = {"https://op.example.com/authorize", "c",
-                              "https://rp/cb", "openid"};
+                              "https://rp/cb", "openid", NULL};
     char *url = aoidc_authz_request_url(&a, state(false), tp);
     apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
     ck_assert_int_eq(apr_table_elts(q)->nelts, 6);
@@ -63,10 +64,46 @@ START_TEST(without_pkce)
 }
 END_TEST
 
+START_TEST(extra_params)
+{
+    apr_array_header_t *x;
+    ck_assert_ptr_null(
+        aoidc_authz_params_parse(&x, "prompt=login&idp=okta%20x", tp));
+    aoidc_authz_params_t a = {"https://op/a", "c", "https://rp/cb", "openid",
+                              x};
+    apr_table_t *q = query_of(aoidc_authz_request_url(&a, state(false), tp),
+                              "https://op/a?");
+    ck_assert_str_eq(apr_table_get(q, "prompt"), "login");
+    ck_assert_str_eq(apr_table_get(q, "idp"), "okta x");
+    ck_assert_str_eq(apr_table_get(q, "response_type"), "code");
+    /* the protocol's own parameters cannot be overridden */
+    ck_assert_ptr_nonnull(aoidc_authz_params_parse(&x, "state=x", tp));
+    ck_assert_ptr_nonnull(
+        aoidc_authz_params_parse(&x, "a=1&redirect_uri=y", tp));
+    ck_assert_ptr_nonnull(aoidc_authz_params_parse(&x, "a=1&a=2", tp));
+}
+END_TEST
+
+START_TEST(scope_gets_openid)
+{
+    bool added;
+    ck_assert_str_eq(aoidc_authz_scope("email profile", &added, tp),
+                     "openid email profile");
+    ck_assert(added);
+    ck_assert_str_eq(aoidc_authz_scope("email openid", &added, tp),
+                     "email openid");
+    ck_assert(!added);
+    ck_assert_str_eq(aoidc_authz_scope("openidx", &added, tp),
+                     "openid openidx");
+    ck_assert(added);
+    ck_assert_str_eq(aoidc_authz_scope("", &added, tp), "openid");
+}
+END_TEST
+
 START_TEST(endpoint_query_kept)
 {
     aoidc_authz_params_t a = {"https://op.example.com/auth?tenant=t1", "c",
-                              "https://rp/cb", "openid"};
+                              "https://rp/cb", "openid", NULL};
     char *url = aoidc_authz_request_url(&a, state(false), tp);
     apr_table_t *q = query_of(url, "https://op.example.com/auth?");
     ck_assert_str_eq(apr_table_get(q, "tenant"), "t1");
@@ -81,5 +118,7 @@ TCase *aoidc_authz_request_tcase(void)
     tcase_add_test(tc, with_pkce);
     tcase_add_test(tc, without_pkce);
     tcase_add_test(tc, endpoint_query_kept);
+    tcase_add_test(tc, extra_params);
+    tcase_add_test(tc, scope_gets_openid);
     return tc;
 }

@@ -205,6 +205,99 @@ START_TEST(at_require_typ)
 }
 END_TEST
 
+START_TEST(at_other_typ_refused)
+{
+    /* security review finding 10: a JWT of another kind signed by the same
+     * OP was accepted whenever at+jwt was not required */
+    static const char *const bad[] = {
+        "logout+jwt",
+        "secevent+jwt",
+        "dpop+jwt",
+        "application/logout+jwt",
+        "JOSE",
+        "JOSE+JSON",
+        "",
+        "jwt ",
+        " at+jwt",
+        "at+jwt;x=1",
+        "application/",
+        "id_token+jwt",
+        "token-introspection+jwt",
+    };
+    static const char *const good[] = {"JWT",
+                                       "jwt",
+                                       "application/jwt",
+                                       "Application/JWT",
+                                       "at+jwt",
+                                       "APPLICATION/AT+JWT"};
+    aoidc_at_rules_t r = at_rules();
+    aoidc_err_t err = {0};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        apr_status_t rv =
+            validate(sign("RS256", "rsa-1", bad[i], at_claims()), &r, &err);
+        ck_assert_msg(rv != APR_SUCCESS && err.reason == AOIDC_REASON_TYP,
+                      "typ \"%s\": %s", bad[i], aoidc_reason_name(err.reason));
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ck_assert_ok(
+            validate(sign("RS256", "rsa-1", good[i], at_claims()), &r, &err),
+            err);
+    }
+    /* refused with require_typ too, of course */
+    r.require_typ = true;
+    ck_assert_reason(
+        validate(sign("RS256", "rsa-1", "logout+jwt", at_claims()), &r, &err),
+        err, AOIDC_REASON_TYP);
+}
+END_TEST
+
+START_TEST(at_exp_extremes)
+{
+    /* security review finding 12: exp near INT64_MAX must not overflow
+     * anywhere (UBSan aborts this test otherwise) */
+    aoidc_at_rules_t r = at_rules();
+    aoidc_err_t err = {0};
+    json_t *c = at_claims();
+    json_object_set_new(c, "exp", json_integer(INT64_MAX));
+    json_object_set_new(c, "nbf", json_integer(INT64_MIN));
+    ck_assert_ok(validate(sign("RS256", "rsa-1", "at+jwt", c), &r, &err), err);
+    c = at_claims();
+    json_object_set_new(c, "exp", json_integer(INT64_MIN));
+    ck_assert_reason(validate(sign("RS256", "rsa-1", "at+jwt", c), &r, &err),
+                     err, AOIDC_REASON_EXPIRED);
+    c = at_claims();
+    json_object_set_new(c, "iat", json_integer(INT64_MAX));
+    ck_assert_reason(validate(sign("RS256", "rsa-1", "at+jwt", c), &r, &err),
+                     err, AOIDC_REASON_NOT_YET_VALID);
+}
+END_TEST
+
+START_TEST(cache_until)
+{
+    apr_interval_time_t ttl = apr_time_from_sec(300);
+    json_t *c = json_object();
+    /* no exp: the TTL */
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW + ttl);
+    json_object_set_new(c, "exp", json_integer(T_NOW_SEC + 60));
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl),
+                     T_NOW + apr_time_from_sec(60));
+    json_object_set_new(c, "exp", json_integer(T_NOW_SEC + 6000));
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW + ttl);
+    /* hostile values: clamped, never wrapped */
+    json_object_set_new(c, "exp", json_integer(INT64_MAX));
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW + ttl);
+    json_object_set_new(c, "exp", json_real(9.1e18));
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW + ttl);
+    json_object_set_new(c, "exp", json_integer(INT64_MIN));
+    ck_assert_int_le(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW);
+    json_object_set_new(c, "exp", json_integer(-1));
+    ck_assert_int_le(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW);
+    json_object_set_new(c, "exp", json_string("soon"));
+    ck_assert_int_eq(aoidc_bearer_cache_until(c, T_NOW, ttl), T_NOW + ttl);
+    json_decref(c);
+}
+END_TEST
+
 START_TEST(at_id_token_refused)
 {
     aoidc_at_rules_t r = at_rules();
@@ -521,6 +614,9 @@ TCase *aoidc_bearer_tcase(void)
     tcase_add_test(tc, at_ok);
     tcase_add_test(tc, at_require_typ);
     tcase_add_test(tc, at_id_token_refused);
+    tcase_add_test(tc, at_other_typ_refused);
+    tcase_add_test(tc, at_exp_extremes);
+    tcase_add_test(tc, cache_until);
     tcase_add_test(tc, at_rules_enforced);
     tcase_add_test(tc, at_jose_refused);
     tcase_add_test(tc, at_signature_segment_checked_before_cjose);

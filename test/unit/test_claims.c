@@ -196,6 +196,205 @@ START_TEST(codec_roundtrip_and_truncation)
 }
 END_TEST
 
+/* 100 claims c0..c99 in JSON order, then the ones in tail (name, value). */
+static json_t *hundred_then(const char *const *tail)
+{
+    json_t *j = json_object();
+    for (int i = 0; i < 100; i++) {
+        json_object_set_new(j, apr_psprintf(tp, "c%d", i), json_integer(i));
+    }
+    for (; tail && *tail; tail += 2) {
+        json_object_set_new(j, tail[0], json_string(tail[1]));
+    }
+    return j;
+}
+
+START_TEST(cap_keeps_sub)
+{
+    /* security review finding 8: with more than AOIDC_MAX_CLAIMS claims,
+     * sub came last in JSON order and was dropped, so REMOTE_USER became
+     * empty while Require valid-user still passed */
+    static const char *const tail[] = {"sub", "alice", NULL};
+    json_t *j = hundred_then(tail);
+    apr_array_header_t *l = aoidc_claims_add_json(NULL, j, tp);
+    const char *user;
+    aoidc_err_t err = {0};
+    json_decref(j);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "sub"));
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "alice");
+    /* the first ones in JSON order stay; the last unkept one gave way */
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "c0"));
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "c62"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "c63"));
+    ck_assert_ok(aoidc_claims_user(&user, l, NULL, tp, &err), err);
+    ck_assert_str_eq(user, "alice");
+}
+END_TEST
+
+START_TEST(cap_keeps_named_claims)
+{
+    static const char *const tail[] = {
+        "email", "a@example.com", "sub", "alice", "name", "A", NULL};
+    static const char *const keep[] = {"email", NULL};
+    json_t *j = hundred_then(tail);
+    apr_array_header_t *l = aoidc_claims_add_json_keep(NULL, j, keep, tp);
+    const char *user;
+    aoidc_err_t err = {0};
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+    ck_assert_str_eq(aoidc_claims_get(l, "email")->value, "a@example.com");
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "alice");
+    ck_assert_ptr_null(aoidc_claims_get(l, "name")); /* not kept: capped */
+    ck_assert_ptr_null(aoidc_claims_get(l, "c62"));
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "c61"));
+    ck_assert_ok(aoidc_claims_user(&user, l, "email", tp, &err), err);
+    ck_assert_str_eq(user, "a@example.com");
+    /* a second document (userinfo) joining a full list keeps them too */
+    l = aoidc_claims_add_json_keep(NULL, j, NULL, tp);
+    json_decref(j);
+    ck_assert_ptr_null(aoidc_claims_get(l, "email"));
+    l = add(l, "{\"email\":\"b@example.com\",\"zz\":1}");
+    ck_assert_ptr_null(aoidc_claims_get(l, "email")); /* not asked to keep */
+    json_t *ui = json_pack("{s:s}", "email", "b@example.com");
+    l = aoidc_claims_add_json_keep(l, ui, keep, tp);
+    json_decref(ui);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+    ck_assert_str_eq(aoidc_claims_get(l, "email")->value, "b@example.com");
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "alice");
+}
+END_TEST
+
+START_TEST(cap_with_only_kept_names)
+{
+    /* more kept names than room: the cap still holds */
+    const char **keep = apr_pcalloc(tp, 102 * sizeof(*keep));
+    json_t *j = json_object();
+    for (int i = 0; i < 100; i++) {
+        keep[i] = apr_psprintf(tp, "k%d", i);
+        json_object_set_new(j, keep[i], json_true());
+    }
+    json_object_set_new(j, "sub", json_string("alice"));
+    apr_array_header_t *l = aoidc_claims_add_json_keep(NULL, j, keep, tp);
+    json_decref(j);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+}
+END_TEST
+
+START_TEST(user_predicate)
+{
+    const char *user = "x";
+    aoidc_err_t err = {0};
+    apr_array_header_t *l =
+        add(NULL, "{\"sub\":\"alice\",\"email\":\"\",\"groups\":[\"a\"],"
+                  "\"obj\":{\"k\":1},\"num\":42,\"upn\":\"a@corp\"}");
+    ck_assert_ok(aoidc_claims_user(&user, l, NULL, tp, &err), err);
+    ck_assert_str_eq(user, "alice");
+    ck_assert_ok(aoidc_claims_user(&user, l, "", tp, &err), err);
+    ck_assert_str_eq(user, "alice");
+    ck_assert_ok(aoidc_claims_user(&user, l, "upn", tp, &err), err);
+    ck_assert_str_eq(user, "a@corp");
+    ck_assert_ok(aoidc_claims_user(&user, l, "num", tp, &err), err);
+    ck_assert_str_eq(user, "42");
+    /* absent: the documented fallback to sub */
+    ck_assert_ok(aoidc_claims_user(&user, l, "missing", tp, &err), err);
+    ck_assert_str_eq(user, "alice");
+    /* present but unusable: refused, no fallback */
+    ck_assert_reason(aoidc_claims_user(&user, l, "email", tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    ck_assert_ptr_null(user);
+    ck_assert_reason(aoidc_claims_user(&user, l, "groups", tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    ck_assert_reason(aoidc_claims_user(&user, l, "obj", tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    /* no sub at all, or an empty one */
+    l = add(NULL, "{\"email\":\"a@b\"}");
+    ck_assert_reason(aoidc_claims_user(&user, l, NULL, tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    ck_assert_reason(aoidc_claims_user(&user, l, "upn", tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    l = add(NULL, "{\"sub\":\"\"}");
+    ck_assert_reason(aoidc_claims_user(&user, l, NULL, tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+    ck_assert_reason(aoidc_claims_user(&user, NULL, NULL, tp, &err), err,
+                     AOIDC_REASON_NO_USER);
+}
+END_TEST
+
+START_TEST(header_collisions_first_wins)
+{
+    /* security review finding 15: claim names that differ only in case
+     * (or in '-' vs '_') would become two headers that the backend and CGI
+     * see as one name */
+    apr_array_header_t *l =
+        add(NULL, "{\"sub\":\"alice\",\"groups\":[\"users\"],"
+                  "\"Groups\":[\"admins\"],\"GROUPS\":\"root\","
+                  "\"x-a\":\"1\",\"x_a\":\"2\",\"X_A\":\"3\"}");
+    ck_assert_int_eq(l->nelts, 3);
+    ck_assert_str_eq(aoidc_claims_get(l, "groups")->value, "[\"users\"]");
+    ck_assert_ptr_null(aoidc_claims_get(l, "Groups"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "GROUPS"));
+    ck_assert_str_eq(aoidc_claims_get(l, "x-a")->value, "1");
+    ck_assert_ptr_null(aoidc_claims_get(l, "x_a"));
+    /* a later document (userinfo) cannot smuggle one in either, but the
+     * same name still replaces */
+    l = add(l, "{\"GrOuPs\":\"root\",\"groups\":[\"ops\"]}");
+    ck_assert_int_eq(l->nelts, 3);
+    ck_assert_str_eq(aoidc_claims_get(l, "groups")->value, "[\"ops\"]");
+    ck_assert_ptr_null(aoidc_claims_get(l, "GrOuPs"));
+    /* every pair left is distinct as a header */
+    for (int i = 0; i < l->nelts; i++) {
+        for (int k = 0; k < i; k++) {
+            ck_assert(!aoidc_claims_same_header(
+                APR_ARRAY_IDX(l, i, aoidc_claim_t).name,
+                APR_ARRAY_IDX(l, k, aoidc_claim_t).name));
+        }
+    }
+}
+END_TEST
+
+START_TEST(header_collision_cannot_displace_sub)
+{
+    /* "Sub" first must not push the real sub out */
+    apr_array_header_t *l =
+        add(NULL, "{\"Sub\":\"mallory\",\"sub\":\"alice\"}");
+    ck_assert_int_eq(l->nelts, 1);
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "alice");
+    ck_assert_ptr_null(aoidc_claims_get(l, "Sub"));
+    l = add(NULL, "{\"sub\":\"alice\",\"SUB\":\"mallory\"}");
+    ck_assert_int_eq(l->nelts, 1);
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "alice");
+}
+END_TEST
+
+START_TEST(same_header)
+{
+    ck_assert(aoidc_claims_same_header("groups", "GROUPS"));
+    ck_assert(aoidc_claims_same_header("x-a_b", "X_A-B"));
+    ck_assert(aoidc_claims_same_header("", ""));
+    ck_assert(!aoidc_claims_same_header("groups", "group"));
+    ck_assert(!aoidc_claims_same_header("group", "groups"));
+    ck_assert(!aoidc_claims_same_header("x.a", "x_a"));
+    ck_assert(!aoidc_claims_same_header("a", ""));
+}
+END_TEST
+
+START_TEST(join_arrays)
+{
+    ck_assert_str_eq(aoidc_claims_join("[\"a\",\"b c\"]", ',', tp), "a,b c");
+    ck_assert_str_eq(aoidc_claims_join("[]", ',', tp), "");
+    /* not an array of plain strings: unchanged */
+    ck_assert_str_eq(aoidc_claims_join("[\"a\",1]", ',', tp), "[\"a\",1]");
+    ck_assert_str_eq(aoidc_claims_join("{\"a\":1}", ',', tp), "{\"a\":1}");
+    ck_assert_str_eq(aoidc_claims_join("plain", ',', tp), "plain");
+    ck_assert_str_eq(aoidc_claims_join("[\"a,b\",\"c\"]", ',', tp),
+                     "[\"a,b\",\"c\"]");
+    /* a JSON-escaped CR/LF never becomes a raw one in a header */
+    ck_assert_str_eq(aoidc_claims_join("[\"a\\r\\nX: y\"]", ',', tp),
+                     "[\"a\\r\\nX: y\"]");
+    ck_assert_str_eq(aoidc_claims_join("[bad", ',', tp), "[bad");
+}
+END_TEST
+
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
@@ -207,5 +406,13 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, is_token);
     tcase_add_test(tc, has_prefix);
     tcase_add_test(tc, codec_roundtrip_and_truncation);
+    tcase_add_test(tc, cap_keeps_sub);
+    tcase_add_test(tc, cap_keeps_named_claims);
+    tcase_add_test(tc, cap_with_only_kept_names);
+    tcase_add_test(tc, user_predicate);
+    tcase_add_test(tc, header_collisions_first_wins);
+    tcase_add_test(tc, header_collision_cannot_displace_sub);
+    tcase_add_test(tc, same_header);
+    tcase_add_test(tc, join_arrays);
     return tc;
 }

@@ -80,14 +80,18 @@ END_TEST
 
 START_TEST(build)
 {
-    aoidc_cookie_attrs_t a = {NULL, NULL, false, -1};
+    aoidc_cookie_attrs_t a = {NULL, NULL, false, -1, NULL};
     ck_assert_str_eq(aoidc_cookie_build("n", "v", &a, tp),
                      "n=v; Path=/; HttpOnly; SameSite=Lax");
-    aoidc_cookie_attrs_t b = {"/app", "None", true, 3600};
+    aoidc_cookie_attrs_t b = {"/app", "None", true, 3600, NULL};
     ck_assert_str_eq(aoidc_cookie_build("n", "v", &b, tp),
                      "n=v; Path=/app; HttpOnly; Secure; SameSite=None; "
                      "Max-Age=3600");
-    aoidc_cookie_attrs_t del = {NULL, "Strict", true, 0};
+    aoidc_cookie_attrs_t d = {"/", "Lax", true, -1, "example.org"};
+    ck_assert_str_eq(aoidc_cookie_build("n", "v", &d, tp),
+                     "n=v; Path=/; HttpOnly; Secure; SameSite=Lax; "
+                     "Domain=example.org");
+    aoidc_cookie_attrs_t del = {NULL, "Strict", true, 0, NULL};
     ck_assert_str_eq(aoidc_cookie_build("n", "", &del, tp),
                      "n=; Path=/; HttpOnly; Secure; SameSite=Strict; "
                      "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");

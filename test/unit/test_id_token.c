@@ -210,6 +210,252 @@ START_TEST(claim_rules)
 }
 END_TEST
 
+/* --- refresh responses (OIDC Core §12.2; security review finding 21) ---- */
+
+#define AUTH_TIME (T_NOW_SEC - 600)
+
+/* Claims of the ID Token the session was created with. */
+static json_t *original(void)
+{
+    json_t *c = claims();
+    json_object_set_new(c, "auth_time", json_integer(AUTH_TIME));
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC - 600));
+    return aoidc_json_own(c, tp);
+}
+
+/* A refreshed ID Token's claims: issued now, same user, no nonce. */
+static json_t *refreshed(void)
+{
+    json_t *c = aoidc_test_claims();
+    json_object_set_new(c, "auth_time", json_integer(AUTH_TIME));
+    return c;
+}
+
+static aoidc_id_token_refresh_rules_t refresh_rules(void)
+{
+    aoidc_id_token_refresh_rules_t r = {T_ISS,      T_AUD, NULL,  "alice",
+                                        original(), NULL,  T_NOW, 60};
+    return r;
+}
+
+static apr_status_t validate_refresh(const char *tok,
+                                     const aoidc_id_token_refresh_rules_t *r,
+                                     aoidc_err_t *err)
+{
+    json_t *out = NULL;
+    apr_status_t rv = aoidc_id_token_validate_refresh(
+        &out, tok, aoidc_test_jwks(tp), r, tp, err);
+    if (rv == APR_SUCCESS) {
+        ck_assert_str_eq(aoidc_json_str(out, "sub"), r->sub);
+    }
+    return rv;
+}
+
+START_TEST(refresh_ok)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    ck_assert_ok(validate_refresh(rs256(refreshed()), &r, &err), err);
+    /* the original nonce repeated is fine (§12.2 "SHOULD NOT" have one) */
+    json_t *c = refreshed();
+    json_object_set_new(c, "nonce", json_string(NONCE));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    /* auth_time may be left out */
+    c = refreshed();
+    json_object_del(c, "auth_time");
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    /* without the original: only the session's issuer and sub compare */
+    r.original = NULL;
+    c = refreshed();
+    json_object_set_new(c, "nonce", json_string("whatever"));
+    json_object_set_new(c, "auth_time", json_integer(T_NOW_SEC));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    /* HS256 with the client secret, as at login */
+    r = refresh_rules();
+    r.client_secret = SECRET;
+    ck_assert_ok(
+        validate_refresh(aoidc_test_sign_hmac(SECRET, "HS256", refreshed(), tp),
+                         &r, &err),
+        err);
+}
+END_TEST
+
+START_TEST(refresh_other_user_or_issuer)
+{
+    /* the finding: another user's or another issuer's token kept the
+     * session serving */
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    json_t *c = refreshed();
+    json_object_set_new(c, "sub", json_string("mallory"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_SUB);
+    c = refreshed();
+    json_object_del(c, "sub");
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_SUB);
+    r.sub = NULL;
+    ck_assert_reason(validate_refresh(rs256(refreshed()), &r, &err), err,
+                     AOIDC_REASON_SUB);
+    r = refresh_rules();
+    c = refreshed();
+    json_object_set_new(c, "iss", json_string("https://evil.example"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_ISSUER);
+    /* a session created under another issuer than the one now asked */
+    json_t *o = original();
+    json_object_set_new(o, "iss", json_string("https://old.example"));
+    r.original = o;
+    ck_assert_reason(validate_refresh(rs256(refreshed()), &r, &err), err,
+                     AOIDC_REASON_ISSUER);
+}
+END_TEST
+
+START_TEST(refresh_audience_and_azp)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    json_t *c = refreshed();
+    json_object_set_new(c, "aud", json_string("someone-else"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AUDIENCE);
+    c = refreshed();
+    json_object_set_new(c, "aud", json_pack("[s, s]", T_AUD, "other"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AZP);
+    /* azp appearing where the original had none */
+    c = refreshed();
+    json_object_set_new(c, "azp", json_string(T_AUD));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AZP);
+    /* azp kept as it was */
+    json_t *o = original();
+    json_object_set_new(o, "azp", json_string(T_AUD));
+    r.original = o;
+    c = refreshed();
+    json_object_set_new(c, "azp", json_string(T_AUD));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    /* and dropped */
+    ck_assert_reason(validate_refresh(rs256(refreshed()), &r, &err), err,
+                     AOIDC_REASON_AZP);
+}
+END_TEST
+
+START_TEST(refresh_nonce)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    json_t *c = refreshed();
+    json_object_set_new(c, "nonce", json_string("another-nonce"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+    c = refreshed();
+    json_object_set_new(c, "nonce", json_integer(7));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+}
+END_TEST
+
+START_TEST(refresh_auth_time)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    json_t *c = refreshed();
+    json_object_set_new(c, "auth_time", json_integer(T_NOW_SEC));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AUTH_TIME);
+    c = refreshed();
+    json_object_set_new(c, "auth_time", json_string("yesterday"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AUTH_TIME);
+    /* an original without auth_time: any number passes, a string does not */
+    json_t *o = original();
+    json_object_del(o, "auth_time");
+    r.original = o;
+    c = refreshed();
+    json_object_set_new(c, "auth_time", json_integer(T_NOW_SEC));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    c = refreshed();
+    json_object_set_new(c, "auth_time", json_string("now"));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AUTH_TIME);
+}
+END_TEST
+
+START_TEST(refresh_iat_and_exp)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    json_t *c = refreshed();
+    json_object_del(c, "iat");
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_IAT);
+    c = refreshed();
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC + 3600));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_NOT_YET_VALID);
+    /* issued before the token it replaces */
+    c = refreshed();
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC - 600 - 61));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_IAT);
+    c = refreshed();
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC - 600 - 60));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    c = refreshed();
+    json_object_set_new(c, "exp", json_integer(T_NOW_SEC - 61));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_EXPIRED);
+    c = refreshed();
+    json_object_set_new(c, "exp", json_integer(INT64_MAX));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+}
+END_TEST
+
+START_TEST(refresh_signature_rules)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    ck_assert_reason(
+        validate_refresh(aoidc_test_sign(aoidc_test_key("rsa2048-other", tp),
+                                         "RS256", "rsa-1", NULL, refreshed(),
+                                         tp),
+                         &r, &err),
+        err, AOIDC_REASON_SIGNATURE);
+    ck_assert_reason(
+        validate_refresh(aoidc_test_sign(aoidc_test_key("rsa2048", tp), "RS256",
+                                         "rsa-9", NULL, refreshed(), tp),
+                         &r, &err),
+        err, AOIDC_REASON_KEY_UNKNOWN);
+    /* HS* never without the client secret */
+    ck_assert_reason(
+        validate_refresh(aoidc_test_sign_hmac(SECRET, "HS256", refreshed(), tp),
+                         &r, &err),
+        err, AOIDC_REASON_ALG);
+    ck_assert_reason(validate_refresh("a.b.c", &r, &err), err,
+                     AOIDC_REASON_JWS_MALFORMED);
+}
+END_TEST
+
+START_TEST(refresh_at_hash)
+{
+    aoidc_id_token_refresh_rules_t r = refresh_rules();
+    aoidc_err_t err = {0};
+    r.access_token = "new-access-token";
+    json_t *c = refreshed();
+    json_object_set_new(
+        c, "at_hash",
+        json_string(aoidc_jws_half_hash("RS256", "new-access-token", tp)));
+    ck_assert_ok(validate_refresh(rs256(c), &r, &err), err);
+    c = refreshed();
+    json_object_set_new(
+        c, "at_hash",
+        json_string(aoidc_jws_half_hash("RS256", "old-access-token", tp)));
+    ck_assert_reason(validate_refresh(rs256(c), &r, &err), err,
+                     AOIDC_REASON_AT_HASH);
+}
+END_TEST
+
 TCase *aoidc_id_token_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("id_token");
@@ -220,5 +466,13 @@ TCase *aoidc_id_token_tcase(void)
     tcase_add_test(tc, hs256_with_client_secret);
     tcase_add_test(tc, jose_failures_surface);
     tcase_add_test(tc, claim_rules);
+    tcase_add_test(tc, refresh_ok);
+    tcase_add_test(tc, refresh_other_user_or_issuer);
+    tcase_add_test(tc, refresh_audience_and_azp);
+    tcase_add_test(tc, refresh_nonce);
+    tcase_add_test(tc, refresh_auth_time);
+    tcase_add_test(tc, refresh_iat_and_exp);
+    tcase_add_test(tc, refresh_signature_rules);
+    tcase_add_test(tc, refresh_at_hash);
     return tc;
 }

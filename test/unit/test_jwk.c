@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/jwk.h"
 #include "unit.h"
 
@@ -255,6 +256,116 @@ START_TEST(bad_base64_members_skipped)
 }
 END_TEST
 
+static const aoidc_jwk_skipped_t *skipped(const aoidc_jwks_t *j, int i)
+{
+    ck_assert_int_gt(j->skipped->nelts, i);
+    return &APR_ARRAY_IDX(j->skipped, i, aoidc_jwk_skipped_t);
+}
+
+START_TEST(weak_rsa_keys_skipped)
+{
+    /* security review finding 9: a 512-bit key from a JWKS verified
+     * tokens; anything under 2048 bits is now left out, and listed */
+    json_t *keys =
+        json_pack("[o, o, o]", with(pub("rsa512"), "kid", json_string("r512")),
+                  with(pub("rsa1024"), "kid", json_string("r1024")),
+                  with(pub("rsa2048"), "kid", json_string("r2048")));
+    aoidc_jwks_t *j = parse_ok(jwks_of(keys));
+    ck_assert_int_eq(j->keys->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(j->keys, 0, aoidc_jwk_t).kid, "r2048");
+    ck_assert_int_eq(j->skipped->nelts, 2);
+    ck_assert_int_eq(skipped(j, 0)->index, 0);
+    ck_assert_str_eq(skipped(j, 0)->kid, "r512");
+    ck_assert_str_eq(skipped(j, 0)->why, "rsa_too_small");
+    ck_assert_int_eq(skipped(j, 0)->bits, 512);
+    ck_assert_str_eq(skipped(j, 1)->kid, "r1024");
+    ck_assert_int_eq(skipped(j, 1)->bits, 1024);
+    ck_assert_ptr_null(aoidc_jwks_find(j, "r1024", "RS256"));
+    ck_assert_ptr_null(aoidc_jwks_find(j, "r512", "PS256"));
+}
+END_TEST
+
+START_TEST(rsa_bits_counted_exactly)
+{
+    /* a leading zero octet does not count, a 2047-bit modulus is short */
+    unsigned char n[257];
+    memset(n, 0xff, sizeof(n));
+    n[0] = 0;
+    json_t *k = pub("rsa2048");
+    json_object_set_new(k, "n",
+                        json_string(aoidc_b64url_encode(n, sizeof(n), tp)));
+    aoidc_jwks_t *j = parse_ok(jwks_of(json_pack("[o]", k)));
+    /* 2048 bits: past our check (cjose may still refuse the odd key) */
+    ck_assert(j->skipped->nelts == 0
+              || strcmp(skipped(j, 0)->why, "rsa_too_small"));
+    n[1] = 0x7f; /* 2047 bits */
+    k = pub("rsa2048");
+    json_object_set_new(k, "n",
+                        json_string(aoidc_b64url_encode(n, sizeof(n), tp)));
+    j = parse_ok(jwks_of(json_pack("[o]", k)));
+    ck_assert_int_eq(j->keys->nelts, 0);
+    ck_assert_str_eq(skipped(j, 0)->why, "rsa_too_small");
+    ck_assert_int_eq(skipped(j, 0)->bits, 2047);
+    memset(n, 0, sizeof(n)); /* zero */
+    k = pub("rsa2048");
+    json_object_set_new(k, "n",
+                        json_string(aoidc_b64url_encode(n, sizeof(n), tp)));
+    j = parse_ok(jwks_of(json_pack("[o]", k)));
+    ck_assert_str_eq(skipped(j, 0)->why, "rsa_too_small");
+    ck_assert_int_eq(skipped(j, 0)->bits, 0);
+}
+END_TEST
+
+START_TEST(ec_curve_must_match_crv)
+{
+    json_t *keys = json_pack(
+        "[o, o, o, o, o, o]",
+        /* P-384 coordinates calling themselves P-256, and the reverse */
+        with(with(pub("ec-p384"), "crv", json_string("P-256")), "kid",
+             json_string("a")),
+        with(with(pub("ec-p256"), "crv", json_string("P-384")), "kid",
+             json_string("b")),
+        with(with(pub("ec-p256"), "crv", json_string("P-521")), "kid",
+             json_string("c")),
+        with(with(pub("ec-p256"), "crv", json_string("secp256k1")), "kid",
+             json_string("d")),
+        with(pub("ec-p256"), "crv", json_integer(1)),
+        with(pub("ec-p384"), "kid", json_string("ok")));
+    aoidc_jwks_t *j = parse_ok(jwks_of(keys));
+    ck_assert_int_eq(j->keys->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(j->keys, 0, aoidc_jwk_t).kid, "ok");
+    ck_assert_int_eq(j->skipped->nelts, 5);
+    ck_assert_str_eq(skipped(j, 0)->why, "ec_crv_mismatch");
+    ck_assert_str_eq(skipped(j, 1)->why, "ec_crv_mismatch");
+    ck_assert_str_eq(skipped(j, 2)->why, "ec_crv_mismatch");
+    ck_assert_str_eq(skipped(j, 3)->why, "ec_crv_unknown");
+    ck_assert_str_eq(skipped(j, 4)->why, "ec_crv_unknown");
+    ck_assert_ptr_null(skipped(j, 4)->kid);
+    ck_assert_ptr_null(aoidc_jwks_find(j, "a", "ES256"));
+}
+END_TEST
+
+START_TEST(skip_reasons_listed)
+{
+    json_t *keys =
+        json_pack("[s, {s:s, s:s}, o, o, o]", "x", "kty", "oct", "k",
+                  "c2VjcmV0", with(pub("rsa2048"), "use", json_string("enc")),
+                  with(pub("rsa2048"), "n", json_string("AAAAA=AA")),
+                  with(pub("rsa2048"), "kid", json_string("good")));
+    aoidc_jwks_t *j = parse_ok(jwks_of(keys));
+    static const char *const why[] = {"not_an_object", "kty_unsupported",
+                                      "use_not_sig", "member_encoding"};
+    ck_assert_int_eq(j->keys->nelts, 1);
+    ck_assert_int_eq(j->skipped->nelts, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(skipped(j, i)->index, i);
+        ck_assert_str_eq(skipped(j, i)->why, why[i]);
+    }
+    ck_assert_int_eq(parse_ok("{\"keys\":[]}")->skipped->nelts, 0);
+    ck_assert_int_eq(aoidc_test_jwks(tp)->skipped->nelts, 0);
+}
+END_TEST
+
 TCase *aoidc_jwk_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("jwk");
@@ -270,5 +381,9 @@ TCase *aoidc_jwk_tcase(void)
     tcase_add_test(tc, find_respects_key_alg);
     tcase_add_test(tc, duplicate_kid_first_suitable);
     tcase_add_test(tc, bad_base64_members_skipped);
+    tcase_add_test(tc, weak_rsa_keys_skipped);
+    tcase_add_test(tc, rsa_bits_counted_exactly);
+    tcase_add_test(tc, ec_curve_must_match_crv);
+    tcase_add_test(tc, skip_reasons_listed);
     return tc;
 }

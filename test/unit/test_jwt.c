@@ -156,6 +156,27 @@ START_TEST(exp_negative)
 }
 END_TEST
 
+START_TEST(nbf_iat_extremes)
+{
+    /* security review finding 12: no NumericDate overflows (UBSan) */
+    json_t *c = aoidc_json_own(aoidc_test_claims(), tp);
+    aoidc_jwt_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_object_set_new(c, "nbf", json_integer(INT64_MIN));
+    json_object_set_new(c, "iat", json_integer(INT64_MIN));
+    ck_assert_ok(aoidc_jwt_check(c, &r, tp, &err), err);
+    json_object_set_new(c, "nbf", json_integer(INT64_MAX));
+    ck_assert_reason(aoidc_jwt_check(c, &r, tp, &err), err,
+                     AOIDC_REASON_NOT_YET_VALID);
+    json_object_del(c, "nbf");
+    json_object_set_new(c, "iat", json_integer(INT64_MAX));
+    ck_assert_reason(aoidc_jwt_check(c, &r, tp, &err), err,
+                     AOIDC_REASON_NOT_YET_VALID);
+    json_object_set_new(c, "iat", json_real(-9.1e18));
+    ck_assert_ok(aoidc_jwt_check(c, &r, tp, &err), err);
+}
+END_TEST
+
 START_TEST(check_order)
 {
     /* with everything wrong, the issuer is named first */
@@ -182,6 +203,7 @@ TCase *aoidc_jwt_tcase(void)
     tcase_add_test(tc, exp_boundaries_in_microseconds);
     tcase_add_test(tc, exp_far_future);
     tcase_add_test(tc, exp_negative);
+    tcase_add_test(tc, nbf_iat_extremes);
     tcase_add_test(tc, check_order);
     return tc;
 }

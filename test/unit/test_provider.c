@@ -185,6 +185,24 @@ START_TEST(metadata_http_only_on_loopback)
           "\"http://op.example.com/logout\"}";
     ck_assert_reason(md_parse(&md, T_ISS, doc, &err), err,
                      AOIDC_REASON_OP_INSECURE);
+    /* security review finding 13: an https issuer may not name a plain
+     * http endpoint even on loopback (the client secret would go there in
+     * clear) */
+    static const char *const names[] = {
+        "token_endpoint",       "userinfo_endpoint", "introspection_endpoint",
+        "end_session_endpoint", "jwks_uri",          "authorization_endpoint"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_error_t e;
+        json_t *j = json_loads(metadata_for(T_ISS, JWKS_URI), 0, &e);
+        json_object_set_new(j, names[i],
+                            json_string("http://127.0.0.1:8080/x"));
+        char *txt = json_dumps(j, JSON_COMPACT);
+        const char *d = apr_pstrdup(tp, txt);
+        free(txt);
+        json_decref(j);
+        ck_assert_reason(md_parse(&md, T_ISS, d, &err), err,
+                         AOIDC_REASON_OP_INSECURE);
+    }
     /* a local test OP on loopback http is fine */
     const char *local = "http://127.0.0.1:9000";
     ck_assert_ok(md_parse(&md, local,
@@ -556,6 +574,42 @@ START_TEST(snapshots_outlive_refresh)
 }
 END_TEST
 
+START_TEST(first_look_once_per_snapshot)
+{
+    /* the glue logs the JWKS keys left out (weak RSA, bad curve) once per
+     * fetch, not per request */
+    fixture_t x = setup(T_ISS, NULL);
+    apr_pool_t *p = request();
+    aoidc_fake_http_route(x.f, WK, 200, metadata_for(T_ISS, JWKS_URI));
+    aoidc_fake_http_route(
+        x.f, JWKS_URI, 200,
+        "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"tiny\",\"n\":\"AQAB\","
+        "\"e\":\"AQAB\"}]}");
+    aoidc_snapshot_t *a = get_ok(&x, T_NOW, p);
+    ck_assert_int_eq(a->jwks->skipped->nelts, 1);
+    ck_assert_str_eq(
+        APR_ARRAY_IDX(a->jwks->skipped, 0, aoidc_jwk_skipped_t).why,
+        "rsa_too_small");
+    ck_assert(aoidc_provider_first_look(x.pv, a));
+    ck_assert(!aoidc_provider_first_look(x.pv, a));
+    ck_assert(!aoidc_provider_first_look(x.pv, get_ok(&x, T_NOW + 1, p)));
+    /* a refresh and a kid refetch are new snapshots */
+    aoidc_snapshot_t *b = get_ok(&x, T_NOW + AOIDC_PROVIDER_TTL + 1, p);
+    ck_assert_ptr_ne(a, b);
+    ck_assert(aoidc_provider_first_look(x.pv, b));
+    ck_assert(!aoidc_provider_first_look(x.pv, a)); /* older: no */
+    ck_assert(!aoidc_provider_first_look(x.pv, b));
+    aoidc_snapshot_t *n = NULL;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_provider_refetch_keys(
+                     &n, x.pv, x.h, T_NOW + AOIDC_PROVIDER_TTL + 2, p, &err),
+                 err);
+    ck_assert(aoidc_provider_first_look(x.pv, n));
+    ck_assert(!aoidc_provider_first_look(x.pv, n));
+    apr_pool_destroy(p);
+}
+END_TEST
+
 TCase *aoidc_provider_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("provider");
@@ -577,5 +631,6 @@ TCase *aoidc_provider_tcase(void)
     tcase_add_test(tc, refetch_failure_still_limited);
     tcase_add_test(tc, refetch_before_first_get);
     tcase_add_test(tc, snapshots_outlive_refresh);
+    tcase_add_test(tc, first_look_once_per_snapshot);
     return tc;
 }

@@ -200,6 +200,84 @@ START_TEST(fingerprint)
 }
 END_TEST
 
+START_TEST(derive_needs_master_and_secret)
+{
+    aoidc_seal_t *m1 = key("passphrase", "session");
+    aoidc_seal_t *m2 = key("passphrase2", "session");
+    aoidc_seal_t *m3 = key("passphrase", "state");
+    aoidc_seal_t *d, *e;
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    const char *sec = "0123456789abcdefghijkl",
+               *sec2 = "0123456789abcdefghijkm";
+
+    ck_assert_int_eq(aoidc_seal_derive(&d, m1, sec, 22, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, d, msg, MSGLEN, "id", 2, tp),
+                     APR_SUCCESS);
+    /* the same master and secret, derived again: opens */
+    ck_assert_int_eq(aoidc_seal_derive(&e, m1, sec, 22, tp), APR_SUCCESS);
+    ck_assert_ok(aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err),
+                 err);
+    ck_assert_uint_eq(olen, MSGLEN);
+    ck_assert_mem_eq(out, msg, MSGLEN);
+    /* the master alone does not */
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, m1, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* another secret, another passphrase, another purpose: no */
+    ck_assert_int_eq(aoidc_seal_derive(&e, m1, sec2, 22, tp), APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    ck_assert_int_eq(aoidc_seal_derive(&e, m2, sec, 22, tp), APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    ck_assert_int_eq(aoidc_seal_derive(&e, m3, sec, 22, tp), APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* a prefix of the secret is another secret */
+    ck_assert_int_eq(aoidc_seal_derive(&e, m1, sec, 21, tp), APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* and the master cannot open what is derived from it, nor vice versa */
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, m1, msg, MSGLEN, "id", 2, tp),
+                     APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, d, blob, blen, "id", 2, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+}
+END_TEST
+
+START_TEST(derive_interleaved)
+{
+    /* per-thread cipher contexts are keyed by seal: alternating derived
+     * seals must not reuse each other's key */
+    aoidc_seal_t *m = key("passphrase", "session"), *a, *b;
+    unsigned char *ba, *bb, *out;
+    apr_size_t la, lb, olen;
+    aoidc_err_t err = {0};
+    ck_assert_int_eq(aoidc_seal_derive(&a, m, "aaaa", 4, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&b, m, "bbbb", 4, tp), APR_SUCCESS);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(aoidc_seal(&ba, &la, a, msg, MSGLEN, NULL, 0, tp),
+                         APR_SUCCESS);
+        ck_assert_int_eq(aoidc_seal(&bb, &lb, b, msg, MSGLEN, NULL, 0, tp),
+                         APR_SUCCESS);
+        ck_assert_ok(aoidc_unseal(&out, &olen, a, ba, la, NULL, 0, tp, &err),
+                     err);
+        ck_assert_reason(
+            aoidc_unseal(&out, &olen, a, bb, lb, NULL, 0, tp, &err), err,
+            AOIDC_REASON_COOKIE);
+        ck_assert_ok(aoidc_unseal(&out, &olen, b, bb, lb, NULL, 0, tp, &err),
+                     err);
+    }
+}
+END_TEST
+
 TCase *aoidc_seal_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("seal");
@@ -213,5 +291,7 @@ TCase *aoidc_seal_tcase(void)
     tcase_add_test(tc, text_roundtrip);
     tcase_add_test(tc, sha256);
     tcase_add_test(tc, fingerprint);
+    tcase_add_test(tc, derive_needs_master_and_secret);
+    tcase_add_test(tc, derive_interleaved);
     return tc;
 }

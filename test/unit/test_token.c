@@ -116,7 +116,8 @@ START_TEST(response_unusable)
         "[]",
         "not json",
         "",
-        "{\"access_token\":\"at\",\"access_token\":\"b\",\"token_type\":\"Bearer\"}",
+        "{\"access_token\":\"at\",\"access_token\":\"b\",\"token_type\":"
+        "\"Bearer\"}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         aoidc_token_response_t t;
@@ -176,6 +177,126 @@ START_TEST(response_errors)
 }
 END_TEST
 
+static const char *resp_with(const char *member, const char *json_value)
+{
+    return apr_psprintf(tp,
+                        "{\"access_token\":\"at\",\"token_type\":"
+                        "\"Bearer\",\"%s\":%s}",
+                        member, json_value);
+}
+
+START_TEST(response_access_token_charset)
+{
+    /* security review finding 3: an access token goes into Authorization
+     * headers (userinfo) and, with AuthOIDCPassAccessToken, into a request
+     * header; only RFC 6750 b64token characters may pass */
+    static const char *const bad[] = {
+        "\"tok\\r\\nRemote-User: admin\"",
+        "\"tok\\nX: y\"",
+        "\"tok\\r\"",
+        "\"a b\"",
+        "\"a\\tb\"",
+        "\"a\\u0000b\"",
+        "\"a\\u007fb\"",
+        "\"caf\\u00e9\"",
+        "\"a,b\"",
+        "\"a;b\"",
+        "\"a\\\"b\"",
+        "\"=abc\"",
+        "\"ab=c\"",
+        "\"==\"",
+    };
+    static const char *const good[] = {
+        "\"2YotnFZFEjr1zCsicMWpAA\"",
+        "\"a-b.c_d~e+f/g==\"",
+        "\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln\"",
+        "\"x=\"",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        aoidc_token_response_t t;
+        aoidc_err_t err = {0};
+        const char *body = apr_psprintf(
+            tp, "{\"access_token\":%s,\"token_type\":\"Bearer\"}", bad[i]);
+        ck_assert_msg(parse(&t, 200, body, &err) != APR_SUCCESS, "%s", body);
+        ck_assert_int_eq(err.reason, AOIDC_REASON_OP_BAD_RESPONSE);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        aoidc_token_response_t t;
+        aoidc_err_t err = {0};
+        const char *body = apr_psprintf(
+            tp, "{\"access_token\":%s,\"token_type\":\"Bearer\"}", good[i]);
+        ck_assert_ok(parse(&t, 200, body, &err), err);
+    }
+}
+END_TEST
+
+START_TEST(response_refresh_and_id_token_charset)
+{
+    static const char *const bad[] = {
+        "\"rt\\r\\nX: y\"", "\"r t\"",       "\"\"",
+        "\"rt\\u0000\"",    "\"rt\\u00ff\"", "\"\\t\"",
+    };
+    aoidc_token_response_t t;
+    aoidc_err_t err = {0};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_reason(
+            parse(&t, 200, resp_with("refresh_token", bad[i]), &err), err,
+            AOIDC_REASON_OP_BAD_RESPONSE);
+        ck_assert_reason(parse(&t, 200, resp_with("id_token", bad[i]), &err),
+                         err, AOIDC_REASON_OP_BAD_RESPONSE);
+    }
+    /* VSCHAR is wider than b64token: opaque refresh tokens may use it */
+    ck_assert_ok(parse(&t, 200,
+                       resp_with("refresh_token", "\"r!#$%&*:;<>?@[]^{|}~\""),
+                       &err),
+                 err);
+    ck_assert_str_eq(t.refresh_token, "r!#$%&*:;<>?@[]^{|}~");
+    ck_assert_reason(
+        parse(&t, 200, resp_with("scope", "\"openid\\r\\nX: y\""), &err), err,
+        AOIDC_REASON_OP_BAD_RESPONSE);
+    ck_assert_ok(parse(&t, 200, resp_with("scope", "\"openid email\""), &err),
+                 err);
+    /* a refresh token longer than any token we accept */
+    char *rt = apr_palloc(tp, AOIDC_MAX_TOKEN_LEN + 4);
+    rt[0] = '"';
+    memset(rt + 1, 'r', AOIDC_MAX_TOKEN_LEN + 1);
+    strcpy(rt + AOIDC_MAX_TOKEN_LEN + 2, "\"");
+    ck_assert_reason(parse(&t, 200, resp_with("refresh_token", rt), &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
+}
+END_TEST
+
+START_TEST(response_expires_in_clamped)
+{
+    /* security review finding 12: expires_in near INT64_MAX must not
+     * overflow when it becomes apr_time_t (microseconds) */
+    aoidc_token_response_t t;
+    aoidc_err_t err = {0};
+    ck_assert_ok(
+        parse(&t, 200, resp_with("expires_in", "9223372036854775807"), &err),
+        err);
+    ck_assert_int_eq(t.expires_in, AOIDC_TIME_MAX_SEC);
+    ck_assert_int_eq(aoidc_token_expiry(&t, T_NOW),
+                     apr_time_from_sec(AOIDC_TIME_MAX_SEC));
+    ck_assert_ok(parse(&t, 200, resp_with("expires_in", "9.1e18"), &err), err);
+    ck_assert_int_eq(t.expires_in, AOIDC_TIME_MAX_SEC);
+    ck_assert_ok(
+        parse(&t, 200, resp_with("expires_in", "-9223372036854775807"), &err),
+        err);
+    ck_assert_int_eq(t.expires_in, -1);
+    ck_assert_int_eq(aoidc_token_expiry(&t, T_NOW), 0);
+    ck_assert_ok(parse(&t, 200, resp_with("expires_in", "0"), &err), err);
+    ck_assert_int_eq(aoidc_token_expiry(&t, T_NOW), 0);
+    ck_assert_ok(parse(&t, 200, resp_with("expires_in", "300"), &err), err);
+    ck_assert_int_eq(aoidc_token_expiry(&t, T_NOW),
+                     T_NOW + apr_time_from_sec(300));
+    /* even a struct filled by hand cannot overflow */
+    t.expires_in = INT64_MAX;
+    ck_assert_int_eq(aoidc_token_expiry(&t, T_NOW),
+                     apr_time_from_sec(AOIDC_TIME_MAX_SEC));
+}
+END_TEST
+
 TCase *aoidc_token_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("token");
@@ -188,5 +309,8 @@ TCase *aoidc_token_tcase(void)
     tcase_add_test(tc, response_unusable);
     tcase_add_test(tc, response_token_too_long);
     tcase_add_test(tc, response_errors);
+    tcase_add_test(tc, response_access_token_charset);
+    tcase_add_test(tc, response_refresh_and_id_token_charset);
+    tcase_add_test(tc, response_expires_in_clamped);
     return tc;
 }

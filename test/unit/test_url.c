@@ -251,6 +251,70 @@ START_TEST(endpoint_insecure)
 }
 END_TEST
 
+START_TEST(op_endpoint_http_needs_http_loopback_issuer)
+{
+    /* security review finding 13: an https issuer's metadata could point
+     * the token endpoint at a plain-http loopback service, which then got
+     * the client secret in clear */
+    static const char *const loop[] = {
+        "http://127.0.0.1:8080/token",
+        "http://localhost/jwks",
+        "http://[::1]:9000/x",
+        "HTTP://127.0.0.1/",
+    };
+    static const char *const https_issuers[] = {
+        "https://op.example.com",
+        "https://127.0.0.1:8443",
+        "HTTPS://localhost",
+        "https://[::1]/realm",
+        NULL,
+        "not a url",
+        "http://op.example.com",
+        "http://10.0.0.1",
+        "ftp://127.0.0.1",
+    };
+    for (size_t i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
+        for (size_t k = 0; k < sizeof(https_issuers) / sizeof(*https_issuers);
+             k++) {
+            aoidc_err_t err = {0};
+            apr_status_t rv = aoidc_url_check_op_endpoint(
+                NULL, loop[i], https_issuers[k], tp, &err);
+            ck_assert_msg(rv != APR_SUCCESS
+                              && err.reason == AOIDC_REASON_OP_INSECURE,
+                          "%s under %s: %s", loop[i],
+                          https_issuers[k] ? https_issuers[k] : "(null)",
+                          aoidc_reason_name(err.reason));
+        }
+        /* a local test OP on loopback http may use loopback http */
+        aoidc_err_t err = {0};
+        apr_uri_t u;
+        ck_assert_ok(aoidc_url_check_op_endpoint(
+                         &u, loop[i], "http://127.0.0.1:9000", tp, &err),
+                     err);
+        ck_assert_ptr_nonnull(u.hostname);
+        ck_assert_ok(aoidc_url_check_op_endpoint(
+                         NULL, loop[i], "http://localhost/realm", tp, &err),
+                     err);
+    }
+    /* https endpoints are fine under any issuer; the usual rules apply */
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_url_check_op_endpoint(NULL, "https://a.example/t",
+                                             "https://op.example.com", tp,
+                                             &err),
+                 err);
+    ck_assert_ok(aoidc_url_check_op_endpoint(NULL, "https://a.example/t",
+                                             "http://127.0.0.1", tp, &err),
+                 err);
+    ck_assert_reason(aoidc_url_check_op_endpoint(NULL, "http://a.example/t",
+                                                 "http://127.0.0.1", tp, &err),
+                     err, AOIDC_REASON_OP_INSECURE);
+    ck_assert_reason(aoidc_url_check_op_endpoint(NULL, "https://u@a.example/",
+                                                 "https://op.example.com", tp,
+                                                 &err),
+                     err, AOIDC_REASON_MALFORMED);
+}
+END_TEST
+
 START_TEST(endpoint_malformed)
 {
     static const char *const bad[] = {
@@ -336,6 +400,7 @@ TCase *aoidc_url_tcase(void)
     tcase_add_test(tc, endpoint_ok);
     tcase_add_test(tc, endpoint_insecure);
     tcase_add_test(tc, endpoint_malformed);
+    tcase_add_test(tc, op_endpoint_http_needs_http_loopback_issuer);
     tcase_add_test(tc, local_path);
     return tc;
 }

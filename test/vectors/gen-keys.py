@@ -31,6 +31,9 @@ def main():
         "rsa2048-other.jwk.json": lambda: jwk.JWK.generate(kty="RSA", size=2048),
         "ec-p256.jwk.json": lambda: jwk.JWK.generate(kty="EC", crv="P-256"),
         "ec-p384.jwk.json": lambda: jwk.JWK.generate(kty="EC", crv="P-384"),
+        # too small to be trusted (security review, issue 8): must be skipped
+        "rsa1024.jwk.json": lambda: jwk.JWK.generate(kty="RSA", size=1024),
+        "rsa512.jwk.json": lambda: jwk.JWK.generate(kty="RSA", size=512),
     }
     for name, make in specs.items():
         path = os.path.join(HERE, name)

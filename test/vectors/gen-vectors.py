@@ -3,6 +3,7 @@
 """Write the data-driven vectors under test/vectors/ (python3-jwcrypto).
 
     /usr/bin/python3 test/vectors/gen-vectors.py
+    /usr/bin/python3 test/vectors/gen-vectors.py --only CASE...   (jws only)
 
 jws/<case>/{token,jwks.json,expect.json}: read by test/unit/test_jws.c.
   expect.json: {"parse": "ok"|reason, "verify": "ok"|reason,
@@ -322,6 +323,27 @@ def jws_cases():
     case("jku-ignored", sign({"alg": "RS256", "kid": "evil",
                               "jku": "https://evil.example/jwks"}, c, rsa),
          ours, verify="key_unknown", note="jku/jwk headers are not key sources")
+    # security review (issue 8), finding 9: weak RSA keys and EC keys whose
+    # coordinates do not belong to the curve they name are never used
+    rsa1024, rsa512 = key("rsa1024.jwk.json"), key("rsa512.jwk.json")
+    case("rsa1024-key-refused",
+         sign({"alg": "RS256", "kid": "weak"}, c, rsa1024),
+         {"keys": [pub(rsa1024, kid="weak", use="sig")]}, verify="key_unknown",
+         note="RSA keys under 2048 bits are skipped")
+    case("rsa512-key-refused",
+         sign({"alg": "RS256", "kid": "weak"}, c, rsa512),
+         {"keys": [pub(rsa512, kid="weak", use="sig")]}, verify="key_unknown",
+         note="RSA keys under 2048 bits are skipped")
+    case("rsa1024-no-kid-refused", sign({"alg": "RS256"}, c, rsa1024),
+         {"keys": [pub(rsa1024)]}, verify="key_unknown",
+         note="not even as the single candidate without kid")
+    case("ec-crv-mismatch-refused", sign({"alg": "ES256", "kid": "k"}, c, ec),
+         {"keys": [dict(pub(ec384, kid="k"), crv="P-256")]},
+         verify="key_unknown",
+         note="P-384 coordinates labelled P-256 are skipped")
+    case("ec-crv-unknown-refused", sign({"alg": "ES256", "kid": "k"}, c, ec),
+         {"keys": [dict(pub(ec, kid="k"), crv="secp256k1")]},
+         verify="key_unknown")
     case("jwk-header-ignored",
          sign({"alg": "RS256", "jwk": pub(rsa2)}, c, rsa2),
          {"keys": [pub(rsa)]}, verify="signature")
@@ -432,6 +454,15 @@ def seal_cases():
     return {"state.json": state_case, "session.json": session_case}
 
 
+def only(names):
+    """Write just the named jws cases (ECDSA signatures change on every
+    run, so a full regeneration rewrites unrelated files)."""
+    for name, (token, jwks, expect) in jws_cases().items():
+        if name in names:
+            write_case("jws", name, {"token": token, "jwks.json": jwks,
+                                     "expect.json": expect})
+
+
 def main():
     self_check()
     for kind in ("jws", "jwt", "seal"):
@@ -454,4 +485,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if sys.argv[1:2] == ["--only"]:
+        only(sys.argv[2:])
+    else:
+        main()

@@ -53,7 +53,21 @@ HTTP_MODES = {
     'token_500', 'token_slow', 'token_error', 'userinfo_wrong_sub',
     'userinfo_500', 'introspect_slow', 'introspect_garbage', 'http_endpoints',
 }
-ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES
+# Modes for the security review's findings (issue 8; test_910_review.py).
+# Kept apart from ID_TOKEN_MODES, whose coverage test_900_00 checks.
+REVIEW_MODES = {
+    'access_token_crlf',      # /token: access_token "tok\r\nRemote-User: admin"
+    'expires_in_huge',        # /token: expires_in 9223372036854775807
+    'many_claims',            # ID token: 100 claims first, sub last
+    'claims_case_collision',  # ID token: groups and Groups
+    'weak_rsa',               # JWKS adds a 1024-bit RSA key; ID token signed with it
+    'refresh_id_token',       # /token: expires_in opts['expires_in'] (default 1) at
+                              # login; refresh responses carry an ID token with
+                              # opts sub/iss (default alice/ours)
+}
+ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
+INT64_MAX = 9223372036854775807
+CRLF_TOKEN = 'tok\r\nRemote-User: admin'
 
 # Back-Channel Logout 1.0 §2.4: the events member of a logout token.
 LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -147,6 +161,7 @@ class EvilOP:
         self._ec_key = jwk.JWK.generate(kty='EC', crv='P-256', kid='ec-1')
         self._attacker_key = self._new_rsa('attacker-1')    # never in /jwks
         self._stray_key = self._new_rsa('unknown-kid-0')    # never in /jwks
+        self._weak_key = None                               # mode weak_rsa
         self._attacker_cert_der = None
         self._httpd = ThreadingHTTPServer(('127.0.0.1', port or 0), _Handler)
         self._httpd.daemon_threads = True
@@ -206,6 +221,13 @@ class EvilOP:
     @property
     def signing_key(self):
         return self._signing_key
+
+    @property
+    def weak_key(self):
+        """A 1024-bit RSA key (kid rsa-weak), in /jwks only in mode weak_rsa."""
+        if self._weak_key is None:
+            self._weak_key = jwk.JWK.generate(kty='RSA', size=1024, kid='rsa-weak')
+        return self._weak_key
 
     @property
     def kid(self):
@@ -493,6 +515,15 @@ class EvilOP:
             claims['at_hash'] = at_hash(access_token + 'x')
         elif mode in ('ps256', 'es256'):
             kw['alg'] = mode.upper()
+        elif mode == 'many_claims':
+            sub = claims.pop('sub')
+            claims.update(('x%02d' % i, i) for i in range(100))
+            claims['sub'] = sub             # JSON order: sub after 100 others
+        elif mode == 'claims_case_collision':
+            claims['groups'] = ['users']
+            claims['Groups'] = ['admins']
+        elif mode == 'weak_rsa':
+            kw['key'] = self.weak_key
         tok = self.mint(claims, **kw)
         if mode == 'bad_sig':
             h, p, s = tok.split('.')
@@ -631,6 +662,11 @@ class EvilOP:
                      'n': b64u(os.urandom(256)), 'e': 'AQAB'} for i in range(12500)]
                 self._huge_jwks = json.dumps({'keys': keys}).encode()
             return 200, {'Content-Type': 'application/json'}, self._huge_jwks
+        if req.mode == 'weak_rsa':
+            doc = self.jwks()
+            doc['keys'].append(dict(self.weak_key.export_public(as_dict=True),
+                                    use='sig', alg='RS256'))
+            return self._json(200, doc)
         if req.mode == 'jwks_bad_key':
             # keys whose members would make cjose's decoder abort, first;
             # the real keys after them must keep working
@@ -718,8 +754,16 @@ class EvilOP:
             if not rt:
                 return bad('unknown refresh_token')
             at = self._issue_access_token(rt['sub'], rt['scope'])
-            return self._json(200, {'access_token': at, 'token_type': 'Bearer',
-                                    'expires_in': 300, 'refresh_token': f['refresh_token']})
+            out = {'access_token': at, 'token_type': 'Bearer',
+                   'expires_in': INT64_MAX if mode == 'expires_in_huge' else 300,
+                   'refresh_token': f['refresh_token']}
+            if mode == 'refresh_id_token':
+                now = int(time.time())
+                out['id_token'] = self.mint({
+                    'iss': req.opts.get('iss', self.issuer), 'aud': self.CLIENT_ID,
+                    'exp': now + 300, 'iat': now, 'sub': req.opts.get('sub', rt['sub']),
+                    'at_hash': at_hash(at)})
+            return self._json(200, out)
         if grant != 'authorization_code':
             return bad('unsupported grant_type', 'unsupported_grant_type')
         with self._lock:
@@ -738,10 +782,17 @@ class EvilOP:
             return bad('code_verifier without code_challenge')   # PKCE downgrade
         scope = entry.get('scope') or 'openid'
         at = self._issue_access_token('alice', scope)
+        if mode == 'access_token_crlf':
+            with self._lock:
+                self._tokens[CRLF_TOKEN] = self._tokens.pop(at)
+            at = CRLF_TOKEN
         rt = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh[rt] = {'sub': 'alice', 'scope': scope}
-        return self._json(200, {'access_token': at, 'token_type': 'Bearer', 'expires_in': 300,
+        expires_in = {'expires_in_huge': INT64_MAX,
+                      'refresh_id_token': int(req.opts.get('expires_in', 1))}.get(mode, 300)
+        return self._json(200, {'access_token': at, 'token_type': 'Bearer',
+                                'expires_in': expires_in,
                                 'scope': scope, 'refresh_token': rt,
                                 'id_token': self._id_token(entry, at, mode, req.opts)})
 

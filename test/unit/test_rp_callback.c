@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/rp_callback.c: the redirect URI from a state cookie made by
+ * rp_login to a session in the store, and every way it refuses. */
+#include <string.h>
+
+#include "core/session.h"
+#include "core/url.h"
+#include "flow_fixture.h"
+
+typedef struct {
+    const char *hdr, *state, *nonce;
+    aoidc_callback_out_t out;
+    aoidc_err_t err;
+    apr_status_t rv;
+} cb_t;
+
+static void start(ft_t *f, cb_t *cb, const char *ret)
+{
+    memset(cb, 0, sizeof(*cb));
+    ft_login(f, ret, &cb->hdr, &cb->state, &cb->nonce);
+}
+
+static apr_status_t finish(ft_t *f, cb_t *cb, const char *query,
+                           const char *hdr)
+{
+    aoidc_callback_in_t in = {query, hdr, FT_REDIRECT};
+    cb->err = (aoidc_err_t){0};
+    cb->rv = aoidc_rp_callback(&cb->out, &f->rp, &f->env, &in, &cb->err);
+    return cb->rv;
+}
+
+/* login, a token answer with an ID Token for the nonce (extra claims
+ * merged), callback */
+static apr_status_t run(ft_t *f, cb_t *cb, json_t *extra)
+{
+    start(f, cb, "/app?x=1");
+    ft_token_answer(f, ft_id_token(f, cb->nonce, extra), "at-1", "rt-1", 300);
+    return finish(f, cb, ft_callback_query(cb->state, "code-1"), cb->hdr);
+}
+
+static bool state_deleted(const cb_t *cb)
+{
+    const aoidc_cookie_op_t *op =
+        ft_cookie(cb->out.cookies, aoidc_state_cookie_name(cb->state, tp));
+    return op && op->kind == AOIDC_COOKIE_STATE && op->max_age == 0;
+}
+
+static bool marker_in(ft_store_t *s, const char *state)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN], *v;
+    apr_size_t n;
+    aoidc_store_key(key, "state-used", state, strlen(state));
+    return s->inner->get(s->inner, key, &v, &n, tp) == APR_SUCCESS;
+}
+
+static aoidc_session_t *session_of(ft_t *f, const cb_t *cb)
+{
+    aoidc_session_out_t so;
+    aoidc_err_t err = {0};
+    const aoidc_cookie_op_t *op = ft_cookie(cb->out.cookies, f->rp.cookie_name);
+    ck_assert_ptr_nonnull(op);
+    ck_assert_ok(aoidc_rp_session(&so, &f->rp, &f->env, op->value, &err), err);
+    return so.session;
+}
+
+START_TEST(success)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    const aoidc_cookie_op_t *sc = ft_cookie(cb.out.cookies, f.rp.cookie_name);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(sc->kind, AOIDC_COOKIE_SESSION);
+    ck_assert_int_lt(sc->max_age, 0);
+    ck_assert_uint_eq(strlen(sc->value), AOIDC_TICKET_LEN);
+    ck_assert_int_eq(strncmp(sc->value, f.rp.tag, AOIDC_TAG_LEN), 0);
+    ck_assert_int_eq(sc->value[AOIDC_TAG_LEN], '.');
+    ck_assert_int_eq(sc->value[AOIDC_TAG_LEN + 23], '.');
+    ck_assert_str_eq(cb.out.location, "/app?x=1");
+    ck_assert_str_eq(cb.out.user, "alice");
+    ck_assert(state_deleted(&cb));
+    ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_NONE);
+    ck_assert_int_eq(cb.out.claims_dropped, 0);
+
+    /* the single-use marker goes to the cache, never to the sessions */
+    ck_assert(marker_in(&f.cache, cb.state));
+    ck_assert(!marker_in(&f.sessions, cb.state));
+    ck_assert_int_eq(aoidc_mem_store_count(f.cache.ms), 1);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 2);
+    ck_assert(ft_has_entry(&f, sc->value, AOIDC_NS_SESSION));
+    ck_assert(ft_has_entry(&f, sc->value, AOIDC_NS_ID_TOKEN));
+
+    /* the code exchange: code, exact redirect_uri, PKCE verifier, basic */
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 1);
+    const aoidc_http_req_t *req = aoidc_fake_http_last(f.fh);
+    ck_assert_str_eq(req->url, FT_TOKEN);
+    ck_assert_ptr_nonnull(strstr(req->body, "code=code-1"));
+    ck_assert_ptr_nonnull(strstr(req->body, "code_verifier="));
+    ck_assert_ptr_nonnull(strstr(
+        req->body, apr_pstrcat(tp, "redirect_uri=",
+                               aoidc_url_encode(FT_REDIRECT, tp), NULL)));
+    ck_assert_ptr_nonnull(req->authorization);
+
+    aoidc_session_t *s = session_of(&f, &cb);
+    ck_assert_str_eq(s->sub, "alice");
+    ck_assert_str_eq(s->access_token, "at-1");
+    ck_assert_str_eq(s->refresh_token, "rt-1");
+    ck_assert_int_eq(s->at_expires, T_NOW + apr_time_from_sec(300));
+    ck_assert_str_eq(aoidc_claims_get(s->claims, "iss")->value, T_ISS);
+}
+END_TEST
+
+START_TEST(joins_shared_cookie)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    const char *other = "tagOTH.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB";
+    const char *stale = apr_pstrcat(
+        tp, f.rp.tag, ".CCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDD", NULL);
+    start(&f, &cb, "/");
+    ft_token_answer(&f, ft_id_token(&f, cb.nonce, NULL), "at-1", NULL, 300);
+    const char *hdr = apr_pstrcat(tp, cb.hdr, "; " AOIDC_SESSION_COOKIE "=",
+                                  other, "~", stale, NULL);
+    ck_assert_ok(finish(&f, &cb, ft_callback_query(cb.state, "c"), hdr),
+                 cb.err);
+    const aoidc_cookie_op_t *sc = ft_cookie(cb.out.cookies, f.rp.cookie_name);
+    /* the other identity's ticket stays, ours (a new one) replaces the
+     * old one of ours */
+    ck_assert_uint_eq(strlen(sc->value), 2 * AOIDC_TICKET_LEN + 1);
+    ck_assert_int_eq(strncmp(sc->value, other, AOIDC_TICKET_LEN), 0);
+    ck_assert_int_eq(sc->value[AOIDC_TICKET_LEN], '~');
+    ck_assert_str_ne(sc->value + AOIDC_TICKET_LEN + 1, stale);
+    ck_assert(ft_has_entry(&f, sc->value, AOIDC_NS_SESSION));
+}
+END_TEST
+
+START_TEST(replay)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    /* the same URL with the same cookie (say, from another node) */
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_STATE_REPLAY);
+    ck_assert(state_deleted(&cb));
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, f.rp.cookie_name));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 1);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 2);
+}
+END_TEST
+
+START_TEST(state_missing)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    const char *q = ft_callback_query(cb.state, "code-1");
+    ck_assert_reason(finish(&f, &cb, q, NULL), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_reason(finish(&f, &cb, q, "other=1; aoidc_session=x"), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    /* no state parameter at all */
+    ck_assert_reason(finish(&f, &cb, "code=x", cb.hdr), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    /* the cookie of another attempt does not open for this state */
+    cb_t other;
+    start(&f, &other, "/");
+    const char *swapped = apr_pstrcat(tp, aoidc_state_cookie_name(cb.state, tp),
+                                      strchr(other.hdr, '='), NULL);
+    ck_assert_reason(finish(&f, &cb, q, swapped), cb.err, AOIDC_REASON_COOKIE);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+    ck_assert_int_eq(aoidc_mem_store_count(f.cache.ms), 0);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
+}
+END_TEST
+
+START_TEST(state_expired)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    ft_at(&f, apr_time_sec(AOIDC_STATE_TTL) + 1);
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_STATE_EXPIRED);
+    ck_assert(state_deleted(&cb));
+}
+END_TEST
+
+START_TEST(op_error)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    const char *q =
+        apr_pstrcat(tp,
+                    "error=access_denied&error_description=no"
+                    "&state=",
+                    cb.state, "&iss=", aoidc_url_encode(T_ISS, tp), NULL);
+    ck_assert_reason(finish(&f, &cb, q, cb.hdr), cb.err, AOIDC_REASON_OP_ERROR);
+    ck_assert_ptr_nonnull(cb.err.op_error);
+    ck_assert_str_eq(cb.err.op_error, "access_denied");
+    ck_assert(state_deleted(&cb));
+    /* nothing written: not even the marker */
+    ck_assert(!marker_in(&f.cache, cb.state));
+    ck_assert_int_eq(f.cache.sets + f.cache.adds, 0);
+    ck_assert_int_eq(f.sessions.sets + f.sessions.adds, 0);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+}
+END_TEST
+
+START_TEST(iss_param)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    const char *q = apr_pstrcat(tp, "code=c&state=", cb.state,
+                                "&iss=https%3A%2F%2Fevil.example", NULL);
+    ck_assert_reason(finish(&f, &cb, q, cb.hdr), cb.err,
+                     AOIDC_REASON_ISS_PARAM);
+    /* the OP announces iss: it must be there */
+    q = apr_pstrcat(tp, "code=c&state=", cb.state, NULL);
+    ck_assert_reason(finish(&f, &cb, q, cb.hdr), cb.err,
+                     AOIDC_REASON_ISS_PARAM);
+    ck_assert(!marker_in(&f.cache, cb.state));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+}
+END_TEST
+
+START_TEST(state_of_other_issuer)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    f.rp.issuer = "https://other.example";
+    start(&f, &cb, "/");
+    f.rp.issuer = T_ISS;
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_STATE_MISSING);
+    ck_assert(state_deleted(&cb));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+}
+END_TEST
+
+START_TEST(bad_nonce)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    ft_token_answer(&f, ft_id_token(&f, "another-nonce", NULL), "at", NULL, 60);
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_NONCE);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, f.rp.cookie_name));
+    /* the state is spent all the same */
+    ck_assert(marker_in(&f.cache, cb.state));
+
+    start(&f, &cb, "/");
+    ft_token_answer(&f, ft_id_token(&f, NULL, NULL), "at", NULL, 60);
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_NONCE);
+}
+END_TEST
+
+START_TEST(token_endpoint_refuses)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/");
+    aoidc_fake_http_route(f.fh, FT_TOKEN, 400, "{\"error\":\"invalid_grant\"}");
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_TOKEN_ENDPOINT);
+    ck_assert(state_deleted(&cb));
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
+}
+END_TEST
+
+START_TEST(userinfo_merged_or_dropped)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    f.rp.userinfo = true;
+    aoidc_fake_http_route(f.fh, FT_USERINFO, 200,
+                          "{\"sub\":\"alice\",\"email\":\"a@x\"}");
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_NONE);
+    ck_assert_str_eq(aoidc_fake_http_last(f.fh)->authorization, "Bearer at-1");
+    ck_assert_str_eq(
+        aoidc_claims_get(session_of(&f, &cb)->claims, "email")->value, "a@x");
+
+    /* another sub: the claims are dropped, the login stands */
+    aoidc_fake_http_route(f.fh, FT_USERINFO, 200,
+                          "{\"sub\":\"mallory\",\"email\":\"m@x\"}");
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_USERINFO_SUB);
+    ck_assert_str_eq(cb.out.user, "alice");
+    ck_assert_ptr_null(aoidc_claims_get(session_of(&f, &cb)->claims, "email"));
+
+    /* userinfo down: the same */
+    aoidc_fake_http_fail(f.fh, FT_USERINFO, AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_str_eq(cb.out.user, "alice");
+}
+END_TEST
+
+START_TEST(huge_claims_trimmed)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    f.rp.userinfo = true;
+    f.rp.remote_user_claim = "big0";
+    char *big = apr_palloc(tp, 4001);
+    memset(big, 'b', 4000);
+    big[4000] = '\0';
+    json_t *ui = json_pack("{s:s}", "sub", "alice");
+    for (int i = 0; i < 8; i++) {
+        json_object_set_new(ui, apr_psprintf(tp, "big%d", i), json_string(big));
+    }
+    char *body = json_dumps(ui, JSON_COMPACT);
+    aoidc_fake_http_route(f.fh, FT_USERINFO, 200, body);
+    free(body);
+    json_decref(ui);
+
+    ck_assert_ok(run(&f, &cb, NULL), cb.err);
+    ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_NONE);
+    ck_assert_int_gt(cb.out.claims_dropped, 0);
+    ck_assert_str_eq(cb.out.user, big);
+    aoidc_session_t *s = session_of(&f, &cb);
+    ck_assert_str_eq(aoidc_claims_get(s->claims, "sub")->value, "alice");
+    ck_assert_ptr_nonnull(aoidc_claims_get(s->claims, "big0"));
+    ck_assert_ptr_nonnull(aoidc_claims_get(s->claims, "iss"));
+    unsigned char *enc;
+    apr_size_t n;
+    aoidc_session_encode(&enc, &n, s, tp);
+    ck_assert_uint_le(n, AOIDC_SESSION_MAX);
+    /* no more dropped than needed: one more big claim would not fit */
+    int bigs = 0;
+    for (int i = 0; i < 8; i++) {
+        bigs +=
+            aoidc_claims_get(s->claims, apr_psprintf(tp, "big%d", i)) != NULL;
+    }
+    ck_assert_int_eq(bigs + cb.out.claims_dropped, 8);
+    ck_assert_uint_gt(n + 4100, AOIDC_SESSION_MAX);
+}
+END_TEST
+
+START_TEST(no_user)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    f.rp.remote_user_claim = "email";
+    ck_assert_reason(run(&f, &cb, json_pack("{s:s}", "email", "")), cb.err,
+                     AOIDC_REASON_NO_USER);
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, f.rp.cookie_name));
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
+    /* an ID Token without sub never gets that far */
+    f.rp.remote_user_claim = "sub";
+    start(&f, &cb, "/");
+    json_t *c = aoidc_test_claims();
+    json_object_del(c, "sub");
+    json_object_set_new(c, "nonce", json_string(cb.nonce));
+    ft_token_answer(&f, aoidc_test_sign(f.key, "RS256", "rsa-1", NULL, c, tp),
+                    "at", NULL, 60);
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_SUB);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
+}
+END_TEST
+
+START_TEST(sessions_store_down)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    f.sessions.down_set = true;
+    ck_assert_reason(run(&f, &cb, NULL), cb.err,
+                     AOIDC_REASON_STORE_UNAVAILABLE);
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, f.rp.cookie_name));
+    ck_assert(state_deleted(&cb));
+    /* a cache that is down refuses before the code is spent */
+    ft_setup(&f);
+    f.cache.down_add = true;
+    ck_assert_reason(run(&f, &cb, NULL), cb.err,
+                     AOIDC_REASON_STORE_UNAVAILABLE);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+}
+END_TEST
+
+/* The OP's JWKS with rsa2048-other added as kid rsa-2. */
+static const char *rotated_jwks(void)
+{
+    json_error_t je;
+    char *txt = aoidc_test_read("keys/rsa2048-other.jwk.json", NULL, tp);
+    json_t *k = json_loads(txt, 0, &je), *all;
+    ck_assert_ptr_nonnull(k);
+    static const char *const priv[] = {"d", "p", "q", "dp", "dq", "qi"};
+    for (size_t i = 0; i < 6; i++) {
+        json_object_del(k, priv[i]);
+    }
+    json_object_set_new(k, "kid", json_string("rsa-2"));
+    all = json_loads(aoidc_test_read("keys/jwks.json", NULL, tp), 0, &je);
+    ck_assert_ptr_nonnull(all);
+    json_array_append_new(json_object_get(all, "keys"), k);
+    char *s = json_dumps(all, JSON_COMPACT);
+    const char *out = apr_pstrdup(tp, s);
+    free(s);
+    json_decref(all);
+    return out;
+}
+
+START_TEST(key_rotation)
+{
+    ft_t f;
+    cb_t cb;
+    aoidc_snapshot_t *snap;
+    aoidc_err_t err = {0};
+    ft_setup(&f);
+    ft_at(&f, -400); /* keys fetched a while ago */
+    ck_assert_ok(aoidc_flow_snapshot(&snap, &f.env, &err), err);
+    ft_at(&f, 0);
+    aoidc_fake_http_route(f.fh, FT_JWKS, 200, rotated_jwks());
+    start(&f, &cb, "/");
+    json_t *c = aoidc_test_claims();
+    json_object_set_new(c, "nonce", json_string(cb.nonce));
+    ft_token_answer(&f,
+                    aoidc_test_sign(aoidc_test_key("rsa2048-other", tp),
+                                    "RS256", "rsa-2", NULL, c, tp),
+                    "at", NULL, 60);
+    ck_assert_ok(finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr),
+                 cb.err);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_JWKS), 2);
+}
+END_TEST
+
+TCase *aoidc_rp_callback_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("rp_callback");
+    tcase_add_test(tc, success);
+    tcase_add_test(tc, joins_shared_cookie);
+    tcase_add_test(tc, replay);
+    tcase_add_test(tc, state_missing);
+    tcase_add_test(tc, state_expired);
+    tcase_add_test(tc, op_error);
+    tcase_add_test(tc, iss_param);
+    tcase_add_test(tc, state_of_other_issuer);
+    tcase_add_test(tc, bad_nonce);
+    tcase_add_test(tc, token_endpoint_refuses);
+    tcase_add_test(tc, userinfo_merged_or_dropped);
+    tcase_add_test(tc, huge_claims_trimmed);
+    tcase_add_test(tc, no_user);
+    tcase_add_test(tc, sessions_store_down);
+    tcase_add_test(tc, key_rotation);
+    return tc;
+}

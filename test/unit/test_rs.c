@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/rs.c: bearer tokens, JWT and opaque, through the verdict cache. */
+#include <stdint.h>
+#include <string.h>
+
+#include "flow_fixture.h"
+
+#define OPAQUE "opaque-token-0123456789"
+
+static apr_status_t auth(ft_t *f, const char *token, aoidc_rs_out_t *out,
+                         aoidc_err_t *err)
+{
+    aoidc_rs_in_t in = {token, NULL};
+    *err = (aoidc_err_t){0};
+    return aoidc_rs_authenticate(out, &f->rs, &f->env, &in, err);
+}
+
+static void introspection(ft_t *f, const char *body)
+{
+    aoidc_fake_http_route(f->fh, FT_INTROSPECT, 200, body);
+}
+
+static const char *active_body(void)
+{
+    return apr_psprintf(tp,
+                        "{\"active\":true,\"iss\":\"" T_ISS
+                        "\",\"sub\":\"bob\","
+                        "\"scope\":\"read\",\"exp\":%d}",
+                        T_NOW_SEC + 3600);
+}
+
+/* The cached entry of token under f->rs: its until, or 0 when none. */
+static apr_time_t cached_until(ft_t *f, const char *token, bool *active)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN], *v;
+    apr_size_t n;
+    apr_time_t until;
+    apr_array_header_t *claims;
+    aoidc_err_t err = {0};
+    aoidc_rs_cache_key(key, &f->rs, token);
+    if (f->cache.inner->get(f->cache.inner, key, &v, &n, tp) != APR_SUCCESS) {
+        return 0;
+    }
+    ck_assert_ok(
+        aoidc_bearer_entry_decode(&until, active, &claims, v, n, tp, &err),
+        err);
+    return until;
+}
+
+START_TEST(jwt_valid_then_cached)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, "at+jwt", NULL);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_str_eq(out.user, "alice");
+    ck_assert_str_eq(aoidc_claims_get(out.claims, "aud")->value, FT_AUDIENCE);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_JWKS), 1);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 0);
+    ck_assert_int_eq(cached_until(&f, tok, &active), T_NOW + f.rs.cache_ttl);
+    ck_assert(active);
+    /* only in the cache store */
+    ck_assert_int_eq(f.sessions.sets + f.sessions.adds, 0);
+
+    /* a hit needs no keys at all: not even a provider that has them */
+    f.env.provider = ft_provider();
+    int calls = aoidc_fake_http_calls(f.fh, NULL);
+    ft_at(&f, 10);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    ck_assert_str_eq(out.user, "alice");
+    ck_assert_ptr_nonnull(aoidc_claims_get(out.claims, "exp"));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, NULL), calls);
+}
+END_TEST
+
+START_TEST(jwt_cached_until_exp)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    const char *tok = ft_access_token(
+        &f, NULL, json_pack("{s:I}", "exp", (json_int_t)T_NOW_SEC + 100));
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_int_eq(cached_until(&f, tok, &active),
+                     T_NOW + apr_time_from_sec(100));
+    ft_at(&f, 100);
+    ck_assert_ok(auth(&f, tok, &out, &err), err); /* leeway */
+    ck_assert(!out.cache_hit);
+}
+END_TEST
+
+START_TEST(typ_rule_in_cache_key)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    unsigned char k1[AOIDC_STORE_KEY_LEN], k2[AOIDC_STORE_KEY_LEN];
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, "JWT", NULL);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    aoidc_rs_cache_key(k1, &f.rs, tok);
+    f.rs.require_typ = true;
+    aoidc_rs_cache_key(k2, &f.rs, tok);
+    ck_assert(memcmp(k1, k2, sizeof(k1)) != 0);
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_TYP);
+    ck_assert(!out.cache_hit);
+    /* and an at+jwt one passes there */
+    ck_assert_ok(auth(&f, ft_access_token(&f, "at+jwt", NULL), &out, &err),
+                 err);
+    /* audience and issuer are in the key too */
+    f.rs.require_typ = false;
+    f.rs.audience = "api-2";
+    aoidc_rs_cache_key(k2, &f.rs, tok);
+    ck_assert(memcmp(k1, k2, sizeof(k1)) != 0);
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_AUDIENCE);
+}
+END_TEST
+
+START_TEST(jwt_refused_not_cached)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    const char *tok = ft_access_token(
+        &f, NULL, json_pack("{s:s}", "iss", "https://evil.example"));
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_ISSUER);
+    ck_assert_int_eq(cached_until(&f, tok, &active), 0);
+    /* an ID Token is no access token */
+    tok = ft_id_token(&f, "n", json_pack("{s:s}", "aud", FT_AUDIENCE));
+    ck_assert_reason(auth(&f, tok, &out, &err), err,
+                     AOIDC_REASON_ID_TOKEN_AS_AT);
+}
+END_TEST
+
+START_TEST(opaque_introspected_once)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    introspection(&f, active_body());
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_str_eq(out.user, "bob");
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
+    const aoidc_http_req_t *req = aoidc_fake_http_last(f.fh);
+    ck_assert_ptr_nonnull(strstr(req->body, "token=" OPAQUE));
+    ck_assert_ptr_nonnull(req->authorization); /* client auth */
+    ck_assert_int_eq(cached_until(&f, OPAQUE, &active), T_NOW + f.rs.cache_ttl);
+    ft_at(&f, 299);
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert(out.cache_hit);
+    ck_assert_str_eq(out.user, "bob");
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
+    ft_at(&f, 300);
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 2);
+}
+END_TEST
+
+START_TEST(opaque_inactive_cached_briefly)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active = true;
+    ft_setup(&f);
+    introspection(&f, "{\"active\":false}");
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err, AOIDC_REASON_INACTIVE);
+    ck_assert_int_eq(cached_until(&f, OPAQUE, &active),
+                     T_NOW + AOIDC_RS_NEGATIVE_TTL);
+    ck_assert(!active);
+    ft_at(&f, apr_time_sec(AOIDC_RS_NEGATIVE_TTL) - 1);
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err, AOIDC_REASON_INACTIVE);
+    ck_assert(out.cache_hit);
+    ck_assert_ptr_null(out.user);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
+    ft_at(&f, apr_time_sec(AOIDC_RS_NEGATIVE_TTL));
+    introspection(&f, active_body());
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 2);
+}
+END_TEST
+
+START_TEST(opaque_upstream_failure_not_cached)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    aoidc_fake_http_fail(f.fh, FT_INTROSPECT, AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err,
+                     AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_int_eq(cached_until(&f, OPAQUE, &active), 0);
+    ck_assert(aoidc_guard_is_open(f.env.guard, f.env.now));
+    ck_assert_uint_eq(aoidc_guard_inflight(f.env.guard), 0);
+    introspection(&f, "garbage");
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
+    ck_assert_int_eq(cached_until(&f, OPAQUE, &active), 0);
+}
+END_TEST
+
+START_TEST(no_introspection)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    f.rs.client = NULL;
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err,
+                     AOIDC_REASON_NO_INTROSPECTION);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 0);
+}
+END_TEST
+
+START_TEST(guard_full_busy)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    introspection(&f, active_body());
+    f.env.guard = aoidc_guard_create(1, tp);
+    ck_assert_ok(aoidc_guard_enter(f.env.guard, tp, &err), err);
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err, AOIDC_REASON_OP_BUSY);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 0);
+    ck_assert_uint_eq(aoidc_guard_inflight(f.env.guard), 1);
+    /* not remembered: once there is room it goes through */
+    aoidc_guard_leave(f.env.guard, f.env.now, false);
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_uint_eq(aoidc_guard_inflight(f.env.guard), 0);
+    /* JWTs need no OP call and no slot */
+    ck_assert_ok(aoidc_guard_enter(f.env.guard, tp, &err), err);
+    ck_assert_ok(auth(&f, ft_access_token(&f, NULL, NULL), &out, &err), err);
+}
+END_TEST
+
+START_TEST(no_user)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    json_t *c = json_pack("{s:s, s:s, s:I}", "iss", T_ISS, "aud", FT_AUDIENCE,
+                          "exp", (json_int_t)T_NOW_SEC + 3600);
+    const char *tok = aoidc_test_sign(f.key, "RS256", "rsa-1", NULL, c, tp);
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_NO_USER);
+    ck_assert_ptr_null(out.user);
+    /* from the cache as well */
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_NO_USER);
+    ck_assert(out.cache_hit);
+    introspection(&f, "{\"active\":true}");
+    ck_assert_reason(auth(&f, OPAQUE, &out, &err), err, AOIDC_REASON_NO_USER);
+    f.rs.remote_user_claim = "email";
+    tok = ft_access_token(&f, NULL, json_pack("{s:s}", "email", ""));
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_NO_USER);
+}
+END_TEST
+
+START_TEST(exp_far_future_no_overflow)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    bool active;
+    ft_setup(&f);
+    const char *tok = ft_access_token(
+        &f, NULL, json_pack("{s:I}", "exp", (json_int_t)INT64_MAX));
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_int_eq(cached_until(&f, tok, &active), T_NOW + f.rs.cache_ttl);
+    ft_at(&f, 299);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    ft_at(&f, 300);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    /* the same through introspection */
+    introspection(
+        &f, "{\"active\":true,\"sub\":\"bob\",\"exp\":9223372036854775807}");
+    ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
+    ck_assert_int_eq(cached_until(&f, OPAQUE, &active),
+                     f.env.now + f.rs.cache_ttl);
+}
+END_TEST
+
+START_TEST(cache_down_still_answers)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    f.cache.down_get = f.cache.down_set = true;
+    const char *tok = ft_access_token(&f, NULL, NULL);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+}
+END_TEST
+
+START_TEST(flight_table_used_for_opaque)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err = {0};
+    ft_setup(&f);
+    introspection(&f, active_body());
+    aoidc_rs_in_t in = {OPAQUE, aoidc_flight_create(tp)};
+    ck_assert_ok(aoidc_rs_authenticate(&out, &f.rs, &f.env, &in, &err), err);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
+}
+END_TEST
+
+TCase *aoidc_rs_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("rs");
+    tcase_add_test(tc, jwt_valid_then_cached);
+    tcase_add_test(tc, jwt_cached_until_exp);
+    tcase_add_test(tc, typ_rule_in_cache_key);
+    tcase_add_test(tc, jwt_refused_not_cached);
+    tcase_add_test(tc, opaque_introspected_once);
+    tcase_add_test(tc, opaque_inactive_cached_briefly);
+    tcase_add_test(tc, opaque_upstream_failure_not_cached);
+    tcase_add_test(tc, no_introspection);
+    tcase_add_test(tc, guard_full_busy);
+    tcase_add_test(tc, no_user);
+    tcase_add_test(tc, exp_far_future_no_overflow);
+    tcase_add_test(tc, cache_down_still_answers);
+    tcase_add_test(tc, flight_table_used_for_opaque);
+    return tc;
+}
