@@ -403,3 +403,29 @@ def test_aoidc_920_20_split_config_passes_configtest(env, evil, s, authtype_in):
     broken = AoidcConf(env).add(conf.text().replace('AuthOIDCIssuer ', '#AuthOIDCIssuer '))
     rc, out = broken.configtest()
     assert rc != 0 and 'AuthOIDCIssuer' in out, out
+
+
+# --------------------------------------------------------------------- 17
+
+def test_aoidc_920_17_two_issuers_keep_both_sessions(env, evil, fresh_evil, s):
+    """Finding 17: two apps on one host with different OPs deleted each
+    other's session cookie. Now each identity keeps its own ticket in the
+    one cookie, and neither location ends the other's."""
+    (AoidcConf(env)
+     .add_location('/evil', oidc_lines(evil, prefix='/evil', scope='openid email'))
+     .add_location('/down', oidc_lines(fresh_evil, prefix='/down', scope='openid email'))
+     .install())
+    assert login(env, s, evil, '/evil/').status_code == 200
+    assert login(env, s, fresh_evil, '/down/').status_code == 200
+    tickets = jar_value(s, COOKIE).split('~')
+    assert len(tickets) == 2 and tickets[0][:6] != tickets[1][:6], tickets
+    # both sessions still served, no new login for either
+    for path in ('/evil/', '/down/', '/evil/'):
+        r = get(s, env.url(path))
+        assert r.status_code == 200 and INDEX_MARK in r.text, (path, r.status_code)
+    # logging out of one leaves the other
+    r = get(s, env.url('/down/redirect_uri?logout=/loggedout.html'))
+    assert r.status_code == 302
+    assert len(jar_value(s, COOKIE).split('~')) == 1
+    r = get(s, env.url('/evil/'))
+    assert r.status_code == 200 and INDEX_MARK in r.text, r.status_code
