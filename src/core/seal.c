@@ -150,10 +150,12 @@ apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
     memcpy(in, secret, 16);
     memcpy(in + 16, (const unsigned char *)secret + len - 16, 16);
     in[31] ^= 0x01;
+    /* ECB without padding keeps no state between updates: once keyed, the
+     * context is only ever updated (no re-init, which costs more than the
+     * two blocks) */
     ok = t->kdf_id == master->id
-             ? EVP_EncryptInit_ex2(t->kdf, NULL, NULL, NULL, NULL)
-             : EVP_EncryptInit_ex2(t->kdf, aes_ecb, master->kdf, NULL, NULL)
-                   && EVP_CIPHER_CTX_set_padding(t->kdf, 0);
+         || (EVP_EncryptInit_ex2(t->kdf, aes_ecb, master->kdf, NULL, NULL)
+             && EVP_CIPHER_CTX_set_padding(t->kdf, 0));
     ok = ok && EVP_EncryptUpdate(t->kdf, k->key, &n, in, 32) && n == 32;
     t->kdf_id = ok ? master->id : 0;
     OPENSSL_cleanse(in, sizeof(in));

@@ -325,13 +325,17 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 {
     request_rec *r = x->r;
     const char *prefix = aoidc_conf_claim_prefix(x->c);
+    apr_size_t plen = strlen(prefix);
     const char *delim = x->c->claim_delimiter;
     int where = aoidc_conf_pass_claims_as(x->c);
     r->user = (char *)user;
     x->claims = claims;
     for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
-        const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
+        apr_size_t nl = strlen(cl->name);
+        char *name = apr_palloc(r->pool, plen + nl + 1);
+        memcpy(name, prefix, plen);
+        memcpy(name + plen, cl->name, nl + 1);
         const char *v = delim && cl->is_json
                             ? aoidc_claims_join(cl->value, *delim, r->pool)
                             : cl->value;
