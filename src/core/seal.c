@@ -19,6 +19,7 @@ struct aoidc_seal_t {
     EVP_CIPHER *cipher;    /* fetched once: implicit fetches cost per call */
     unsigned char kdf[32]; /* AES-256 key of aoidc_seal_derive */
     apr_uint64_t id;       /* process-unique: names the key in thread caches */
+    const aoidc_seal_t *prev; /* the passphrase being rotated out: opens only */
 };
 
 /*
@@ -164,9 +165,22 @@ apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
     }
     k->cipher = master->cipher;
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    k->prev = NULL;
     apr_pool_cleanup_register(p, k->key, wipe_key, apr_pool_cleanup_null);
+    if (master->prev) {
+        aoidc_seal_t *old;
+        if (aoidc_seal_derive(&old, master->prev, secret, len, p)
+            == APR_SUCCESS) {
+            k->prev = old;
+        }
+    }
     *out = k;
     return APR_SUCCESS;
+}
+
+void aoidc_seal_set_previous(aoidc_seal_t *k, const aoidc_seal_t *prev)
+{
+    k->prev = prev;
 }
 
 /* A cipher context of this thread, keyed with k, set to nonce. */
@@ -248,6 +262,11 @@ apr_status_t aoidc_unseal(unsigned char **out, apr_size_t *outlen,
     if (!ok) {
         if (c) {
             tls()->dec_id = 0;
+        }
+        /* AuthOIDCPassphrase NEW OLD: what OLD sealed still opens */
+        if (k->prev) {
+            return aoidc_unseal(out, outlen, k->prev, in, len, aad, aad_len, p,
+                                err);
         }
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "sealed blob: authentication failed");

@@ -36,6 +36,12 @@ AOIDC_API apr_status_t aoidc_seal_derive(aoidc_seal_t **out,
                                          const void *secret, apr_size_t len,
                                          apr_pool_t *p);
 
+/** Passphrase rotation (AuthOIDCPassphrase NEW OLD): k keeps sealing with
+ *  its own key; what prev sealed still opens with k (aoidc_unseal tries
+ *  prev after k), and seals derived from k derive from prev too. */
+AOIDC_API void aoidc_seal_set_previous(aoidc_seal_t *k,
+                                       const aoidc_seal_t *prev);
+
 /** Seal len bytes into *out (len + AOIDC_SEAL_OVERHEAD bytes, in p). */
 AOIDC_API apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,
                                   const aoidc_seal_t *k,

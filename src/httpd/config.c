@@ -310,9 +310,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
+/* The three purpose keys of one passphrase value. */
+static const char *passphrase_seals(aoidc_seal_t *k[3], cmd_parms *cmd,
+                                    const char *arg)
 {
-    aoidc_dir_conf_t *c = dc;
+    static const char *const purposes[3] = {"session", "state",
+                                            "session-index"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -321,16 +324,37 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
                             cmd->cmd->name);
     }
-    if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session", cmd->pool)
-            != APR_SUCCESS
-        || aoidc_seal_create(&c->seal_state, v, strlen(v), "state", cmd->pool)
-               != APR_SUCCESS
-        || aoidc_seal_create(&c->seal_index, v, strlen(v), "session-index",
-                             cmd->pool)
-               != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: key derivation failed",
-                            cmd->cmd->name);
+    for (int i = 0; i < 3; i++) {
+        if (aoidc_seal_create(&k[i], v, strlen(v), purposes[i], cmd->pool)
+            != APR_SUCCESS) {
+            return apr_psprintf(cmd->pool, "%s: key derivation failed",
+                                cmd->cmd->name);
+        }
     }
+    return NULL;
+}
+
+/* AuthOIDCPassphrase NEW [OLD]: seals with NEW; what OLD sealed (sessions,
+ * state cookies, index members) still opens, so a rotation logs nobody
+ * out. */
+static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
+                                  const char *old)
+{
+    aoidc_dir_conf_t *c = dc;
+    aoidc_seal_t *k[3], *o[3];
+    const char *e = passphrase_seals(k, cmd, now);
+    if (!e && old) {
+        e = passphrase_seals(o, cmd, old);
+        for (int i = 0; !e && i < 3; i++) {
+            aoidc_seal_set_previous(k[i], o[i]);
+        }
+    }
+    if (e) {
+        return e;
+    }
+    c->seal_session = k[0];
+    c->seal_state = k[1];
+    c->seal_index = k[2];
     return NULL;
 }
 
@@ -595,9 +619,9 @@ const command_rec aoidc_cmds[] = {
                   "Client secret, literal or file:/path or env:NAME"),
     AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, CTX,
                   "Callback path or URL inside the protected location"),
-    AP_INIT_TAKE1("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
-                  "Key material for cookies and stored entries, literal or "
-                  "file:/env:"),
+    AP_INIT_TAKE12("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
+                   "Key material for cookies and stored entries (literal, "
+                   "file: or env:); a second value opens only (rotation)"),
     AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, CTX,
                   "Scopes to request (default openid)"),
     AP_INIT_TAKE1("AuthOIDCPKCE", set_choice, (void *)&pkce_choice, CTX,

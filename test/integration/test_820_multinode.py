@@ -16,8 +16,8 @@ import time
 import pytest
 
 from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, login,
-                            new_session, raw_get, start_login)
-from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, oidc_lines
+                            location, new_session, raw_get, start_login)
+from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, PASSPHRASE, oidc_lines
 from pyaoidc.op import free_port
 
 STORE_TIMEOUT_MS = 500
@@ -321,3 +321,19 @@ def test_aoidc_820_08_memcache_store_contract(memcached):
                         str(free_port())], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and 'not ok' not in r.stdout, r.stdout + r.stderr
     assert '1..25' in r.stdout, r.stdout
+
+
+def test_aoidc_820_20_passphrase_rotation(env, op, s, memcached):
+    """AuthOIDCPassphrase NEW OLD: sessions sealed under OLD keep working,
+    and once OLD is dropped they no longer open (the user logs in again)."""
+    spec = 'memcache://127.0.0.1:%d' % memcached.port
+    new = 'rotated-passphrase-0123456789abcdef'
+    store_conf(env, op, spec).install(force=True)
+    assert login(env, s, op, '/sess/').status_code == 200
+    store_conf(env, op, spec, ['AuthOIDCPassphrase %s %s' % (new, PASSPHRASE)]).install(force=True)
+    ok, r = served(env, s)
+    assert ok, r.status_code
+    store_conf(env, op, spec, ['AuthOIDCPassphrase %s' % new]).install(force=True)
+    r = get(s, env.url('/sess/'))
+    assert r.status_code == 302 and location(r).startswith(op.metadata['authorization_endpoint']), \
+        (r.status_code, r.headers.get('Location'))
