@@ -265,6 +265,14 @@ static bool is_user_header(const char *k)
 
 static bool is_spoofed(const scrub_t *s, const char *k)
 {
+    /* most headers fail on their first character: every name we look for
+     * starts with the prefix's, r(emote_user), x(_remote_user) or
+     * o(idc_access_token) */
+    char f = (char)apr_tolower(*k);
+    if (f != (char)apr_tolower(*s->prefix) && f != 'r' && f != 'x'
+        && f != 'o') {
+        return false;
+    }
     return aoidc_claims_has_prefix(k, s->prefix) || is_user_header(k);
 }
 
