@@ -367,7 +367,14 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     apr_array_header_t *all;
     char *out = "";
     bool changed = false;
+    apr_size_t n = strlen(session_cookie);
     if (!hdr) {
+        return;
+    }
+    /* the common case: the browser sends only our session cookie */
+    if (!strncmp(hdr, session_cookie, n) && hdr[n] == '='
+        && !strchr(hdr, ';')) {
+        apr_table_unset(r->headers_in, "Cookie");
         return;
     }
     all = aoidc_cookie_parse(hdr, 512, r->pool);
