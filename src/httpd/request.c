@@ -5,6 +5,7 @@
  * claim headers and variables, with client-sent look-alikes scrubbed
  * first).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_lib.h"
