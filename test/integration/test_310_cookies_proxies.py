@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from pyaoidc.client import (authenticate, cookie_header, cookies_named, get, is_clearing,
-                            jar_names, jar_value, location, login, new_session, parse_set_cookie,
+                            jar_names, jar_value, location, login, new_session,
                             query1, raw_get, set_cookies, start_login)
 from pyaoidc.env import AoidcConf, Echo, cgi_env, free_port, oidc_lines, port_open
 from pyaoidc.op import RealOP
@@ -596,3 +596,13 @@ def test_aoidc_310_22_forwarded_headers_checked(env, op310, hdrs, want):
     r = direct(env, '/px/', hdrs)
     assert redirect_uri_of(r) == (want + '/px/redirect_uri' if want
                                   else env.url('/px/redirect_uri'))
+
+
+def test_aoidc_310_23_canonical_name_instead_of_headers(env, op310):
+    """The alternative to AuthOIDCTrustedProxy (docs/proxies.md): ServerName
+    with the public https origin and UseCanonicalName On; no header believed."""
+    c = AoidcConf(env).add('ServerName https://www.example.test:443\nUseCanonicalName On')
+    c.add_location('/px', lines(op310, '/px')).install()
+    r = direct(env, '/px/', {'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example'})
+    assert redirect_uri_of(r) == 'https://www.example.test/px/redirect_uri'
+    assert 'Secure' in ' '.join(r.msg.get_all('Set-Cookie'))
