@@ -27,10 +27,10 @@ AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
                                          const char *purpose, apr_pool_t *p);
 
 /** A seal whose key is derived from master's and secret (fixed-length
- *  secret material, e.g. the secret half of a session cookie): a value
- *  sealed with it opens only for whoever holds both the passphrase and the
- *  secret. Lives in p (key wiped when p goes); borrows master's cipher, so
- *  master must outlive it. */
+ *  secret material of at least 16 bytes, e.g. the secret half of a session
+ *  cookie): a value sealed with it opens only for whoever holds both the
+ *  passphrase and the secret (APR_EGENERAL when len < 16). Lives in p (key
+ *  wiped when p goes); borrows master's cipher, so master must outlive it. */
 AOIDC_API apr_status_t aoidc_seal_derive(aoidc_seal_t **out,
                                          const aoidc_seal_t *master,
                                          const void *secret, apr_size_t len,

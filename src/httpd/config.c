@@ -607,7 +607,8 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAudience", ap_set_string_slot, OFF(audience), CTX,
                   "Required aud of bearer access tokens (no default)"),
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
-                  "Session store: shm (default)"),
+                  "Session store: shm[:SIZE] (default shm:32M), "
+                  "redis[s]://..., memcache://..."),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
                   CTX,
                   "Prefix of claim headers and variables (default "
@@ -679,6 +680,16 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_ITERATE("AuthOIDCTrustedProxy", set_trusted_proxy, NULL, CTX,
                     "Addresses (CIDR) whose X-Forwarded-*/Forwarded headers "
                     "are believed (default none)"),
+    /* stores (docs/directives.md "Session stores") */
+    AP_INIT_TAKE1("AuthOIDCStorePassword", aoidc_store_set_password, NULL, CTX,
+                  "Password for the session store, literal or file:/env: "
+                  "(default none; overrides one in the URL)"),
+    AP_INIT_ITERATE("AuthOIDCStoreTLS", aoidc_store_set_tls, NULL, CTX,
+                    "ca=FILE [cert=FILE key=FILE] [servername=NAME] for "
+                    "rediss:// (default the system CAs)"),
+    AP_INIT_TAKE1("AuthOIDCStoreTimeout", aoidc_store_set_timeout, NULL, CTX,
+                  "Milliseconds allowed to connect and run each store call "
+                  "(default 500)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

@@ -243,6 +243,8 @@ START_TEST(derive_needs_master_and_secret)
     ck_assert_reason(
         aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
         AOIDC_REASON_COOKIE);
+    /* a secret too short to key two blocks is refused */
+    ck_assert_int_ne(aoidc_seal_derive(&e, m1, sec, 15, tp), APR_SUCCESS);
     /* and the master cannot open what is derived from it, nor vice versa */
     ck_assert_int_eq(aoidc_seal(&blob, &blen, m1, msg, MSGLEN, "id", 2, tp),
                      APR_SUCCESS);
@@ -260,8 +262,10 @@ START_TEST(derive_interleaved)
     unsigned char *ba, *bb, *out;
     apr_size_t la, lb, olen;
     aoidc_err_t err = {0};
-    ck_assert_int_eq(aoidc_seal_derive(&a, m, "aaaa", 4, tp), APR_SUCCESS);
-    ck_assert_int_eq(aoidc_seal_derive(&b, m, "bbbb", 4, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&a, m, "aaaaaaaaaaaaaaaaaaaaaa", 22, tp),
+                     APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&b, m, "bbbbbbbbbbbbbbbbbbbbbb", 22, tp),
+                     APR_SUCCESS);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(aoidc_seal(&ba, &la, a, msg, MSGLEN, NULL, 0, tp),
                          APR_SUCCESS);
