@@ -164,6 +164,14 @@ const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path)
     return apr_pstrcat(x->r->pool, apr_pstrndup(x->r->pool, ru, n), path, NULL);
 }
 
+const char *aoidc_location_root(const aoidc_rctx_t *x)
+{
+    const char *path = x->c->redirect_path, *slash = strrchr(path, '/');
+    return slash
+               ? apr_pstrndup(x->r->pool, path, (apr_size_t)(slash - path) + 1)
+               : "/";
+}
+
 bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
 {
     return x->r->parsed_uri.path
@@ -332,6 +340,7 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     for (int i = 0; i < all->nelts; i++) {
         const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
         if (!strcmp(ck->name, session_cookie)
+            || !strcmp(ck->name, AOIDC_RESTART_COOKIE)
             || !strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX,
                         sizeof(AOIDC_STATE_COOKIE_PREFIX) - 1)) {
             changed = true;
