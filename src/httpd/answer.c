@@ -46,21 +46,23 @@ static const char *request_id(aoidc_rctx_t *x)
     return x->request_id;
 }
 
+/* The detail may carry the OP's error and error_description: httpd's error
+ * log escapes control characters, quotes and backslashes of every message
+ * itself (test_320_23), so escaping here (ap_escape_logitem) would only
+ * double every backslash. */
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 {
     const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
     apr_atomic_inc32(&counts[(unsigned)err->reason < AOIDC_REASON__COUNT
                                  ? err->reason
                                  : AOIDC_REASON_INTERNAL]);
-    ap_log_rerror(
-        APLOG_MARK, level_of(ri->level), 0, x->r,
-        AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
-                          "request_id=%s",
-        type_name(x), x->r->uri, ri->name, what ? " " : "", what ? what : "",
-        err->detail ? ap_escape_logitem(x->r->pool, err->detail) : "-",
-        err->op_error ? " op_error=" : "",
-        err->op_error ? ap_escape_logitem(x->r->pool, err->op_error) : "",
-        request_id(x));
+    ap_log_rerror(APLOG_MARK, level_of(ri->level), 0, x->r,
+                  AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
+                                    "request_id=%s",
+                  type_name(x), x->r->uri, ri->name, what ? " " : "",
+                  what ? what : "", err->detail ? err->detail : "-",
+                  err->op_error ? " op_error=" : "",
+                  err->op_error ? err->op_error : "", request_id(x));
 }
 
 apr_uint32_t aoidc_answer_count(aoidc_reason_t reason)
@@ -113,8 +115,8 @@ static const char *page(aoidc_rctx_t *x, int status, const char *message)
         x->c->error_template ? x->c->error_template : builtin_page;
     const char *names[] = {"TITLE", "MESSAGE", "RETRY_URL", "REQUEST_ID",
                            "STATUS"};
-    const char *vals[] = {ap_get_status_line(status) + 4, message, retry_url(x),
-                          request_id(x), apr_itoa(p, status)};
+    const char *vals[] = {"Sign-in could not be completed", message,
+                          retry_url(x), request_id(x), apr_itoa(p, status)};
     apr_array_header_t *out = apr_array_make(p, 16, sizeof(const char *));
     const char *s = tpl, *pct;
     while ((pct = strchr(s, '%'))) {

@@ -20,9 +20,14 @@ from pyaoidc.env import AoidcConf, INDEX_MARK, bearer_lines, free_port, oidc_lin
 
 XHR = {'Sec-Fetch-Mode': 'cors', 'Accept': 'application/json'}
 TEMPLATE = ('<!doctype html><html><head><meta charset="utf-8"><title>ACME: %TITLE%</title>'
-            '</head><body class="acme"><h1>%TITLE% (%STATUS%)</h1><p>%MESSAGE%</p>'
-            '<a id="retry" href="%RETRY_URL%">Try again</a> <code>%REQUEST_ID%</code> '
-            '100% kept %UNKNOWN% \u00e4\u00f6\u00fc</body></html>\n')
+            '<style>body{margin:0;font-family:Georgia,serif;background:#fffaf0}'
+            'header{background:#7a1f1f;color:#fff;padding:1rem 2rem;font-size:1.4rem}'
+            'main{padding:2rem}a{color:#7a1f1f;font-weight:bold}</style>'
+            '</head><body class="acme"><header>ACME Intranet</header><main>'
+            '<h1>%TITLE% (%STATUS%)</h1><p>%MESSAGE%</p>'
+            '<p><a id="retry" href="%RETRY_URL%">Try again</a></p>'
+            '<p>Quote <code>%REQUEST_ID%</code> to the help desk. '
+            '100% kept %UNKNOWN% \u00e4\u00f6\u00fc</p></main></body></html>\n')
 STATE_TIMEOUT = 10
 
 
@@ -234,8 +239,8 @@ def test_aoidc_320_11_template_page(robust, op, s, env):
     r = get(s, unknown_state(cb), headers=XHR)
     assert r.status_code == 400, r.status_code
     body = r.content.decode('utf-8')
-    assert '<body class="acme">' in body and 'ACME: Bad Request' in body
-    assert '<h1>Bad Request (400)</h1>' in body
+    assert '<body class="acme">' in body and 'ACME: Sign-in could not be completed' in body
+    assert '<h1>Sign-in could not be completed (400)</h1>' in body
     assert 'Unknown login attempt; please sign in again.' in body
     assert '%UNKNOWN%' in body and '100% kept' in body
     assert '\u00e4\u00f6\u00fc' in body
@@ -299,6 +304,44 @@ def test_aoidc_320_21_op_unreachable_logged_at_error(env, op, s):
     assert r.status_code == 503, r.status_code
     assert r.headers.get('Retry-After')
     lines = env.find_log(r'reason=op_unreachable', mark=mark)
+    assert lines and '[auth_oidc:error]' in lines[0], lines
+    assert '(20014)' not in ''.join(env.log_since(mark))
+
+
+def evil_conf(env, evil):
+    return AoidcConf(env).add_location('/evil', oidc_lines(evil, prefix='/evil',
+                                                           scope='openid email'))
+
+
+@pytest.mark.expect_log(r'reason=token_endpoint\b')
+def test_aoidc_320_23_op_error_description_escaped(env, evil, s):
+    """The OP's error and error_description reach the log line escaped
+    once (httpd escapes every error-log message): a newline or an escape
+    sequence in them cannot forge a log line."""
+    evil_conf(env, evil).install()
+    evil.set_mode('token_error_nasty')
+    cb = authenticate(evil, s, start_login(env, s, '/evil/'))
+    mark = env.log_mark()
+    r = get(s, cb)
+    assert r.status_code == 401, r.status_code
+    lines = env.find_log(r'reason=token_endpoint', mark=mark)
+    assert lines and '[auth_oidc:error]' in lines[0], lines
+    assert 'op_error=invalid_client' in lines[0]
+    assert r'(bad\n[client 6.6.6.6] AOIDC00100: "forged"\x1b[31m)' in lines[0], lines[0]
+    new = env.log_since(mark)
+    assert not [ln for ln in new if ln.startswith('[client 6.6.6.6]')], new
+    assert '\x1b' not in ''.join(new)
+
+
+@pytest.mark.expect_log(r'reason=op_issuer\b')
+def test_aoidc_320_24_bad_metadata_logged_at_error(env, evil, s):
+    evil_conf(env, evil).install(force=True)
+    env.mark_dirty()
+    evil.set_mode('metadata_wrong_issuer')
+    mark = env.log_mark()
+    r = get(s, env.url('/evil/'))
+    assert r.status_code == 502, r.status_code
+    lines = env.find_log(r'reason=op_issuer', mark=mark)
     assert lines and '[auth_oidc:error]' in lines[0], lines
     assert '(20014)' not in ''.join(env.log_since(mark))
 
