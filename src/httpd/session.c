@@ -6,7 +6,7 @@
 #include "httpd/flows.h"
 #include "httpd/op.h"
 
-int aoidc_session(aoidc_rctx_t *x)
+int aoidc_session_hit(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
     aoidc_err_t err = {0};
