@@ -216,6 +216,22 @@ def test_aoidc_320_08_three_tabs_in_parallel(robust, op, s, env):
         assert INDEX_MARK in get(tab, env.url(p)).text
 
 
+@pytest.mark.expect_log(r'reason=op_unreachable\b')
+def test_aoidc_320_09_restart_with_op_down_is_4xx(env, op, s):
+    """A restart that cannot start (the OP is down) answers the state
+    failure's 400 page, never a 5xx."""
+    dead = 'http://127.0.0.1:%d' % free_port()
+    (AoidcConf(env).add_location('/down', [ln.replace(op.issuer, dead)
+                                           for ln in oidc_lines(op, prefix='/down')])).install()
+    r = get(s, env.url('/down/redirect_uri?code=c&state=%s&iss=%s'
+                       % ('A' * 43, urllib.parse.quote(dead, safe=''))))
+    assert r.status_code == 400, (r.status_code, r.headers.get('Location'))
+    assert 'Retry-After' not in r.headers and 'Location' not in r.headers, r.headers
+    assert page_link(r) == '/down/'
+    env.assert_reason('state_missing')
+    env.assert_reason('op_unreachable')     # the restart was tried
+
+
 # --------------------------------------------------------------------- pages
 
 def test_aoidc_320_10_builtin_page(robust, op, s, env):
@@ -229,6 +245,19 @@ def test_aoidc_320_10_builtin_page(robust, op, s, env):
     rid = re.search(r'request id ([A-Za-z0-9_@-]+)', r.text).group(1)
     assert env.find_log(r'reason=state_missing .*request_id=%s\b' % re.escape(rid))
     assert r.headers.get('Cache-Control') == 'no-store'
+
+
+def test_aoidc_320_15_request_id_is_unique_id(env, op, s):
+    """With mod_unique_id loaded, the page's request id is its UNIQUE_ID
+    (and the log line's)."""
+    so = os.path.join(env.mod_dir, 'mod_unique_id.so')
+    (AoidcConf(env).add('LoadModule unique_id_module %s' % so)
+     .add_location('/app', oidc_lines(op))).install()
+    r = get(s, env.url('/app/redirect_uri?code=c&state=%s' % ('A' * 43)), headers=XHR)
+    assert r.status_code == 400
+    rid = re.search(r'request id ([^<\s]+)', r.text).group(1)
+    assert len(rid) >= 20, rid     # UNIQUE_ID, not our 12-character id
+    assert env.find_log(r'request_id=%s$' % re.escape(html.unescape(rid)))
 
 
 def test_aoidc_320_11_template_page(robust, op, s, env):
