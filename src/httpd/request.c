@@ -182,6 +182,14 @@ const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path)
     return apr_pstrcat(x->r->pool, apr_pstrndup(x->r->pool, ru, n), path, NULL);
 }
 
+const char *aoidc_location_root(const aoidc_rctx_t *x)
+{
+    const char *path = x->c->redirect_path, *slash = strrchr(path, '/');
+    return slash
+               ? apr_pstrndup(x->r->pool, path, (apr_size_t)(slash - path) + 1)
+               : "/";
+}
+
 bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
 {
     return x->r->parsed_uri.path
@@ -396,6 +404,11 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     /* rebuilt from the raw pieces: the app's cookies arrive as sent */
     out = aoidc_cookie_strip(hdr, session_cookie, AOIDC_STATE_COOKIE_PREFIX,
                              r->pool);
+    if (out && strstr(out, AOIDC_RESTART_COOKIE)) {
+        /* the login-restart counter, present only while logins restart */
+        out = aoidc_cookie_strip(out, AOIDC_RESTART_COOKIE,
+                                 AOIDC_STATE_COOKIE_PREFIX, r->pool);
+    }
     if (out == hdr) {
         return;
     }
