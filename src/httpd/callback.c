@@ -4,6 +4,7 @@
 #include "core/seal.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 int aoidc_callback(aoidc_rctx_t *x)
@@ -18,6 +19,7 @@ int aoidc_callback(aoidc_rctx_t *x)
     if (r->method_number != M_GET) {
         aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,
                       "callback: method %s", r->method);
+        aoidc_metrics_login_failed(err.reason);
         return aoidc_fail(x, &err);
     }
     rv = aoidc_rp_callback(&out, &x->rp, aoidc_op_env(x), &in, &err);
@@ -44,8 +46,10 @@ int aoidc_callback(aoidc_rctx_t *x)
                       out.claims_dropped, AOIDC_SESSION_MAX);
     }
     if (rv != APR_SUCCESS) {
+        aoidc_metrics_login_failed(err.reason);
         return aoidc_fail(x, &err);
     }
+    aoidc_metrics_inc(AOIDC_M_LOGIN_COMPLETED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00122) "login: %s authenticated at %s",
                   aoidc_fingerprint(out.user, r->pool), x->rp.issuer);

@@ -34,6 +34,7 @@ typedef struct {
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */
+    aoidc_reason_t outcome; /* the last reason logged; NONE: ok (metrics) */
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
