@@ -13,7 +13,16 @@
 #include "httpd/metrics.h"
 
 #define SHM_KEY "aoidc_metrics_shm"
-#define MAGIC   0x414f4d31u /* "AOM1": bump when the layout changes */
+#define MAGIC   0x414f4d32u /* "AOM2": bump when the layout changes */
+
+/* latency buckets (upper bounds, microseconds); the last is +Inf */
+static const apr_int64_t bounds[] = {5000,    10000,   25000,   50000,
+                                     100000,  250000,  500000,  1000000,
+                                     2500000, 5000000, 10000000};
+#define NB (sizeof(bounds) / sizeof(bounds[0]) + 1)
+static const char *const ep_names[AOIDC_EP__COUNT] = {
+    "other",    "discovery",     "jwks",      "token",
+    "userinfo", "introspection", "revocation"};
 
 typedef struct {
     apr_uint32_t magic;
@@ -23,6 +32,9 @@ typedef struct {
     volatile apr_uint64_t refusals[AOIDC_REASON__COUNT];
     volatile apr_uint64_t login_failed[AOIDC_REASON__COUNT];
     volatile apr_uint64_t simple[AOIDC_M__COUNT];
+    volatile apr_uint64_t op_calls[AOIDC_EP__COUNT][2];   /* ok, error */
+    volatile apr_uint64_t op_bucket[AOIDC_EP__COUNT][NB]; /* not cumulative */
+    volatile apr_uint64_t op_us[AOIDC_EP__COUNT];
 } seg_t;
 
 /* until post_config attaches the segment, and when the module is unused */
@@ -106,6 +118,21 @@ void aoidc_metrics_login_failed(aoidc_reason_t reason)
     apr_atomic_inc64(&seg->login_failed[idx(reason)]);
 }
 
+/* ok: an answer with a 2xx status; anything else (no answer, an error
+ * status) is an error. Three increments per call, no lock. */
+void aoidc_metrics_op_call(aoidc_http_endpoint_t ep, apr_status_t rv,
+                           int status, apr_interval_time_t took)
+{
+    unsigned e = (unsigned)ep < AOIDC_EP__COUNT ? (unsigned)ep : 0, b = 0;
+    bool ok = rv == APR_SUCCESS && status >= 200 && status < 300;
+    while (b < NB - 1 && took > bounds[b]) {
+        b++;
+    }
+    apr_atomic_inc64(&seg->op_calls[e][!ok]);
+    apr_atomic_inc64(&seg->op_bucket[e][b]);
+    apr_atomic_add64(&seg->op_us[e], took > 0 ? (apr_uint64_t)took : 0);
+}
+
 static apr_uint64_t rd(volatile apr_uint64_t *p)
 {
     return apr_atomic_read64(p);
@@ -149,6 +176,51 @@ static void by_reason(request_rec *r, const char *name, const char *prefix,
                    prefix ? prefix : "", with_ok ? "outcome" : "reason", label,
                    with_ok ? "" : ",family=\"", with_ok ? "" : ri->metric,
                    with_ok ? "" : "\"", rd(&a[i]));
+    }
+}
+
+static void op_bucket(request_rec *r, unsigned e, const char *le,
+                      apr_uint64_t cum)
+{
+    ap_rprintf(r,
+               "aoidc_op_request_duration_seconds_bucket{endpoint=\"%s\","
+               "le=\"%s\"} %" APR_UINT64_T_FMT "\n",
+               ep_names[e], le, cum);
+}
+
+static void op_families(request_rec *r)
+{
+    family(r, "aoidc_op_requests_total", "counter",
+           "Calls to the OP by endpoint and result (ok: a 2xx answer).");
+    for (unsigned e = 1; e < AOIDC_EP__COUNT; e++) {
+        for (int k = 0; k < 2; k++) {
+            ap_rprintf(r,
+                       "aoidc_op_requests_total{endpoint=\"%s\",result=\"%s\"}"
+                       " %" APR_UINT64_T_FMT "\n",
+                       ep_names[e], k ? "error" : "ok",
+                       rd(&seg->op_calls[e][k]));
+        }
+    }
+    family(r, "aoidc_op_request_duration_seconds", "histogram",
+           "Duration of calls to the OP by endpoint.");
+    for (unsigned e = 1; e < AOIDC_EP__COUNT; e++) {
+        apr_uint64_t cum = 0;
+        for (unsigned b = 0; b < NB; b++) {
+            cum += rd(&seg->op_bucket[e][b]);
+            op_bucket(r, e,
+                      b < NB - 1
+                          ? apr_psprintf(r->pool, "%g", (double)bounds[b] / 1e6)
+                          : "+Inf",
+                      cum);
+        }
+        ap_rprintf(r,
+                   "aoidc_op_request_duration_seconds_sum{endpoint=\"%s\"} "
+                   "%.6f\n",
+                   ep_names[e], (double)rd(&seg->op_us[e]) / 1e6);
+        ap_rprintf(r,
+                   "aoidc_op_request_duration_seconds_count{endpoint=\"%s\"} "
+                   "%" APR_UINT64_T_FMT "\n",
+                   ep_names[e], cum);
     }
 }
 
@@ -198,6 +270,7 @@ static void exposition(request_rec *r)
            "Sessions ended by back- and front-channel logouts.");
     ap_rprintf(r, "aoidc_logout_sessions_ended_total %" APR_UINT64_T_FMT "\n",
                rd(&seg->simple[AOIDC_M_LOGOUT_SESSIONS]));
+    op_families(r);
     family(r, "aoidc_metrics_start_time_seconds", "gauge",
            "When the counters were last reset (a full restart).");
     ap_rprintf(r, "aoidc_metrics_start_time_seconds %" APR_TIME_T_FMT "\n",

@@ -43,6 +43,10 @@ apr_uint64_t aoidc_metrics_refusals(aoidc_reason_t reason);
 /** A callback that did not end in a session. */
 void aoidc_metrics_login_failed(aoidc_reason_t reason);
 
+/** The HTTP client's observer (core/http.h): one OP call done. */
+void aoidc_metrics_op_call(aoidc_http_endpoint_t ep, apr_status_t rv,
+                           int status, apr_interval_time_t took);
+
 /** Hooks: the auth-oidc-metrics handler and the mod_status section. */
 void aoidc_metrics_register(apr_pool_t *p);
 

@@ -12,14 +12,14 @@ import time
 import pytest
 import requests
 
-from pyaoidc.client import get, login, raw_get
+from pyaoidc.client import get, login, new_session, raw_get
 from pyaoidc.env import AoidcConf, bearer_lines, oidc_lines
 from pyaoidc.op import RealOP
 
 PROMTOOL = '/usr/bin/promtool'
 METRICS = ['<Location /metrics>', '    SetHandler auth-oidc-metrics',
            '    Require ip 127.0.0.1', '</Location>']
-LINE = re.compile(r'^([a-z_]+)(\{([^}]*)\})? (\d+)$')
+LINE = re.compile(r'^([a-z_]+)(\{([^}]*)\})? (\d+(\.\d+)?)$')
 
 
 def conf(env, op, *extra):
@@ -51,7 +51,8 @@ def parse(text):
         m = LINE.match(ln)
         assert m, 'not a sample line: %r' % ln
         labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ''))
-        out[(m.group(1), labels)] = int(m.group(4))
+        v = m.group(4)
+        out[(m.group(1), labels)] = float(v) if m.group(5) else int(v)
     return out
 
 
@@ -114,6 +115,12 @@ def test_aoidc_130_03_login_completed_and_failed(metrics, env, op, s):
     # page twice (ok)
     assert moved(a, b, 'aoidc_requests_total', authtype='oidc', outcome='no_credentials') == 1
     assert moved(a, b, 'aoidc_requests_total', authtype='oidc', outcome='ok') == 3
+    # one code exchange at the token endpoint, timed in the histogram
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='token', result='ok') == 1
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='token', result='error') == 0
+    assert moved(a, b, 'aoidc_op_request_duration_seconds_count', endpoint='token') == 1
+    assert moved(a, b, 'aoidc_op_request_duration_seconds_bucket', endpoint='token',
+                 le='+Inf') == 1
     # an authorization response nobody asked for
     r = raw_get(env.url('/srv/redirect_uri?code=x&state=y'))
     assert r.status_code == 400
@@ -144,6 +151,7 @@ def test_aoidc_130_04_refresh_counted(env, op_short, s):
     b = snap(env)
     assert moved(a, b, 'aoidc_refreshes_total', result='ok') == 1
     assert moved(a, b, 'aoidc_refreshes_total', result='failed') == 0
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='token', result='ok') == 1
 
 
 def test_aoidc_130_05_graceful_restart_keeps_counters(metrics, env):
@@ -161,6 +169,12 @@ def test_aoidc_130_05_graceful_restart_keeps_counters(metrics, env):
     c = snap(env)
     assert val(c, 'aoidc_requests_total', authtype='bearer', outcome='no_credentials') == 0
     assert val(c, 'aoidc_metrics_start_time_seconds') >= val(a, 'aoidc_metrics_start_time_seconds')
+    # a fresh process fetches the OP's metadata and keys once, on first use
+    assert val(c, 'aoidc_op_requests_total', endpoint='discovery', result='ok') == 0
+    login(env, new_session(), env.op, '/srv/')
+    d = snap(env)
+    assert val(d, 'aoidc_op_requests_total', endpoint='discovery', result='ok') == 1
+    assert val(d, 'aoidc_op_requests_total', endpoint='jwks', result='ok') == 1
 
 
 def op_of(env):
