@@ -155,6 +155,21 @@ const char *aoidc_provider_issuer(const aoidc_provider_t *pv)
     return pv->issuer;
 }
 
+void aoidc_provider_state(aoidc_provider_state_t *out, aoidc_provider_t *pv)
+{
+    memset(out, 0, sizeof(*out));
+    if (!pv->mutex) {
+        return; /* before child_init: nothing fetched in this process */
+    }
+    apr_thread_mutex_lock(pv->mutex);
+    out->fetched = pv->current ? pv->current->fetched : 0;
+    out->last_refetch = pv->last_refetch;
+    out->last_failure = pv->last_failure;
+    out->last_reason = pv->last_failure ? pv->last_reason : AOIDC_REASON_NONE;
+    out->serial = pv->serial;
+    apr_thread_mutex_unlock(pv->mutex);
+}
+
 /* Caller holds the mutex. */
 static void unref(aoidc_provider_t *pv, aoidc_snapshot_t *s)
 {

@@ -35,6 +35,11 @@ void aoidc_config_pre_config(apr_pool_t *pconf)
     default_http.observe = aoidc_metrics_op_call;
 }
 
+apr_hash_t *aoidc_config_providers(void)
+{
+    return providers;
+}
+
 void aoidc_config_child_init(apr_pool_t *pchild)
 {
     for (apr_hash_index_t *hi = apr_hash_first(pchild, providers); hi;

@@ -297,6 +297,60 @@ static int handler(request_rec *r)
 /* --- mod_status ------------------------------------------------------------
  */
 
+static const char *age(request_rec *r, apr_time_t t)
+{
+    return t ? apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                            apr_time_sec(apr_time_now() - t))
+             : "-";
+}
+
+/* Per process: each child fetches metadata and keys for itself, so these
+ * are the numbers of the child that answers this request. */
+static void providers(request_rec *r, int flags)
+{
+    apr_hash_t *h = aoidc_config_providers();
+    int i = 0;
+    if (!h) {
+        return;
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<table border=\"0\"><tr><th>issuer</th><th>metadata age "
+                 "(s)</th><th>last JWKS refetch (s ago)</th><th>last fetch "
+                 "error</th></tr>\n",
+                 r);
+    }
+    for (apr_hash_index_t *hi = apr_hash_first(r->pool, h); hi;
+         hi = apr_hash_next(hi), i++) {
+        aoidc_provider_t *pv = apr_hash_this_val(hi);
+        aoidc_provider_state_t st;
+        const char *why;
+        aoidc_provider_state(&st, pv);
+        why = st.last_reason ? apr_psprintf(r->pool, "%s (%s s ago)",
+                                            aoidc_reason_name(st.last_reason),
+                                            age(r, st.last_failure))
+                             : "-";
+        if (flags & AP_STATUS_SHORT) {
+            ap_rprintf(r,
+                       "AuthOIDCProvider%d: %s metadata_age=%s "
+                       "jwks_refetch_age=%s error=%s\n",
+                       i, aoidc_provider_issuer(pv), age(r, st.fetched),
+                       age(r, st.last_refetch),
+                       st.last_reason ? aoidc_reason_name(st.last_reason)
+                                      : "-");
+        }
+        else {
+            ap_rprintf(r,
+                       "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
+                       "\n",
+                       ap_escape_html(r->pool, aoidc_provider_issuer(pv)),
+                       age(r, st.fetched), age(r, st.last_refetch), why);
+        }
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("</table>\n", r);
+    }
+}
+
 static int status_hook(request_rec *r, int flags)
 {
     const char *n[] = {"RequestsOIDC",  "RequestsBearer",  "Refusals",
@@ -317,6 +371,7 @@ static int status_hook(request_rec *r, int flags)
         for (int i = 0; i < 9; i++) {
             ap_rprintf(r, "AuthOIDC%s: %" APR_UINT64_T_FMT "\n", n[i], v[i]);
         }
+        providers(r, flags);
         return OK;
     }
     ap_rputs("<hr />\n<h2>auth_oidc</h2>\n<table border=\"0\">\n", r);
@@ -331,6 +386,7 @@ static int status_hook(request_rec *r, int flags)
                "<code>SetHandler auth-oidc-metrics</code> for every "
                "reason).</p>\n",
                ap_ht_time(r->pool, seg->created, "%Y-%m-%d %H:%M:%S %Z", 1));
+    providers(r, flags);
     return OK;
 }
 

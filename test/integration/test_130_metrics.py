@@ -227,13 +227,28 @@ def test_aoidc_130_07_server_status_section(env, op):
          '<Location /server-status>', '    SetHandler server-status',
          '    Require ip 127.0.0.1', '</Location>').install()
     no_creds(env, 2)
+    login(env, new_session(), op, '/srv/')  # this child fetches the metadata
     r = raw_get(env.url('/server-status'))
     assert r.status_code == 200
     assert '<h2>auth_oidc</h2>' in r.text, r.text[-2000:]
+    assert '<td>%s</td>' % op.issuer in r.text, r.text[-2000:]
     r = raw_get(env.url('/server-status?auto'))
+    assert re.search(r'(?m)^AuthOIDCProvider\d+: %s metadata_age=\d+ '
+                     r'jwks_refetch_age=- error=-$' % re.escape(op.issuer), r.text), r.text
     m = re.search(r'^AuthOIDCRequestsBearer: (\d+)$', r.text, re.M)
     assert m and int(m.group(1)) >= 2, r.text
     s = snap(env)
     assert int(m.group(1)) == sum(v for k, v in s.items()
                                   if k[0] == 'aoidc_requests_total'
                                   and ('authtype', 'bearer') in k[1])
+
+
+def test_aoidc_130_08_backchannel_logout_counted(metrics, env):
+    a = snap(env)
+    r = requests.post(env.url('/srv/redirect_uri?logout=backchannel'),
+                      data={'logout_token': 'not.a.token'}, timeout=10)
+    assert r.status_code == 400, r.status_code
+    b = snap(env)
+    assert moved(a, b, 'aoidc_logouts_total', channel='backchannel', result='failed') == 1
+    assert moved(a, b, 'aoidc_logouts_total', channel='backchannel', result='ok') == 0
+    assert moved(a, b, 'aoidc_logout_sessions_ended_total') == 0
