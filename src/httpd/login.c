@@ -11,8 +11,9 @@ int aoidc_login(aoidc_rctx_t *x)
 {
     aoidc_err_t err = {0};
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {x->r->unparsed_uri, aoidc_redirect_uri(x),
-                           aoidc_cookie_header(x->r)};
+    aoidc_login_in_t in = {x->login_return ? x->login_return
+                                           : x->r->unparsed_uri,
+                           aoidc_redirect_uri(x), aoidc_cookie_header(x->r)};
     if (aoidc_rp_login(&out, &x->rp, aoidc_op_env(x), &in, &err)
         != APR_SUCCESS) {
         return aoidc_fail(x, &err);
