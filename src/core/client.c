@@ -13,7 +13,8 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_client_t c = *c0;
-    aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL};
+    aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL,
+                            AOIDC_EP_TOKEN};
     aoidc_http_resp_t resp;
     apr_status_t rv;
     if (!md->token_endpoint) {
@@ -71,8 +72,8 @@ apr_status_t aoidc_client_userinfo(json_t **out, const aoidc_http_t *http,
                                    apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->userinfo_endpoint, NULL,
-                            apr_pstrcat(p, "Bearer ", access_token, NULL),
-                            NULL};
+                            apr_pstrcat(p, "Bearer ", access_token, NULL), NULL,
+                            AOIDC_EP_USERINFO};
     aoidc_http_resp_t resp;
     json_t *j;
     apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
@@ -102,7 +103,8 @@ aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
                         const char *token, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_client_t c = *c0;
-    aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL};
+    aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL,
+                            AOIDC_EP_INTROSPECTION};
     char *b = "";
     b = aoidc_url_append_param(b, "token", token, p);
     b = aoidc_url_append_param(b, "token_type_hint", "access_token", p);
@@ -119,7 +121,8 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
                                  aoidc_err_t *err)
 {
     aoidc_client_t c = *c0;
-    aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL};
+    aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL,
+                            AOIDC_EP_REVOCATION};
     aoidc_http_resp_t resp;
     json_t *j;
     char *b = "";

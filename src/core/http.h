@@ -10,11 +10,24 @@
 
 #include "core/err.h"
 
+/* Which OP endpoint a request calls: for the observer (metrics) only. */
+typedef enum {
+    AOIDC_EP_OTHER = 0,
+    AOIDC_EP_DISCOVERY, /* .well-known/openid-configuration */
+    AOIDC_EP_JWKS,      /* jwks_uri: first fetches and refetches */
+    AOIDC_EP_TOKEN,
+    AOIDC_EP_USERINFO,
+    AOIDC_EP_INTROSPECTION,
+    AOIDC_EP_REVOCATION,
+    AOIDC_EP__COUNT
+} aoidc_http_endpoint_t;
+
 typedef struct {
     const char *url;
     const char *body;          /* NULL: GET; else POST form body */
     const char *authorization; /* full header value, or NULL */
     const char *accept;        /* default application/json */
+    aoidc_http_endpoint_t endpoint;
 } aoidc_http_req_t;
 
 typedef struct {
@@ -28,11 +41,18 @@ typedef apr_status_t (*aoidc_http_send_cb)(const aoidc_http_t *h,
                                            const aoidc_http_req_t *req,
                                            aoidc_http_resp_t *resp,
                                            apr_pool_t *p, aoidc_err_t *err);
+/* Told about every request once it is done: the endpoint, the transport
+ * result, the HTTP status (0 without an answer) and how long it took.
+ * Called from any thread; it never sees a URL, body or header. */
+typedef void (*aoidc_http_observe_cb)(aoidc_http_endpoint_t endpoint,
+                                      apr_status_t rv, int status,
+                                      apr_interval_time_t took);
 struct aoidc_http_t {
     aoidc_http_send_cb send;
     void *baton;
     apr_interval_time_t timeout; /* whole request */
     apr_size_t max_body;
+    aoidc_http_observe_cb observe; /* may be NULL */
 };
 
 /** Send req. On transport failure (connect, TLS, timeout, too big) fail

@@ -10,7 +10,16 @@ apr_status_t aoidc_http_send(const aoidc_http_t *h, const aoidc_http_req_t *req,
                              aoidc_http_resp_t *resp, apr_pool_t *p,
                              aoidc_err_t *err)
 {
-    return h->send(h, req, resp, p, err);
+    apr_time_t t0;
+    apr_status_t rv;
+    if (!h->observe) {
+        return h->send(h, req, resp, p, err);
+    }
+    t0 = apr_time_now();
+    rv = h->send(h, req, resp, p, err);
+    h->observe(req->endpoint, rv, rv == APR_SUCCESS ? resp->status : 0,
+               apr_time_now() - t0);
+    return rv;
 }
 
 typedef struct {
@@ -105,4 +114,5 @@ void aoidc_http_curl_init(aoidc_http_t *h, apr_interval_time_t timeout)
     h->baton = NULL;
     h->timeout = timeout;
     h->max_body = AOIDC_MAX_JWKS_LEN;
+    h->observe = NULL; /* the glue sets its metrics observer */
 }

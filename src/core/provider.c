@@ -155,6 +155,21 @@ const char *aoidc_provider_issuer(const aoidc_provider_t *pv)
     return pv->issuer;
 }
 
+void aoidc_provider_state(aoidc_provider_state_t *out, aoidc_provider_t *pv)
+{
+    memset(out, 0, sizeof(*out));
+    if (!pv->mutex) {
+        return; /* before child_init: nothing fetched in this process */
+    }
+    apr_thread_mutex_lock(pv->mutex);
+    out->fetched = pv->current ? pv->current->fetched : 0;
+    out->last_refetch = pv->last_refetch;
+    out->last_failure = pv->last_failure;
+    out->last_reason = pv->last_failure ? pv->last_reason : AOIDC_REASON_NONE;
+    out->serial = pv->serial;
+    apr_thread_mutex_unlock(pv->mutex);
+}
+
 /* Caller holds the mutex. */
 static void unref(aoidc_provider_t *pv, aoidc_snapshot_t *s)
 {
@@ -214,9 +229,10 @@ bool aoidc_provider_first_look(aoidc_provider_t *pv, const aoidc_snapshot_t *s)
 
 static apr_status_t fetch_json(const char **body, apr_size_t *len,
                                const aoidc_http_t *http, const char *url,
-                               apr_pool_t *p, aoidc_err_t *err)
+                               aoidc_http_endpoint_t ep, apr_pool_t *p,
+                               aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {url, NULL, NULL, NULL};
+    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep};
     aoidc_http_resp_t resp;
     apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
     if (rv != APR_SUCCESS) {
@@ -236,7 +252,7 @@ static apr_status_t fetch_keys(aoidc_jwks_t **out, const aoidc_http_t *http,
 {
     const char *body;
     apr_size_t len;
-    apr_status_t rv = fetch_json(&body, &len, http, uri, p, err);
+    apr_status_t rv = fetch_json(&body, &len, http, uri, AOIDC_EP_JWKS, p, err);
     if (rv == APR_SUCCESS
         && (rv = aoidc_jwks_parse(out, body, len, p, err)) != APR_SUCCESS) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p, "jwks: %s",
@@ -286,7 +302,7 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
         url = apr_pstrcat(sp, pv->issuer,
                           pv->issuer[strlen(pv->issuer) - 1] == '/' ? "" : "/",
                           ".well-known/openid-configuration", NULL);
-        rv = fetch_json(&body, &len, http, url, sp, err);
+        rv = fetch_json(&body, &len, http, url, AOIDC_EP_DISCOVERY, sp, err);
         if (rv == APR_SUCCESS) {
             rv = aoidc_metadata_parse(&s->md, pv->issuer, body, len, sp, err);
         }

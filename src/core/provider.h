@@ -83,6 +83,19 @@ AOIDC_API apr_status_t aoidc_provider_child_init(aoidc_provider_t *pv,
 
 AOIDC_API const char *aoidc_provider_issuer(const aoidc_provider_t *pv);
 
+/* What this process knows of a provider, for status pages. */
+typedef struct {
+    apr_time_t fetched;         /* metadata of the current snapshot; 0: none */
+    apr_time_t last_refetch;    /* last kid-triggered JWKS refetch; 0: none */
+    apr_time_t last_failure;    /* last failed fetch, if no success since */
+    aoidc_reason_t last_reason; /* and its reason */
+    unsigned serial;            /* snapshots installed so far */
+} aoidc_provider_state_t;
+
+/** Fill *out under the provider's mutex (after child_init). */
+AOIDC_API void aoidc_provider_state(aoidc_provider_state_t *out,
+                                    aoidc_provider_t *pv);
+
 /** The current snapshot, fetched or refreshed as needed; released by a
  *  cleanup on p; fetches go through http (its timeout bounds the wait).
  *  Fails with an upstream reason only when no snapshot at all can be had

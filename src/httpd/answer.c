@@ -8,15 +8,13 @@
  */
 #include <string.h>
 
-#include "apr_atomic.h"
 #include "mod_core.h"
 
 #include "core/bearer.h"
 #include "core/rand.h"
 #include "core/url.h"
 #include "httpd/answer.h"
-
-static volatile apr_uint32_t counts[AOIDC_REASON__COUNT];
+#include "httpd/metrics.h"
 
 static int level_of(aoidc_loglevel_t l)
 {
@@ -53,9 +51,10 @@ static const char *request_id(aoidc_rctx_t *x)
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 {
     const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
-    apr_atomic_inc32(&counts[(unsigned)err->reason < AOIDC_REASON__COUNT
-                                 ? err->reason
-                                 : AOIDC_REASON_INTERNAL]);
+    x->outcome = (unsigned)err->reason < AOIDC_REASON__COUNT && err->reason
+                     ? err->reason
+                     : AOIDC_REASON_INTERNAL;
+    aoidc_metrics_refusal(x->outcome);
     ap_log_rerror(APLOG_MARK, level_of(ri->level), 0, x->r,
                   AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
                                     "request_id=%s",
@@ -68,7 +67,7 @@ void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 apr_uint32_t aoidc_answer_count(aoidc_reason_t reason)
 {
     return (unsigned)reason < AOIDC_REASON__COUNT
-               ? apr_atomic_read32(&counts[reason])
+               ? (apr_uint32_t)aoidc_metrics_refusals(reason)
                : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "httpd/answer.h"
 #include "httpd/authn.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 
 /* Runs for every request once its per-directory configuration is known,
  * subrequests included (an SSI include into our location must not carry
@@ -95,6 +96,9 @@ static int unauthenticated(aoidc_rctx_t *x)
             /* scripts and non-GET requests: a redirect would only loop */
             return aoidc_fail(x, &err);
         }
+        if (!x->outcome) {
+            x->outcome = AOIDC_REASON_NO_CREDENTIALS; /* for the metrics */
+        }
         return aoidc_login(x);
     }
 }
@@ -135,6 +139,12 @@ int aoidc_check_authn(request_rec *r)
     r->ap_auth_type = (char *)ap_auth_type(r);
     x = aoidc_rctx(r);
     rc = type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    if (!r->main) {
+        /* once per request: OK is ok whatever was logged on the way (a
+         * refresh postponed); otherwise the last reason, or ok for the
+         * answers that are not refusals (callback, logout redirects) */
+        aoidc_metrics_request(type, rc == OK ? AOIDC_REASON_NONE : x->outcome);
+    }
     for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",
                       APR_ARRAY_IDX(x->env.notes, i, const char *));

@@ -4,6 +4,7 @@
 #include "core/seal.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 int aoidc_callback(aoidc_rctx_t *x)
@@ -19,6 +20,7 @@ int aoidc_callback(aoidc_rctx_t *x)
     if (r->method_number != M_GET) {
         aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,
                       "callback: method %s", r->method);
+        aoidc_metrics_login_failed(err.reason);
         return aoidc_fail(x, &err);
     }
     rv = aoidc_rp_callback(&out, &x->rp, aoidc_op_env(x), &in, &err);
@@ -44,6 +46,9 @@ int aoidc_callback(aoidc_rctx_t *x)
                                         "session to keep it under %d bytes",
                       out.claims_dropped, AOIDC_SESSION_MAX);
     }
+    if (rv != APR_SUCCESS) {
+        aoidc_metrics_login_failed(err.reason); /* restarted or refused */
+    }
     if (rv != APR_SUCCESS && out.restart_to) {
         /* the dispatcher starts the fresh login and logs the reason */
         x->login_return = out.restart_to;
@@ -66,6 +71,7 @@ int aoidc_callback(aoidc_rctx_t *x)
                       aoidc_reason_name(err.reason));
         return aoidc_redirect(r, out.location);
     }
+    aoidc_metrics_inc(AOIDC_M_LOGIN_COMPLETED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00122) "login: %s authenticated at %s",
                   aoidc_fingerprint(out.user, r->pool), x->rp.issuer);

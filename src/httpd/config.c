@@ -15,6 +15,7 @@
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
+#include "httpd/metrics.h"
 #include "httpd/store.h"
 
 #define MAX_SECONDS (10 * 365 * 86400LL)
@@ -31,6 +32,12 @@ void aoidc_config_pre_config(apr_pool_t *pconf)
     providers = apr_hash_make(pconf);
     guards = apr_hash_make(pconf);
     aoidc_http_curl_init(&default_http, DEFAULT_HTTP_TIMEOUT);
+    default_http.observe = aoidc_metrics_op_call;
+}
+
+apr_hash_t *aoidc_config_providers(void)
+{
+    return providers;
 }
 
 void aoidc_config_child_init(apr_pool_t *pchild)
@@ -445,6 +452,7 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     /* one client per configuration section, never one per request */
     h = apr_palloc(cmd->pool, sizeof(*h));
     aoidc_http_curl_init(h, apr_time_from_sec(v));
+    h->observe = aoidc_metrics_op_call;
     c->http = h;
     return NULL;
 }

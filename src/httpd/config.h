@@ -13,6 +13,7 @@
 #ifndef AOIDC_HTTPD_CONFIG_H
 #define AOIDC_HTTPD_CONFIG_H
 
+#include "apr_hash.h"
 #include "httpd.h"
 #include "http_config.h"
 
@@ -101,6 +102,9 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 /* life cycle of the process-wide registries (providers, guards) */
 void aoidc_config_pre_config(apr_pool_t *pconf);
 void aoidc_config_child_init(apr_pool_t *pchild);
+
+/** Every configured provider: issuer -> aoidc_provider_t (status page). */
+apr_hash_t *aoidc_config_providers(void);
 int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s);
 /* configtest.c: a path-form AuthOIDCRedirectURI outside every <Location>

@@ -4,6 +4,7 @@
 #include "core/seal.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 int aoidc_login(aoidc_rctx_t *x)
@@ -18,6 +19,7 @@ int aoidc_login(aoidc_rctx_t *x)
         return aoidc_fail(x, &err);
     }
     aoidc_apply_cookies(x, out.cookies);
+    aoidc_metrics_inc(AOIDC_M_LOGIN_STARTED);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, x->r,
                   AOIDCLOGNO(00110) "login: redirect to %s (state %s)",
                   x->rp.issuer, aoidc_fingerprint(out.state, x->r->pool));

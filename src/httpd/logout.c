@@ -10,6 +10,7 @@
 #include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 int aoidc_logout(aoidc_rctx_t *x, const char *target)
@@ -74,9 +75,12 @@ int aoidc_logout_backchannel(aoidc_rctx_t *x)
                       AOIDCLOGNO(00143) "back-channel logout: %d "
                                         "session(s) ended",
                       out.ended);
+        aoidc_metrics_inc(AOIDC_M_BACKCHANNEL_OK);
+        aoidc_metrics_add(AOIDC_M_LOGOUT_SESSIONS, (apr_uint64_t)out.ended);
         apr_table_setn(r->headers_out, "Cache-Control", "no-store");
         return aoidc_answer_send(x, HTTP_OK, "application/json", "{}\n");
     }
+    aoidc_metrics_inc(AOIDC_M_BACKCHANNEL_FAILED);
     return aoidc_answer_json_error(x, &err, out.error_code);
 }
 
@@ -89,6 +93,7 @@ int aoidc_logout_frontchannel(aoidc_rctx_t *x)
     if (aoidc_rp_frontchannel(&out, &x->rp, aoidc_op_env(x), r->args, &err)
         != APR_SUCCESS) {
         const aoidc_reason_info_t *ri = aoidc_reason_info(err.reason);
+        aoidc_metrics_inc(AOIDC_M_FRONTCHANNEL_FAILED);
         if (ri->fault != AOIDC_FAULT_CLIENT) {
             return aoidc_fail(x, &err);
         }
@@ -102,6 +107,8 @@ int aoidc_logout_frontchannel(aoidc_rctx_t *x)
                   AOIDCLOGNO(00144) "front-channel logout: %d session(s) "
                                     "ended",
                   out.ended);
+    aoidc_metrics_inc(AOIDC_M_FRONTCHANNEL_OK);
+    aoidc_metrics_add(AOIDC_M_LOGOUT_SESSIONS, (apr_uint64_t)out.ended);
     return aoidc_answer_send(x, HTTP_OK, "text/html; charset=utf-8",
                              "<!DOCTYPE html><title>Logged out</title>\n");
 }

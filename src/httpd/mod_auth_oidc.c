@@ -11,6 +11,7 @@
 #include "httpd/authn.h"
 #include "httpd/authz.h"
 #include "httpd/config.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 #include "httpd/request.h"
 #include "httpd/store.h"
@@ -50,7 +51,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
-    if (aoidc_store_post_config(pconf, ptemp, s) != APR_SUCCESS) {
+    if (aoidc_metrics_post_config(pconf, s, aoidc_module_used()) != APR_SUCCESS
+        || aoidc_store_post_config(pconf, ptemp, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -81,6 +83,7 @@ static void register_hooks(apr_pool_t *p)
                             APR_HOOK_LAST);
     aoidc_request_register_filters();
     aoidc_authz_register(p);
+    aoidc_metrics_register(p);
 }
 
 AP_DECLARE_MODULE(auth_oidc) = {

@@ -40,6 +40,7 @@ typedef struct {
     aoidc_err_t restart_err;  /* why the callback asked for a restart */
     const char *restart_note; /* "restart n/N" for the log line */
     const char *request_id;   /* UNIQUE_ID or a short random id */
+    aoidc_reason_t outcome;   /* the last reason logged; NONE: ok (metrics) */
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */

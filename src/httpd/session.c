@@ -4,6 +4,7 @@
 #include "core/rp.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 int aoidc_session_hit(aoidc_rctx_t *x)
@@ -16,6 +17,12 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     apr_status_t rv =
         aoidc_rp_session(&out, &x->rp, aoidc_op_env(x), cookie, &err);
 
+    if (out.refreshed) {
+        aoidc_metrics_inc(AOIDC_M_REFRESH_OK);
+    }
+    if (out.refresh_err.reason || err.reason == AOIDC_REASON_REFRESH) {
+        aoidc_metrics_inc(AOIDC_M_REFRESH_FAILED);
+    }
     if (out.refresh_err.reason) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       AOIDCLOGNO(00130) "refresh postponed: reason=%s (%s)",

@@ -362,6 +362,11 @@ static bool module_used(const ap_directive_t *d)
     return false;
 }
 
+bool aoidc_module_used(void)
+{
+    return module_used(ap_conftree);
+}
+
 void aoidc_store_pre_config(apr_pool_t *pconf)
 {
     refs = NULL;
@@ -378,7 +383,7 @@ apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     deflt.where = "(default)";
     deflt.kind = AOIDC_STORE_SHM;
     deflt.timeout_ms = AOIDC_UNSET;
-    if (!module_used(ap_conftree)) {
+    if (!aoidc_module_used()) {
         return APR_SUCCESS;
     }
     for (aoidc_store_ref_t *r = refs; r; r = r->next) {

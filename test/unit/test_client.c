@@ -73,6 +73,46 @@ START_TEST(code_exchange_basic)
 }
 END_TEST
 
+static int seen[AOIDC_EP__COUNT];
+static int seen_status;
+
+static void observe(aoidc_http_endpoint_t ep, apr_status_t rv, int status,
+                    apr_interval_time_t took)
+{
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_int_ge(took, 0);
+    seen[ep]++;
+    seen_status = status;
+}
+
+/* the observer (metrics) hears of each call with its endpoint */
+START_TEST(observer_names_the_endpoint)
+{
+    aoidc_fake_http_t *f;
+    aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
+    aoidc_metadata_t m = md(AOIDC_AUTH_BASIC);
+    aoidc_client_t c = {"client-1", "s3cret", true};
+    aoidc_token_response_t t;
+    aoidc_err_t err = {0};
+    json_t *j;
+    memset(seen, 0, sizeof(seen));
+    h->observe = observe;
+    aoidc_fake_http_route(f, TOKEN_EP, 200, TOKEN_OK);
+    aoidc_fake_http_route(f, USERINFO_EP, 403, "{}");
+    ck_assert_ok(aoidc_client_code_exchange(&t, h, &m, &c, "the-code",
+                                            "https://rp.example.com/cb",
+                                            "verif13r", tp, &err),
+                 err);
+    ck_assert_int_eq(seen[AOIDC_EP_TOKEN], 1);
+    ck_assert_int_eq(seen_status, 200);
+    ck_assert_int_ne(aoidc_client_userinfo(&j, h, &m, "at", "alice", tp, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(seen[AOIDC_EP_USERINFO], 1);
+    ck_assert_int_eq(seen_status, 403);
+    ck_assert_int_eq(seen[AOIDC_EP_OTHER], 0);
+}
+END_TEST
+
 START_TEST(code_exchange_post_when_only_post)
 {
     aoidc_fake_http_t *f;
@@ -325,6 +365,7 @@ TCase *aoidc_client_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("client");
     tcase_add_test(tc, code_exchange_basic);
+    tcase_add_test(tc, observer_names_the_endpoint);
     tcase_add_test(tc, code_exchange_post_when_only_post);
     tcase_add_test(tc, code_exchange_basic_by_default);
     tcase_add_test(tc, code_exchange_public_client);

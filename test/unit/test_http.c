@@ -120,7 +120,7 @@ START_TEST(get_ok)
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/.well-known/openid-configuration"), NULL,
-                            NULL, NULL};
+                            NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -148,7 +148,8 @@ START_TEST(post_with_auth)
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/token"), "grant_type=x&code=y",
-                            "Basic Y2xpZW50OnNlY3JldA==", "application/jwt"};
+                            "Basic Y2xpZW50OnNlY3JldA==", "application/jwt",
+                            AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -177,7 +178,7 @@ START_TEST(no_redirects)
     s->response = r;
     s->response_len = strlen(r);
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL};
+    aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -205,7 +206,8 @@ START_TEST(size_cap)
         char *r = big_response(5000, with_length);
         server_t *s = start(r, strlen(r));
         aoidc_http_t h = client(apr_time_from_sec(5));
-        aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL};
+        aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL,
+                                AOIDC_EP_OTHER};
         aoidc_http_resp_t resp;
         aoidc_err_t err = {0};
         h.max_body = 4096;
@@ -217,7 +219,7 @@ START_TEST(size_cap)
     char *r = big_response(4096, true);
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL};
+    aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.max_body = 4096;
@@ -232,7 +234,7 @@ START_TEST(timeout)
 {
     server_t *s = start(NULL, 0); /* accepts, never answers */
     aoidc_http_t h = client(apr_time_from_msec(300));
-    aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL};
+    aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     apr_time_t t0 = apr_time_now();
@@ -257,7 +259,7 @@ START_TEST(unreachable)
     aoidc_http_t h = client(apr_time_from_sec(2));
     aoidc_http_req_t req = {
         apr_psprintf(tp, "http://127.0.0.1:%d/", ntohs(a.sin_port)), NULL, NULL,
-        NULL};
+        NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -272,7 +274,7 @@ START_TEST(other_schemes_refused)
                                        "dict://127.0.0.1/"};
     aoidc_http_t h = client(apr_time_from_sec(2));
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
-        aoidc_http_req_t req = {urls[i], NULL, NULL, NULL};
+        aoidc_http_req_t req = {urls[i], NULL, NULL, NULL, AOIDC_EP_OTHER};
         aoidc_http_resp_t resp = {0};
         aoidc_err_t err = {0};
         ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -286,7 +288,8 @@ START_TEST(send_dispatches)
 {
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
-    aoidc_http_req_t req = {"https://op.example.com/x", NULL, NULL, NULL};
+    aoidc_http_req_t req = {"https://op.example.com/x", NULL, NULL, NULL,
+                            AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, req.url, 204, "");

@@ -311,6 +311,36 @@ START_TEST(first_get_fetches_then_caches)
 }
 END_TEST
 
+START_TEST(state_for_status_pages)
+{
+    fixture_t x = setup(T_ISS, NULL);
+    aoidc_provider_state_t st;
+    aoidc_snapshot_t *s = NULL;
+    aoidc_err_t err = {0};
+    apr_pool_t *p = request();
+    aoidc_provider_state(&st, x.pv);
+    ck_assert_int_eq(st.fetched, 0);
+    ck_assert_int_eq(st.serial, 0);
+    aoidc_fake_http_route(x.f, WK, 503, "");
+    ck_assert_int_ne(aoidc_provider_get(&s, x.pv, x.h, T_NOW, p, &err),
+                     APR_SUCCESS);
+    aoidc_provider_state(&st, x.pv);
+    ck_assert_int_eq(st.last_failure, T_NOW);
+    ck_assert_int_eq(st.last_reason, err.reason);
+    ck_assert_int_ne(st.last_reason, AOIDC_REASON_NONE);
+    aoidc_fake_http_route(x.f, WK, 200, metadata_for(T_ISS, JWKS_URI));
+    aoidc_fake_http_route(x.f, JWKS_URI, 200, test_jwks_text());
+    get_ok(&x, T_NOW + AOIDC_PROVIDER_FAIL_FAST + AOIDC_PROVIDER_RETRY + 1, p);
+    aoidc_provider_state(&st, x.pv);
+    ck_assert_int_eq(st.fetched, T_NOW + AOIDC_PROVIDER_FAIL_FAST
+                                     + AOIDC_PROVIDER_RETRY + 1);
+    ck_assert_int_eq(st.last_failure, 0);
+    ck_assert_int_eq(st.last_reason, AOIDC_REASON_NONE);
+    ck_assert_uint_eq(st.serial, 1);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(uses_the_callers_http)
 {
     /* the client comes with each call (its timeout bounds that request) */
@@ -632,5 +662,6 @@ TCase *aoidc_provider_tcase(void)
     tcase_add_test(tc, refetch_before_first_get);
     tcase_add_test(tc, snapshots_outlive_refresh);
     tcase_add_test(tc, first_look_once_per_snapshot);
+    tcase_add_test(tc, state_for_status_pages);
     return tc;
 }
