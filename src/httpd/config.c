@@ -15,7 +15,6 @@
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
-#include "httpd/metrics.h"
 #include "httpd/store.h"
 
 #define MAX_SECONDS (10 * 365 * 86400LL)
@@ -24,15 +23,17 @@
 static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
 static apr_hash_t *guards;    /* issuer -> aoidc_guard_t */
 static aoidc_http_t default_http;
+static aoidc_http_observe_cb http_observer; /* set by the life cycle */
 
 #define DEFAULT_HTTP_TIMEOUT apr_time_from_sec(5)
 
-void aoidc_config_pre_config(apr_pool_t *pconf)
+void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs)
 {
     providers = apr_hash_make(pconf);
     guards = apr_hash_make(pconf);
+    http_observer = obs;
     aoidc_http_curl_init(&default_http, DEFAULT_HTTP_TIMEOUT);
-    default_http.observe = aoidc_metrics_op_call;
+    default_http.observe = obs;
 }
 
 apr_hash_t *aoidc_config_providers(void)
@@ -452,7 +453,7 @@ static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
     /* one client per configuration section, never one per request */
     h = apr_palloc(cmd->pool, sizeof(*h));
     aoidc_http_curl_init(h, apr_time_from_sec(v));
-    h->observe = aoidc_metrics_op_call;
+    h->observe = http_observer;
     c->http = h;
     return NULL;
 }

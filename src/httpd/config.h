@@ -100,7 +100,10 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir);
 void *aoidc_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 
 /* life cycle of the process-wide registries (providers, guards) */
-void aoidc_config_pre_config(apr_pool_t *pconf);
+/* obs: what every HTTP client the configuration makes reports its OP calls
+ * to (the metrics), passed in by the life cycle so that config.c, below
+ * everything, calls no other glue unit */
+void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs);
 void aoidc_config_child_init(apr_pool_t *pchild);
 
 /** Every configured provider: issuer -> aoidc_provider_t (status page). */

@@ -18,7 +18,7 @@
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    aoidc_config_pre_config(pconf);
+    aoidc_config_pre_config(pconf, aoidc_metrics_op_call);
     aoidc_store_pre_config(pconf);
     return OK;
 }
