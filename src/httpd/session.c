@@ -7,15 +7,21 @@
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 
+/* The session the request's cookie names, through the core flow. */
+static apr_status_t load(aoidc_session_out_t *out, aoidc_rctx_t *x,
+                         aoidc_err_t *err)
+{
+    const char *cookie = aoidc_cookie_get(aoidc_cookie_header(x->r),
+                                          x->rp.cookie_name, x->r->pool);
+    return aoidc_rp_session(out, &x->rp, aoidc_op_env(x), cookie, err);
+}
+
 int aoidc_session_hit(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
     aoidc_err_t err = {0};
     aoidc_session_out_t out;
-    const char *cookie =
-        aoidc_cookie_get(aoidc_cookie_header(r), x->rp.cookie_name, r->pool);
-    apr_status_t rv =
-        aoidc_rp_session(&out, &x->rp, aoidc_op_env(x), cookie, &err);
+    apr_status_t rv = load(&out, x, &err);
 
     if (out.refreshed) {
         aoidc_metrics_inc(AOIDC_M_REFRESH_OK);
@@ -57,10 +63,7 @@ int aoidc_info(aoidc_rctx_t *x)
     request_rec *r = x->r;
     aoidc_err_t err = {0};
     aoidc_session_out_t out;
-    const char *cookie =
-        aoidc_cookie_get(aoidc_cookie_header(r), x->rp.cookie_name, r->pool);
-    apr_status_t rv =
-        aoidc_rp_session(&out, &x->rp, aoidc_op_env(x), cookie, &err);
+    apr_status_t rv = load(&out, x, &err);
     if (rv != APR_SUCCESS) {
         if (rv == APR_NOTFOUND) {
             aoidc_err_set(&err, AOIDC_REASON_NO_CREDENTIALS, r->pool,
