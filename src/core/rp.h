@@ -52,7 +52,22 @@ typedef struct {
     const apr_array_header_t *extra_params; /* AuthOIDCAuthRequestParams */
     apr_interval_time_t refresh_before;     /* AuthOIDCRefreshBeforeExpiry */
     apr_interval_time_t state_ttl;
+    bool cookie_store; /* AuthOIDCSessionStore cookie: sessions live in
+                        * sealed chunked cookies (core/cookie_session.h),
+                        * not in env->sessions */
 } aoidc_rp_conf_t;
+
+/* What AuthOIDCSessionStore cookie left out of a session to fit its
+ * cookies, in this order (rp_cookie.c): the ID Token (logout then asks the
+ * OP without id_token_hint), the largest claims (never sub or the
+ * REMOTE_USER claim), the refresh token (no refresh: the session lasts as
+ * its limits say, with the access token it has), the access token. */
+typedef struct {
+    bool id_token;
+    int claims;
+    bool refresh_token;
+    bool access_token;
+} aoidc_cookie_fit_t;
 
 /** The tag of an identity: the first AOIDC_TAG_LEN base64url characters of
  *  SHA-256(issuer || 0x00 || client_id), in p (computed at config time). */
@@ -101,6 +116,7 @@ typedef struct {
     aoidc_err_t index_err;       /* reason != NONE: not in the sid/sub index
                                   * (a logout from the OP misses it) */
     int claims_dropped;          /* claims left out to fit the record */
+    aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
 } aoidc_callback_out_t;
 
 /** The redirect URI's work: the state this browser started (its cookie,
@@ -142,12 +158,28 @@ AOIDC_API apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
                                         const aoidc_flow_env_t *env,
                                         const char *cookie, aoidc_err_t *err);
 
+/** aoidc_rp_session for c->cookie_store: the session sealed in the chunk
+ *  cookies of header (core/cookie_session.h), checked the same way. When
+ *  it was refreshed or its last_seen drifted, out->cookies rewrites the
+ *  chunks. Refresh: one at a time per refresh token on this host (a lock
+ *  in env->sessions, the local store, when there is one), no re-read (the
+ *  browser holds the only copy). Every failure (tampered, missing or too
+ *  many chunks, oversize, expired) deletes every chunk and sets
+ *  clear_cookie: a new login, never a 5xx. APR_NOTFOUND: no chunks of
+ *  ours. */
+AOIDC_API apr_status_t aoidc_rp_cookie_session(aoidc_session_out_t *out,
+                                               const aoidc_rp_conf_t *c,
+                                               const aoidc_flow_env_t *env,
+                                               const char *header,
+                                               aoidc_err_t *err);
+
 /* --- logout ------------------------------------------------------------ */
 
 typedef struct {
     const char *cookie;          /* the session cookie, may be NULL */
     const char *target;          /* local path, already checked */
     const char *post_logout_uri; /* target made absolute */
+    const char *cookie_header;   /* cookie store: where the chunks are */
 } aoidc_logout_in_t;
 
 typedef struct {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The redirect URI's callback: core/rp_callback.c does the work. */
+#include "core/cookie_session.h"
 #include "core/rp.h"
 #include "core/seal.h"
 #include "httpd/answer.h"
@@ -42,6 +43,18 @@ int aoidc_callback(aoidc_rctx_t *x)
                       AOIDCLOGNO(00121) "login: %d claims left out of the "
                                         "session to keep it under %d bytes",
                       out.claims_dropped, AOIDC_SESSION_MAX);
+    }
+    if (out.fit.id_token || out.fit.claims || out.fit.refresh_token
+        || out.fit.access_token) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      AOIDCLOGNO(00550) "login: the session did not fit its "
+                                        "cookies (AuthOIDCSessionStore "
+                                        "cookie, %d bytes): left out%s, %d "
+                                        "claim(s)%s%s",
+                      AOIDC_CS_BYTES_MAX,
+                      out.fit.id_token ? " the ID Token" : "", out.fit.claims,
+                      out.fit.refresh_token ? ", the refresh token" : "",
+                      out.fit.access_token ? ", the access token" : "");
     }
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);

@@ -315,6 +315,21 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 
 /* The module's own cookies (session tickets, login state) are nothing the
  * backend should see or could use: they leave the Cookie header. */
+/* NAME_<digits>: a chunk of AuthOIDCSessionStore cookie */
+static bool is_chunk(const char *name, const char *session_cookie)
+{
+    apr_size_t n = strlen(session_cookie);
+    if (strncmp(name, session_cookie, n) || name[n] != '_' || !name[n + 1]) {
+        return false;
+    }
+    for (name += n + 1; *name; name++) {
+        if (*name < '0' || *name > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
 void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
 {
     request_rec *r = x->r;
@@ -332,6 +347,7 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     for (int i = 0; i < all->nelts; i++) {
         const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
         if (!strcmp(ck->name, session_cookie)
+            || is_chunk(ck->name, session_cookie)
             || !strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX,
                         sizeof(AOIDC_STATE_COOKIE_PREFIX) - 1)) {
             changed = true;

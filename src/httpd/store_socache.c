@@ -283,10 +283,6 @@ const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
     if (e) {
         return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
     }
-    if (kind == AOIDC_STORE_COOKIE) {
-        return apr_psprintf(cmd->pool, "%s %s: not supported yet",
-                            cmd->cmd->name, arg);
-    }
     if (kind == AOIDC_STORE_REDIS && strchr(arg + 8, '/')) {
         /* never silently ignore /DB: mod_socache_redis cannot SELECT */
         return apr_psprintf(cmd->pool,
