@@ -24,7 +24,8 @@
 #define AOIDC_FUZZ_TARGETS(X)                                                \
     X(b64url) X(json) X(jwks) X(jws) X(jwt) X(metadata) X(cookie)            \
     X(auth_response) X(token) X(state) X(session) X(bearer_header)           \
-    X(introspection) X(url) X(claims) X(bearer_entry) X(logout_token)
+    X(introspection) X(url) X(claims) X(bearer_entry) X(logout_token)      \
+    X(cookie_session)
 /* clang-format on */
 
 #ifdef AOIDC_FUZZ_REPLAY
