@@ -375,7 +375,8 @@ static apr_status_t cookie_logout(aoidc_logout_out_t *out,
         || aoidc_flow_snapshot(&snap, env, &ierr) != APR_SUCCESS) {
         return APR_SUCCESS;
     }
-    out->id_token_missing = !s->id_token;
+    /* no id_token_missing: an ID Token too large for the cookies was left
+     * out at login, and said so then */
     finish_logout(out, c, env, in, snap, s, s->id_token);
     return APR_SUCCESS;
 }
