@@ -80,6 +80,8 @@ typedef struct {
     const char *return_to;     /* where the user was going (path + query) */
     const char *redirect_uri;  /* absolute */
     const char *cookie_header; /* for the state cookies already there */
+    const char *post_body;     /* a form POST to replay after the login
+                                * (core/replay.h), or NULL */
 } aoidc_login_in_t;
 
 typedef struct {
@@ -93,7 +95,12 @@ typedef struct {
  *  longer one is cut to its path, or "/"), the oldest attempts' cookies
  *  deleted so that at most c->state_max_cookies and AOIDC_STATE_BYTES_MAX
  *  bytes remain, and the authorization request URL. Writes nothing to any
- *  store. Reasons: upstream (discovery), AOIDC_REASON_INTERNAL. */
+ *  store. With in->post_body, the body is sealed in the state too, and the
+ *  return URL is never cut (the POST must reach its own URL). Reasons:
+ *  upstream (discovery), AOIDC_REASON_INTERNAL, AOIDC_REASON_TOO_LARGE
+ *  (a body that fails aoidc_replay_body_ok, a return URL over
+ *  AOIDC_RETURN_URL_MAX with a body, or a state cookie that would not fit
+ *  AOIDC_STATE_BYTES_MAX on its own). */
 AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
                                       const aoidc_rp_conf_t *c,
                                       const aoidc_flow_env_t *env,
@@ -117,6 +124,8 @@ typedef struct {
                                   * (a logout from the OP misses it) */
     int claims_dropped;          /* claims left out to fit the record */
     aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
+    const char *post_body;       /* the form POST to replay at location
+                                  * (core/replay.h), or NULL */
 } aoidc_callback_out_t;
 
 /** The redirect URI's work: the state this browser started (its cookie,

@@ -276,5 +276,6 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         return rv;
     }
     out->location = st->return_to; /* a local path: never the Host header */
+    out->post_body = st->post_body;
     return APR_SUCCESS;
 }

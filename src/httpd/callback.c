@@ -1,11 +1,35 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The redirect URI's callback: core/rp_callback.c does the work. */
 #include "core/cookie_session.h"
+#include "core/rand.h"
+#include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/op.h"
+
+/* The form that was submitted while the session had ended goes to its
+ * URL again, from a page the browser submits (core/replay.h). */
+static int replay(aoidc_rctx_t *x, const aoidc_callback_out_t *out)
+{
+    request_rec *r = x->r;
+    char *nonce, *page = NULL;
+    if (aoidc_rand_token(&nonce, 16, r->pool) == APR_SUCCESS) {
+        page = aoidc_replay_page(out->location, out->post_body, nonce, r->pool);
+    }
+    if (!page) {
+        return aoidc_redirect(r, out->location); /* the login stands */
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  AOIDCLOGNO(00551) "login: the form POST to %s is replayed",
+                  out->location);
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   aoidc_replay_csp(nonce, r->pool));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    return aoidc_answer_send(x, HTTP_OK, "text/html; charset=utf-8", page);
+}
 
 int aoidc_callback(aoidc_rctx_t *x)
 {
@@ -62,5 +86,8 @@ int aoidc_callback(aoidc_rctx_t *x)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00122) "login: %s authenticated at %s",
                   aoidc_fingerprint(out.user, r->pool), x->rp.issuer);
+    if (out.post_body) {
+        return replay(x, &out);
+    }
     return aoidc_redirect(r, out.location);
 }
