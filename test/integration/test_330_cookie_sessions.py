@@ -194,3 +194,77 @@ def test_aoidc_330_11_url_named_claim_reaches_backend(env, op, s):
     e = Echo(get(s, env.url('/cs/echo/')))
     assert e.value('OIDC_CLAIM_https___example.com_roles') == '["editor"]'
     assert e.value('OIDC_CLAIM_realm_access') == '{"roles":["admin","user"]}'
+
+
+# --------------------------------------------------------------------------
+# POST preservation
+# --------------------------------------------------------------------------
+
+def replay_form(page):
+    """(action, [(name, value)...]) of the replay page's form."""
+    import html
+    action = re.search(r'<form method="post" action="([^"]*)"', page).group(1)
+    fields = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page)
+    return html.unescape(action), [(html.unescape(n), html.unescape(v)) for n, v in fields]
+
+
+FORM = {'title': 'Hello <world> & "you"', 'text': 'line 1\r\nline 2', 'euro': '\u20ac'}
+
+
+def post_login_replay(env, s, op, path, data, store):
+    r1 = s.post(env.url(path), data=data, allow_redirects=False, timeout=30)
+    assert r1.status_code == 302, '%s %s' % (r1.status_code, r1.text[:300])
+    assert location(r1).split('?')[0] == op.metadata['authorization_endpoint']
+    r2 = get(s, authenticate(op, s, r1))
+    assert r2.status_code == 200, '%s %s' % (r2.status_code, r2.headers)
+    csp = r2.headers['Content-Security-Policy']
+    nonce = re.search(r"script-src 'nonce-([^']+)'", csp).group(1)
+    assert '<script nonce="%s">' % nonce in r2.text
+    assert "form-action 'self'" in csp and r2.headers['Cache-Control'] == 'no-store'
+    assert '<button type="submit">' in r2.text
+    action, fields = replay_form(r2.text)
+    assert action == path
+    if store == 'cookie':
+        assert cookies_named(r2, 'aoidc_session_0')
+    else:
+        assert cookies_named(r2, 'aoidc_session')
+    return s.post(env.url(action), data=fields, allow_redirects=False, timeout=30)
+
+
+@pytest.mark.parametrize('store', ['cookie', 'shm'])
+def test_aoidc_330_20_post_preserved_through_login(env, op, s, store):
+    cookie_conf(env, op, store=store).install()
+    r = post_login_replay(env, s, op, '/cs/echo/save?id=7', FORM, store)
+    assert r.status_code == 200, r.status_code
+    e = Echo(r)
+    assert e.data['method'] == 'POST' and e.path == '/cs/echo/save?id=7'
+    import urllib.parse
+    assert dict(urllib.parse.parse_qsl(e.data['body'])) == FORM
+    assert e.value('OIDC_CLAIM_sub') == 'alice'
+
+
+def test_aoidc_330_21_post_after_idle_timeout(env, op, s):
+    cookie_conf(env, op, 'AuthOIDCSessionInactivityTimeout 1').install()
+    cookie_login(env, s, op)
+    import time
+    time.sleep(2.2)
+    r = post_login_replay(env, s, op, '/cs/echo/form', {'a': '1', 'b': 'two words'}, 'cookie')
+    assert r.status_code == 200
+    assert Echo(r).data['body'] in ('a=1&b=two+words', 'a=1&b=two%20words')
+
+
+def test_aoidc_330_22_post_not_kept_401(cs, op, env):
+    url = env.url('/cs/echo/form')
+    form = {'Content-Type': 'application/x-www-form-urlencoded'}
+    cases = {
+        'oversize': (dict(form), 'x=' + 'a' * 3000),
+        'json': ({'Content-Type': 'application/json'}, '{"a":1}'),
+        'xhr': (dict(form, **{'X-Requested-With': 'XMLHttpRequest'}), 'a=1'),
+        'fetch': (dict(form, **{'Sec-Fetch-Mode': 'cors'}), 'a=1'),
+        'bad_escape': (dict(form), 'a=%zz'),
+    }
+    for name, (h, body) in cases.items():
+        import requests
+        r = requests.post(url, headers=h, data=body, allow_redirects=False, timeout=30)
+        assert r.status_code == 401, (name, r.status_code)
+        assert 'Location' not in r.headers
