@@ -63,31 +63,77 @@ const char *aoidc_parse_secret(const char **out, const char *arg, apr_pool_t *p)
     return NULL;
 }
 
-const char *aoidc_parse_store(aoidc_store_kind_t *kind, const char **hostport,
+const char *aoidc_parse_size(apr_size_t *out, const char *arg, apr_size_t min,
+                             apr_size_t max, apr_pool_t *p)
+{
+    char *end;
+    unsigned long long v, mul = 1;
+    errno = 0;
+    v = apr_isdigit(*arg) ? strtoull(arg, &end, 10) : 0;
+    if (apr_isdigit(*arg) && !errno && end[0] && !end[1]) {
+        switch (apr_toupper(end[0])) {
+        case 'K':
+            mul = 1024;
+            break;
+        case 'M':
+            mul = 1024 * 1024;
+            break;
+        case 'G':
+            mul = 1024 * 1024 * 1024;
+            break;
+        default:
+            mul = 0;
+        }
+        end++;
+    }
+    if (!apr_isdigit(*arg) || errno || *end || !mul || v > max / mul
+        || v * mul < min) {
+        return apr_psprintf(p,
+                            "expects a size from %" APR_SIZE_T_FMT
+                            "K to %" APR_SIZE_T_FMT
+                            "M (bytes, or with K, M or G), not '%s'",
+                            min / 1024, max / (1024 * 1024), arg);
+    }
+    *out = (apr_size_t)(v * mul);
+    return NULL;
+}
+
+static const char *const network_schemes[] = {
+    "redis://",
+    "rediss://",
+    "redis-sentinel://",
+    "redis-cluster://",
+};
+
+const char *aoidc_parse_store(aoidc_store_kind_t *kind, apr_size_t *shm_size,
                               const char *arg, apr_pool_t *p)
 {
-    const char *rest = NULL;
-    *hostport = NULL;
+    *shm_size = 0;
     if (!strcmp(arg, "shm")) {
         *kind = AOIDC_STORE_SHM;
         return NULL;
+    }
+    if (!strncmp(arg, "shm:", 4)) {
+        *kind = AOIDC_STORE_SHM;
+        return aoidc_parse_size(shm_size, arg + 4, AOIDC_SHM_MIN_SIZE,
+                                AOIDC_SHM_MAX_SIZE, p);
     }
     if (!strcmp(arg, "cookie")) {
         *kind = AOIDC_STORE_COOKIE;
         return NULL;
     }
-    if (!strncmp(arg, "redis://", 8)) {
-        *kind = AOIDC_STORE_REDIS;
-        rest = arg + 8;
+    for (size_t i = 0; i < sizeof(network_schemes) / sizeof(*network_schemes);
+         i++) {
+        if (!strncmp(arg, network_schemes[i], strlen(network_schemes[i]))) {
+            *kind = AOIDC_STORE_REDIS;
+            return NULL;
+        }
     }
-    else if (!strncmp(arg, "memcache://", 11)) {
+    if (!strncmp(arg, "memcache://", 11)) {
         *kind = AOIDC_STORE_MEMCACHE;
-        rest = arg + 11;
+        return NULL;
     }
-    if (!rest || !*rest || !strchr(rest, ':')) {
-        return "expects shm, cookie, redis://HOST:PORT[/DB] or "
-               "memcache://HOST:PORT";
-    }
-    *hostport = apr_pstrndup(p, rest, strcspn(rest, "/"));
-    return NULL;
+    return "expects shm, shm:SIZE, redis://HOST:PORT, rediss://..., "
+           "redis-sentinel://..., redis-cluster://..., "
+           "memcache://HOST:PORT[,HOST:PORT...] or cookie";
 }

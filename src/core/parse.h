@@ -20,15 +20,29 @@ AOIDC_API const char *aoidc_parse_secret(const char **out, const char *arg,
 
 typedef enum {
     AOIDC_STORE_SHM = 1,
-    AOIDC_STORE_REDIS,
+    AOIDC_STORE_REDIS, /* redis://, rediss://, redis-sentinel://, -cluster:// */
     AOIDC_STORE_MEMCACHE,
     AOIDC_STORE_COOKIE,
 } aoidc_store_kind_t;
 
-/** "shm" | "redis://HOST:PORT[/DB]" | "memcache://HOST:PORT" | "cookie".
- *  *hostport gets HOST:PORT for the network stores. */
+/** A size in bytes: digits with an optional K, M or G suffix (powers of
+ *  1024, either case), from min to max. */
+AOIDC_API const char *aoidc_parse_size(apr_size_t *out, const char *arg,
+                                       apr_size_t min, apr_size_t max,
+                                       apr_pool_t *p);
+
+/* shm:SIZE bounds: shmcb needs room for its subcaches; 4 GiB is the most
+ * shmcb addresses (it keeps offsets in unsigned int). */
+#define AOIDC_SHM_MIN_SIZE (64 * 1024)
+#define AOIDC_SHM_MAX_SIZE ((apr_size_t)4095 * 1024 * 1024)
+
+/** The kind of an AuthOIDCSessionStore value: "shm", "shm:SIZE", "cookie",
+ *  or a URL whose scheme is redis, rediss, redis-sentinel, redis-cluster
+ *  or memcache. The URL itself is checked by the store's own parser
+ *  (core/store_redis.h, core/store_memcache.h); here only the scheme.
+ *  *shm_size gets SIZE for "shm:SIZE", 0 otherwise. */
 AOIDC_API const char *aoidc_parse_store(aoidc_store_kind_t *kind,
-                                        const char **hostport, const char *arg,
+                                        apr_size_t *shm_size, const char *arg,
                                         apr_pool_t *p);
 
 #endif

@@ -176,6 +176,27 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     return APR_SUCCESS;
 }
 
+/* Write last_seen back. Under the refresh lock, from a fresh read: a copy
+ * loaded before another request refreshed must never be saved over the
+ * new tokens (the OP may have rotated the refresh token away). When the
+ * lock is taken, whoever holds it saves a current last_seen anyway, or
+ * the next request touches. */
+static void touch(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
+                  const aoidc_ticket_t *t)
+{
+    aoidc_session_t *fresh;
+    aoidc_err_t err = {0};
+    if (aoidc_rp_lock(env, t, AOIDC_NS_REFRESH_LOCK, AOIDC_REFRESH_LOCK_TTL)
+        != APR_SUCCESS) {
+        return;
+    }
+    if (aoidc_rp_load(&fresh, c, env, t, &err) == APR_SUCCESS) {
+        fresh->last_seen = env->now;
+        aoidc_rp_save(c, env, t, fresh);
+    }
+    aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
+}
+
 apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
                               const aoidc_rp_conf_t *c,
                               const aoidc_flow_env_t *env, const char *cookie,
@@ -216,8 +237,7 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     }
     if (!out->refreshed
         && aoidc_session_touch_due(out->session, &c->limits, env->now)) {
-        out->session->last_seen = env->now;
-        aoidc_rp_save(c, env, &t, out->session);
+        touch(c, env, &t);
     }
     out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
     if (!out->user) {

@@ -16,8 +16,10 @@
 
 struct aoidc_seal_t {
     unsigned char key[32];
-    EVP_CIPHER *cipher; /* fetched once: implicit fetches cost per call */
-    apr_uint64_t id;    /* process-unique: names the key in thread caches */
+    EVP_CIPHER *cipher;    /* fetched once: implicit fetches cost per call */
+    unsigned char kdf[32]; /* AES-256 key of aoidc_seal_derive */
+    apr_uint64_t id;       /* process-unique: names the key in thread caches */
+    const aoidc_seal_t *prev; /* the passphrase being rotated out: opens only */
 };
 
 /*
@@ -29,14 +31,15 @@ struct aoidc_seal_t {
  * nonce skips the key schedule.
  */
 typedef struct {
-    EVP_CIPHER_CTX *enc, *dec;
-    apr_uint64_t enc_id, dec_id;
+    EVP_CIPHER_CTX *enc, *dec, *kdf;
+    apr_uint64_t enc_id, dec_id, kdf_id;
     EVP_MD_CTX *md;
 } tls_t;
 
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256_md;
+static EVP_CIPHER *aes_ecb;
 static apr_uint64_t next_id;
 
 static void tls_free(void *data)
@@ -44,6 +47,7 @@ static void tls_free(void *data)
     tls_t *t = data;
     EVP_CIPHER_CTX_free(t->enc);
     EVP_CIPHER_CTX_free(t->dec);
+    EVP_CIPHER_CTX_free(t->kdf);
     EVP_MD_CTX_free(t->md);
     free(t);
 }
@@ -51,6 +55,7 @@ static void tls_free(void *data)
 static void tls_init(void)
 {
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    aes_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
     pthread_key_create(&tls_key, tls_free);
 }
 
@@ -79,6 +84,7 @@ static apr_status_t seal_cleanup(void *data)
 {
     aoidc_seal_t *k = data;
     OPENSSL_cleanse(k->key, sizeof(k->key));
+    OPENSSL_cleanse(k->kdf, sizeof(k->kdf));
     EVP_CIPHER_free(k->cipher);
     return APR_SUCCESS;
 }
@@ -105,6 +111,9 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
              && EVP_PKEY_derive(kctx, k->key, &klen) > 0;
     EVP_PKEY_CTX_free(kctx);
     k->cipher = ok ? EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL) : NULL;
+    if (ok) {
+        aoidc_sha256_2(k->kdf, k->key, sizeof(k->key), "kdf", 3);
+    }
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     apr_pool_cleanup_register(p, k, seal_cleanup, apr_pool_cleanup_null);
     if (!k->cipher) {
@@ -114,22 +123,64 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
     return APR_SUCCESS;
 }
 
-/* A per-session key: SHA-256(master key || secret). The secret has a fixed
- * length (it comes from the session cookie), so the plain hash is a PRF
- * here and costs one compression instead of HMAC's four. The derived seal
- * borrows the master's cipher and gets a fresh id, so the thread caches
- * rekey for it. */
+/*
+ * A per-session key: two AES-256 blocks under the master's KDF key (itself
+ * SHA-256(master key || "kdf"), so the AEAD key is never used in another
+ * mode), over the first and the last 16 bytes of the secret (the second
+ * block's last byte flipped, so they differ even for a 16-byte secret):
+ *
+ *   key = E_kdf(secret[0,16)) || E_kdf(secret[n-16,n) ^ 0x..01)
+ *
+ * AES is a PRF here, keyed with a per-thread ECB context that keeps its key
+ * schedule, so a derivation costs two block encryptions instead of a
+ * SHA-256 compression (which dominated the hot path under valgrind's
+ * SHA-NI-less CPU). Fresh id: the thread's GCM contexts rekey for it.
+ */
 apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
                                const void *secret, apr_size_t len,
                                apr_pool_t *p)
 {
     aoidc_seal_t *k = apr_palloc(p, sizeof(*k));
-    aoidc_sha256_2(k->key, master->key, sizeof(master->key), secret, len);
+    unsigned char in[32];
+    tls_t *t = tls();
+    int n = 0, ok;
+    if (len < 16 || !t || !aes_ecb
+        || (!t->kdf && !(t->kdf = EVP_CIPHER_CTX_new()))) {
+        return APR_EGENERAL;
+    }
+    memcpy(in, secret, 16);
+    memcpy(in + 16, (const unsigned char *)secret + len - 16, 16);
+    in[31] ^= 0x01;
+    /* ECB without padding keeps no state between updates: once keyed, the
+     * context is only ever updated (no re-init, which costs more than the
+     * two blocks) */
+    ok = t->kdf_id == master->id
+         || (EVP_EncryptInit_ex2(t->kdf, aes_ecb, master->kdf, NULL, NULL)
+             && EVP_CIPHER_CTX_set_padding(t->kdf, 0));
+    ok = ok && EVP_EncryptUpdate(t->kdf, k->key, &n, in, 32) && n == 32;
+    t->kdf_id = ok ? master->id : 0;
+    OPENSSL_cleanse(in, sizeof(in));
+    if (!ok) {
+        return APR_EGENERAL;
+    }
     k->cipher = master->cipher;
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    k->prev = NULL;
     apr_pool_cleanup_register(p, k->key, wipe_key, apr_pool_cleanup_null);
+    if (master->prev) {
+        aoidc_seal_t *old;
+        if (aoidc_seal_derive(&old, master->prev, secret, len, p)
+            == APR_SUCCESS) {
+            k->prev = old;
+        }
+    }
     *out = k;
     return APR_SUCCESS;
+}
+
+void aoidc_seal_set_previous(aoidc_seal_t *k, const aoidc_seal_t *prev)
+{
+    k->prev = prev;
 }
 
 /* A cipher context of this thread, keyed with k, set to nonce. */
@@ -211,6 +262,11 @@ apr_status_t aoidc_unseal(unsigned char **out, apr_size_t *outlen,
     if (!ok) {
         if (c) {
             tls()->dec_id = 0;
+        }
+        /* AuthOIDCPassphrase NEW OLD: what OLD sealed still opens */
+        if (k->prev) {
+            return aoidc_unseal(out, outlen, k->prev, in, len, aad, aad_len, p,
+                                err);
         }
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "sealed blob: authentication failed");

@@ -27,14 +27,20 @@ AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
                                          const char *purpose, apr_pool_t *p);
 
 /** A seal whose key is derived from master's and secret (fixed-length
- *  secret material, e.g. the secret half of a session cookie): a value
- *  sealed with it opens only for whoever holds both the passphrase and the
- *  secret. Lives in p (key wiped when p goes); borrows master's cipher, so
- *  master must outlive it. */
+ *  secret material of at least 16 bytes, e.g. the secret half of a session
+ *  cookie): a value sealed with it opens only for whoever holds both the
+ *  passphrase and the secret (APR_EGENERAL when len < 16). Lives in p (key
+ *  wiped when p goes); borrows master's cipher, so master must outlive it. */
 AOIDC_API apr_status_t aoidc_seal_derive(aoidc_seal_t **out,
                                          const aoidc_seal_t *master,
                                          const void *secret, apr_size_t len,
                                          apr_pool_t *p);
+
+/** Passphrase rotation (AuthOIDCPassphrase NEW OLD): k keeps sealing with
+ *  its own key; what prev sealed still opens with k (aoidc_unseal tries
+ *  prev after k), and seals derived from k derive from prev too. */
+AOIDC_API void aoidc_seal_set_previous(aoidc_seal_t *k,
+                                       const aoidc_seal_t *prev);
 
 /** Seal len bytes into *out (len + AOIDC_SEAL_OVERHEAD bytes, in p). */
 AOIDC_API apr_status_t aoidc_seal(unsigned char **out, apr_size_t *outlen,

@@ -94,10 +94,10 @@ AOIDC_API void aoidc_store_key3(unsigned char key[AOIDC_STORE_KEY_LEN],
                                 const char *ns, const char *s1, const char *s2,
                                 const void *data, apr_size_t len);
 
-/** A key in the group of gid (a session id, say): bytes [0,16) are
- *  SHA-256("group" || 0x00 || gid)[0,16), bytes [16,32) are
- *  SHA-256(ns || 0x00 || gid)[0,16). Keys of one group share a Redis
- *  Cluster slot. */
+/** A key in the group of gid (a session id, say): H = SHA-256("group" ||
+ *  0x00 || gid); bytes [0,16) are H's, bytes [16,32) are H's XOR the first
+ *  16 bytes of ns (namespaces of one group must differ within those).
+ *  Keys of one group share a Redis Cluster slot. One hash per key. */
 AOIDC_API void aoidc_store_key_grouped(unsigned char key[AOIDC_STORE_KEY_LEN],
                                        const char *ns, const void *gid,
                                        apr_size_t len);

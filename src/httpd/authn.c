@@ -92,7 +92,7 @@ static int oidc(aoidc_rctx_t *x)
     if (aoidc_is_redirect_uri(x)) {
         return redirect_uri(x);
     }
-    if ((rc = aoidc_session(x)) != DECLINED) {
+    if ((rc = aoidc_session_hit(x)) != DECLINED) {
         return rc;
     }
     return unauthenticated(x);

@@ -312,9 +312,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
+/* The three purpose keys of one passphrase value. */
+static const char *passphrase_seals(aoidc_seal_t *k[3], cmd_parms *cmd,
+                                    const char *arg)
 {
-    aoidc_dir_conf_t *c = dc;
+    static const char *const purposes[3] = {"session", "state",
+                                            "session-index"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -323,16 +326,37 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
                             cmd->cmd->name);
     }
-    if (aoidc_seal_create(&c->seal_session, v, strlen(v), "session", cmd->pool)
-            != APR_SUCCESS
-        || aoidc_seal_create(&c->seal_state, v, strlen(v), "state", cmd->pool)
-               != APR_SUCCESS
-        || aoidc_seal_create(&c->seal_index, v, strlen(v), "session-index",
-                             cmd->pool)
-               != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: key derivation failed",
-                            cmd->cmd->name);
+    for (int i = 0; i < 3; i++) {
+        if (aoidc_seal_create(&k[i], v, strlen(v), purposes[i], cmd->pool)
+            != APR_SUCCESS) {
+            return apr_psprintf(cmd->pool, "%s: key derivation failed",
+                                cmd->cmd->name);
+        }
     }
+    return NULL;
+}
+
+/* AuthOIDCPassphrase NEW [OLD]: seals with NEW; what OLD sealed (sessions,
+ * state cookies, index members) still opens, so a rotation logs nobody
+ * out. */
+static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
+                                  const char *old)
+{
+    aoidc_dir_conf_t *c = dc;
+    aoidc_seal_t *k[3], *o[3];
+    const char *e = passphrase_seals(k, cmd, now);
+    if (!e && old) {
+        e = passphrase_seals(o, cmd, old);
+        for (int i = 0; !e && i < 3; i++) {
+            aoidc_seal_set_previous(k[i], o[i]);
+        }
+    }
+    if (e) {
+        return e;
+    }
+    c->seal_session = k[0];
+    c->seal_state = k[1];
+    c->seal_index = k[2];
     return NULL;
 }
 
@@ -600,9 +624,9 @@ const command_rec aoidc_cmds[] = {
                   "Client secret, literal or file:/path or env:NAME"),
     AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, CTX,
                   "Callback path or URL inside the protected location"),
-    AP_INIT_TAKE1("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
-                  "Key material for cookies and stored entries, literal or "
-                  "file:/env:"),
+    AP_INIT_TAKE12("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
+                   "Key material for cookies and stored entries (literal, "
+                   "file: or env:); a second value opens only (rotation)"),
     AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, CTX,
                   "Scopes to request (default openid)"),
     AP_INIT_TAKE1("AuthOIDCPKCE", set_choice, (void *)&pkce_choice, CTX,
@@ -612,9 +636,8 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAudience", ap_set_string_slot, OFF(audience), CTX,
                   "Required aud of bearer access tokens (no default)"),
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
-                  "Session store: shm (default), shm:SIZE, redis://..., "
-                  "memcache://... or "
-                  "cookie"),
+                  "Session store: shm[:SIZE] (default shm:32M), "
+                  "redis[s]://..., memcache://... or cookie"),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
                   CTX,
                   "Prefix of claim headers and variables (default "
@@ -686,6 +709,16 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_ITERATE("AuthOIDCTrustedProxy", set_trusted_proxy, NULL, CTX,
                     "Addresses (CIDR) whose X-Forwarded-*/Forwarded headers "
                     "are believed (default none)"),
+    /* stores (docs/directives.md "Session stores") */
+    AP_INIT_TAKE1("AuthOIDCStorePassword", aoidc_store_set_password, NULL, CTX,
+                  "Password for the session store, literal or file:/env: "
+                  "(default none; overrides one in the URL)"),
+    AP_INIT_ITERATE("AuthOIDCStoreTLS", aoidc_store_set_tls, NULL, CTX,
+                    "ca=FILE [cert=FILE key=FILE] [servername=NAME] for "
+                    "rediss:// (default the system CAs)"),
+    AP_INIT_TAKE1("AuthOIDCStoreTimeout", aoidc_store_set_timeout, NULL, CTX,
+                  "Milliseconds allowed to connect and run each store call "
+                  "(default 500)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

@@ -18,7 +18,7 @@ int aoidc_callback(aoidc_rctx_t *x);
 
 /* session.c: OK with the user set, or DECLINED when there is no usable
  * session (the dispatcher then starts a login or answers 401). */
-int aoidc_session(aoidc_rctx_t *x);
+int aoidc_session_hit(aoidc_rctx_t *x);
 
 /* session.c: ?info=json at the redirect URI (AuthOIDCInfo on): the
  * caller's own session as JSON, never a token; 401 without one. */

@@ -66,6 +66,8 @@ static void register_hooks(apr_pool_t *p)
                               APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(aoidc_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(aoidc_shm_log_transaction, NULL, NULL,
+                            APR_HOOK_LAST);
     aoidc_request_register_filters();
     aoidc_authz_register(p);
 }

@@ -273,10 +273,33 @@ static bool is_user_header(const char *k)
     return false;
 }
 
+static bool is_spoofed(const scrub_t *s, const char *k)
+{
+    /* most headers fail on their first character: every name we look for
+     * starts with the prefix's, r(emote_user), x(_remote_user) or
+     * o(idc_access_token) */
+    char f = (char)apr_tolower(*k);
+    if (f != (char)apr_tolower(*s->prefix) && f != 'r' && f != 'x'
+        && f != 'o') {
+        return false;
+    }
+    return aoidc_claims_has_prefix(k, s->prefix) || is_user_header(k);
+}
+
 static int scrub_one(void *b, const char *k, const char *v)
 {
     scrub_t *s = b;
-    if (aoidc_claims_has_prefix(k, s->prefix) || is_user_header(k)) {
+    if (is_spoofed(s, k)) {
+        *(const char **)apr_array_push(s->doomed) = k;
+    }
+    return 1;
+}
+
+/* HTTP_<name> variables a CGI would see for such a header. */
+static int scrub_env_one(void *b, const char *k, const char *v)
+{
+    scrub_t *s = b;
+    if (!strncasecmp(k, "HTTP_", 5) && is_spoofed(s, k + 5)) {
         *(const char **)apr_array_push(s->doomed) = k;
     }
     return 1;
@@ -295,6 +318,24 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c)
                       k);
         apr_table_unset(r->headers_in, k);
     }
+    if (!r->main) {
+        return;
+    }
+    /* A subrequest starts with a copy of the main request's environment,
+     * and mod_include has put the main request's (unscrubbed) headers
+     * there as HTTP_* variables already: a CGI included into our location
+     * would see them next to the real claims. */
+    s.doomed->nelts = 0;
+    apr_table_do(scrub_env_one, &s, r->subprocess_env, NULL);
+    for (int i = 0; i < s.doomed->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AOIDCLOGNO(00250) "subrequest: removed variable %.64s "
+                                        "of the main request "
+                                        "(reason=spoofed_header)",
+                      k);
+        apr_table_unset(r->subprocess_env, k);
+    }
 }
 
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
@@ -302,13 +343,17 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 {
     request_rec *r = x->r;
     const char *prefix = aoidc_conf_claim_prefix(x->c);
+    apr_size_t plen = strlen(prefix);
     const char *delim = x->c->claim_delimiter;
     int where = aoidc_conf_pass_claims_as(x->c);
     r->user = (char *)user;
     x->claims = claims;
     for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
-        const char *name = apr_pstrcat(r->pool, prefix, cl->name, NULL);
+        apr_size_t nl = strlen(cl->name);
+        char *name = apr_palloc(r->pool, plen + nl + 1);
+        memcpy(name, prefix, plen);
+        memcpy(name + plen, cl->name, nl + 1);
         const char *v = delim && cl->is_json
                             ? aoidc_claims_join(cl->value, *delim, r->pool)
                             : cl->value;

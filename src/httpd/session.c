@@ -20,7 +20,7 @@ static apr_status_t load(aoidc_session_out_t *out, aoidc_rctx_t *x,
         aoidc_cookie_get(hdr, x->rp.cookie_name, x->r->pool), err);
 }
 
-int aoidc_session(aoidc_rctx_t *x)
+int aoidc_session_hit(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
     aoidc_err_t err = {0};

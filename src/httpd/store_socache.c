@@ -1,61 +1,96 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * aoidc_store_t over httpd's socache providers, with the life cycle of
- * mod_authn_socache: provider lookup and create at directive time, global
- * mutex and init in post_config, mutex child_init in child_init. The lock is
- * taken only for providers that are not multi-process safe (shmcb), and is
- * held across retrieve+store for add() so single-use markers are atomic.
+ * The shm store: aoidc_store_t over httpd's shmcb socache provider, with
+ * the life cycle of mod_authn_socache (mutex registered in pre_config,
+ * segment created and initialised in post_config, mutex child_init in
+ * child_init). shmcb is not multi-process safe, so every call runs under
+ * our global mutex, held across retrieve+store for add() and the sets.
+ * The registry of specs and purposes is in store.c.
  *
- * One instance per distinct store spec, found through a registry.
+ * Sizing. shmcb splits its segment into N subcaches (picked by the key's
+ * first byte) and gives each a fixed number of index slots, computed from
+ * the hints: slots = size / (avg_obj_size + avg_id_len). An entry larger
+ * than one subcache's data area is refused; when a subcache is full, its
+ * oldest entries are dropped ("scrolled out") without a word to the
+ * caller. See docs/architecture.md for the numbers and what is counted.
  */
 #include <string.h>
 
 #include "ap_socache.h"
 #include "apr_global_mutex.h"
+#include "apr_shm.h"
+#include "mod_status.h"
+#include "util_filter.h"
 #include "util_mutex.h"
 
-#include "core/parse.h"
 #include "httpd/mod_auth_oidc.h"
 #include "httpd/store.h"
 
 #define MUTEX_TYPE "auth-oidc"
 #define MAX_VALUE  (32 * 1024)
-#define SHM_SIZE   "(8388608)"
 
-struct aoidc_store_ref_t {
-    const char *spec;
-    aoidc_store_kind_t kind;
+/* Entry sizes. Measured (test_820_06, before session indexes): the sealed
+ * hot record and the ID Token entry together take about 1.4 KB (~710
+ * bytes each with the 32-byte key). Since the logout work a session also
+ * has a sid index entry and a share of its user's sub index (a few hundred
+ * bytes together, estimated), so four entries of ~420 bytes on average;
+ * below that the index slots, above it the data area, would run out first.
+ * Markers, locks and negative cache entries are a few dozen bytes,
+ * positive token cache entries a few hundred. */
+#define AVG_ID_LEN      AOIDC_STORE_KEY_LEN
+#define AVG_SESSION_OBJ 420
+#define AVG_CACHE_OBJ   256
+
+struct aoidc_shm_t {
+    const char *name; /* for logs */
     ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
     aoidc_store_t iface;
     server_rec *s;
-    int index;
+    apr_size_t size;
+    apr_size_t avg_obj;
+    apr_size_t max_entry; /* what one subcache's data area holds */
+    apr_uint32_t refused; /* oversize entries (per process) */
+    int index;            /* into the shared stats */
+    aoidc_shm_t *next;
 };
 
-static apr_array_header_t *registry; /* of aoidc_store_ref_t * */
-static apr_global_mutex_t *mutex;
-static aoidc_store_ref_t *default_ref;
+/* Kept in one small anonymous segment of our own, shared by the children,
+ * so that one process logs what shmcb dropped, once per interval. */
+typedef struct {
+    apr_time_t next_check;
+    unsigned long discarded[AOIDC_SHM_MAX_SEGMENTS];
+} shm_stats_t;
 
-static bool need_lock(const aoidc_store_ref_t *ref)
+#define STATS_INTERVAL apr_time_from_sec(15)
+
+static aoidc_shm_t *all; /* every segment of this config cycle */
+static int nsegments;
+static apr_global_mutex_t *mutex;
+static apr_shm_t *stats_shm;
+static shm_stats_t *stats;
+static volatile apr_time_t next_check; /* per process: skip the lock */
+
+static bool need_lock(const aoidc_shm_t *ref)
 {
-    return (ref->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) && mutex;
+    return mutex != NULL;
 }
 
-static void lock(const aoidc_store_ref_t *ref)
+static void lock(const aoidc_shm_t *ref)
 {
     if (need_lock(ref)) {
         apr_global_mutex_lock(mutex);
     }
 }
 
-static void unlock(const aoidc_store_ref_t *ref)
+static void unlock(const aoidc_shm_t *ref)
 {
     if (need_lock(ref)) {
         apr_global_mutex_unlock(mutex);
     }
 }
 
-static apr_status_t retrieve(aoidc_store_ref_t *ref, const unsigned char *key,
+static apr_status_t retrieve(aoidc_shm_t *ref, const unsigned char *key,
                              unsigned char **val, apr_size_t *len,
                              apr_pool_t *p)
 {
@@ -73,18 +108,28 @@ static apr_status_t retrieve(aoidc_store_ref_t *ref, const unsigned char *key,
 static apr_status_t st_get(aoidc_store_t *st, const unsigned char *key,
                            unsigned char **val, apr_size_t *len, apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     lock(ref);
     apr_status_t rv = retrieve(ref, key, val, len, p);
     unlock(ref);
     return rv == APR_SUCCESS ? rv : APR_NOTFOUND;
 }
 
-static apr_status_t put(aoidc_store_ref_t *ref, const unsigned char *key,
+static apr_status_t put(aoidc_shm_t *ref, const unsigned char *key,
                         const unsigned char *val, apr_size_t len,
                         apr_time_t expiry, apr_pool_t *p)
 {
-    if (len > MAX_VALUE) {
+    if (len > MAX_VALUE || len + AOIDC_STORE_KEY_LEN > ref->max_entry) {
+        if (ref->refused++ % 1000 == 0) {
+            ap_log_error(
+                APLOG_MARK, APLOG_WARNING, 0, ref->s,
+                AOIDCLOGNO(00300) "shm store %s: refused an entry "
+                                  "of %" APR_SIZE_T_FMT
+                                  " bytes (one subcache holds %" APR_SIZE_T_FMT
+                                  "; %u refused "
+                                  "so far); use a larger shm:SIZE",
+                ref->name, len, ref->max_entry, (unsigned)ref->refused);
+        }
         return APR_ENOSPC;
     }
     return ref->provider->store(ref->instance, ref->s, key, AOIDC_STORE_KEY_LEN,
@@ -96,7 +141,7 @@ static apr_status_t st_set(aoidc_store_t *st, const unsigned char *key,
                            const unsigned char *val, apr_size_t len,
                            apr_time_t expiry, apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     lock(ref);
     apr_status_t rv = put(ref, key, val, len, expiry, p);
     unlock(ref);
@@ -106,7 +151,7 @@ static apr_status_t st_set(aoidc_store_t *st, const unsigned char *key,
 static apr_status_t st_remove(aoidc_store_t *st, const unsigned char *key,
                               apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     lock(ref);
     apr_status_t rv = ref->provider->remove(ref->instance, ref->s, key,
                                             AOIDC_STORE_KEY_LEN, p);
@@ -118,7 +163,7 @@ static apr_status_t st_add(aoidc_store_t *st, const unsigned char *key,
                            const unsigned char *val, apr_size_t len,
                            apr_time_t expiry, apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     unsigned char *old;
     apr_size_t oldlen;
     apr_status_t rv;
@@ -140,7 +185,7 @@ static apr_time_t set_expiry(const unsigned char *v, apr_size_t len)
     return t;
 }
 
-static apr_status_t set_put(aoidc_store_ref_t *ref, const unsigned char *key,
+static apr_status_t set_put(aoidc_shm_t *ref, const unsigned char *key,
                             const unsigned char *setval, apr_size_t len,
                             apr_time_t expiry, apr_pool_t *p)
 {
@@ -155,7 +200,7 @@ static apr_status_t set_put(aoidc_store_ref_t *ref, const unsigned char *key,
     return put(ref, key, buf, sizeof(expiry) + len, expiry, p);
 }
 
-static void set_get(aoidc_store_ref_t *ref, const unsigned char *key,
+static void set_get(aoidc_shm_t *ref, const unsigned char *key,
                     const unsigned char **setval, apr_size_t *len,
                     apr_time_t *expiry, apr_pool_t *p)
 {
@@ -175,7 +220,7 @@ static apr_status_t st_sadd(aoidc_store_t *st, const unsigned char *key,
                             const unsigned char *member, apr_size_t mlen,
                             apr_time_t expiry, apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     const unsigned char *old;
     unsigned char *val;
     apr_size_t oldlen, len;
@@ -192,7 +237,7 @@ static apr_status_t st_sadd(aoidc_store_t *st, const unsigned char *key,
 static apr_status_t st_smembers(aoidc_store_t *st, const unsigned char *key,
                                 apr_array_header_t **out, apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     const unsigned char *val;
     apr_size_t len;
     apr_time_t exp;
@@ -207,7 +252,7 @@ static apr_status_t st_srem(aoidc_store_t *st, const unsigned char *key,
                             const unsigned char *member, apr_size_t mlen,
                             apr_pool_t *p)
 {
-    aoidc_store_ref_t *ref = st->baton;
+    aoidc_shm_t *ref = st->baton;
     const unsigned char *old;
     unsigned char *val;
     apr_size_t oldlen, len;
@@ -223,170 +268,265 @@ static apr_status_t st_srem(aoidc_store_t *st, const unsigned char *key,
     return rv;
 }
 
-static const char *provider_name(aoidc_store_kind_t kind)
+/* --- life cycle ---------------------------------------------------------- */
+
+/* shmcb's own arithmetic (mod_socache_shmcb.c socache_shmcb_init, 2.4),
+ * so the capacity can be logged and oversize entries refused before shmcb
+ * logs an error of its own for each. Sizes of its structures on LP64:
+ * header 88 bytes, subcache header 16, index entry 24. */
+#define SHMCB_HEADER   88
+#define SHMCB_SUBCACHE 16
+#define SHMCB_INDEX    24
+
+static void capacity(const aoidc_shm_t *m, unsigned *subcaches, unsigned *slots,
+                     apr_size_t *data)
 {
-    return kind == AOIDC_STORE_REDIS      ? "redis"
-           : kind == AOIDC_STORE_MEMCACHE ? "memcache"
-                                          : "shmcb";
+    apr_size_t seg = m->size - SHMCB_HEADER, sub;
+    apr_size_t num_idx = seg / (m->avg_obj + AVG_ID_LEN);
+    unsigned n = 256;
+    while ((num_idx / n) < (2 * n)) {
+        n /= 2;
+    }
+    *subcaches = n;
+    *slots = (unsigned)(num_idx / n);
+    sub = (seg / n) & ~(apr_size_t)7;
+    *data = sub - SHMCB_SUBCACHE - (apr_size_t)*slots * SHMCB_INDEX;
 }
 
-static const char *make_ref(aoidc_store_ref_t **out, apr_pool_t *p,
-                            apr_pool_t *ptemp, const char *spec,
-                            aoidc_store_kind_t kind, const char *hostport)
+const char *aoidc_shm_create(aoidc_shm_t **out, const char *name,
+                             apr_size_t size, int purpose, apr_pool_t *pconf,
+                             apr_pool_t *ptemp)
 {
-    aoidc_store_ref_t *ref = apr_pcalloc(p, sizeof(*ref));
-    const char *name = provider_name(kind), *arg = hostport, *e;
-    ref->spec = apr_pstrdup(p, spec);
-    ref->kind = kind;
-    ref->index = registry->nelts;
-    ref->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
-                                       AP_SOCACHE_PROVIDER_VERSION);
-    if (!ref->provider) {
-        return apr_psprintf(p,
-                            "the '%s' session store needs the socache "
-                            "provider '%s' (Maybe you need to load "
-                            "mod_socache_%s?)",
-                            spec, name, name);
+    aoidc_shm_t *m = apr_pcalloc(pconf, sizeof(*m));
+    const char *arg, *e;
+    unsigned n, slots;
+    if (nsegments == AOIDC_SHM_MAX_SEGMENTS) {
+        return apr_psprintf(pconf, "at most %d distinct shm stores",
+                            AOIDC_SHM_MAX_SEGMENTS / 2);
     }
-    if (kind == AOIDC_STORE_SHM) {
-        /* a named segment in the runtime dir, as mod_ssl's session cache */
-        arg =
-            apr_pstrcat(p,
-                        ap_runtime_dir_relative(
-                            p, apr_psprintf(p, "auth_oidc_shm.%d", ref->index)),
-                        SHM_SIZE, NULL);
+    m->index = nsegments++;
+    m->name = name;
+    m->size = size;
+    m->avg_obj = purpose == AOIDC_STORE_CACHE ? AVG_CACHE_OBJ : AVG_SESSION_OBJ;
+    capacity(m, &n, &slots, &m->max_entry);
+    m->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
+                                     AP_SOCACHE_PROVIDER_VERSION);
+    if (!m->provider) {
+        return "the shm store needs mod_socache_shmcb (LoadModule "
+               "socache_shmcb_module modules/mod_socache_shmcb.so)";
     }
-    e = ref->provider->create(&ref->instance, arg, ptemp, p);
+    /* shmcb uses an anonymous segment where it can; the name is its
+     * fallback, in the runtime dir as mod_ssl's session cache */
+    arg = apr_psprintf(pconf, "%s(%" APR_SIZE_T_FMT ")",
+                       ap_runtime_dir_relative(
+                           pconf, apr_pstrcat(pconf, "auth_oidc_", name, NULL)),
+                       size);
+    e = m->provider->create(&m->instance, arg, ptemp, pconf);
     if (e) {
-        return apr_psprintf(p, "session store '%s': %s", spec, e);
+        return e;
     }
-    ref->iface.get = st_get;
-    ref->iface.set = st_set;
-    ref->iface.remove = st_remove;
-    ref->iface.add = st_add;
-    ref->iface.sadd = st_sadd;
-    ref->iface.smembers = st_smembers;
-    ref->iface.srem = st_srem;
-    ref->iface.name = kind == AOIDC_STORE_SHM ? "shm" : name;
-    ref->iface.baton = ref;
-    *(aoidc_store_ref_t **)apr_array_push(registry) = ref;
-    *out = ref;
+    m->iface.get = st_get;
+    m->iface.set = st_set;
+    m->iface.remove = st_remove;
+    m->iface.add = st_add;
+    m->iface.sadd = st_sadd;
+    m->iface.smembers = st_smembers;
+    m->iface.srem = st_srem;
+    m->iface.name = "shm";
+    m->iface.baton = m;
+    m->next = all;
+    all = m;
+    *out = m;
     return NULL;
 }
 
-const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
-                             const char *arg)
+aoidc_store_t *aoidc_shm_store(aoidc_shm_t *m)
 {
-    aoidc_store_kind_t kind;
-    const char *hostport, *e;
-    e = aoidc_parse_store(&kind, &hostport, arg, cmd->pool);
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
-    }
-    if (kind == AOIDC_STORE_REDIS && strchr(arg + 8, '/')) {
-        /* never silently ignore /DB: mod_socache_redis cannot SELECT */
-        return apr_psprintf(cmd->pool,
-                            "%s %s: database selection is not supported by "
-                            "mod_socache_redis; drop the /DB part",
-                            cmd->cmd->name, arg);
-    }
-    for (int i = 0; i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref =
-            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
-        if (!strcmp(ref->spec, arg)) {
-            *out = ref;
-            return NULL;
-        }
-    }
-    e = make_ref(out, cmd->pool, cmd->temp_pool, arg, kind, hostport);
-    return e ? apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e) : NULL;
+    return &m->iface;
 }
 
-aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose)
+void aoidc_shm_pre_config(apr_pool_t *pconf)
 {
-    aoidc_store_ref_t *ref = c->store ? c->store : default_ref;
-    return ref ? &ref->iface : NULL;
-}
-
-void aoidc_store_pre_config(apr_pool_t *pconf)
-{
-    registry = apr_array_make(pconf, 4, sizeof(aoidc_store_ref_t *));
-    default_ref = NULL;
+    all = NULL;
+    nsegments = 0;
     mutex = NULL;
+    stats_shm = NULL;
+    stats = NULL;
+    next_check = 0;
     ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
 
 static apr_status_t destroy_all(void *data)
 {
     server_rec *s = data;
-    for (int i = 0; registry && i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref =
-            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
-        if (ref->instance) {
-            ref->provider->destroy(ref->instance, s);
-            ref->instance = NULL;
+    for (aoidc_shm_t *m = all; m; m = m->next) {
+        if (m->instance) {
+            m->provider->destroy(m->instance, s);
+            m->instance = NULL;
         }
     }
     return APR_SUCCESS;
 }
 
-apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
-                                     server_rec *s)
+apr_status_t aoidc_shm_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    struct ap_socache_hints hints = {64, 2048, apr_time_from_sec(30)};
     apr_status_t rv;
-    if (!default_ref) {
-        const char *e;
-        for (int i = 0; i < registry->nelts && !default_ref; i++) {
-            aoidc_store_ref_t *r =
-                APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
-            if (!strcmp(r->spec, "shm")) {
-                default_ref = r;
-            }
-        }
-        if (!default_ref
-            && (e = make_ref(&default_ref, pconf, ptemp, "shm", AOIDC_STORE_SHM,
-                             NULL))) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         AOIDCLOGNO(00002) "default session store: %s", e);
-            return APR_EGENERAL;
-        }
+    int i = 0;
+    if (!all) {
+        return APR_SUCCESS; /* no segment, no mutex */
     }
     rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     AOIDCLOGNO(00003) "cannot create the store mutex");
+                     AOIDCLOGNO(00301) "cannot create the store mutex");
         return rv;
     }
-    for (int i = 0; i < registry->nelts; i++) {
-        aoidc_store_ref_t *ref =
-            APR_ARRAY_IDX(registry, i, aoidc_store_ref_t *);
-        const char *cname = apr_psprintf(pconf, "auth-oidc-%d", i);
-        ref->s = s;
-        if (i == 0) {
-            apr_pool_cleanup_register(pconf, s, destroy_all,
-                                      apr_pool_cleanup_null);
-        }
-        rv = ref->provider->init(ref->instance, cname, &hints, s, pconf);
+    apr_pool_cleanup_register(pconf, s, destroy_all, apr_pool_cleanup_null);
+    if (apr_shm_create(&stats_shm, sizeof(*stats), NULL, pconf)
+        == APR_SUCCESS) {
+        stats = apr_shm_baseaddr_get(stats_shm);
+        memset(stats, 0, sizeof(*stats));
+    }
+    for (aoidc_shm_t *m = all; m; m = m->next, i++) {
+        struct ap_socache_hints hints = {AVG_ID_LEN, m->avg_obj,
+                                         apr_time_from_sec(30)};
+        unsigned n, slots;
+        apr_size_t data;
+        m->s = s;
+        rv = m->provider->init(m->instance,
+                               apr_psprintf(pconf, "auth-oidc-%d", i), &hints,
+                               s, pconf);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                         AOIDCLOGNO(00004) "cannot initialise session store "
-                                           "'%s'",
-                         ref->spec);
+                         AOIDCLOGNO(00302) "cannot create the shm store %s "
+                                           "of %" APR_SIZE_T_FMT " bytes",
+                         m->name, m->size);
             return rv;
         }
+        capacity(m, &n, &slots, &data);
+        ap_log_error(
+            APLOG_MARK, APLOG_INFO, 0, s,
+            AOIDCLOGNO(00303) "shm store %s: %" APR_SIZE_T_FMT
+                              " bytes, %u subcaches of %u entries "
+                              "(%u in all), entries up to %" APR_SIZE_T_FMT
+                              " bytes",
+            m->name, m->size, n, slots, n * slots, data);
     }
     return APR_SUCCESS;
 }
 
-void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s)
+void aoidc_shm_child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (mutex) {
         apr_status_t rv = apr_global_mutex_child_init(
             &mutex, apr_global_mutex_lockfile(mutex), pchild);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         AOIDCLOGNO(00005) "cannot attach the store mutex");
+                         AOIDCLOGNO(00304) "cannot attach the store mutex");
         }
     }
+}
+
+/* --- what shmcb dropped ----------------------------------------------------
+ */
+
+/*
+ * shmcb drops the oldest entries of a full subcache silently; the only
+ * place its counters ("CacheDiscardCount") leave the module is the
+ * socache status callback, which prints into a request. So, once per
+ * interval, after some request has been logged, that callback runs on a
+ * copy of the request whose output goes into a buffer instead of the
+ * network, and the counter is read from the text.
+ */
+typedef struct {
+    char buf[2048];
+    apr_size_t n;
+} capture_t;
+
+static apr_status_t capture(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    capture_t *cap = f->ctx;
+    for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *d;
+        apr_size_t n;
+        if (!APR_BUCKET_IS_METADATA(b)
+            && apr_bucket_read(b, &d, &n, APR_BLOCK_READ) == APR_SUCCESS) {
+            n = n < sizeof(cap->buf) - 1 - cap->n
+                    ? n
+                    : sizeof(cap->buf) - 1 - cap->n;
+            memcpy(cap->buf + cap->n, d, n);
+            cap->n += n;
+        }
+    }
+    cap->buf[cap->n] = '\0';
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+static ap_filter_rec_t capture_rec = {
+    .name = "AUTH_OIDC_STATUS",
+    .filter_func = {.out_func = capture},
+    .ftype = AP_FTYPE_NETWORK,
+};
+
+static long field(const char *text, const char *name)
+{
+    const char *p = strstr(text, name);
+    return p ? atol(p + strlen(name)) : -1;
+}
+
+/* Under the mutex. */
+static void read_status(aoidc_shm_t *m, request_rec *r, long *discarded,
+                        long *entries, long *usage)
+{
+    request_rec fr = *r;
+    conn_rec fc = *r->connection;
+    capture_t cap = {{0}, 0};
+    ap_filter_t capf = {&capture_rec, &cap, NULL, NULL, &fc};
+    fc.output_filters = &capf;
+    fc.aborted = 0;
+    fr.connection = &fc;
+    fr.output_filters = fr.proto_output_filters = &capf;
+    m->provider->status(m->instance, &fr, AP_STATUS_SHORT);
+    ap_rflush(&fr);
+    *discarded = field(cap.buf, "CacheDiscardCount: ");
+    *entries = field(cap.buf, "CacheCurrentEntries: ");
+    *usage = field(cap.buf, "CacheUsage: ");
+}
+
+int aoidc_shm_log_transaction(request_rec *r)
+{
+    apr_time_t now = apr_time_now();
+    if (!stats || !mutex || now < next_check) {
+        return DECLINED;
+    }
+    next_check = now + STATS_INTERVAL; /* a racing thread checks twice */
+    if (apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+        return DECLINED;
+    }
+    if (now >= stats->next_check) {
+        stats->next_check = now + STATS_INTERVAL;
+        for (aoidc_shm_t *m = all; m; m = m->next) {
+            long d, entries, usage;
+            read_status(m, r, &d, &entries, &usage);
+            if (d > (long)stats->discarded[m->index]) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, r->server,
+                             AOIDCLOGNO(00305) "shm store %s is full: %lu "
+                                               "entries dropped before "
+                                               "they expired since the last "
+                                               "check (%ld live, %ld%% of "
+                                               "the data area used); use a "
+                                               "larger shm:SIZE or redis",
+                             m->name,
+                             (unsigned long)d - stats->discarded[m->index],
+                             entries, usage);
+            }
+            if (d >= 0) {
+                stats->discarded[m->index] = (unsigned long)d;
+            }
+        }
+    }
+    apr_global_mutex_unlock(mutex);
+    return DECLINED;
 }

@@ -23,7 +23,7 @@ esac
 targets=${*:-$(sed -n '/^#define AOIDC_FUZZ_TARGETS/,/^$/p' "$here/fuzz.h" \
     | grep -o 'X([a-z0-9_]*)' | sed 's/^X(//; s/)$//')}
 
-deps="openssl cjose jansson libcurl"
+deps="openssl cjose jansson libcurl hiredis"
 CPPFLAGS="-I$top/src -I$here $(apr-1-config --includes --cppflags) \
 $(apu-1-config --includes) $(pkg-config --cflags $deps)"
 LIBS="$(pkg-config --libs $deps) $(apr-1-config --link-ld --libs) \

@@ -37,6 +37,28 @@ def env():
 
 
 @pytest.fixture(scope='session')
+def node2(env):
+    e = Env(name='node2').setup()
+    yield e
+    e.stop()
+    e.echo.stop()
+
+
+@pytest.fixture
+def nodes(env, node2, request):
+    """Two httpd nodes (env and node2) with the same module; node2's
+    error_log is policed after the test like env's."""
+    node2.begin_test(request.node.nodeid)
+    for m in request.node.iter_markers('expect_log'):
+        node2.expect_log(*m.args)
+    yield env, node2
+    problems = node2.end_test()
+    if problems:
+        pytest.fail('node2 error_log has unexpected lines:\n  ' + '\n  '.join(problems),
+                    pytrace=False)
+
+
+@pytest.fixture(scope='session')
 def op(env):
     o = RealOP(redirect_uris=env.redirect_uris(), post_logout_uris=env.post_logout_uris(),
                backchannel_logout_uris=env.backchannel_logout_uris(),

@@ -261,6 +261,7 @@ def test_aoidc_900_23_jwks_huge(env, evil, s):
         assert get(s, location(r)).status_code == 200
 
 
+@pytest.mark.expect_log(r'AOIDC00151: JWKS of .* key \S+ skipped')
 def test_aoidc_900_25_jwks_with_malformed_keys(env, evil, s):
     """Regression (found by libFuzzer): a JWK member that is not canonical
     base64url made cjose abort the child. Broken keys are skipped; the good

@@ -115,39 +115,57 @@ END_TEST
 START_TEST(store_ok)
 {
     aoidc_store_kind_t k = 0;
-    const char *hp = "x";
-    ck_assert_ptr_null(aoidc_parse_store(&k, &hp, "shm", tp));
+    apr_size_t n = 7;
+    ck_assert_ptr_null(aoidc_parse_store(&k, &n, "shm", tp));
     ck_assert_int_eq(k, AOIDC_STORE_SHM);
-    ck_assert_ptr_null(hp);
-    ck_assert_ptr_null(aoidc_parse_store(&k, &hp, "cookie", tp));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(aoidc_parse_store(&k, &n, "shm:64M", tp));
+    ck_assert_uint_eq(n, 64 * 1024 * 1024);
+    ck_assert_ptr_null(aoidc_parse_store(&k, &n, "shm:2048k", tp));
+    ck_assert_uint_eq(n, 2048 * 1024);
+    ck_assert_ptr_null(aoidc_parse_store(&k, &n, "cookie", tp));
     ck_assert_int_eq(k, AOIDC_STORE_COOKIE);
-    ck_assert_ptr_null(
-        aoidc_parse_store(&k, &hp, "redis://r.example:6379", tp));
-    ck_assert_int_eq(k, AOIDC_STORE_REDIS);
-    ck_assert_str_eq(hp, "r.example:6379");
-    ck_assert_ptr_null(
-        aoidc_parse_store(&k, &hp, "redis://127.0.0.1:6379/2", tp));
-    ck_assert_str_eq(hp, "127.0.0.1:6379");
-    ck_assert_ptr_null(aoidc_parse_store(&k, &hp, "memcache://m:11211", tp));
+    static const char *const redis[] = {"redis://r:6379", "rediss://u:p@r:1/2",
+                                        "redis-sentinel://h:1/m",
+                                        "redis-cluster://h:1,h:2"};
+    for (size_t i = 0; i < sizeof(redis) / sizeof(*redis); i++) {
+        ck_assert_ptr_null(aoidc_parse_store(&k, &n, redis[i], tp));
+        ck_assert_int_eq(k, AOIDC_STORE_REDIS);
+    }
+    ck_assert_ptr_null(aoidc_parse_store(&k, &n, "memcache://m:11211", tp));
     ck_assert_int_eq(k, AOIDC_STORE_MEMCACHE);
-    ck_assert_str_eq(hp, "m:11211");
 }
 END_TEST
 
 START_TEST(store_bad)
 {
     static const char *const bad[] = {
-        "",           "SHM",          "shm ",        "file",
-        "redis://",   "redis://host", "memcache://", "memcache://host",
-        "redis:/h:1", "http://h:1",
+        "",           "SHM",      "shm ",       "file",   "redis:/h:1",
+        "http://h:1", "shm:",     "shm:64X",    "shm:12", "shm:-1M",
+        "shm:5000G",  "shm:64MB", "memcache:/",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         aoidc_store_kind_t k = 0;
-        const char *hp = NULL;
-        const char *msg = aoidc_parse_store(&k, &hp, bad[i], tp);
+        apr_size_t n;
+        const char *msg = aoidc_parse_store(&k, &n, bad[i], tp);
         ck_assert_msg(msg != NULL, "'%s' accepted", bad[i]);
-        ck_assert_ptr_nonnull(strstr(msg, "redis://HOST:PORT"));
+        ck_assert_msg(strstr(msg, "expects"), "%s", msg);
     }
+}
+END_TEST
+
+START_TEST(size_units)
+{
+    apr_size_t n;
+    ck_assert_ptr_null(aoidc_parse_size(&n, "1048576", 1, 1 << 30, tp));
+    ck_assert_uint_eq(n, 1048576);
+    ck_assert_ptr_null(aoidc_parse_size(&n, "1g", 1, (apr_size_t)1 << 31, tp));
+    ck_assert_uint_eq(n, 1024 * 1024 * 1024);
+    ck_assert_ptr_nonnull(aoidc_parse_size(&n, "2G", 1, 1 << 30, tp));
+    ck_assert_ptr_nonnull(
+        aoidc_parse_size(&n, "99999999999999999999", 1, 1 << 30, tp));
+    ck_assert_ptr_nonnull(aoidc_parse_size(&n, "1K", 4096, 1 << 30, tp));
+    ck_assert_ptr_nonnull(aoidc_parse_size(&n, " 1M", 1, 1 << 30, tp));
 }
 END_TEST
 
@@ -160,5 +178,6 @@ TCase *aoidc_parse_tcase(void)
     tcase_add_test(tc, secret_file);
     tcase_add_test(tc, store_ok);
     tcase_add_test(tc, store_bad);
+    tcase_add_test(tc, size_units);
     return tc;
 }

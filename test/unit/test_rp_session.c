@@ -81,6 +81,34 @@ START_TEST(valid)
 }
 END_TEST
 
+/* A touch never saves a copy while another request holds the refresh lock
+ * (it could carry a refresh token rotated away meanwhile). */
+START_TEST(touch_waits_for_the_lock)
+{
+    ft_t f;
+    aoidc_session_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *c = ft_session(&f);
+    aoidc_ticket_t t = ticket(c);
+    int sets = f.sessions.sets;
+    ft_at(&f, 61);
+    ck_assert_int_eq(aoidc_rp_lock(&f.env, &t, AOIDC_NS_REFRESH_LOCK,
+                                   AOIDC_REFRESH_LOCK_TTL),
+                     APR_SUCCESS);
+    ck_assert_ok(hit(&f, c, &out, &err), err);
+    ck_assert_int_eq(f.sessions.sets, sets);
+    /* the lock gone, the next request touches */
+    aoidc_rp_remove(&f.env, &t, AOIDC_NS_REFRESH_LOCK);
+    ck_assert_ok(hit(&f, c, &out, &err), err);
+    ck_assert_int_eq(f.sessions.sets, sets + 1);
+    /* and leaves no lock behind */
+    ck_assert_int_eq(aoidc_rp_lock(&f.env, &t, AOIDC_NS_REFRESH_LOCK,
+                                   AOIDC_REFRESH_LOCK_TTL),
+                     APR_SUCCESS);
+}
+END_TEST
+
 START_TEST(touch_only_when_due)
 {
     ft_t f;
@@ -586,6 +614,7 @@ TCase *aoidc_rp_session_tcase(void)
     tcase_add_test(tc, no_cookie_and_bad_shape);
     tcase_add_test(tc, valid);
     tcase_add_test(tc, touch_only_when_due);
+    tcase_add_test(tc, touch_waits_for_the_lock);
     tcase_add_test(tc, idle_expired_destroyed);
     tcase_add_test(tc, other_issuer_or_client);
     tcase_add_test(tc, shared_cookie);

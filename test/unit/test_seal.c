@@ -243,6 +243,8 @@ START_TEST(derive_needs_master_and_secret)
     ck_assert_reason(
         aoidc_unseal(&out, &olen, e, blob, blen, "id", 2, tp, &err), err,
         AOIDC_REASON_COOKIE);
+    /* a secret too short to key two blocks is refused */
+    ck_assert_int_ne(aoidc_seal_derive(&e, m1, sec, 15, tp), APR_SUCCESS);
     /* and the master cannot open what is derived from it, nor vice versa */
     ck_assert_int_eq(aoidc_seal(&blob, &blen, m1, msg, MSGLEN, "id", 2, tp),
                      APR_SUCCESS);
@@ -260,8 +262,10 @@ START_TEST(derive_interleaved)
     unsigned char *ba, *bb, *out;
     apr_size_t la, lb, olen;
     aoidc_err_t err = {0};
-    ck_assert_int_eq(aoidc_seal_derive(&a, m, "aaaa", 4, tp), APR_SUCCESS);
-    ck_assert_int_eq(aoidc_seal_derive(&b, m, "bbbb", 4, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&a, m, "aaaaaaaaaaaaaaaaaaaaaa", 22, tp),
+                     APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&b, m, "bbbbbbbbbbbbbbbbbbbbbb", 22, tp),
+                     APR_SUCCESS);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(aoidc_seal(&ba, &la, a, msg, MSGLEN, NULL, 0, tp),
                          APR_SUCCESS);
@@ -275,6 +279,47 @@ START_TEST(derive_interleaved)
         ck_assert_ok(aoidc_unseal(&out, &olen, b, bb, lb, NULL, 0, tp, &err),
                      err);
     }
+}
+END_TEST
+
+/* AuthOIDCPassphrase NEW OLD: NEW opens what OLD sealed, and seals with
+ * NEW only; derived per-session seals follow. */
+START_TEST(rotation)
+{
+    aoidc_seal_t *oldk = key("old-passphrase-0123", "session");
+    aoidc_seal_t *newk = key("new-passphrase-0123", "session");
+    aoidc_seal_t *newonly = key("new-passphrase-0123", "session");
+    aoidc_seal_t *d_old, *d_new;
+    unsigned char *blob, *out;
+    apr_size_t blen, olen;
+    aoidc_err_t err = {0};
+    const char *sec = "0123456789abcdefghijkl";
+    aoidc_seal_set_previous(newk, oldk);
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, oldk, msg, MSGLEN, "a", 1, tp),
+                     APR_SUCCESS);
+    ck_assert_ok(aoidc_unseal(&out, &olen, newk, blob, blen, "a", 1, tp, &err),
+                 err);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, newonly, blob, blen, "a", 1, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* the AAD still binds under the old key */
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, newk, blob, blen, "b", 1, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* what NEW seals, OLD does not open */
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, newk, msg, MSGLEN, "a", 1, tp),
+                     APR_SUCCESS);
+    ck_assert_reason(
+        aoidc_unseal(&out, &olen, oldk, blob, blen, "a", 1, tp, &err), err,
+        AOIDC_REASON_COOKIE);
+    /* derived seals: a session sealed under OLD opens under NEW OLD */
+    ck_assert_int_eq(aoidc_seal_derive(&d_old, oldk, sec, 22, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_derive(&d_new, newk, sec, 22, tp), APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal(&blob, &blen, d_old, msg, MSGLEN, "a", 1, tp),
+                     APR_SUCCESS);
+    ck_assert_ok(aoidc_unseal(&out, &olen, d_new, blob, blen, "a", 1, tp, &err),
+                 err);
+    ck_assert_mem_eq(out, msg, MSGLEN);
 }
 END_TEST
 
@@ -293,5 +338,6 @@ TCase *aoidc_seal_tcase(void)
     tcase_add_test(tc, fingerprint);
     tcase_add_test(tc, derive_needs_master_and_secret);
     tcase_add_test(tc, derive_interleaved);
+    tcase_add_test(tc, rotation);
     return tc;
 }

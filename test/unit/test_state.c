@@ -208,7 +208,8 @@ START_TEST(expiry)
                                   T_NOW + AOIDC_STATE_TTL_MAX, tp, &err),
                  err);
     ck_assert_reason(aoidc_state_open(&back, c, st->state, k,
-                                      T_NOW + AOIDC_STATE_TTL_MAX + 1, tp, &err),
+                                      T_NOW + AOIDC_STATE_TTL_MAX + 1, tp,
+                                      &err),
                      err, AOIDC_REASON_STATE_EXPIRED);
     ck_assert_reason(aoidc_state_open(&back, c, st->state, k,
                                       T_NOW + apr_time_from_sec(86400), tp,

@@ -215,8 +215,13 @@ def cgi_env(resp):
 # --------------------------------------------------------------------------
 
 class Env:
-    def __init__(self):
-        self.gen = os.path.join(INTEGRATION_DIR, 'gen')
+    """One httpd. Env() lives in gen/; Env(name='node2') is a further node
+    with the same module in gen/node2/ on its own port (see the `nodes`
+    fixture), with its own error_log, policed the same way."""
+
+    def __init__(self, name=None):
+        self.name = name or 'main'
+        self.gen = os.path.join(INTEGRATION_DIR, 'gen', *([name] if name else []))
         self.root = self.gen
         self.conf_dir = os.path.join(self.gen, 'conf')
         self.logs_dir = os.path.join(self.gen, 'logs')

@@ -52,6 +52,16 @@ HTTP_MODES = {
     'discovery_slow', 'jwks_garbage', 'jwks_huge', 'jwks_bad_key', 'token_garbage',
     'token_500', 'token_slow', 'token_error', 'userinfo_wrong_sub',
     'userinfo_500', 'introspect_slow', 'introspect_garbage', 'http_endpoints',
+    # opts expires_in (default 2): every token response says so; a refresh
+    # returns a new refresh token and any older one gets invalid_grant;
+    # opts delay: seconds a refresh grant takes (default 0)
+    'refresh_rotate',
+    # opts expires_in (default 1), secs (default 30): short-lived tokens at
+    # login, then every refresh grant hangs for secs
+    'refresh_hang',
+    # opts n (default 40), size (default 1024): userinfo adds n claims
+    # big_0 .. big_<n-1> of size characters each
+    'userinfo_huge',
 }
 # Modes for the security review's findings (issue 8; test_910_review.py).
 # Kept apart from ID_TOKEN_MODES, whose coverage test_900_00 checks.
@@ -148,6 +158,8 @@ class EvilOP:
         self.last_introspect_request = None
         self.last_logout_request = None
         self.sids = []          # the sid of each login, in order (ID token claim sid)
+        self.grants = collections.Counter()       # grant_type -> /token requests
+        self.credentials_seen = []                # {'endpoint', 'method', 'client_id', 'client_secret'}
         self._codes = {}        # code -> {nonce, code_challenge, redirect_uri, ...}
         self._tokens = {}       # access token -> {sub, scope, exp, ...}
         self._refresh = {}      # refresh token -> {sub, scope}
@@ -210,6 +222,8 @@ class EvilOP:
         with self._lock:
             self._mode, self._opts = 'good', {}
             self.counters.clear()
+            self.grants.clear()
+            self.credentials_seen = []
             self.last_authorize_request = self.last_token_request = None
             self.last_introspect_request = self.last_logout_request = None
 
@@ -606,6 +620,10 @@ class EvilOP:
             cid, sec, method = req.params.get('client_id'), req.params['client_secret'], 'post'
         else:
             cid = sec = method = None
+        if method:
+            with self._lock:
+                self.credentials_seen.append({'endpoint': req.path, 'method': method,
+                                              'client_id': cid, 'client_secret': sec})
         if cid != self.CLIENT_ID or not hmac.compare_digest((sec or '').encode(),
                                                             self.CLIENT_SECRET.encode()):
             return method, self._json(401, {'error': 'invalid_client'},
@@ -733,6 +751,9 @@ class EvilOP:
         with self._lock:
             self.last_token_request = {'form': dict(f), 'headers': dict(req.headers),
                                        'client_auth': method}
+            self.grants[f.get('grant_type')] += 1
+        if mode == 'refresh_hang' and f.get('grant_type') == 'refresh_token':
+            self._slow(req.opts)
         if mode == 'token_500':
             return self._text(500, 'internal server error')
         if mode == 'token_slow':
@@ -753,10 +774,19 @@ class EvilOP:
                 rt = self._refresh.get(f.get('refresh_token', ''))
             if not rt:
                 return bad('unknown refresh_token')
+            new_rt = f['refresh_token']
+            if mode == 'refresh_rotate':
+                if req.opts.get('delay'):
+                    self._stopping.wait(float(req.opts['delay']))
+                with self._lock:
+                    if self._refresh.pop(new_rt, None) is None:     # a racing twin used it
+                        return bad('refresh_token already used')
+                    new_rt = secrets.token_urlsafe(32)
+                    self._refresh[new_rt] = rt
             at = self._issue_access_token(rt['sub'], rt['scope'])
             out = {'access_token': at, 'token_type': 'Bearer',
-                   'expires_in': INT64_MAX if mode == 'expires_in_huge' else 300,
-                   'refresh_token': f['refresh_token']}
+                   'expires_in': self._expires_in(mode, req.opts, refresh=True),
+                   'refresh_token': new_rt}
             if mode == 'refresh_id_token':
                 now = int(time.time())
                 out['id_token'] = self.mint({
@@ -789,12 +819,22 @@ class EvilOP:
         rt = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh[rt] = {'sub': 'alice', 'scope': scope}
-        expires_in = {'expires_in_huge': INT64_MAX,
-                      'refresh_id_token': int(req.opts.get('expires_in', 1))}.get(mode, 300)
         return self._json(200, {'access_token': at, 'token_type': 'Bearer',
-                                'expires_in': expires_in,
+                                'expires_in': self._expires_in(mode, req.opts),
                                 'scope': scope, 'refresh_token': rt,
                                 'id_token': self._id_token(entry, at, mode, req.opts)})
+
+    @staticmethod
+    def _expires_in(mode, opts, refresh=False):
+        if mode == 'expires_in_huge':
+            return INT64_MAX
+        if mode == 'refresh_rotate':
+            return int(opts.get('expires_in', 2))
+        if mode == 'refresh_hang':
+            return int(opts.get('expires_in', 1))
+        if mode == 'refresh_id_token' and not refresh:
+            return int(opts.get('expires_in', 1))
+        return 300
 
     def _userinfo(self, req):
         if req.mode == 'userinfo_500':
@@ -807,7 +847,12 @@ class EvilOP:
             return self._json(401, {'error': 'invalid_token'},
                               WWW_Authenticate='Bearer error="invalid_token"')
         sub = 'mallory' if req.mode == 'userinfo_wrong_sub' else info['sub']
-        return self._json(200, {'sub': sub, 'email': 'alice@example.com', 'name': 'Alice Example'})
+        out = {'sub': sub, 'email': 'alice@example.com', 'name': 'Alice Example'}
+        if req.mode == 'userinfo_huge':
+            size = int(req.opts.get('size', 1024))
+            for i in range(int(req.opts.get('n', 40))):
+                out['big_%d' % i] = ('%d-' % i + 'x' * size)[:size]
+        return self._json(200, out)
 
     def _introspect(self, req):
         with self._lock:
