@@ -2,13 +2,17 @@
 cookies), nested and URL-named claims, the Cookie header a backend sees
 with a 12 KB groups claim."""
 
+import os
 import re
+import time
+import urllib.parse
 
 import pytest
 
 from pyaoidc.client import (authenticate, cookie_header, cookies_named, get, is_clearing,
                             location, login, raw_get, set_cookies, start_login)
 from pyaoidc.env import AoidcConf, Echo, oidc_lines
+from pyaoidc.op import RealOP
 
 CHUNK = re.compile(r'^aoidc_session_(\d+)$')
 # a login id this long makes a session of two chunks, the ID Token left out
@@ -238,7 +242,6 @@ def test_aoidc_330_20_post_preserved_through_login(env, op, s, store):
     assert r.status_code == 200, r.status_code
     e = Echo(r)
     assert e.data['method'] == 'POST' and e.path == '/cs/echo/save?id=7'
-    import urllib.parse
     assert dict(urllib.parse.parse_qsl(e.data['body'])) == FORM
     assert e.value('OIDC_CLAIM_sub') == 'alice'
 
@@ -246,7 +249,6 @@ def test_aoidc_330_20_post_preserved_through_login(env, op, s, store):
 def test_aoidc_330_21_post_after_idle_timeout(env, op, s):
     cookie_conf(env, op, 'AuthOIDCSessionInactivityTimeout 1').install()
     cookie_login(env, s, op)
-    import time
     time.sleep(2.2)
     r = post_login_replay(env, s, op, '/cs/echo/form', {'a': '1', 'b': 'two words'}, 'cookie')
     assert r.status_code == 200
@@ -268,3 +270,37 @@ def test_aoidc_330_22_post_not_kept_401(cs, op, env):
         r = requests.post(url, headers=h, data=body, allow_redirects=False, timeout=30)
         assert r.status_code == 401, (name, r.status_code)
         assert 'Location' not in r.headers
+
+
+# --------------------------------------------------------------------------
+# refresh and ?info=json with the cookie store
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def op_short(env):
+    """A RealOP whose access tokens live 3 s."""
+    o = RealOP(at_ttl=3, redirect_uris=env.redirect_uris(),
+               post_logout_uris=env.post_logout_uris(),
+               log_path=os.path.join(env.logs_dir, 'op-short-330.log'))
+    o.start()
+    yield o
+    o.stop()
+
+
+def test_aoidc_330_30_refresh_rewrites_the_cookies(env, op_short, s):
+    cookie_conf(env, op_short, 'AuthOIDCPassAccessToken on', 'AuthOIDCInfo on',
+                scope='openid email offline_access').install()
+    cookie_login(env, s, op_short)
+    at1 = Echo(get(s, env.url('/cs/echo/'))).value('OIDC_access_token')
+    before = dict(chunks_in_jar(s))
+    time.sleep(4.5)
+    r = get(s, env.url('/cs/echo/'))
+    assert r.status_code == 200, r.status_code
+    at2 = Echo(r).value('OIDC_access_token')
+    assert at2 != at1
+    assert cookies_named(r, 'aoidc_session_0'), 'refreshed session not written back'
+    assert dict(chunks_in_jar(s)) != before
+    assert op_short.introspect(at2)['active'] is True
+    assert Echo(get(s, env.url('/cs/echo/'))).value('OIDC_access_token') == at2
+    info = get(s, env.url('/cs/redirect_uri?info=json')).json()
+    assert info['sub'] == 'alice' and info['has_refresh_token'] is True
