@@ -10,18 +10,64 @@ static const char *chunk_name(const char *name, int i, apr_pool_t *p)
     return apr_psprintf(p, "%s_%d", name, i);
 }
 
-unsigned aoidc_cs_present(const char *header, const char *name, apr_pool_t *p)
+/* One pass over the Cookie header: the first value of each NAME_<i>,
+ * i = 0 .. AOIDC_CS_CHUNKS_MAX, with aoidc_cookie_get's rules (names and
+ * values trimmed, one pair of quotes stripped, a value over
+ * AOIDC_COOKIE_MAX_VALUE is absent). No allocation. */
+typedef struct {
+    const char *v[AOIDC_CS_CHUNKS_MAX + 1];
+    apr_size_t vl[AOIDC_CS_CHUNKS_MAX + 1];
+    unsigned mask;
+} scan_t;
+
+static void scan(scan_t *sc, const char *h, const char *name)
 {
-    unsigned mask = 0;
-    if (!header || !strstr(header, name)) {
-        return 0; /* the common case of a request without our chunks */
-    }
-    for (int i = 0; i <= AOIDC_CS_CHUNKS_MAX; i++) {
-        if (aoidc_cookie_get(header, chunk_name(name, i, p), p)) {
-            mask |= 1u << i;
+    apr_size_t nl = strlen(name);
+    sc->mask = 0;
+    for (const char *s = h ? h : ""; *s;) {
+        const char *end, *eq, *v;
+        apr_size_t len, kl, vl;
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        end = strchr(s, ';');
+        len = end ? (apr_size_t)(end - s) : strlen(s);
+        eq = memchr(s, '=', len);
+        kl = eq ? (apr_size_t)(eq - s) : 0;
+        while (kl && (s[kl - 1] == ' ' || s[kl - 1] == '\t')) {
+            kl--;
+        }
+        if (kl == nl + 2 && s[nl] == '_' && s[nl + 1] >= '0'
+            && s[nl + 1] <= '0' + AOIDC_CS_CHUNKS_MAX && !memcmp(s, name, nl)
+            && !(sc->mask & (1u << (s[nl + 1] - '0')))) {
+            int i = s[nl + 1] - '0';
+            v = eq + 1;
+            vl = len - (apr_size_t)(v - s);
+            while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) {
+                vl--;
+            }
+            if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+                v++;
+                vl -= 2;
+            }
+            if (vl <= AOIDC_COOKIE_MAX_VALUE) {
+                sc->v[i] = v;
+                sc->vl[i] = vl;
+                sc->mask |= 1u << i;
+            }
+        }
+        s += len;
+        if (*s == ';') {
+            s++;
         }
     }
-    return mask;
+}
+
+unsigned aoidc_cs_present(const char *header, const char *name, apr_pool_t *p)
+{
+    scan_t sc;
+    scan(&sc, header, name);
+    return sc.mask;
 }
 
 static apr_status_t invalid(aoidc_err_t *err, apr_pool_t *p, const char *why)
@@ -37,42 +83,39 @@ apr_status_t aoidc_cs_open(unsigned char **rec, apr_size_t *len,
 {
     apr_size_t tl = strlen(tag), total = 0;
     char *joined, *at;
-    const char *v[AOIDC_CS_CHUNKS_MAX];
-    apr_size_t vl[AOIDC_CS_CHUNKS_MAX];
     int n = 0;
-    unsigned mask = aoidc_cs_present(header, name, p);
+    scan_t sc;
 
-    if (!(mask & 1u)) {
+    scan(&sc, header, name);
+    if (!(sc.mask & 1u)) {
         return APR_NOTFOUND;
     }
-    if (mask & (1u << AOIDC_CS_CHUNKS_MAX)) {
+    if (sc.mask & (1u << AOIDC_CS_CHUNKS_MAX)) {
         return invalid(err, p, "too many chunks");
     }
     /* the bound is our constant, never anything the browser sent */
-    for (; n < AOIDC_CS_CHUNKS_MAX && (mask & (1u << n)); n++) {
-        v[n] = aoidc_cookie_get(header, chunk_name(name, n, p), p);
-        vl[n] = strlen(v[n]);
-        if (vl[n] > AOIDC_CS_CHUNK_MAX || vl[n] == 0) {
+    for (; n < AOIDC_CS_CHUNKS_MAX && (sc.mask & (1u << n)); n++) {
+        if (sc.vl[n] > AOIDC_CS_CHUNK_MAX || sc.vl[n] == 0) {
             return invalid(err, p, "a chunk of the wrong size");
         }
-        total += vl[n];
+        total += sc.vl[n];
         if (total > AOIDC_CS_BYTES_MAX) {
             return invalid(err, p, "too large");
         }
     }
-    if (mask >> n) {
+    if (sc.mask >> n) {
         return invalid(err, p, "a chunk is missing");
     }
-    if (vl[0] <= tl || strncmp(v[0], tag, tl) || v[0][tl] != '.') {
-        if (vl[0] > tl && v[0][tl] == '.') {
+    if (sc.vl[0] <= tl || strncmp(sc.v[0], tag, tl) || sc.v[0][tl] != '.') {
+        if (sc.vl[0] > tl && sc.v[0][tl] == '.') {
             return APR_NOTFOUND; /* another identity's session */
         }
         return invalid(err, p, "of the wrong shape");
     }
     at = joined = apr_palloc(p, total + 1);
     for (int i = 0; i < n; i++) {
-        memcpy(at, v[i], vl[i]);
-        at += vl[i];
+        memcpy(at, sc.v[i], sc.vl[i]);
+        at += sc.vl[i];
     }
     *at = '\0';
     if (aoidc_unseal_text(rec, len, k, joined + tl + 1, tag, tl, p, err)
