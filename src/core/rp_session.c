@@ -250,6 +250,13 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     return APR_SUCCESS;
 }
 
+static bool refresh_due(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                        const aoidc_flow_env_t *env)
+{
+    return s->refresh_token && s->at_expires
+           && env->now >= s->at_expires - c->refresh_before;
+}
+
 /* The cookie store has no ticket: the refresh lock is named after the
  * refresh token instead, in the local store (on this host only: another
  * node may refresh the same session at the same moment, and with rotating
@@ -286,9 +293,13 @@ apr_status_t aoidc_rp_cookie_session(aoidc_session_out_t *out,
     if (rv == APR_SUCCESS && lock_ticket(&t, c, env, out->session)) {
         rv = refresh(out, c, env, &t, err);
     }
+    /* a copy whose refresh is due but went to another request (the lock)
+     * is not written back: it would put the old refresh token over the
+     * one that request's response sets */
     if (rv == APR_SUCCESS
         && (out->refreshed
-            || aoidc_session_touch_due(out->session, &c->limits, env->now))) {
+            || (aoidc_session_touch_due(out->session, &c->limits, env->now)
+                && !refresh_due(out->session, c, env)))) {
         out->session->last_seen = env->now;
         rv = aoidc_rp_cookie_save(&out->cookies, NULL, c, env, out->session,
                                   present, err);

@@ -180,6 +180,29 @@ START_TEST(refresh_rewrites_cookies)
 }
 END_TEST
 
+START_TEST(busy_refresh_lock_writes_nothing_back)
+{
+    ft_t f;
+    aoidc_callback_out_t co;
+    aoidc_session_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *h = cookie_login(&f, NULL, &co);
+    ft_at(&f, 301);
+    ft_token_answer(&f, NULL, "at-2", "rt-2", 300);
+    /* another request of this browser holds the refresh lock */
+    f.sessions.down_add = true;
+    int calls = aoidc_fake_http_calls(f.fh, FT_TOKEN);
+    ck_assert_ok(hit(&f, h, &out, &err), err);
+    ck_assert(!out.refreshed);
+    ck_assert_str_eq(out.session->access_token, "at-1");
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), calls);
+    /* touch is due, but writing the old refresh token back would undo
+     * the other request's cookies */
+    ck_assert_ptr_null(out.cookies);
+}
+END_TEST
+
 START_TEST(logout_clears_every_chunk)
 {
     ft_t f;
@@ -223,6 +246,7 @@ TCase *aoidc_rp_cookie_tcase(void)
     tcase_add_test(tc, tampered_and_foreign_passphrase);
     tcase_add_test(tc, oversize_drops_id_token_then_claims);
     tcase_add_test(tc, refresh_rewrites_cookies);
+    tcase_add_test(tc, busy_refresh_lock_writes_nothing_back);
     tcase_add_test(tc, logout_clears_every_chunk);
     return tc;
 }
