@@ -21,10 +21,16 @@ bool aoidc_replay_body_ok(const char *body, apr_size_t len)
         return false;
     }
     for (apr_size_t i = 0; i < len; i++) {
-        if (body[i] == '&' && ++fields > AOIDC_POST_FIELDS_MAX) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch == '&' && ++fields > AOIDC_POST_FIELDS_MAX) {
             return false;
         }
-        if (body[i] != '%') {
+        /* a browser percent-encodes spaces, controls and 8-bit bytes:
+         * raw ones are no form body it sent */
+        if (ch <= 0x20 || ch >= 0x7f) {
+            return false;
+        }
+        if (ch != '%') {
             continue;
         }
         /* a broken escape, or %00 (a NUL in a value), is no form field */

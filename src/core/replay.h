@@ -23,8 +23,9 @@
 #define AOIDC_POST_FIELDS_MAX 64
 
 /** True when body (len bytes) is a form body we keep: at most
- *  AOIDC_POST_BODY_MAX bytes and AOIDC_POST_FIELDS_MAX fields, every
- *  percent escape well formed, no NUL. */
+ *  AOIDC_POST_BODY_MAX bytes and AOIDC_POST_FIELDS_MAX fields, printable
+ *  ASCII only (a browser percent-encodes the rest), every percent escape
+ *  well formed, no %00. */
 AOIDC_API bool aoidc_replay_body_ok(const char *body, apr_size_t len);
 
 /** The HTML page that POSTs the fields of body (a form body that passes

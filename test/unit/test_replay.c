@@ -17,6 +17,10 @@ START_TEST(body_rules)
     ck_assert(!aoidc_replay_body_ok("a=%zz", 5));
     ck_assert(!aoidc_replay_body_ok("a=%00", 5));
     ck_assert(!aoidc_replay_body_ok("a=1\0b", 5));
+    ck_assert(!aoidc_replay_body_ok("a=1 2", 5));
+    ck_assert(!aoidc_replay_body_ok("a=\r\n", 4));
+    ck_assert(!aoidc_replay_body_ok("a=\xc3\xa9", 4));
+    ck_assert(aoidc_replay_body_ok("a=~!*()'-._", 11));
     char *big = apr_palloc(tp, AOIDC_POST_BODY_MAX + 2);
     memset(big, 'a', AOIDC_POST_BODY_MAX + 1);
     ck_assert(aoidc_replay_body_ok(big, AOIDC_POST_BODY_MAX));
