@@ -106,6 +106,63 @@ const char *aoidc_cookie_get(const char *header, const char *name,
     return apr_pstrmemdup(p, f.v, f.vl);
 }
 
+/* Does the piece s[0..len) name a cookie we remove? */
+static bool strip_this(const char *s, apr_size_t len, const char *name,
+                       const char *prefix)
+{
+    const char *eq = memchr(s, '=', len);
+    apr_size_t nl = eq ? (apr_size_t)(eq - s) : 0;
+    while (nl && (s[nl - 1] == ' ' || s[nl - 1] == '\t')) {
+        nl--;
+    }
+    if (!eq || !nl) {
+        return false; /* nameless: never ours */
+    }
+    return (name && strlen(name) == nl && !memcmp(s, name, nl))
+           || (prefix && nl >= strlen(prefix)
+               && !memcmp(s, prefix, strlen(prefix)));
+}
+
+const char *aoidc_cookie_strip(const char *header, const char *name,
+                               const char *prefix, apr_pool_t *p)
+{
+    char *out, *o;
+    bool removed = false;
+    if (!header) {
+        return NULL;
+    }
+    /* the pieces only shrink or keep their length, and "; " replaces a ";"
+     * plus at least the blanks trimmed, or adds one byte per piece */
+    o = out = apr_palloc(p, 2 * strlen(header) + 1);
+    for (const char *s = header; *s;) {
+        const char *end;
+        apr_size_t len;
+        s = skip_ws(s);
+        end = strchr(s, ';');
+        len = end ? (apr_size_t)(end - s) : strlen(s);
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+            len--;
+        }
+        if (len && strip_this(s, len, name, prefix)) {
+            removed = true;
+        }
+        else if (len) {
+            if (o > out) {
+                *o++ = ';';
+                *o++ = ' ';
+            }
+            memcpy(o, s, len);
+            o += len;
+        }
+        s = end ? end + 1 : s + strlen(s);
+    }
+    *o = '\0';
+    if (!removed) {
+        return header;
+    }
+    return *out ? out : NULL;
+}
+
 char *aoidc_cookie_build(const char *name, const char *value,
                          const aoidc_cookie_attrs_t *a, apr_pool_t *p)
 {

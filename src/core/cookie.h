@@ -27,6 +27,14 @@ AOIDC_API apr_array_header_t *aoidc_cookie_parse(const char *header, int max,
 AOIDC_API const char *aoidc_cookie_get(const char *header, const char *name,
                                        apr_pool_t *p);
 
+/** header without the cookies called name or whose name starts with
+ *  prefix (either may be NULL); every other piece is kept byte for byte,
+ *  quotes, odd spacing and nameless cookies included (only the blanks around
+ *  the separators become "; "). NULL when nothing is left; header itself
+ *  when none was removed. In p. */
+AOIDC_API const char *aoidc_cookie_strip(const char *header, const char *name,
+                                         const char *prefix, apr_pool_t *p);
+
 typedef struct {
     const char *path;     /* default "/" */
     const char *samesite; /* "Lax" (default), "Strict", "None" */

@@ -32,6 +32,12 @@
 #define AOIDC_SESSION_MAX      (16 * 1024) /* encoded hot record */
 #define AOIDC_REFRESH_LOCK_TTL apr_time_from_sec(30)
 #define AOIDC_REFRESH_BACKOFF  apr_time_from_sec(30)
+/* Automatic restarts of a failed login attempt (rp_callback): at most
+ * AOIDC_RESTART_MAX per browser within AOIDC_RESTART_WINDOW, counted in a
+ * small cookie sealed with the state seal. */
+#define AOIDC_RESTART_MAX    3
+#define AOIDC_RESTART_WINDOW apr_time_from_sec(60)
+#define AOIDC_RESTART_COOKIE "aoidc_restart"
 
 typedef struct {
     const char *issuer;
@@ -112,7 +118,10 @@ AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
 typedef struct {
     const char *query; /* the authorization response */
     const char *cookie_header;
-    const char *redirect_uri; /* absolute: sent again at the token endpoint */
+    const char *redirect_uri;  /* absolute: sent again at the token endpoint */
+    bool navigation;           /* a browser navigation: a restart may help */
+    const char *location_root; /* local path when the original URL is not
+                                * known; NULL: no restart then */
 } aoidc_callback_in_t;
 
 typedef struct {
@@ -126,17 +135,39 @@ typedef struct {
     aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
     const char *post_body;       /* the form POST to replay at location
                                   * (core/replay.h), or NULL */
+    /* a login attempt that cannot finish (state_missing / state_expired /
+     * state_replay, the response well-formed): */
+    const char *restart_to; /* non-NULL: start a fresh login to this local
+                             * path (the error is set all the same) */
+    int restarts;           /* this browser's restarts in the window */
+    const char *retry_to;   /* where "sign in again" leads (local path) */
+    bool resumed;           /* success without a login: a used callback
+                             * replayed by a browser whose session for this
+                             * identity is alive; location is the original
+                             * URL, user is NULL */
 } aoidc_callback_out_t;
 
 /** The redirect URI's work: the state this browser started (its cookie,
- *  single use across every node through a marker in env->cache), RFC 9207
+ *  single use across every node through a marker in env->cache, which
+ *  keeps the return URL sealed under the state for replays), RFC 9207
  *  iss, the OP's error, the code exchange, the ID Token (OIDC Core
  *  3.1.3.7), userinfo (OIDC Core 5.3.2), a new session in env->sessions
  *  (claims trimmed to AOIDC_SESSION_MAX, sub and the REMOTE_USER claim
  *  kept). The state cookie is deleted whatever happens (out->cookies is
- *  filled on failure too). Reasons: state_*, cookie, iss_param, op_error,
- *  token validation reasons, no_user, token_endpoint, upstream,
- *  store_unavailable. */
+ *  filled on failure too).
+ *
+ *  Recovery (the authorization response parsed): a state that is unknown
+ *  (no cookie, or one that does not open for it), expired, or used
+ *  already fills out->retry_to with the original URL (from the state
+ *  record or the marker) or in->location_root. A used one whose browser
+ *  holds a live session of this identity succeeds with out->resumed. For
+ *  a navigation with a known target, out->restart_to asks for a fresh
+ *  login, at most AOIDC_RESTART_MAX times per AOIDC_RESTART_WINDOW (the
+ *  sealed AOIDC_RESTART_COOKIE, set in out->cookies; a cookie that does
+ *  not open counts as none, a count is never believed above the bound).
+ *
+ *  Reasons: state_*, iss_param, op_error, token validation reasons,
+ *  no_user, token_endpoint, upstream, store_unavailable. */
 AOIDC_API apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                                          const aoidc_rp_conf_t *c,
                                          const aoidc_flow_env_t *env,

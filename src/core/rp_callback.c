@@ -3,6 +3,7 @@
  * The callback at the redirect URI (rp.h): authorization response, state,
  * code exchange, ID Token, userinfo, and a new session.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/auth_response.h"
@@ -17,9 +18,13 @@
 #include "core/url.h"
 
 #define NS_STATE_USED "state-used"
+#define RESTART_AAD   "restart"
 
 /* The state must be one this browser started and never used before. The
- * state cookie goes whatever happens (single use). */
+ * state cookie goes whatever happens (single use). A record that opened
+ * but is refused (expired) stays in *st: its return URL is still good for
+ * a restart. A cookie that does not open for this state is an unknown
+ * attempt (another state's cookie, tampering, or an older passphrase). */
 static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
                                const aoidc_rp_conf_t *c,
                                const aoidc_flow_env_t *env,
@@ -31,36 +36,61 @@ static apr_status_t open_state(aoidc_state_t **st, aoidc_callback_out_t *out,
     const char *cookie = aoidc_cookie_get(in->cookie_header, name, p);
     apr_status_t rv;
 
+    *st = NULL;
     if (!cookie) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "no state cookie for this state");
     }
     aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, "", 0, p);
     rv = aoidc_state_open(st, cookie, state, c->seal_state, env->now, p, err);
-    if (rv == APR_SUCCESS && env->now - (*st)->created > c->state_ttl) {
+    if (rv != APR_SUCCESS) {
+        *st = NULL;
+        return err->reason == AOIDC_REASON_COOKIE
+                   ? aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
+                                   "state cookie does not open for this "
+                                   "state (%s)",
+                                   err->detail)
+                   : rv;
+    }
+    if (strcmp((*st)->issuer, c->issuer)) {
+        *st = NULL;
+        return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
+                             "state was issued for another issuer");
+    }
+    if (env->now - (*st)->created > c->state_ttl) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_EXPIRED, p,
                              "login attempt older than %" APR_TIME_T_FMT " s",
                              apr_time_sec(c->state_ttl));
     }
-    if (rv == APR_SUCCESS && strcmp((*st)->issuer, c->issuer)) {
-        return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
-                             "state was issued for another issuer");
-    }
-    return rv;
+    return APR_SUCCESS;
+}
+
+static void marker_key(unsigned char *key, const char *state)
+{
+    aoidc_store_key(key, NS_STATE_USED, state, strlen(state));
 }
 
 /* The cookie alone could be replayed with the URL; a marker makes the state
  * single use across every node. It goes to the cache store, never where
- * sessions live, so a flood of callbacks cannot evict sessions. */
+ * sessions live, so a flood of callbacks cannot evict sessions. It holds
+ * the return URL sealed under the state (only who has the callback URL
+ * opens it), so a replay after the cookie is gone still knows it. */
 static apr_status_t use_state(const aoidc_rp_conf_t *c,
                               const aoidc_flow_env_t *env,
                               const aoidc_state_t *st, aoidc_err_t *err)
 {
     unsigned char key[AOIDC_STORE_KEY_LEN];
+    char *val;
     apr_status_t rv;
-    aoidc_store_key(key, NS_STATE_USED, st->state, strlen(st->state));
-    rv = env->cache->add(env->cache, key, (const unsigned char *)"1", 1,
-                         st->created + c->state_ttl, env->pool);
+    marker_key(key, st->state);
+    if (aoidc_seal_text(
+            &val, c->seal_state, (const unsigned char *)st->return_to,
+            strlen(st->return_to), st->state, strlen(st->state), env->pool)
+        != APR_SUCCESS) {
+        val = "";
+    }
+    rv = env->cache->add(env->cache, key, (const unsigned char *)val,
+                         strlen(val), st->created + c->state_ttl, env->pool);
     if (rv == APR_EEXIST) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, env->pool,
                              "state %s used before",
@@ -72,6 +102,126 @@ static apr_status_t use_state(const aoidc_rp_conf_t *c,
                              env->cache->name, rv);
     }
     return APR_SUCCESS;
+}
+
+/* No cookie for the state: was it used (the back button after a login, the
+ * cookie deleted by the first callback)? The marker answers, with the
+ * return URL. A store that is down or an entry that does not open leaves
+ * the attempt unknown; nothing is written. */
+static const char *used_before(const aoidc_rp_conf_t *c,
+                               const aoidc_flow_env_t *env, const char *state,
+                               aoidc_err_t *err)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN], *v, *ret;
+    apr_size_t n, rn;
+    aoidc_err_t ignored = {0};
+    marker_key(key, state);
+    if (env->cache->get(env->cache, key, &v, &n, env->pool) != APR_SUCCESS) {
+        return NULL;
+    }
+    aoidc_err_set(err, AOIDC_REASON_STATE_REPLAY, env->pool,
+                  "state %s used before (its cookie is gone)",
+                  aoidc_fingerprint(state, env->pool));
+    if (aoidc_unseal_text(&ret, &rn, c->seal_state,
+                          apr_pstrmemdup(env->pool, (const char *)v, n), state,
+                          strlen(state), env->pool, &ignored)
+            != APR_SUCCESS
+        || !aoidc_url_is_local_path((const char *)ret)) {
+        return "";
+    }
+    return (const char *)ret;
+}
+
+/* Restarts this browser made in the current window, from its cookie: one
+ * that does not open, is from the future or is out of its window counts
+ * as none (it can only ever lower what the bound allows). */
+static int restarts_so_far(const aoidc_rp_conf_t *c,
+                           const aoidc_flow_env_t *env, const char *hdr,
+                           apr_time_t *since)
+{
+    const char *ck = aoidc_cookie_get(hdr, AOIDC_RESTART_COOKIE, env->pool);
+    unsigned char *v;
+    apr_size_t n;
+    aoidc_err_t ignored = {0};
+    apr_int64_t start;
+    int count;
+    *since = env->now;
+    if (!ck
+        || aoidc_unseal_text(&v, &n, c->seal_state, ck, RESTART_AAD,
+                             strlen(RESTART_AAD), env->pool, &ignored)
+               != APR_SUCCESS
+        || sscanf((const char *)v, "%d:%" APR_INT64_T_FMT, &count, &start) != 2
+        || count < 0 || apr_time_from_sec(start) > env->now
+        || env->now - apr_time_from_sec(start) >= AOIDC_RESTART_WINDOW) {
+        return 0;
+    }
+    *since = apr_time_from_sec(start);
+    return count > AOIDC_RESTART_MAX ? AOIDC_RESTART_MAX : count;
+}
+
+static void count_restart(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
+                          const aoidc_flow_env_t *env, int count,
+                          apr_time_t since)
+{
+    const char *txt = apr_psprintf(env->pool, "%d:%" APR_INT64_T_FMT, count,
+                                   (apr_int64_t)apr_time_sec(since));
+    char *sealed;
+    apr_int64_t left = apr_time_sec(since + AOIDC_RESTART_WINDOW - env->now);
+    if (aoidc_seal_text(&sealed, c->seal_state, (const unsigned char *)txt,
+                        strlen(txt), RESTART_AAD, strlen(RESTART_AAD),
+                        env->pool)
+        == APR_SUCCESS) {
+        aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, AOIDC_RESTART_COOKIE,
+                        sealed, left > 0 ? left : 1, env->pool);
+    }
+}
+
+static bool session_alive(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
+                          const char *hdr)
+{
+    aoidc_ticket_t t;
+    aoidc_session_t *s;
+    aoidc_err_t ignored = {0};
+    const char *ck = aoidc_cookie_get(hdr, c->cookie_name, env->pool);
+    return ck && aoidc_ticket_find(&t, ck, c->tag)
+           && aoidc_rp_load(&s, c, env, &t, &ignored) == APR_SUCCESS;
+}
+
+/* A login attempt that cannot finish (rp.h, "Recovery"): the error stays
+ * (the glue logs and counts it); out says whether to resume, restart, or
+ * where the page's "sign in again" link leads. ret: the original URL when
+ * known. */
+static apr_status_t recover(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
+                            const aoidc_flow_env_t *env,
+                            const aoidc_callback_in_t *in, const char *ret,
+                            apr_status_t rv, aoidc_err_t *err)
+{
+    apr_time_t since;
+    int n;
+    if (err->reason != AOIDC_REASON_STATE_MISSING
+        && err->reason != AOIDC_REASON_STATE_EXPIRED
+        && err->reason != AOIDC_REASON_STATE_REPLAY) {
+        return rv;
+    }
+    out->retry_to = ret && *ret ? ret : in->location_root;
+    if (err->reason == AOIDC_REASON_STATE_REPLAY && ret && *ret
+        && session_alive(c, env, in->cookie_header)) {
+        out->location = ret;
+        out->resumed = true;
+        return APR_SUCCESS;
+    }
+    if (!in->navigation || !out->retry_to) {
+        return rv;
+    }
+    n = restarts_so_far(c, env, in->cookie_header, &since);
+    out->restarts = n;
+    if (n >= AOIDC_RESTART_MAX) {
+        return rv;
+    }
+    out->restarts = n + 1;
+    out->restart_to = out->retry_to;
+    count_restart(out, c, env, n + 1, since);
+    return rv;
 }
 
 /* Check the ID Token; on an unknown kid refetch the JWKS once (rate
@@ -249,9 +399,17 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
 
     memset(out, 0, sizeof(*out));
     if ((rv = aoidc_auth_response_parse(&ar, in->query, env->pool, err))
-            != APR_SUCCESS
-        || (rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS
-        || (rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS
+        != APR_SUCCESS) {
+        return rv; /* not a response of ours to recover: no restart */
+    }
+    if ((rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS) {
+        const char *ret = st ? st->return_to : NULL;
+        if (!out->cookies && err->reason == AOIDC_REASON_STATE_MISSING) {
+            ret = used_before(c, env, ar.state, err); /* no cookie at all */
+        }
+        return recover(out, c, env, in, ret, rv, err);
+    }
+    if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS
         || (rv = aoidc_auth_response_check_iss(
                 &ar, c->issuer, snap->md.iss_param_supported, env->pool, err))
                != APR_SUCCESS) {
@@ -264,11 +422,13 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         err->op_error = ar.error;
         return rv;
     }
-    if ((rv = use_state(c, env, st, err)) != APR_SUCCESS
-        || (rv = aoidc_client_code_exchange(
-                &tr, env->http, &snap->md, c->client, ar.code, in->redirect_uri,
-                st->verifier, env->pool, err))
-               != APR_SUCCESS
+    if ((rv = use_state(c, env, st, err)) != APR_SUCCESS) {
+        return recover(out, c, env, in, st->return_to, rv, err);
+    }
+    if ((rv = aoidc_client_code_exchange(&tr, env->http, &snap->md, c->client,
+                                         ar.code, in->redirect_uri,
+                                         st->verifier, env->pool, err))
+            != APR_SUCCESS
         || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
                != APR_SUCCESS
         || (rv = new_session(out, c, env, snap, &tr, idc, in, err))

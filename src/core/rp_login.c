@@ -97,8 +97,14 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
     }
     evict_states(&out->cookies, in->cookie_header, c->state_max_cookies,
                  strlen(name) + strlen(sealed) + 3, p);
+    /* the cookie outlives the attempt (the record's own time decides):
+     * a login finished late is then known as expired, with its return URL
+     * for a restart, rather than unknown */
     aoidc_cookie_op(&out->cookies, AOIDC_COOKIE_STATE, name, sealed,
-                    apr_time_sec(c->state_ttl), p);
+                    apr_time_sec(c->state_ttl * 2 < AOIDC_STATE_TTL_MAX
+                                     ? c->state_ttl * 2
+                                     : AOIDC_STATE_TTL_MAX),
+                    p);
 
     aoidc_authz_params_t ap = {snap->md.authorization_endpoint,
                                c->client->client_id, in->redirect_uri, c->scope,

@@ -20,7 +20,12 @@ struct aoidc_seal_t {
     unsigned char kdf[32]; /* AES-256 key of aoidc_seal_derive */
     apr_uint64_t id;       /* process-unique: names the key in thread caches */
     const aoidc_seal_t *prev; /* the passphrase being rotated out: opens only */
+    bool derived;             /* a per-session key (aoidc_seal_derive) */
 };
+
+/* The id a thread context carries while keyed with a derived key: such
+ * keys are compared by their bytes (below), not by id. */
+#define DERIVED_ID UINT64_MAX
 
 /*
  * Per-thread crypto contexts. Allocating and keying an EVP context costs
@@ -33,6 +38,7 @@ struct aoidc_seal_t {
 typedef struct {
     EVP_CIPHER_CTX *enc, *dec, *kdf;
     apr_uint64_t enc_id, dec_id, kdf_id;
+    unsigned char enc_key[32], dec_key[32]; /* of a derived key, see below */
     EVP_MD_CTX *md;
 } tls_t;
 
@@ -49,6 +55,8 @@ static void tls_free(void *data)
     EVP_CIPHER_CTX_free(t->dec);
     EVP_CIPHER_CTX_free(t->kdf);
     EVP_MD_CTX_free(t->md);
+    OPENSSL_cleanse(t->enc_key, sizeof(t->enc_key));
+    OPENSSL_cleanse(t->dec_key, sizeof(t->dec_key));
     free(t);
 }
 
@@ -166,6 +174,7 @@ apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
     k->cipher = master->cipher;
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     k->prev = NULL;
+    k->derived = true;
     apr_pool_cleanup_register(p, k->key, wipe_key, apr_pool_cleanup_null);
     if (master->prev) {
         aoidc_seal_t *old;
@@ -190,16 +199,23 @@ static EVP_CIPHER_CTX *cipher_ctx(const aoidc_seal_t *k,
     tls_t *t = tls();
     EVP_CIPHER_CTX **c;
     apr_uint64_t *id;
+    unsigned char *last;
     int ok;
     if (!t) {
         return NULL;
     }
     c = enc ? &t->enc : &t->dec;
     id = enc ? &t->enc_id : &t->dec_id;
+    last = enc ? t->enc_key : t->dec_key;
     if (!*c && !(*c = EVP_CIPHER_CTX_new())) {
         return NULL;
     }
-    if (*id == k->id) {
+    /* A per-session key is new for every request, but the requests of one
+     * page load (the page and its assets) often reach the same thread one
+     * after the other: compared by its bytes, the last such key keeps its
+     * key schedule. */
+    if (k->derived ? *id == DERIVED_ID && !CRYPTO_memcmp(last, k->key, 32)
+                   : *id == k->id) {
         ok = enc ? EVP_EncryptInit_ex2(*c, NULL, NULL, nonce, NULL)
                  : EVP_DecryptInit_ex2(*c, NULL, NULL, nonce, NULL);
     }
@@ -208,7 +224,10 @@ static EVP_CIPHER_CTX *cipher_ctx(const aoidc_seal_t *k,
                  : EVP_DecryptInit_ex2(*c, k->cipher, k->key, nonce, NULL);
     }
     /* on any failure the next use starts from scratch */
-    *id = ok ? k->id : 0;
+    *id = !ok ? 0 : k->derived ? DERIVED_ID : k->id;
+    if (ok && k->derived) {
+        memcpy(last, k->key, 32);
+    }
     return ok ? *c : NULL;
 }
 

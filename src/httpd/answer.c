@@ -12,6 +12,8 @@
 #include "mod_core.h"
 
 #include "core/bearer.h"
+#include "core/rand.h"
+#include "core/url.h"
 #include "httpd/answer.h"
 
 static volatile apr_uint32_t counts[AOIDC_REASON__COUNT];
@@ -29,6 +31,25 @@ static const char *type_name(const aoidc_rctx_t *x)
     return x->type == AOIDC_TYPE_BEARER ? "bearer" : "oidc";
 }
 
+/* The id a user can quote to the operator: mod_unique_id's when it is
+ * loaded, else a short random one; it is in the log line and the page. */
+static const char *request_id(aoidc_rctx_t *x)
+{
+    if (!x->request_id) {
+        const char *u = apr_table_get(x->r->subprocess_env, "UNIQUE_ID");
+        char *t;
+        x->request_id = u ? u
+                        : aoidc_rand_token(&t, 9, x->r->pool) == APR_SUCCESS
+                            ? t
+                            : "-";
+    }
+    return x->request_id;
+}
+
+/* The detail may carry the OP's error and error_description: httpd's error
+ * log escapes control characters, quotes and backslashes of every message
+ * itself (test_320_23), so escaping here (ap_escape_logitem) would only
+ * double every backslash. */
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 {
     const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
@@ -36,11 +57,12 @@ void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
                                  ? err->reason
                                  : AOIDC_REASON_INTERNAL]);
     ap_log_rerror(APLOG_MARK, level_of(ri->level), 0, x->r,
-                  AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s",
+                  AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
+                                    "request_id=%s",
                   type_name(x), x->r->uri, ri->name, what ? " " : "",
                   what ? what : "", err->detail ? err->detail : "-",
                   err->op_error ? " op_error=" : "",
-                  err->op_error ? err->op_error : "");
+                  err->op_error ? err->op_error : "", request_id(x));
 }
 
 apr_uint32_t aoidc_answer_count(aoidc_reason_t reason)
@@ -48,6 +70,75 @@ apr_uint32_t aoidc_answer_count(aoidc_reason_t reason)
     return (unsigned)reason < AOIDC_REASON__COUNT
                ? apr_atomic_read32(&counts[reason])
                : 0;
+}
+
+/* "Sign in again" leads to the original URL when the callback knew it,
+ * else this request when it was a plain GET of a local path (retrying it
+ * starts a login), else the location root. */
+static const char *retry_url(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    if (x->retry_url) {
+        return x->retry_url;
+    }
+    if (r->method_number == M_GET && !aoidc_is_redirect_uri(x)
+        && aoidc_url_is_local_path(r->unparsed_uri)) {
+        return r->unparsed_uri;
+    }
+    return aoidc_location_root(x);
+}
+
+static const char builtin_page[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    "<title>%TITLE%</title><style>"
+    "body{margin:0;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\","
+    "Roboto,sans-serif;background:#f4f5f7;color:#1f2328}"
+    "main{max-width:28rem;margin:12vh auto;padding:2rem;background:#fff;"
+    "border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12)}"
+    "h1{font-size:1.25rem;margin:0 0 .75rem}p{margin:0 0 1.25rem}"
+    "a.btn{display:inline-block;padding:.6rem 1.2rem;border-radius:8px;"
+    "background:#0b57d0;color:#fff;text-decoration:none;font-weight:600}"
+    "a.btn:hover{background:#0a4ab0}"
+    "small{display:block;margin-top:1.5rem;color:#656d76}"
+    "</style></head><body><main><h1>%TITLE%</h1><p>%MESSAGE%</p>"
+    "<a class=\"btn\" href=\"%RETRY_URL%\">Sign in again</a>"
+    "<small>Error %STATUS% &middot; request id %REQUEST_ID%</small>"
+    "</main></body></html>\n";
+
+/* The page: the template (AuthOIDCErrorTemplate) or the built-in one, each
+ * placeholder replaced by its value, HTML-escaped (docs/errors.md). */
+static const char *page(aoidc_rctx_t *x, int status, const char *message)
+{
+    apr_pool_t *p = x->r->pool;
+    const char *tpl =
+        x->c->error_template ? x->c->error_template : builtin_page;
+    const char *names[] = {"TITLE", "MESSAGE", "RETRY_URL", "REQUEST_ID",
+                           "STATUS"};
+    const char *vals[] = {"Sign-in could not be completed", message,
+                          retry_url(x), request_id(x), apr_itoa(p, status)};
+    apr_array_header_t *out = apr_array_make(p, 16, sizeof(const char *));
+    const char *s = tpl, *pct;
+    while ((pct = strchr(s, '%'))) {
+        size_t i, n = 0;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            n = strlen(names[i]);
+            if (!strncmp(pct + 1, names[i], n) && pct[n + 1] == '%') {
+                break;
+            }
+        }
+        *(const char **)apr_array_push(out) =
+            apr_pstrmemdup(p, s, (apr_size_t)(pct - s));
+        if (i == sizeof(names) / sizeof(names[0])) {
+            *(const char **)apr_array_push(out) = "%";
+            s = pct + 1;
+            continue;
+        }
+        *(const char **)apr_array_push(out) = ap_escape_html2(p, vals[i], 1);
+        s = pct + n + 2;
+    }
+    *(const char **)apr_array_push(out) = s;
+    return apr_array_pstrcat(p, out, 0);
 }
 
 int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
@@ -68,9 +159,16 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
         apr_table_setn(r->err_headers_out, "Retry-After", "10");
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (!ap_response_code_string(r, ap_index_of_response(status))) {
-        ap_custom_response(r, status, ri->message);
+    if (ap_response_code_string(r, ap_index_of_response(status))) {
+        return status; /* the operator's ErrorDocument wins */
     }
+    if (x->type == AOIDC_TYPE_BEARER) {
+        ap_custom_response(r, status, ri->message); /* APIs: short text */
+        return status;
+    }
+    /* text/html without httpd's iso-8859-1: the page says utf-8 */
+    apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
+    ap_custom_response(r, status, page(x, status, ri->message));
     return status;
 }
 

@@ -32,6 +32,26 @@ static int config_error(aoidc_rctx_t *x, const char *missing)
     return aoidc_fail(x, &err);
 }
 
+/* The authorization response; a login attempt that cannot finish may ask
+ * for a fresh one (AOIDC_RESTART_LOGIN). A state failure never answers
+ * 5xx: when the fresh login cannot start (the OP is down), the page of the
+ * state failure is the answer, with its "sign in again" link. */
+static int callback(aoidc_rctx_t *x)
+{
+    int rc = aoidc_callback(x);
+    if (rc != AOIDC_RESTART_LOGIN) {
+        return rc;
+    }
+    rc = aoidc_login(x);
+    if (ap_is_HTTP_SERVER_ERROR(rc)) {
+        apr_table_unset(x->r->err_headers_out, "Retry-After");
+        apr_table_unset(x->r->err_headers_out, "Location");
+        return aoidc_fail(x, &x->restart_err);
+    }
+    aoidc_answer_log(x, &x->restart_err, x->restart_note);
+    return rc;
+}
+
 /* The redirect URI: ?logout=... or the authorization response. */
 static int redirect_uri(aoidc_rctx_t *x)
 {
@@ -40,7 +60,7 @@ static int redirect_uri(aoidc_rctx_t *x)
     if (!x->r->args
         || aoidc_url_parse_query(&q, x->r->args, 16, x->r->pool, NULL)
                != APR_SUCCESS) {
-        return aoidc_callback(x); /* which refuses a malformed query */
+        return callback(x); /* which refuses a malformed query */
     }
     if (aoidc_url_param(q, "info") && aoidc_conf_info(x->c)) {
         return aoidc_info(x);
@@ -50,7 +70,7 @@ static int redirect_uri(aoidc_rctx_t *x)
                : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)
                                                  : aoidc_logout(x, target);
     }
-    return aoidc_callback(x);
+    return callback(x);
 }
 
 /* No usable session: AuthOIDCUnAuthAction. */

@@ -5,11 +5,12 @@
  * OAuth scope check). Require lines are parsed once at config time.
  *
  * Note: mod_auth_openidc also registers a provider named "claim"; the two
- * modules cannot be loaded into one server.
+ * modules cannot be loaded into one server (aoidc_authz_check refuses it).
  */
 #include <string.h>
 
 #include "mod_auth.h"
+#include "ap_provider.h"
 #include "mod_core.h"
 
 #include "core/match.h"
@@ -130,4 +131,24 @@ void aoidc_authz_register(apr_pool_t *p)
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope",
                               AUTHZ_PROVIDER_VERSION, &scope_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+}
+
+/* Whichever module registered "claim" last owns it: `Require claim` would
+ * silently mean the other module's syntax and semantics in half of the
+ * configuration. Refusing the start is the safe choice (docs/migrating.md);
+ * renaming ours would break every existing configuration of ours. */
+int aoidc_authz_check(server_rec *s)
+{
+    const void *claim = ap_lookup_provider(AUTHZ_PROVIDER_GROUP, "claim",
+                                           AUTHZ_PROVIDER_VERSION);
+    if (claim != &claim_provider
+        || ap_find_linked_module("mod_auth_openidc.c")) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     AOIDCLOGNO(00523) "mod_auth_openidc is loaded next to "
+                                       "mod_auth_oidc: both provide "
+                                       "`Require claim`; load only one of "
+                                       "them (docs/migrating.md)");
+        return !OK;
+    }
+    return OK;
 }

@@ -7,4 +7,8 @@
 
 void aoidc_authz_register(apr_pool_t *p);
 
+/** check_config: OK, or !OK (logged at emerg) when another module
+ *  (mod_auth_openidc) provides `Require claim` in this server. */
+int aoidc_authz_check(server_rec *s);
+
 #endif

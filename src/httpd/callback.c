@@ -37,7 +37,8 @@ int aoidc_callback(aoidc_rctx_t *x)
     aoidc_err_t err = {0};
     aoidc_callback_out_t out;
     aoidc_callback_in_t in = {r->args, aoidc_cookie_header(r),
-                              aoidc_redirect_uri(x)};
+                              aoidc_redirect_uri(x), aoidc_wants_redirect(r),
+                              aoidc_location_root(x)};
     apr_status_t rv;
 
     if (r->method_number != M_GET) {
@@ -80,8 +81,27 @@ int aoidc_callback(aoidc_rctx_t *x)
                       out.fit.refresh_token ? ", the refresh token" : "",
                       out.fit.access_token ? ", the access token" : "");
     }
+    if (rv != APR_SUCCESS && out.restart_to) {
+        /* the dispatcher starts the fresh login and logs the reason */
+        x->login_return = out.restart_to;
+        x->restart_err = err;
+        x->retry_url = out.retry_to;
+        x->restart_note = apr_psprintf(
+            r->pool, "login restarted (%d/%d in %d s)", out.restarts,
+            AOIDC_RESTART_MAX, (int)apr_time_sec(AOIDC_RESTART_WINDOW));
+        return AOIDC_RESTART_LOGIN;
+    }
     if (rv != APR_SUCCESS) {
+        x->retry_url = out.retry_to;
         return aoidc_fail(x, &err);
+    }
+    if (out.resumed) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AOIDCLOGNO(00520) "login: used callback replayed with "
+                                        "a live session: back to the "
+                                        "original URL (reason=%s)",
+                      aoidc_reason_name(err.reason));
+        return aoidc_redirect(r, out.location);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00122) "login: %s authenticated at %s",

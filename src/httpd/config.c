@@ -143,6 +143,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(refresh_before);
     MERGE_NUM(info);
     MERGE_PTR(trusted_proxies);
+    MERGE_PTR(error_template);
     return c;
 }
 
@@ -508,6 +509,17 @@ static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* UnAutzAction auth (a new login after a failed Require, for step-up) is
+ * not built yet: refused rather than silently answered with 403. */
+static const char *set_unautz(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!strcasecmp(arg, "auth")) {
+        return apr_psprintf(cmd->pool, "%s auth: not supported yet (403 is)",
+                            cmd->cmd->name);
+    }
+    return set_keyword(cmd, dc, arg);
+}
+
 static const char *set_samesite(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
@@ -610,6 +622,40 @@ static const char *set_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* Read once here: a request never opens a file. Bounded, and must be
+ * UTF-8 text without NUL (it is served as it is, placeholders aside). */
+static const char *set_error_template(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+    if (!path || apr_file_open(&f, path, APR_READ, 0, cmd->pool) != APR_SUCCESS
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name,
+                            arg);
+    }
+    if (fi.size > 64 * 1024 || fi.size == 0) {
+        return apr_psprintf(cmd->pool, "%s: %s must be 1 byte to 64 KiB",
+                            cmd->cmd->name, arg);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, n + 1);
+    if (apr_file_read_full(f, buf, n, &n) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name,
+                            arg);
+    }
+    apr_file_close(f);
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        return apr_psprintf(cmd->pool, "%s: %s contains a NUL byte",
+                            cmd->cmd->name, arg);
+    }
+    ((aoidc_dir_conf_t *)dc)->error_template = buf;
+    return NULL;
+}
+
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
@@ -674,7 +720,7 @@ const command_rec aoidc_cmds[] = {
                  "Revoke the refresh or access token at logout where the OP "
                  "offers RFC 7009 (default on)"),
     AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_attr, OFF(cookie_name), CTX,
-                  "Session cookie name (default aoidc_session)"),
+                  "Session cookie name (default " AOIDC_SESSION_COOKIE ")"),
     AP_INIT_TAKE1("AuthOIDCCookieDomain", set_cookie_attr, OFF(cookie_domain),
                   CTX, "Domain attribute of the session cookie (default none)"),
     AP_INIT_TAKE1("AuthOIDCCookiePath", set_cookie_attr, OFF(cookie_path), CTX,
@@ -688,7 +734,7 @@ const command_rec aoidc_cmds[] = {
                   CTX, "Login attempts kept per browser (default 5)"),
     AP_INIT_TAKE1("AuthOIDCUnAuthAction", set_keyword, (void *)&unauth_kw, CTX,
                   "Unauthenticated requests: auth (default), pass, 401, 410"),
-    AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_keyword, (void *)&unautz_kw, CTX,
+    AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_unautz, (void *)&unautz_kw, CTX,
                   "A failed Require: 403 (default) or auth"),
     AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_keyword, (void *)&pass_kw, CTX,
                   "Where claims go: headers, environment, both (default), "
@@ -719,6 +765,9 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCStoreTimeout", aoidc_store_set_timeout, NULL, CTX,
                   "Milliseconds allowed to connect and run each store call "
                   "(default 500)"),
+    AP_INIT_TAKE1("AuthOIDCErrorTemplate", set_error_template, NULL, CTX,
+                  "HTML template of the module's error pages (default: "
+                  "built in; placeholders in docs/errors.md)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 
@@ -801,6 +850,9 @@ int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
     seen_t global = {0};
+    if (aoidc_config_check_redirect_uri(ptemp, s) != OK) {
+        return !OK;
+    }
     collect(&global, ap_conftree, false);
     if (check(ap_conftree, &global, false, s) != OK) {
         return !OK;

@@ -76,6 +76,7 @@ typedef struct {
     apr_interval_time_t refresh_before;
     int info;
     apr_array_header_t *trusted_proxies; /* of apr_ipsubnet_t * */
+    const char *error_template; /* AuthOIDCErrorTemplate, read at config */
 } aoidc_dir_conf_t;
 
 enum {
@@ -103,6 +104,9 @@ void aoidc_config_pre_config(apr_pool_t *pconf);
 void aoidc_config_child_init(apr_pool_t *pchild);
 int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s);
+/* configtest.c: a path-form AuthOIDCRedirectURI outside every <Location>
+ * with AuthType oidc (when the tree proves it); OK or !OK (logged). */
+int aoidc_config_check_redirect_uri(apr_pool_t *ptemp, server_rec *s);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);

@@ -10,8 +10,15 @@
 
 #include "httpd/request.h"
 
-/* login.c: a new login attempt (302 to the OP). */
+/* login.c: a new login attempt (302 to the OP), returning to
+ * x->login_return, or to this request's URL when that is NULL. */
 int aoidc_login(aoidc_rctx_t *x);
+
+/* What aoidc_callback returns when the login attempt cannot finish but a
+ * fresh one may (core/rp.h "Recovery"): x->login_return names the target,
+ * x->restart_err the reason; the dispatcher starts the login (flows never
+ * call each other). Not an HTTP status, nor OK, DECLINED or DONE. */
+#define AOIDC_RESTART_LOGIN (-1000)
 
 /* callback.c: the authorization response at the redirect URI. */
 int aoidc_callback(aoidc_rctx_t *x);

@@ -28,10 +28,11 @@ int aoidc_login(aoidc_rctx_t *x)
 {
     aoidc_err_t err = {0};
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {x->r->unparsed_uri, aoidc_redirect_uri(x),
-                           aoidc_cookie_header(x->r), NULL};
+    aoidc_login_in_t in = {
+        x->login_return ? x->login_return : x->r->unparsed_uri,
+        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL};
     int rc;
-    if (x->r->method_number == M_POST
+    if (x->r->method_number == M_POST && !x->login_return
         && (rc = form_body(&in.post_body, x)) != OK) {
         return rc;
     }

@@ -22,6 +22,17 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return OK;
 }
 
+/* configtest and every start: the configuration's own checks, and no
+ * second module owning `Require claim`. */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                        server_rec *s)
+{
+    if (aoidc_authz_check(s) != OK) {
+        return !OK;
+    }
+    return aoidc_config_check(pconf, plog, ptemp, s);
+}
+
 static apr_status_t curl_cleanup(void *data)
 {
     curl_global_cleanup();
@@ -55,7 +66,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(aoidc_config_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(aoidc_post_perdir_config, NULL, NULL,

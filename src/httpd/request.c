@@ -5,6 +5,7 @@
  * claim headers and variables, with client-sent look-alikes scrubbed
  * first).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_lib.h"
@@ -42,15 +43,21 @@ aoidc_type_t aoidc_request_type(request_rec *r)
 }
 
 /* The last element of a comma-separated list (the one the proxy next to
- * us added; earlier ones came from whoever talked to it), trimmed. */
+ * us added; earlier ones came from whoever talked to it), trimmed at both
+ * ends only: "a b" stays "a b", for host_ok to refuse, not "a". */
 static const char *last_of(const char *v, apr_pool_t *p)
 {
     const char *s = v ? strrchr(v, ',') : NULL;
+    apr_size_t n;
     s = s ? s + 1 : v;
     while (s && (*s == ' ' || *s == '\t')) {
         s++;
     }
-    return s && *s ? apr_pstrndup(p, s, strcspn(s, " \t;")) : NULL;
+    n = s ? strlen(s) : 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    return n ? apr_pstrndup(p, s, n) : NULL;
 }
 
 /* RFC 7239: name=value (possibly quoted) in the last element. */
@@ -67,7 +74,11 @@ static const char *forwarded_param(const char *fwd, const char *name,
                 v++;
                 return apr_pstrndup(p, v, strcspn(v, "\""));
             }
-            return apr_pstrndup(p, v, strcspn(v, " \t;,"));
+            apr_size_t len = strcspn(v, ";,");
+            while (len && (v[len - 1] == ' ' || v[len - 1] == '\t')) {
+                len--; /* "a b" stays whole, for host_ok to refuse */
+            }
+            return apr_pstrndup(p, v, len);
         }
         el += strcspn(el, ";");
     }
@@ -113,13 +124,20 @@ static const char *forwarded_origin(const aoidc_rctx_t *x)
         port =
             last_of(apr_table_get(r->headers_in, "X-Forwarded-Port"), r->pool);
     }
+    /* a bad value counts as absent: nothing of it reaches a URL */
+    if (proto && strcasecmp(proto, "http") && strcasecmp(proto, "https")) {
+        proto = NULL;
+    }
+    if (host && !host_ok(host)) {
+        host = NULL;
+    }
     if (!proto && !host) {
         return NULL;
     }
-    if (!proto || (strcasecmp(proto, "http") && strcasecmp(proto, "https"))) {
+    if (!proto) {
         proto = ap_http_scheme(r);
     }
-    if (!host_ok(host)) {
+    if (!host) {
         host = r->hostname;
     }
     if (port
@@ -162,6 +180,14 @@ const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path)
      * configuration parsed already */
     apr_size_t n = strlen(ru) - strlen(x->c->redirect_path);
     return apr_pstrcat(x->r->pool, apr_pstrndup(x->r->pool, ru, n), path, NULL);
+}
+
+const char *aoidc_location_root(const aoidc_rctx_t *x)
+{
+    const char *path = x->c->redirect_path, *slash = strrchr(path, '/');
+    return slash
+               ? apr_pstrndup(x->r->pool, path, (apr_size_t)(slash - path) + 1)
+               : "/";
 }
 
 bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
@@ -370,51 +396,39 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 
 /* The module's own cookies (session tickets, login state) are nothing the
  * backend should see or could use: they leave the Cookie header. */
-/* NAME_<digits>: a chunk of AuthOIDCSessionStore cookie */
-static bool is_chunk(const char *name, const char *session_cookie)
-{
-    apr_size_t n = strlen(session_cookie);
-    if (strncmp(name, session_cookie, n) || name[n] != '_' || !name[n + 1]) {
-        return false;
-    }
-    for (name += n + 1; *name; name++) {
-        if (*name < '0' || *name > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
 void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
 {
     request_rec *r = x->r;
     const char *hdr = aoidc_cookie_header(r);
-    apr_array_header_t *all;
-    char *out = "";
-    bool changed = false;
+    apr_size_t n = strlen(session_cookie);
+    const char *out;
     if (!hdr) {
         return;
     }
-    all = aoidc_cookie_parse(hdr, 512, r->pool);
-    if (all->nelts >= 512) {
-        return; /* never cut what the backend sees; ours stay, harmless */
-    }
-    for (int i = 0; i < all->nelts; i++) {
-        const aoidc_cookie_t *ck = &APR_ARRAY_IDX(all, i, aoidc_cookie_t);
-        if (!strcmp(ck->name, session_cookie)
-            || is_chunk(ck->name, session_cookie)
-            || !strncmp(ck->name, AOIDC_STATE_COOKIE_PREFIX,
-                        sizeof(AOIDC_STATE_COOKIE_PREFIX) - 1)) {
-            changed = true;
-            continue;
-        }
-        out = apr_pstrcat(r->pool, out, *out ? "; " : "", ck->name, "=",
-                          ck->value, NULL);
-    }
-    if (!changed) {
+    /* the common case: the browser sends only our session cookie */
+    if (!strncmp(hdr, session_cookie, n) && hdr[n] == '='
+        && !strchr(hdr, ';')) {
+        apr_table_unset(r->headers_in, "Cookie");
         return;
     }
-    if (*out) {
+    /* rebuilt from the raw pieces: the app's cookies arrive as sent */
+    out = aoidc_cookie_strip(hdr, session_cookie, AOIDC_STATE_COOKIE_PREFIX,
+                             r->pool);
+    if (out && strstr(out, AOIDC_RESTART_COOKIE)) {
+        /* the login-restart counter, present only while logins restart */
+        out = aoidc_cookie_strip(out, AOIDC_RESTART_COOKIE,
+                                 AOIDC_STATE_COOKIE_PREFIX, r->pool);
+    }
+    if (out && strstr(out, session_cookie)) {
+        /* AuthOIDCSessionStore cookie's chunks NAME_0.. */
+        out = aoidc_cookie_strip(
+            out, NULL, apr_pstrcat(r->pool, session_cookie, "_", NULL),
+            r->pool);
+    }
+    if (out == hdr) {
+        return;
+    }
+    if (out) {
         apr_table_setn(r->headers_in, "Cookie", out);
     }
     else {

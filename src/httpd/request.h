@@ -34,6 +34,12 @@ typedef struct {
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */
+    /* login robustness (issue 10) */
+    const char *login_return; /* aoidc_login's return URL; NULL: this one */
+    const char *retry_url;    /* the error page's "sign in again" link */
+    aoidc_err_t restart_err;  /* why the callback asked for a restart */
+    const char *restart_note; /* "restart n/N" for the log line */
+    const char *request_id;   /* UNIQUE_ID or a short random id */
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
@@ -47,6 +53,9 @@ aoidc_type_t aoidc_request_type(request_rec *r);
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x);
 /** A local path made absolute on the redirect URI's origin. */
 const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path);
+/** Where a login goes when the original URL is not known: the redirect
+ *  URI's directory ("/app/" for /app/redirect_uri), a local path. */
+const char *aoidc_location_root(const aoidc_rctx_t *x);
 /** True when r is the redirect URI of its configuration. */
 bool aoidc_is_redirect_uri(const aoidc_rctx_t *x);
 /** An absolute URL on our own origin becomes its path; anything else is

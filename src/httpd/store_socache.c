@@ -14,6 +14,7 @@
  * oldest entries are dropped ("scrolled out") without a word to the
  * caller. See docs/architecture.md for the numbers and what is counted.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "ap_socache.h"

@@ -17,6 +17,13 @@ AOIDC_FUZZ_ENTRY(cookie)
         const char *v = aoidc_cookie_get(h, c->name, p);
         FUZZ_CHECK(v == NULL || strlen(v) <= AOIDC_COOKIE_MAX_VALUE);
     }
+    {
+        /* stripping never grows a piece, and leaves none of ours */
+        const char *s =
+            aoidc_cookie_strip(h, "aoidc_session", "aoidc_state_", p);
+        FUZZ_CHECK(s == NULL || s == h || strlen(s) <= 2 * strlen(h));
+        FUZZ_CHECK(s == NULL || !aoidc_cookie_get(s, "aoidc_session", p));
+    }
     (void)aoidc_cookie_get(h, "aoidc_session", p);
     (void)aoidc_cookie_get(h, "aoidc_state_abcdefghijkl", p);
     apr_pool_destroy(p);

@@ -240,12 +240,24 @@ def test_aoidc_300_20_missing_state(app, op, s, env):
     env.assert_reason('state_missing', 'malformed')
 
 
+XHR = {'Sec-Fetch-Mode': 'cors', 'Accept': 'application/json'}
+
+
+def assert_restart(env, op, r):
+    """A callback that could not finish started a fresh login (test_320)."""
+    assert r.status_code == 302, '%s %s' % (r.status_code, r.text[:300])
+    assert location(r).startswith(op.metadata['authorization_endpoint']), location(r)
+    no_session(r)
+
+
 def test_aoidc_300_21_unknown_state(app, op, s, env):
+    """Not a navigation: 400. A navigation: a fresh login (test_320)."""
     cb = begin(env, op, s)
-    r = get(s, replace_param(cb, state=secrets.token_urlsafe(32)))
+    r = get(s, replace_param(cb, state=secrets.token_urlsafe(32)), headers=XHR)
     assert_4xx(r, 400)
     no_session(r)
     env.assert_reason('state_missing')
+    assert_restart(env, op, get(s, replace_param(cb, state=secrets.token_urlsafe(32))))
 
 
 @pytest.mark.parametrize('state', ['', '%00', '\x00abc', '!!!***', 'a' * 3000, '..', '%ff%fe',
@@ -266,14 +278,18 @@ def test_aoidc_300_23_state_replay(app, op, s, env):
     callback(env, s, cb, expect_return='/app/')
     mark = env.log_mark()
     # same callback again, state cookie re-sent by hand, no session cookie
-    r = raw_get(cb, headers={'Cookie': cookie_header([(state_name, state_value)])})
+    hdr = cookie_header([(state_name, state_value)])
+    r = raw_get(cb, headers=dict(XHR, Cookie=hdr))
     assert_4xx(r, 400)
     no_session(r)
-    env.assert_reason('state_replay', 'state_missing', mark=mark)
-    # and with the whole jar (session present) it is still not a fresh login
+    env.assert_reason('state_replay', mark=mark)
+    # a navigation gets a fresh login instead (test_320)
+    assert_restart(env, op, raw_get(cb, headers={'Cookie': hdr}))
+    # and with the whole jar (session present) it is not a fresh login
+    # either: back to the original URL, no new session
     s.cookies.set(state_name, state_value)
     r = get(s, cb)
-    assert_4xx(r, 400)
+    assert r.status_code == 302 and location(r) == env.url('/app/'), (r.status_code, location(r))
     no_session(r)
 
 
@@ -281,10 +297,12 @@ def test_aoidc_300_24_state_from_other_browser(app, op, s, env):
     """A callback in a browser that did not start the login (login CSRF)."""
     cb = begin(env, op, s)
     other = new_session()
-    r = get(other, cb)
+    r = get(other, cb, headers=XHR)
     assert_4xx(r, 400)
     no_session(r)
     env.assert_reason('state_missing', 'cookie')
+    # a navigation: a fresh login of that browser's own (test_320)
+    assert_restart(env, op, get(other, cb))
 
 
 def test_aoidc_300_25_missing_iss(app, op, s, env):

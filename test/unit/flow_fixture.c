@@ -290,7 +290,7 @@ const char *ft_session(ft_t *f)
     ft_login(f, "/app", &hdr, &state, &nonce);
     ft_token_answer(f, ft_id_token(f, nonce, NULL), "at-1", "rt-1", 300);
     aoidc_callback_in_t in = {ft_callback_query(state, "code-1"), hdr,
-                              FT_REDIRECT};
+                              FT_REDIRECT, false, NULL};
     ck_assert_ok(aoidc_rp_callback(&out, &f->rp, &f->env, &in, &err), err);
     const aoidc_cookie_op_t *op = ft_cookie(out.cookies, f->rp.cookie_name);
     ck_assert_ptr_nonnull(op);

@@ -98,6 +98,26 @@ START_TEST(build)
 }
 END_TEST
 
+START_TEST(strip_keeps_the_rest_verbatim)
+{
+    const char *h = "a=\"x y\"; aoidc_session=T.1.s;flag;  b=1=2 ;"
+                    "aoidc_state_k=v; c=; aoidc_sessionx=1";
+    ck_assert_str_eq(aoidc_cookie_strip(h, "aoidc_session", "aoidc_state_", tp),
+                     "a=\"x y\"; flag; b=1=2; c=; aoidc_sessionx=1");
+    /* nothing ours: the header itself */
+    h = "a=1;b=2";
+    ck_assert_ptr_eq(aoidc_cookie_strip(h, "aoidc_session", "aoidc_state_", tp),
+                     h);
+    /* only ours: nothing left */
+    ck_assert_ptr_null(aoidc_cookie_strip(" aoidc_session = x ;aoidc_state_a=b",
+                                          "aoidc_session", "aoidc_state_", tp));
+    ck_assert_ptr_null(aoidc_cookie_strip(NULL, "n", NULL, tp));
+    /* a nameless piece is never ours, even when it looks like our name */
+    ck_assert_str_eq(aoidc_cookie_strip("aoidc_session; n=1", "n", NULL, tp),
+                     "aoidc_session");
+}
+END_TEST
+
 TCase *aoidc_cookie_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("cookie");
@@ -107,5 +127,6 @@ TCase *aoidc_cookie_tcase(void)
     tcase_add_test(tc, get_exact_name);
     tcase_add_test(tc, get_value_cap);
     tcase_add_test(tc, build);
+    tcase_add_test(tc, strip_keeps_the_rest_verbatim);
     return tc;
 }

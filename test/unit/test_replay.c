@@ -118,7 +118,7 @@ START_TEST(login_keeps_the_form_and_callback_returns_it)
     const char *nonce = ft_url_param(lo.location, "nonce");
     ft_token_answer(&f, ft_id_token(&f, nonce, NULL), "at-1", "rt-1", 300);
     aoidc_callback_in_t ci = {ft_callback_query(lo.state, "code-1"), hdr,
-                              FT_REDIRECT};
+                              FT_REDIRECT, false, NULL};
     ck_assert_ok(aoidc_rp_callback(&co, &f.rp, &f.env, &ci, &err), err);
     ck_assert_str_eq(co.location, "/app/save?id=7");
     ck_assert_str_eq(co.post_body, "title=Hello+world&body=%E2%82%AC");
@@ -130,7 +130,7 @@ START_TEST(login_keeps_the_form_and_callback_returns_it)
                     ft_id_token(&f, ft_url_param(lo.location, "nonce"), NULL),
                     "at-1", "rt-1", 300);
     aoidc_callback_in_t c2 = {ft_callback_query(lo.state, "code-2"), hdr,
-                              FT_REDIRECT};
+                              FT_REDIRECT, false, NULL};
     ck_assert_ok(aoidc_rp_callback(&co, &f.rp, &f.env, &c2, &err), err);
     ck_assert_ptr_null(co.post_body);
 }

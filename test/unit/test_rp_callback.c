@@ -9,6 +9,8 @@
 
 typedef struct {
     const char *hdr, *state, *nonce;
+    bool navigation;  /* in.navigation of the next finish() */
+    const char *root; /* in.location_root */
     aoidc_callback_out_t out;
     aoidc_err_t err;
     apr_status_t rv;
@@ -23,7 +25,8 @@ static void start(ft_t *f, cb_t *cb, const char *ret)
 static apr_status_t finish(ft_t *f, cb_t *cb, const char *query,
                            const char *hdr)
 {
-    aoidc_callback_in_t in = {query, hdr, FT_REDIRECT};
+    aoidc_callback_in_t in = {query, hdr, FT_REDIRECT, cb->navigation,
+                              cb->root};
     cb->err = (aoidc_err_t){0};
     cb->rv = aoidc_rp_callback(&cb->out, &f->rp, &f->env, &in, &cb->err);
     return cb->rv;
@@ -172,7 +175,8 @@ START_TEST(state_missing)
     start(&f, &other, "/");
     const char *swapped = apr_pstrcat(tp, aoidc_state_cookie_name(cb.state, tp),
                                       strchr(other.hdr, '='), NULL);
-    ck_assert_reason(finish(&f, &cb, q, swapped), cb.err, AOIDC_REASON_COOKIE);
+    ck_assert_reason(finish(&f, &cb, q, swapped), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
     ck_assert_int_eq(aoidc_mem_store_count(f.cache.ms), 0);
     ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 0);
@@ -451,6 +455,253 @@ START_TEST(key_rotation)
 }
 END_TEST
 
+/* --- recovery (rp.h "Recovery") ---------------------------------------- */
+
+/* A header with the cookies the callback set (the restart counter) and
+ * the given extra pairs. */
+static const char *jar(const cb_t *cb, const char *extra)
+{
+    const aoidc_cookie_op_t *op =
+        ft_cookie(cb->out.cookies, AOIDC_RESTART_COOKIE);
+    if (!op) {
+        return extra;
+    }
+    return apr_pstrcat(tp, AOIDC_RESTART_COOKIE "=", op->value,
+                       extra ? "; " : "", extra, NULL);
+}
+
+START_TEST(expired_restarts_to_original_url)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/deep?x=1");
+    ft_at(&f, apr_time_sec(AOIDC_STATE_TTL) + 1);
+    cb.navigation = true;
+    cb.root = "/app/";
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_STATE_EXPIRED);
+    ck_assert_str_eq(cb.out.restart_to, "/app/deep?x=1");
+    ck_assert_str_eq(cb.out.retry_to, "/app/deep?x=1");
+    ck_assert_int_eq(cb.out.restarts, 1);
+    ck_assert(state_deleted(&cb));
+    const aoidc_cookie_op_t *rc =
+        ft_cookie(cb.out.cookies, AOIDC_RESTART_COOKIE);
+    ck_assert_ptr_nonnull(rc);
+    ck_assert_int_eq(rc->kind, AOIDC_COOKIE_STATE);
+    ck_assert_int_eq(rc->max_age, apr_time_sec(AOIDC_RESTART_WINDOW));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+    ck_assert_int_eq(f.cache.sets + f.cache.adds, 0);
+
+    /* not a navigation (XHR): the error only, with the page's link */
+    cb.navigation = false;
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), cb.hdr), cb.err,
+        AOIDC_REASON_STATE_EXPIRED);
+    ck_assert_ptr_null(cb.out.restart_to);
+    ck_assert_str_eq(cb.out.retry_to, "/app/deep?x=1");
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, AOIDC_RESTART_COOKIE));
+}
+END_TEST
+
+START_TEST(missing_restarts_to_location_root)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/x");
+    cb.navigation = true;
+    cb.root = "/app/";
+    const char *q = ft_callback_query(cb.state, "code-1");
+    ck_assert_reason(finish(&f, &cb, q, NULL), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_str_eq(cb.out.restart_to, "/app/");
+    /* no location root known: no restart, no link */
+    cb.root = NULL;
+    ck_assert_reason(finish(&f, &cb, q, NULL), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_ptr_null(cb.out.restart_to);
+    ck_assert_ptr_null(cb.out.retry_to);
+    /* a response that does not parse is nothing to recover */
+    cb.root = "/app/";
+    ck_assert_reason(finish(&f, &cb, "code=x", NULL), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_ptr_null(cb.out.restart_to);
+    ck_assert_ptr_null(cb.out.retry_to);
+    /* other failures are not restarted either (the OP said no) */
+    const char *err_q = apr_pstrcat(tp, "error=access_denied&state=", cb.state,
+                                    "&iss=", aoidc_url_encode(T_ISS, tp), NULL);
+    ck_assert_reason(finish(&f, &cb, err_q, cb.hdr), cb.err,
+                     AOIDC_REASON_OP_ERROR);
+    ck_assert_ptr_null(cb.out.restart_to);
+    /* nothing written to any store by a callback that does not finish */
+    ck_assert_int_eq(f.cache.sets + f.cache.adds, 0);
+    ck_assert_int_eq(f.sessions.sets + f.sessions.adds, 0);
+}
+END_TEST
+
+START_TEST(restarts_bounded)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/x");
+    cb.navigation = true;
+    cb.root = "/app/";
+    const char *q = ft_callback_query(cb.state, "code-1");
+    const char *hdr = NULL;
+    for (int i = 1; i <= AOIDC_RESTART_MAX; i++) {
+        ft_at(&f, i);
+        ck_assert_reason(finish(&f, &cb, q, hdr), cb.err,
+                         AOIDC_REASON_STATE_MISSING);
+        ck_assert_ptr_nonnull(cb.out.restart_to);
+        ck_assert_int_eq(cb.out.restarts, i);
+        hdr = jar(&cb, "other=1");
+    }
+    /* the 4th within the window: the page */
+    ft_at(&f, 30);
+    ck_assert_reason(finish(&f, &cb, q, hdr), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_ptr_null(cb.out.restart_to);
+    ck_assert_str_eq(cb.out.retry_to, "/app/");
+    ck_assert_int_eq(cb.out.restarts, AOIDC_RESTART_MAX);
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, AOIDC_RESTART_COOKIE));
+    /* the window is counted from the first restart: a minute later the
+     * counter starts again */
+    ft_at(&f, 1 + apr_time_sec(AOIDC_RESTART_WINDOW));
+    ck_assert_reason(finish(&f, &cb, q, hdr), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_ptr_nonnull(cb.out.restart_to);
+    ck_assert_int_eq(cb.out.restarts, 1);
+}
+END_TEST
+
+START_TEST(restart_counter_not_trusted)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/x");
+    cb.navigation = true;
+    cb.root = "/app/";
+    const char *q = ft_callback_query(cb.state, "code-1");
+    /* garbage counts as none */
+    ck_assert_reason(finish(&f, &cb, q, AOIDC_RESTART_COOKIE "=AAAA"), cb.err,
+                     AOIDC_REASON_STATE_MISSING);
+    ck_assert_int_eq(cb.out.restarts, 1);
+    /* a counter sealed under another seal (another passphrase) as well */
+    aoidc_seal_t *other;
+    char *sealed;
+    ck_assert_int_eq(
+        aoidc_seal_create(&other, "another passphrase!!", 20, "state", tp),
+        APR_SUCCESS);
+    ck_assert_int_eq(aoidc_seal_text(&sealed, other,
+                                     (const unsigned char *)"0:0", 3, "restart",
+                                     7, tp),
+                     APR_SUCCESS);
+    ck_assert_reason(
+        finish(&f, &cb, q,
+               apr_pstrcat(tp, AOIDC_RESTART_COOKIE "=", sealed, NULL)),
+        cb.err, AOIDC_REASON_STATE_MISSING);
+    ck_assert_int_eq(cb.out.restarts, 1);
+    /* a huge count sealed by us is capped at the bound: the page */
+    const char *big = apr_psprintf(tp, "99999:%" APR_INT64_T_FMT,
+                                   (apr_int64_t)apr_time_sec(f.env.now));
+    ck_assert_int_eq(aoidc_seal_text(&sealed, f.rp.seal_state,
+                                     (const unsigned char *)big, strlen(big),
+                                     "restart", 7, tp),
+                     APR_SUCCESS);
+    ck_assert_reason(
+        finish(&f, &cb, q,
+               apr_pstrcat(tp, AOIDC_RESTART_COOKIE "=", sealed, NULL)),
+        cb.err, AOIDC_REASON_STATE_MISSING);
+    ck_assert_ptr_null(cb.out.restart_to);
+    ck_assert_int_eq(cb.out.restarts, AOIDC_RESTART_MAX);
+    /* a state cookie's seal never opens as a counter (other associated
+     * data): the state cookie value sent as the counter counts as none */
+    ck_assert_reason(finish(&f, &cb, q,
+                            apr_pstrcat(tp, AOIDC_RESTART_COOKIE,
+                                        strchr(cb.hdr, '='), NULL)),
+                     cb.err, AOIDC_REASON_STATE_MISSING);
+    ck_assert_int_eq(cb.out.restarts, 1);
+}
+END_TEST
+
+START_TEST(replay_without_cookie_is_known)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/deep?x=1");
+    ft_token_answer(&f, ft_id_token(&f, cb.nonce, NULL), "at-1", "rt-1", 300);
+    const char *q = ft_callback_query(cb.state, "code-1");
+    ck_assert_ok(finish(&f, &cb, q, cb.hdr), cb.err);
+    const char *session =
+        apr_pstrdup(tp, ft_cookie(cb.out.cookies, f.rp.cookie_name)->value);
+
+    /* the back button: the same URL, the state cookie is gone, the session
+     * is alive: back to the original URL, no error, no new session */
+    cb.navigation = true;
+    cb.root = "/app/";
+    const char *with_session =
+        apr_pstrcat(tp, AOIDC_SESSION_COOKIE "=", session, NULL);
+    ck_assert_ok(finish(&f, &cb, q, with_session), cb.err);
+    ck_assert(cb.out.resumed);
+    ck_assert_str_eq(cb.out.location, "/app/deep?x=1");
+    ck_assert_ptr_null(cb.out.user);
+    ck_assert_ptr_null(ft_cookie(cb.out.cookies, f.rp.cookie_name));
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 1);
+    ck_assert_int_eq(aoidc_mem_store_count(f.sessions.ms), 2);
+
+    /* the same with the state cookie re-sent (another node's copy) */
+    ck_assert_ok(
+        finish(&f, &cb, q, apr_pstrcat(tp, cb.hdr, "; ", with_session, NULL)),
+        cb.err);
+    ck_assert(cb.out.resumed);
+
+    /* without a session: a replay, restarted to the original URL */
+    ck_assert_reason(finish(&f, &cb, q, NULL), cb.err,
+                     AOIDC_REASON_STATE_REPLAY);
+    ck_assert_str_eq(cb.out.restart_to, "/app/deep?x=1");
+    /* with a dead session (a ticket of ours the store does not know, say
+     * logged out meanwhile): the same */
+    const char *dead =
+        apr_pstrcat(tp, AOIDC_SESSION_COOKIE "=", f.rp.tag,
+                    ".CCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDD", NULL);
+    ck_assert_reason(finish(&f, &cb, q, dead), cb.err,
+                     AOIDC_REASON_STATE_REPLAY);
+    ck_assert_ptr_nonnull(cb.out.restart_to);
+    ck_assert(!cb.out.resumed);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 1);
+
+    /* the marker keeps the return URL sealed: it is not in the store as
+     * it is */
+    unsigned char key[AOIDC_STORE_KEY_LEN], *v;
+    apr_size_t n;
+    aoidc_store_key(key, "state-used", cb.state, strlen(cb.state));
+    ck_assert_int_eq(f.cache.inner->get(f.cache.inner, key, &v, &n, tp),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(strstr(apr_pstrmemdup(tp, (char *)v, n), "deep"));
+}
+END_TEST
+
+START_TEST(cache_down_leaves_attempt_unknown)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    start(&f, &cb, "/app/x");
+    f.cache.down_get = true;
+    cb.navigation = true;
+    cb.root = "/app/";
+    ck_assert_reason(
+        finish(&f, &cb, ft_callback_query(cb.state, "code-1"), NULL), cb.err,
+        AOIDC_REASON_STATE_MISSING);
+    ck_assert_str_eq(cb.out.restart_to, "/app/");
+}
+END_TEST
+
 TCase *aoidc_rp_callback_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("rp_callback");
@@ -469,5 +720,11 @@ TCase *aoidc_rp_callback_tcase(void)
     tcase_add_test(tc, no_user);
     tcase_add_test(tc, sessions_store_down);
     tcase_add_test(tc, key_rotation);
+    tcase_add_test(tc, expired_restarts_to_original_url);
+    tcase_add_test(tc, missing_restarts_to_location_root);
+    tcase_add_test(tc, restarts_bounded);
+    tcase_add_test(tc, restart_counter_not_trusted);
+    tcase_add_test(tc, replay_without_cookie_is_known);
+    tcase_add_test(tc, cache_down_leaves_attempt_unknown);
     return tc;
 }

@@ -39,8 +39,8 @@ START_TEST(cookie_and_request)
         &APR_ARRAY_IDX(out.cookies, 0, aoidc_cookie_op_t);
     ck_assert_int_eq(op->kind, AOIDC_COOKIE_STATE);
     ck_assert_str_eq(op->name, aoidc_state_cookie_name(out.state, tp));
-    ck_assert_int_eq(op->max_age, 300);
-    ck_assert_int_eq(op->max_age, apr_time_sec(f.rp.state_ttl));
+    ck_assert_int_eq(op->max_age, 600);
+    ck_assert_int_eq(op->max_age, 2 * apr_time_sec(f.rp.state_ttl));
     ck_assert_uint_gt(strlen(op->value), 0);
 
     ck_assert_int_eq(

@@ -116,8 +116,9 @@ START_TEST(response_unusable)
         "[]",
         "not json",
         "",
-        "{\"access_token\":\"at\",\"access_token\":\"b\",\"token_type\":"
-        "\"Bearer\"}",
+        /* parenthesised: one literal split over two lines */
+        ("{\"access_token\":\"at\",\"access_token\":\"b\",\"token_type\":"
+         "\"Bearer\"}"),
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         aoidc_token_response_t t;

@@ -50,7 +50,7 @@ AUTHZ_RESPONSE_MODES = {'no_iss_param', 'wrong_iss_param', 'error_response', 'st
 HTTP_MODES = {
     'metadata_wrong_issuer', 'discovery_garbage', 'discovery_500',
     'discovery_slow', 'jwks_garbage', 'jwks_huge', 'jwks_bad_key', 'token_garbage',
-    'token_500', 'token_slow', 'token_error', 'userinfo_wrong_sub',
+    'token_500', 'token_slow', 'token_error', 'token_error_nasty', 'userinfo_wrong_sub',
     'userinfo_500', 'introspect_slow', 'introspect_garbage', 'http_endpoints',
     # opts expires_in (default 2): every token response says so; a refresh
     # returns a new refresh token and any older one gets invalid_grant;
@@ -762,6 +762,9 @@ class EvilOP:
             return self._text(200, GARBAGE, 'application/json')
         if mode == 'token_error':
             return self._json(400, {'error': 'invalid_grant', 'error_description': 'EvilOP says no'})
+        if mode == 'token_error_nasty':     # a log line must not be forgeable
+            return self._json(401, {'error': 'invalid_client',
+                                    'error_description': 'bad\n[client 6.6.6.6] AOIDC00100: "forged"\x1b[31m'})
         if err:
             return err
 

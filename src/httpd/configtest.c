@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * configtest: an AuthOIDCRedirectURI (path form) that no <Location> with
+ * AuthType oidc covers. The module answers the redirect URI only where
+ * AuthType oidc applies, so such a callback is served by whatever else is
+ * there (a 404, or the backend). Refused only when the tree proves it:
+ * every AuthType oidc of the server (or virtual host) sits directly in a
+ * plain <Location PATH>, and no .htaccess may add one (AllowOverride None
+ * everywhere). Anything else (<LocationMatch>, <Directory>, <If>, a
+ * server-wide AuthType) is left to request time.
+ */
+#include <string.h>
+
+#include "httpd/config.h"
+#include "httpd/mod_auth_oidc.h"
+#include "util_cfgtree.h"
+
+typedef struct {
+    apr_array_header_t *locations; /* of const char *: <Location> paths */
+    apr_array_header_t *uris;      /* of const ap_directive_t * */
+    bool unprovable;
+    bool any_oidc;
+} scope_t;
+
+static bool is_oidc(const ap_directive_t *d)
+{
+    return !strcasecmp(d->directive, "AuthType") && d->args
+           && !strcasecmp(d->args, "oidc");
+}
+
+/* The path of a plain <Location PATH> (no regex), else NULL. */
+static const char *location_path(const ap_directive_t *d, apr_pool_t *p)
+{
+    char *arg, *end;
+    if (strcasecmp(d->directive, "<Location") || !d->args) {
+        return NULL;
+    }
+    arg = apr_pstrdup(p, d->args);
+    if ((end = strrchr(arg, '>'))) {
+        *end = '\0';
+    }
+    if (*arg == '"') {
+        arg++;
+        if ((end = strrchr(arg, '"'))) {
+            *end = '\0';
+        }
+    }
+    return *arg == '/' ? arg : NULL;
+}
+
+/* d's subtree (not other virtual hosts when !into_vhosts); parent: the
+ * plain <Location> path d sits in directly, or NULL. */
+static void scan(scope_t *sc, const ap_directive_t *d, const char *parent,
+                 bool into_vhosts, apr_pool_t *p)
+{
+    for (; d; d = d->next) {
+        const char *n = d->directive, *loc;
+        if (!into_vhosts && !strcasecmp(n, "<VirtualHost")) {
+            continue;
+        }
+        if (is_oidc(d)) {
+            sc->any_oidc = true;
+            if (parent) {
+                *(const char **)apr_array_push(sc->locations) = parent;
+            }
+            else {
+                sc->unprovable = true;
+            }
+        }
+        if (!strcasecmp(n, "AllowOverride") && d->args
+            && strcasecmp(d->args, "None")) {
+            sc->unprovable = true;
+        }
+        if (!strcasecmp(n, "AllowOverrideList")) {
+            sc->unprovable = true;
+        }
+        if (!strcasecmp(n, "AuthOIDCRedirectURI") && d->args
+            && d->args[0] == '/') {
+            *(const ap_directive_t **)apr_array_push(sc->uris) = d;
+        }
+        loc = location_path(d, p);
+        if (d->first_child) {
+            scan(sc, d->first_child, loc, into_vhosts, p);
+        }
+    }
+}
+
+/* httpd's <Location> match: the path itself, or below it at a '/'. */
+static bool covers(const char *loc, const char *path)
+{
+    apr_size_t n = strlen(loc);
+    return !strncmp(path, loc, n)
+           && (path[n] == '\0' || path[n] == '/' || (n && loc[n - 1] == '/'));
+}
+
+static int judge(const scope_t *sc, const scope_t *base, server_rec *s)
+{
+    if (sc->unprovable || (base && base->unprovable) || !sc->any_oidc) {
+        return OK;
+    }
+    for (int i = 0; i < sc->uris->nelts; i++) {
+        const ap_directive_t *d =
+            APR_ARRAY_IDX(sc->uris, i, const ap_directive_t *);
+        bool in = false;
+        for (const scope_t *x = sc; x && !in; x = x == base ? NULL : base) {
+            for (int j = 0; j < x->locations->nelts && !in; j++) {
+                in = covers(APR_ARRAY_IDX(x->locations, j, const char *),
+                            d->args);
+            }
+        }
+        if (!in) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00522) "%s:%d: AuthOIDCRedirectURI %s "
+                                           "lies outside every <Location> "
+                                           "with AuthType oidc: the callback "
+                                           "would never reach the module",
+                         d->filename, d->line_num, d->args);
+            return !OK;
+        }
+    }
+    return OK;
+}
+
+static scope_t *scope_new(apr_pool_t *p)
+{
+    scope_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->locations = apr_array_make(p, 4, sizeof(const char *));
+    sc->uris = apr_array_make(p, 4, sizeof(const ap_directive_t *));
+    return sc;
+}
+
+int aoidc_config_check_redirect_uri(apr_pool_t *ptemp, server_rec *s)
+{
+    scope_t *main_sc = scope_new(ptemp);
+    scan(main_sc, ap_conftree, NULL, false, ptemp);
+    if (judge(main_sc, NULL, s) != OK) {
+        return !OK;
+    }
+    for (const ap_directive_t *d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            scope_t *vh = scope_new(ptemp);
+            scan(vh, d->first_child, NULL, true, ptemp);
+            vh->any_oidc |= main_sc->any_oidc;
+            if (judge(vh, main_sc, s) != OK) {
+                return !OK;
+            }
+        }
+    }
+    return OK;
+}
