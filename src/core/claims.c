@@ -2,6 +2,7 @@
 /* Claim flattening, header-safety rules and the list codec. */
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_lib.h>
 
 #include "core/claims.h"
@@ -19,6 +20,25 @@ bool aoidc_claims_is_token(const char *name)
         }
     }
     return true;
+}
+
+const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p)
+{
+    char *out;
+    if (!name || !*name || strlen(name) > AOIDC_CLAIM_MAX_NAME) {
+        return NULL;
+    }
+    if (aoidc_claims_is_token(name)) {
+        return name;
+    }
+    out = apr_pstrdup(p, name);
+    for (char *c = out; *c; c++) {
+        char one[2] = {*c, '\0'};
+        if (!aoidc_claims_is_token(one)) {
+            *c = '_';
+        }
+    }
+    return out;
 }
 
 static bool value_ok(const char *v)
@@ -124,17 +144,25 @@ apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
 {
     const char *key;
     json_t *v;
+    apr_hash_t *seen = apr_hash_make(p);
     if (!list) {
         list = apr_array_make(p, 16, sizeof(aoidc_claim_t));
     }
     json_object_foreach((json_t *)obj, key, v)
     {
-        aoidc_claim_t c = {key, NULL, !json_is_string(v)};
-        if (json_is_null(v) || !aoidc_claims_is_token(key)
-            || !strcmp(key, "nonce") || !strcmp(key, "at_hash")
-            || !strcmp(key, "c_hash")) {
+        aoidc_claim_t c = {aoidc_claims_safe_name(key, p), NULL,
+                           !json_is_string(v)};
+        if (json_is_null(v) || !c.name || !strcmp(key, "nonce")
+            || !strcmp(key, "at_hash") || !strcmp(key, "c_hash")) {
             continue;
         }
+        /* two names of one document that map to one name: the first
+         * wins, as for header collisions (a later document, userinfo,
+         * still replaces the ID Token's claim of the same name) */
+        if (apr_hash_get(seen, c.name, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(seen, c.name, APR_HASH_KEY_STRING, "");
         /* JSON encoding escapes control characters inside arrays and
          * objects, so only plain strings can carry raw CR/LF. */
         c.value =

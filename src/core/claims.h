@@ -2,9 +2,11 @@
 /*
  * Claims as the backend sees them: a flat list of (name, value) where value
  * is the string itself, or compact JSON for numbers, booleans, arrays and
- * objects. Names that are not HTTP tokens and values with control
- * characters (CR/LF above all) never make it into the list, so nothing a
- * token carries can split a header. Also the binary encoding of the list
+ * objects. Names that are not HTTP tokens are mapped to one
+ * (aoidc_claims_safe_name: Auth0's "https://example.com/roles" becomes
+ * "https___example.com_roles"), and values with control characters (CR/LF
+ * above all) never make it into the list, so nothing a token carries can
+ * split a header. Also the binary encoding of the list
  * used inside sessions and cache entries.
  */
 #ifndef AOIDC_CORE_CLAIMS_H
@@ -21,10 +23,23 @@ typedef struct {
 } aoidc_claim_t;
 
 #define AOIDC_CLAIM_MAX_VALUE 4096
+#define AOIDC_CLAIM_MAX_NAME  256
 
-/** Add every usable member of obj to list (created in p when NULL),
- *  replacing entries with the same name; nonce, at_hash and c_hash are left
- *  out. Returns the list (strings copied into p).
+/** The name a claim is listed (and passed to the backend) under: name
+ *  itself when it is an RFC 9110 token, else a copy in p with every
+ *  character that is not a token character replaced by '_' (namespaced
+ *  claims such as "https://example.com/roles" become
+ *  "https___example.com_roles"). NULL for an empty name or one longer than
+ *  AOIDC_CLAIM_MAX_NAME. A mapped name takes part in the collision rule of
+ *  aoidc_claims_add_json_keep like any other: a claim the OP really calls
+ *  "https___example.com_roles", or one mapping to the same header, that
+ *  comes first wins. */
+AOIDC_API const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p);
+
+/** Add every usable member of obj to list (created in p when NULL), under
+ *  its aoidc_claims_safe_name, replacing entries with the same name;
+ *  nonce, at_hash and c_hash are left out. Returns the list (strings
+ *  copied into p).
  *
  *  - A name that would give the same header or CGI variable as an entry
  *    already in the list (aoidc_claims_same_header: "groups"/"Groups",

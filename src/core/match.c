@@ -26,14 +26,95 @@ static bool json_has(const char *text, const char *value, apr_pool_t *p)
     return false;
 }
 
+/* A leaf: a string equal to value, a number or boolean whose JSON text
+ * is value, or an array holding one of those. */
+static bool leaf_has(const json_t *j, const char *value, apr_pool_t *p)
+{
+    size_t i;
+    json_t *v;
+    if (json_is_string(j)) {
+        return !strcmp(json_string_value(j), value);
+    }
+    if (json_is_array(j)) {
+        json_array_foreach((json_t *)j, i, v)
+        {
+            if (!json_is_array(v) && leaf_has(v, value, p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (json_is_number(j) || json_is_boolean(j)) {
+        return !strcmp(aoidc_json_dump((json_t *)j, p), value);
+    }
+    return false;
+}
+
+/* path ("roles" or "a.b.c") below j; an array on the way matches when
+ * any of its objects does (Keycloak's resource_access, lists of groups
+ * as objects). depth bounds the walk. */
+static bool path_has(const json_t *j, const char *path, const char *value,
+                     int depth, apr_pool_t *p)
+{
+    const char *dot = strchr(path, '.');
+    size_t i;
+    json_t *v;
+    if (depth > 16) {
+        return false;
+    }
+    if (json_is_array(j)) {
+        json_array_foreach((json_t *)j, i, v)
+        {
+            if (json_is_object(v) && path_has(v, path, value, depth + 1, p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (!json_is_object(j)) {
+        return false;
+    }
+    if (!dot) {
+        v = json_object_get(j, path);
+        return v && leaf_has(v, value, p);
+    }
+    v = json_object_getn(j, path, (size_t)(dot - path));
+    return v && path_has(v, dot + 1, value, depth + 1, p);
+}
+
+/* name "a.b.c": the claim "a" (then "a.b", for claim names that hold a
+ * dot themselves), with the rest of the path inside its JSON value. */
+static bool dotted_has(const apr_array_header_t *claims, const char *name,
+                       const char *value, apr_pool_t *p)
+{
+    for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
+        const aoidc_claim_t *c = aoidc_claims_get(
+            claims, apr_pstrndup(p, name, (apr_size_t)(dot - name)));
+        json_t *j;
+        if (!c || !c->is_json || (c->value[0] != '{' && c->value[0] != '[')
+            || !dot[1]) {
+            continue;
+        }
+        if (aoidc_json_parse(&j, c->value, strlen(c->value),
+                             AOIDC_CLAIM_MAX_VALUE, true, p, NULL)
+                == APR_SUCCESS
+            && path_has(j, dot + 1, value, 0, p)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool aoidc_match_claim(const apr_array_header_t *claims, const char *name,
                        const char *value, apr_pool_t *p)
 {
     const aoidc_claim_t *c = aoidc_claims_get(claims, name);
-    if (!c) {
-        return false;
+    if (c
+        && (c->is_json ? json_has(c->value, value, p)
+                       : !strcmp(c->value, value))) {
+        return true;
     }
-    return c->is_json ? json_has(c->value, value, p) : !strcmp(c->value, value);
+    return strchr(name, '.') && dotted_has(claims, name, value, p);
 }
 
 bool aoidc_match_scope(const apr_array_header_t *claims, const char *value,

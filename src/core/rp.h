@@ -58,7 +58,22 @@ typedef struct {
     const apr_array_header_t *extra_params; /* AuthOIDCAuthRequestParams */
     apr_interval_time_t refresh_before;     /* AuthOIDCRefreshBeforeExpiry */
     apr_interval_time_t state_ttl;
+    bool cookie_store; /* AuthOIDCSessionStore cookie: sessions live in
+                        * sealed chunked cookies (core/cookie_session.h),
+                        * not in env->sessions */
 } aoidc_rp_conf_t;
+
+/* What AuthOIDCSessionStore cookie left out of a session to fit its
+ * cookies, in this order (rp_cookie.c): the ID Token (logout then asks the
+ * OP without id_token_hint), the largest claims (never sub or the
+ * REMOTE_USER claim), the refresh token (no refresh: the session lasts as
+ * its limits say, with the access token it has), the access token. */
+typedef struct {
+    bool id_token;
+    int claims;
+    bool refresh_token;
+    bool access_token;
+} aoidc_cookie_fit_t;
 
 /** The tag of an identity: the first AOIDC_TAG_LEN base64url characters of
  *  SHA-256(issuer || 0x00 || client_id), in p (computed at config time). */
@@ -71,6 +86,8 @@ typedef struct {
     const char *return_to;     /* where the user was going (path + query) */
     const char *redirect_uri;  /* absolute */
     const char *cookie_header; /* for the state cookies already there */
+    const char *post_body;     /* a form POST to replay after the login
+                                * (core/replay.h), or NULL */
 } aoidc_login_in_t;
 
 typedef struct {
@@ -84,7 +101,12 @@ typedef struct {
  *  longer one is cut to its path, or "/"), the oldest attempts' cookies
  *  deleted so that at most c->state_max_cookies and AOIDC_STATE_BYTES_MAX
  *  bytes remain, and the authorization request URL. Writes nothing to any
- *  store. Reasons: upstream (discovery), AOIDC_REASON_INTERNAL. */
+ *  store. With in->post_body, the body is sealed in the state too, and the
+ *  return URL is never cut (the POST must reach its own URL). Reasons:
+ *  upstream (discovery), AOIDC_REASON_INTERNAL, AOIDC_REASON_TOO_LARGE
+ *  (a body that fails aoidc_replay_body_ok, a return URL over
+ *  AOIDC_RETURN_URL_MAX with a body, or a state cookie that would not fit
+ *  AOIDC_STATE_BYTES_MAX on its own). */
 AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
                                       const aoidc_rp_conf_t *c,
                                       const aoidc_flow_env_t *env,
@@ -110,6 +132,9 @@ typedef struct {
     aoidc_err_t index_err;       /* reason != NONE: not in the sid/sub index
                                   * (a logout from the OP misses it) */
     int claims_dropped;          /* claims left out to fit the record */
+    aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
+    const char *post_body;       /* the form POST to replay at location
+                                  * (core/replay.h), or NULL */
     /* a login attempt that cannot finish (state_missing / state_expired /
      * state_replay, the response well-formed): */
     const char *restart_to; /* non-NULL: start a fresh login to this local
@@ -173,12 +198,28 @@ AOIDC_API apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
                                         const aoidc_flow_env_t *env,
                                         const char *cookie, aoidc_err_t *err);
 
+/** aoidc_rp_session for c->cookie_store: the session sealed in the chunk
+ *  cookies of header (core/cookie_session.h), checked the same way. When
+ *  it was refreshed or its last_seen drifted, out->cookies rewrites the
+ *  chunks. Refresh: one at a time per refresh token on this host (a lock
+ *  in env->sessions, the local store, when there is one), no re-read (the
+ *  browser holds the only copy). Every failure (tampered, missing or too
+ *  many chunks, oversize, expired) deletes every chunk and sets
+ *  clear_cookie: a new login, never a 5xx. APR_NOTFOUND: no chunks of
+ *  ours. */
+AOIDC_API apr_status_t aoidc_rp_cookie_session(aoidc_session_out_t *out,
+                                               const aoidc_rp_conf_t *c,
+                                               const aoidc_flow_env_t *env,
+                                               const char *header,
+                                               aoidc_err_t *err);
+
 /* --- logout ------------------------------------------------------------ */
 
 typedef struct {
     const char *cookie;          /* the session cookie, may be NULL */
     const char *target;          /* local path, already checked */
     const char *post_logout_uri; /* target made absolute */
+    const char *cookie_header;   /* cookie store: where the chunks are */
 } aoidc_logout_in_t;
 
 typedef struct {

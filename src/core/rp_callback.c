@@ -9,6 +9,7 @@
 #include "core/auth_response.h"
 #include "core/client.h"
 #include "core/cookie.h"
+#include "core/cookie_session.h"
 #include "core/id_token.h"
 #include "core/json.h"
 #include "core/rp.h"
@@ -334,7 +335,7 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
                                 const aoidc_flow_env_t *env,
                                 aoidc_snapshot_t *snap,
                                 const aoidc_token_response_t *tr, json_t *idc,
-                                const char *session_cookie, aoidc_err_t *err)
+                                const aoidc_callback_in_t *in, aoidc_err_t *err)
 {
     apr_pool_t *p = env->pool;
     aoidc_session_t *s = apr_pcalloc(p, sizeof(*s));
@@ -361,6 +362,12 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
                              "ID Token has no usable %s or sub claim",
                              c->remote_user_claim);
     }
+    if (c->cookie_store) {
+        /* no index: a logout from the OP cannot reach a browser's cookie */
+        return aoidc_rp_cookie_save(
+            &out->cookies, &out->fit, c, env, s,
+            aoidc_cs_present(in->cookie_header, c->cookie_name, p), err);
+    }
     rv = aoidc_rp_session_create(&ticket, c, env, s);
     if (rv != APR_SUCCESS) {
         return aoidc_err_set(
@@ -372,7 +379,9 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     index_session(out, c, env, s, ticket, aoidc_json_str(idc, "sid"));
     /* our ticket joins (or replaces ours in) the browser's session cookie:
      * other identities' tickets stay */
-    aoidc_ticket_cookie(&out->cookies, c, session_cookie, ticket, p);
+    aoidc_ticket_cookie(&out->cookies, c,
+                        aoidc_cookie_get(in->cookie_header, c->cookie_name, p),
+                        ticket, p);
     return APR_SUCCESS;
 }
 
@@ -422,13 +431,11 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
             != APR_SUCCESS
         || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
                != APR_SUCCESS
-        || (rv = new_session(
-                out, c, env, snap, &tr, idc,
-                aoidc_cookie_get(in->cookie_header, c->cookie_name, env->pool),
-                err))
+        || (rv = new_session(out, c, env, snap, &tr, idc, in, err))
                != APR_SUCCESS) {
         return rv;
     }
     out->location = st->return_to; /* a local path: never the Host header */
+    out->post_body = st->post_body;
     return APR_SUCCESS;
 }

@@ -8,6 +8,7 @@
 
 #include "core/authz_request.h"
 #include "core/cookie.h"
+#include "core/replay.h"
 #include "core/rp.h"
 #include "core/url.h"
 
@@ -69,9 +70,18 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
     if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS) {
         return rv;
     }
+    if (in->post_body
+        && (!aoidc_replay_body_ok(in->post_body, strlen(in->post_body))
+            || !in->return_to
+            || strcmp(bounded_return(in->return_to, p), in->return_to))) {
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "form POST not kept: body or URL too long or "
+                             "malformed");
+    }
     rv = aoidc_state_create(&st, c->issuer, bounded_return(in->return_to, p),
                             c->pkce, env->now, p);
     if (rv == APR_SUCCESS) {
+        st->post_body = in->post_body;
         rv = aoidc_state_seal(&sealed, st, c->seal_state, p);
     }
     if (rv != APR_SUCCESS) {
@@ -79,6 +89,12 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                              rv);
     }
     name = aoidc_state_cookie_name(st->state, p);
+    if (strlen(name) + strlen(sealed) + 3 > AOIDC_STATE_BYTES_MAX) {
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "form POST not kept: the state cookie would "
+                             "exceed %d bytes",
+                             AOIDC_STATE_BYTES_MAX);
+    }
     evict_states(&out->cookies, in->cookie_header, c->state_max_cookies,
                  strlen(name) + strlen(sealed) + 3, p);
     /* the cookie outlives the attempt (the record's own time decides):

@@ -7,7 +7,9 @@
  */
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/client.h"
+#include "core/cookie_session.h"
 #include "core/json.h"
 #include "core/id_token.h"
 #include "core/rp.h"
@@ -131,7 +133,7 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
         != APR_SUCCESS) {
         return APR_SUCCESS; /* someone refreshes, or backs off, or no store */
     }
-    if (refreshed_meanwhile(&out->session, c, env, t)) {
+    if (!c->cookie_store && refreshed_meanwhile(&out->session, c, env, t)) {
         aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
         return APR_SUCCESS;
     }
@@ -165,8 +167,11 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     s->at_expires = aoidc_token_expiry(&tr, env->now);
     s->last_seen = env->now;
     out->refreshed = true;
-    /* saved before the lock goes: nobody may refresh from the old copy */
-    aoidc_rp_save(c, env, t, s);
+    /* saved before the lock goes: nobody may refresh from the old copy
+     * (the cookie store's caller writes the cookies) */
+    if (!c->cookie_store) {
+        aoidc_rp_save(c, env, t, s);
+    }
     aoidc_rp_remove(env, t, AOIDC_NS_REFRESH_LOCK);
     return APR_SUCCESS;
 }
@@ -245,6 +250,76 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     return APR_SUCCESS;
 }
 
+static bool refresh_due(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                        const aoidc_flow_env_t *env)
+{
+    return s->refresh_token && s->at_expires
+           && env->now >= s->at_expires - c->refresh_before;
+}
+
+/* The cookie store has no ticket: the refresh lock is named after the
+ * refresh token instead, in the local store (on this host only: another
+ * node may refresh the same session at the same moment, and with rotating
+ * refresh tokens one of the two then loses the session). */
+static bool lock_ticket(aoidc_ticket_t *t, const aoidc_rp_conf_t *c,
+                        const aoidc_flow_env_t *env, const aoidc_session_t *s)
+{
+    unsigned char h[32];
+    if (!env->sessions || !s->refresh_token) {
+        return false;
+    }
+    aoidc_sha256(h, s->refresh_token, strlen(s->refresh_token));
+    memcpy(t->tag, c->tag, sizeof(t->tag));
+    memcpy(t->id, aoidc_b64url_encode(h, 16, env->pool), 22);
+    t->id[22] = '\0';
+    t->secret = NULL;
+    return true;
+}
+
+apr_status_t aoidc_rp_cookie_session(aoidc_session_out_t *out,
+                                     const aoidc_rp_conf_t *c,
+                                     const aoidc_flow_env_t *env,
+                                     const char *header, aoidc_err_t *err)
+{
+    aoidc_ticket_t t;
+    unsigned present = 0;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    rv = aoidc_rp_cookie_load(&out->session, &present, c, env, header, err);
+    if (rv == APR_NOTFOUND) {
+        return rv;
+    }
+    if (rv == APR_SUCCESS && lock_ticket(&t, c, env, out->session)) {
+        rv = refresh(out, c, env, &t, err);
+    }
+    /* a copy whose refresh is due but went to another request (the lock)
+     * is not written back: it would put the old refresh token over the
+     * one that request's response sets */
+    if (rv == APR_SUCCESS
+        && (out->refreshed
+            || (aoidc_session_touch_due(out->session, &c->limits, env->now)
+                && !refresh_due(out->session, c, env)))) {
+        out->session->last_seen = env->now;
+        rv = aoidc_rp_cookie_save(&out->cookies, NULL, c, env, out->session,
+                                  present, err);
+    }
+    if (rv == APR_SUCCESS) {
+        out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
+        if (!out->user) {
+            rv = aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
+                               "session has no usable %s or sub claim",
+                               c->remote_user_claim);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        out->clear_cookie = true;
+        out->cookies = NULL;
+        aoidc_cs_clear(&out->cookies, c->cookie_name, present, env->pool);
+    }
+    return rv;
+}
+
 static void unindex(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
                     const aoidc_session_t *s, const aoidc_ticket_t *t)
 {
@@ -296,6 +371,47 @@ static const char *end_session_url(const char *endpoint, const char *id_token,
     return apr_pstrcat(p, endpoint, strchr(endpoint, '?') ? "&" : "?", q, NULL);
 }
 
+static void finish_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
+                          const aoidc_flow_env_t *env,
+                          const aoidc_logout_in_t *in, aoidc_snapshot_t *snap,
+                          const aoidc_session_t *s, const char *idt)
+{
+    revoke_tokens(out, c, env, snap, s);
+    if (snap->md.end_session_endpoint) {
+        out->location = end_session_url(snap->md.end_session_endpoint, idt, c,
+                                        in->post_logout_uri, env->pool);
+    }
+}
+
+/* Every chunk goes whether or not it opens; the ID Token hint is there
+ * when it fitted into the cookies. */
+static apr_status_t cookie_logout(aoidc_logout_out_t *out,
+                                  const aoidc_rp_conf_t *c,
+                                  const aoidc_flow_env_t *env,
+                                  const aoidc_logout_in_t *in)
+{
+    aoidc_session_t *s;
+    aoidc_snapshot_t *snap;
+    aoidc_err_t ierr = {0};
+    unsigned present = 0;
+    out->had_session =
+        aoidc_rp_cookie_load(&s, &present, c, env, in->cookie_header, &ierr)
+        == APR_SUCCESS;
+    aoidc_cs_clear(
+        &out->cookies, c->cookie_name,
+        present
+            | aoidc_cs_present(in->cookie_header, c->cookie_name, env->pool),
+        env->pool);
+    if (!out->had_session
+        || aoidc_flow_snapshot(&snap, env, &ierr) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    /* no id_token_missing: an ID Token too large for the cookies was left
+     * out at login, and said so then */
+    finish_logout(out, c, env, in, snap, s, s->id_token);
+    return APR_SUCCESS;
+}
+
 apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
                              const aoidc_flow_env_t *env,
                              const aoidc_logout_in_t *in, aoidc_err_t *err)
@@ -309,6 +425,9 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
 
     memset(out, 0, sizeof(*out));
     out->location = in->target;
+    if (c->cookie_store) {
+        return cookie_logout(out, c, env, in);
+    }
     if (in->cookie && *in->cookie) {
         aoidc_ticket_cookie(&out->cookies, c, in->cookie, NULL, env->pool);
     }
@@ -328,12 +447,7 @@ apr_status_t aoidc_rp_logout(aoidc_logout_out_t *out, const aoidc_rp_conf_t *c,
         return APR_SUCCESS;
     }
     unindex(c, env, s, &t);
-    revoke_tokens(out, c, env, snap, s);
-    if (snap->md.end_session_endpoint) {
-        out->location =
-            end_session_url(snap->md.end_session_endpoint, (const char *)idt, c,
-                            in->post_logout_uri, env->pool);
-    }
+    finish_logout(out, c, env, in, snap, s, (const char *)idt);
     return APR_SUCCESS;
 }
 

@@ -88,4 +88,24 @@ AOIDC_API apr_status_t aoidc_rp_load(aoidc_session_t **out,
 AOIDC_API void aoidc_rp_destroy(const aoidc_flow_env_t *env,
                                 const aoidc_ticket_t *t);
 
+/* --- AuthOIDCSessionStore cookie (rp_cookie.c) ------------------------ */
+
+/** Open and check the session in header's chunk cookies; *present gets
+ *  the chunk mask (aoidc_cs_present) for deleting them. APR_NOTFOUND when
+ *  there are none of ours. Reasons: session_invalid, session_expired. */
+AOIDC_API apr_status_t aoidc_rp_cookie_load(
+    aoidc_session_t **s, unsigned *present, const aoidc_rp_conf_t *c,
+    const aoidc_flow_env_t *env, const char *header, aoidc_err_t *err);
+
+/** Seal s into chunk cookie operations on *ops, leaving out what does not
+ *  fit (recorded in *fit, which may be NULL; s->claims is trimmed in
+ *  place) and deleting chunks of present that are no longer used.
+ *  AOIDC_REASON_TOO_LARGE when even the bare record does not fit. */
+AOIDC_API apr_status_t aoidc_rp_cookie_save(apr_array_header_t **ops,
+                                            aoidc_cookie_fit_t *fit,
+                                            const aoidc_rp_conf_t *c,
+                                            const aoidc_flow_env_t *env,
+                                            aoidc_session_t *s,
+                                            unsigned present, aoidc_err_t *err);
+
 #endif

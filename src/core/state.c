@@ -8,6 +8,7 @@
 #include "core/state.h"
 
 #define STATE_V1 1
+#define STATE_V2 2 /* V1 + the body of a form POST to replay */
 
 apr_status_t aoidc_state_create(aoidc_state_t **out, const char *issuer,
                                 const char *return_to, bool pkce,
@@ -41,12 +42,15 @@ apr_status_t aoidc_state_seal(char **out, const aoidc_state_t *st,
 {
     aoidc_wbuf_t w;
     aoidc_codec_init(&w, 512, p);
-    aoidc_codec_put_u8(&w, STATE_V1);
+    aoidc_codec_put_u8(&w, st->post_body ? STATE_V2 : STATE_V1);
     aoidc_codec_put_u64(&w, (apr_uint64_t)st->created);
     aoidc_codec_put_str(&w, st->nonce);
     aoidc_codec_put_str(&w, st->verifier);
     aoidc_codec_put_str(&w, st->return_to);
     aoidc_codec_put_str(&w, st->issuer);
+    if (st->post_body) {
+        aoidc_codec_put_str(&w, st->post_body);
+    }
     return aoidc_seal_text(out, k, w.buf, w.len, st->state, strlen(st->state),
                            p);
 }
@@ -72,8 +76,9 @@ apr_status_t aoidc_state_open(aoidc_state_t **out, const char *cookie,
     st->verifier = aoidc_codec_get_str(&r);
     st->return_to = aoidc_codec_get_str(&r);
     st->issuer = aoidc_codec_get_str(&r);
-    if (r.bad || r.left || v != STATE_V1 || !st->nonce || !st->return_to
-        || !st->issuer) {
+    st->post_body = v == STATE_V2 ? aoidc_codec_get_str(&r) : NULL;
+    if (r.bad || r.left || (v != STATE_V1 && v != STATE_V2) || !st->nonce
+        || !st->return_to || !st->issuer || (v == STATE_V2 && !st->post_body)) {
         return aoidc_err_set(err, AOIDC_REASON_COOKIE, p,
                              "state cookie: bad record");
     }

@@ -24,6 +24,9 @@ typedef struct {
     const char *return_to; /* local path + query */
     const char *issuer;    /* the login was started for this issuer */
     apr_time_t created;
+    const char *post_body; /* a form POST to replay at return_to, or NULL
+                            * (core/replay.h); sealed as record version 2,
+                            * records without one stay version 1 */
 } aoidc_state_t;
 
 /** A new record with fresh state, nonce and (when pkce) verifier. */

@@ -92,6 +92,9 @@ static int unauthenticated(aoidc_rctx_t *x)
     case AOIDC_UNAUTH_401:
         return aoidc_fail(x, &err);
     default:
+        if (aoidc_is_form_navigation(x->r)) {
+            return aoidc_login(x); /* the form is kept, or 401 */
+        }
         if (!aoidc_wants_redirect(x->r)) {
             /* scripts and non-GET requests: a redirect would only loop */
             return aoidc_fail(x, &err);

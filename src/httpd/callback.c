@@ -1,11 +1,36 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The redirect URI's callback: core/rp_callback.c does the work. */
+#include "core/cookie_session.h"
+#include "core/rand.h"
+#include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
+
+/* The form that was submitted while the session had ended goes to its
+ * URL again, from a page the browser submits (core/replay.h). */
+static int replay(aoidc_rctx_t *x, const aoidc_callback_out_t *out)
+{
+    request_rec *r = x->r;
+    char *nonce, *page = NULL;
+    if (aoidc_rand_token(&nonce, 16, r->pool) == APR_SUCCESS) {
+        page = aoidc_replay_page(out->location, out->post_body, nonce, r->pool);
+    }
+    if (!page) {
+        return aoidc_redirect(r, out->location); /* the login stands */
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  AOIDCLOGNO(00551) "login: the form POST to %s is replayed",
+                  out->location);
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   aoidc_replay_csp(nonce, r->pool));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    return aoidc_answer_send(x, HTTP_OK, "text/html; charset=utf-8", page);
+}
 
 int aoidc_callback(aoidc_rctx_t *x)
 {
@@ -46,6 +71,18 @@ int aoidc_callback(aoidc_rctx_t *x)
                                         "session to keep it under %d bytes",
                       out.claims_dropped, AOIDC_SESSION_MAX);
     }
+    if (out.fit.id_token || out.fit.claims || out.fit.refresh_token
+        || out.fit.access_token) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      AOIDCLOGNO(00550) "login: the session did not fit its "
+                                        "cookies (AuthOIDCSessionStore "
+                                        "cookie, %d bytes): left out%s, %d "
+                                        "claim(s)%s%s",
+                      AOIDC_CS_BYTES_MAX,
+                      out.fit.id_token ? " the ID Token" : "", out.fit.claims,
+                      out.fit.refresh_token ? ", the refresh token" : "",
+                      out.fit.access_token ? ", the access token" : "");
+    }
     if (rv != APR_SUCCESS) {
         aoidc_metrics_login_failed(err.reason); /* restarted or refused */
     }
@@ -75,5 +112,8 @@ int aoidc_callback(aoidc_rctx_t *x)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AOIDCLOGNO(00122) "login: %s authenticated at %s",
                   aoidc_fingerprint(out.user, r->pool), x->rp.issuer);
+    if (out.post_body) {
+        return replay(x, &out);
+    }
     return aoidc_redirect(r, out.location);
 }

@@ -57,7 +57,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
     c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
-    c->pass_claims_as = c->info = AOIDC_UNSET;
+    c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     return c;
 }
 
@@ -125,6 +125,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(leeway);
     MERGE_PTR(audience);
     MERGE_PTR(store);
+    MERGE_NUM(cookie_store);
     MERGE_PTR(claim_prefix);
     MERGE_PTR(remote_user_claim);
     MERGE_NUM(inactivity);
@@ -230,6 +231,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->state_ttl = OR(c->state_timeout, AOIDC_STATE_TTL);
     rp->extra_params = c->auth_params;
     rp->refresh_before = OR(c->refresh_before, 0);
+    rp->cookie_store = c->cookie_store == 1;
     return rp;
 }
 
@@ -413,7 +415,10 @@ static const char *set_flag(cmd_parms *cmd, void *dc, int on)
 static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
-    return aoidc_store_spec(&c->store, cmd, arg);
+    /* the cookie store is no store of the registry: the RP flows seal
+     * the session into cookies instead (core/rp_cookie.c) */
+    c->cookie_store = !strcmp(arg, "cookie");
+    return c->cookie_store ? NULL : aoidc_store_spec(&c->store, cmd, arg);
 }
 
 static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
@@ -687,7 +692,7 @@ const command_rec aoidc_cmds[] = {
                   "Required aud of bearer access tokens (no default)"),
     AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, CTX,
                   "Session store: shm[:SIZE] (default shm:32M), "
-                  "redis[s]://..., memcache://..."),
+                  "redis[s]://..., memcache://... or cookie"),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", ap_set_string_slot, OFF(claim_prefix),
                   CTX,
                   "Prefix of claim headers and variables (default "

@@ -50,6 +50,7 @@ typedef struct {
     apr_interval_time_t leeway;
     const char *audience;
     aoidc_store_ref_t *store;
+    int cookie_store; /* AuthOIDCSessionStore cookie */
     const char *claim_prefix;
     const char *remote_user_claim;
     apr_interval_time_t inactivity;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a login: core/rp_login.c does the work; this applies it. */
+#include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
 #include "httpd/answer.h"
@@ -7,15 +8,40 @@
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 
+/* A form submitted after the session ended: its body goes into the
+ * state (core/replay.h), or the request gets the 401 it always got. */
+static int form_body(const char **body, aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    aoidc_err_t err = {0};
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    if ((cl && apr_atoi64(cl) > AOIDC_POST_BODY_MAX)
+        || aoidc_read_body(body, r, AOIDC_POST_BODY_MAX, &err) != APR_SUCCESS) {
+        aoidc_err_set(&err, AOIDC_REASON_NO_CREDENTIALS, r->pool,
+                      "no session; a form POST over %d bytes is not kept",
+                      AOIDC_POST_BODY_MAX);
+        return aoidc_fail(x, &err);
+    }
+    return OK;
+}
+
 int aoidc_login(aoidc_rctx_t *x)
 {
     aoidc_err_t err = {0};
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {x->login_return ? x->login_return
-                                           : x->r->unparsed_uri,
-                           aoidc_redirect_uri(x), aoidc_cookie_header(x->r)};
+    aoidc_login_in_t in = {
+        x->login_return ? x->login_return : x->r->unparsed_uri,
+        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL};
+    int rc;
+    if (x->r->method_number == M_POST && !x->login_return
+        && (rc = form_body(&in.post_body, x)) != OK) {
+        return rc;
+    }
     if (aoidc_rp_login(&out, &x->rp, aoidc_op_env(x), &in, &err)
         != APR_SUCCESS) {
+        if (err.reason == AOIDC_REASON_TOO_LARGE) {
+            err.reason = AOIDC_REASON_NO_CREDENTIALS; /* 401, as before */
+        }
         return aoidc_fail(x, &err);
     }
     aoidc_apply_cookies(x, out.cookies);

@@ -30,6 +30,7 @@ int aoidc_logout(aoidc_rctx_t *x, const char *target)
         aoidc_cookie_get(aoidc_cookie_header(r), x->rp.cookie_name, r->pool);
     in.target = target;
     in.post_logout_uri = aoidc_absolute(x, target);
+    in.cookie_header = aoidc_cookie_header(r);
     aoidc_rp_logout(&out, &x->rp, aoidc_op_env(x), &in, &err);
     aoidc_apply_cookies(x, out.cookies);
     if (out.revoke_err.reason) {

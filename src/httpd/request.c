@@ -250,14 +250,11 @@ int aoidc_redirect(request_rec *r, const char *location)
 
 /* Browsers navigating get a redirect to the OP; scripts and non-GET requests
  * get 401, since a redirect would only loop or lose their body. */
-bool aoidc_wants_redirect(request_rec *r)
+static bool is_navigation(request_rec *r)
 {
     const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
     const char *accept = apr_table_get(r->headers_in, "Accept");
     const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
-    if (r->method_number != M_GET) {
-        return false;
-    }
     if (xrw && !strcasecmp(xrw, "XMLHttpRequest")) {
         return false;
     }
@@ -269,6 +266,19 @@ bool aoidc_wants_redirect(request_rec *r)
         return false;
     }
     return true;
+}
+
+bool aoidc_wants_redirect(request_rec *r)
+{
+    return r->method_number == M_GET && is_navigation(r);
+}
+
+bool aoidc_is_form_navigation(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    return r->method_number == M_POST && ct
+           && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)
+           && (!ct[33] || ct[33] == ';' || ct[33] == ' ') && is_navigation(r);
 }
 
 typedef struct {
@@ -408,6 +418,12 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
         /* the login-restart counter, present only while logins restart */
         out = aoidc_cookie_strip(out, AOIDC_RESTART_COOKIE,
                                  AOIDC_STATE_COOKIE_PREFIX, r->pool);
+    }
+    if (out && strstr(out, session_cookie)) {
+        /* AuthOIDCSessionStore cookie's chunks NAME_0.. */
+        out = aoidc_cookie_strip(
+            out, NULL, apr_pstrcat(r->pool, session_cookie, "_", NULL),
+            r->pool);
     }
     if (out == hdr) {
         return;

@@ -7,13 +7,18 @@
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 
-/* The session the request's cookie names, through the core flow. */
+/* The one core call: the ticket's session in the store, or the session
+ * sealed in the chunk cookies (AuthOIDCSessionStore cookie). */
 static apr_status_t load(aoidc_session_out_t *out, aoidc_rctx_t *x,
                          aoidc_err_t *err)
 {
-    const char *cookie = aoidc_cookie_get(aoidc_cookie_header(x->r),
-                                          x->rp.cookie_name, x->r->pool);
-    return aoidc_rp_session(out, &x->rp, aoidc_op_env(x), cookie, err);
+    const char *hdr = aoidc_cookie_header(x->r);
+    if (x->rp.cookie_store) {
+        return aoidc_rp_cookie_session(out, &x->rp, aoidc_op_env(x), hdr, err);
+    }
+    return aoidc_rp_session(
+        out, &x->rp, aoidc_op_env(x),
+        aoidc_cookie_get(hdr, x->rp.cookie_name, x->r->pool), err);
 }
 
 int aoidc_session_hit(aoidc_rctx_t *x)
@@ -36,6 +41,7 @@ int aoidc_session_hit(aoidc_rctx_t *x)
                       out.refresh_err.detail);
     }
     if (rv == APR_SUCCESS) {
+        aoidc_apply_cookies(x, out.cookies); /* cookie store: rewritten */
         aoidc_set_user(x, out.user, out.session->claims);
         aoidc_strip_own_cookies(x, x->rp.cookie_name);
         if (aoidc_conf_pass_access_token(x->c)) {
@@ -64,12 +70,12 @@ int aoidc_info(aoidc_rctx_t *x)
     aoidc_err_t err = {0};
     aoidc_session_out_t out;
     apr_status_t rv = load(&out, x, &err);
+    aoidc_apply_cookies(x, out.cookies);
     if (rv != APR_SUCCESS) {
         if (rv == APR_NOTFOUND) {
             aoidc_err_set(&err, AOIDC_REASON_NO_CREDENTIALS, r->pool,
                           "info: no session");
         }
-        aoidc_apply_cookies(x, out.cookies);
         return aoidc_fail(x, &err);
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

@@ -131,9 +131,9 @@ const char *aoidc_store_spec(aoidc_store_ref_t **out, cmd_parms *cmd,
         return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
     }
     if (kind == AOIDC_STORE_COOKIE) {
-        return apr_psprintf(cmd->pool,
-                            "%s cookie: not supported yet; use shm, "
-                            "redis://... or memcache://...",
+        /* config.c's setter takes "cookie" itself (no store: the RP flows
+         * keep the session in cookies); nothing else names it */
+        return apr_psprintf(cmd->pool, "%s cookie: not a store here",
                             cmd->cmd->name);
     }
     if (kind == AOIDC_STORE_MEMCACHE) {

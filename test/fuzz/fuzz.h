@@ -25,7 +25,8 @@
     X(b64url) X(json) X(jwks) X(jws) X(jwt) X(metadata) X(cookie)            \
     X(auth_response) X(token) X(state) X(session) X(bearer_header)           \
     X(introspection) X(url) X(claims) X(bearer_entry) X(logout_token)      \
-    X(redis_url) X(redis_reply) X(store_spec)
+    X(redis_url) X(redis_reply) X(store_spec) X(cookie_session)  \
+    X(replay)
 /* clang-format on */
 
 #ifdef AOIDC_FUZZ_REPLAY

@@ -176,10 +176,13 @@ def test_aoidc_100_20_directives_in_location(env, op, directive):
     assert rc == 0, out
 
 
-def test_aoidc_100_21_cookie_store_refused(env, op):
-    """The cookie session store is planned, not built yet: until it exists
-    it is refused at configtest, never silently replaced by another store."""
-    configtest_fails(env, oidc_lines(op, extra=['AuthOIDCSessionStore cookie']),
+def test_aoidc_100_21_cookie_store_accepted(env, op):
+    """The cookie session store exists (test_330): configtest accepts it,
+    and a misspelling of it is still refused."""
+    rc, out = AoidcConf(env).add_location('/app', oidc_lines(op, extra=[
+        'AuthOIDCSessionStore cookie'])).configtest()
+    assert rc == 0, out
+    configtest_fails(env, oidc_lines(op, extra=['AuthOIDCSessionStore cookies']),
                      'AuthOIDCSessionStore', 'cookie')
 
 

@@ -83,7 +83,10 @@ def test_aoidc_300_02_fresh_state_each_time(app, op, env):
 
 
 def test_aoidc_300_03_post_without_session_401(app, s, env):
+    # a form submit is kept through a login (test_330_20); anything else is 401
     r = s.post(env.url('/app/echo/'), data={'a': 'b'}, allow_redirects=False, timeout=10)
+    assert r.status_code == 302, r.status_code
+    r = s.post(env.url('/app/echo/'), json={'a': 'b'}, allow_redirects=False, timeout=10)
     assert r.status_code == 401, r.status_code
     assert 'Location' not in r.headers
 

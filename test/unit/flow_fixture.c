@@ -264,7 +264,7 @@ void ft_login(ft_t *f, const char *return_to, const char **cookie_header,
               const char **state, const char **nonce)
 {
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {return_to, FT_REDIRECT, NULL};
+    aoidc_login_in_t in = {return_to, FT_REDIRECT, NULL, NULL};
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_rp_login(&out, &f->rp, &f->env, &in, &err), err);
     const char *name = aoidc_state_cookie_name(out.state, tp);

@@ -78,11 +78,45 @@ START_TEST(unsafe_names_and_values_left_out)
     ck_assert_str_eq(aoidc_claims_get(l, "arr")->value, "[\"x\\r\\ny\"]");
     ck_assert_str_eq(aoidc_claims_get(l, "utf8")->value, "caf\xc3\xa9");
     ck_assert_ptr_nonnull(aoidc_claims_get(l, "x-ok.name~!#$%&'*+^_`|"));
+    /* the names that are no tokens are mapped ('_' for each byte that is
+     * not a token character), and collide: "a b" came first */
+    ck_assert_str_eq(aoidc_claims_get(l, "a_b")->value, "1");
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "a_b_"));
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "caf__"));
+    int n = 0;
+    for (int i = 0; i < l->nelts; i++) {
+        n += !strncmp(APR_ARRAY_IDX(l, i, aoidc_claim_t).name, "a_b", 3);
+    }
+    ck_assert_int_eq(n, 2);
     for (int i = 0; i < l->nelts; i++) {
         const aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
         ck_assert_ptr_null(strpbrk(c->value, "\r\n"));
         ck_assert(aoidc_claims_is_token(c->name));
     }
+}
+END_TEST
+
+START_TEST(url_names_mapped)
+{
+    apr_array_header_t *l =
+        add(NULL, "{\"sub\":\"a\",\"https://example.com/roles\":[\"admin\"],"
+                  "\"https://example.com/tenant\":\"t1\","
+                  "\"https___example.com_tenant\":\"late\"}");
+    ck_assert_str_eq(aoidc_claims_get(l, "https___example.com_roles")->value,
+                     "[\"admin\"]");
+    /* the mapped name collides with a real one: the first wins */
+    ck_assert_str_eq(aoidc_claims_get(l, "https___example.com_tenant")->value,
+                     "t1");
+    ck_assert_ptr_null(aoidc_claims_get(l, "https://example.com/roles"));
+    ck_assert_str_eq(aoidc_claims_safe_name("email", tp), "email");
+    ck_assert_str_eq(aoidc_claims_safe_name("urn:x:y z", tp), "urn_x_y_z");
+    ck_assert_ptr_null(aoidc_claims_safe_name("", tp));
+    char big[AOIDC_CLAIM_MAX_NAME + 2];
+    memset(big, 'n', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_ptr_null(aoidc_claims_safe_name(big, tp));
+    big[AOIDC_CLAIM_MAX_NAME] = '\0';
+    ck_assert_ptr_nonnull(aoidc_claims_safe_name(big, tp));
 }
 END_TEST
 
@@ -402,6 +436,7 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, protocol_claims_left_out);
     tcase_add_test(tc, unsafe_names_and_values_left_out);
     tcase_add_test(tc, value_length_cap);
+    tcase_add_test(tc, url_names_mapped);
     tcase_add_test(tc, replace_and_cap);
     tcase_add_test(tc, is_token);
     tcase_add_test(tc, has_prefix);

@@ -13,6 +13,39 @@ static apr_array_header_t *list(const char *json)
     return l;
 }
 
+START_TEST(dotted_paths)
+{
+    apr_array_header_t *l = list(
+        "{\"sub\":\"alice\",\"realm_access\":{\"roles\":[\"admin\",\"dev\"]},"
+        "\"resource_access\":{\"app\":{\"roles\":[\"reader\"]},"
+        "\"web.ui\":{\"roles\":[\"editor\"]}},"
+        "\"orgs\":[{\"name\":\"acme\",\"level\":3},{\"name\":\"globex\"}],"
+        "\"a.b\":{\"c\":\"dotted-name\"},\"plain.dot\":\"x\","
+        "\"flag\":{\"on\":true},\"deep\":{\"l\":[[\"nested\"]]}}");
+    ck_assert(aoidc_match_claim(l, "realm_access.roles", "admin", tp));
+    ck_assert(aoidc_match_claim(l, "realm_access.roles", "dev", tp));
+    ck_assert(!aoidc_match_claim(l, "realm_access.roles", "root", tp));
+    ck_assert(!aoidc_match_claim(l, "realm_access.role", "admin", tp));
+    ck_assert(!aoidc_match_claim(l, "realm_access", "admin", tp));
+    ck_assert(aoidc_match_claim(l, "resource_access.app.roles", "reader", tp));
+    ck_assert(!aoidc_match_claim(l, "resource_access.app.roles", "editor", tp));
+    /* inside an array of objects */
+    ck_assert(aoidc_match_claim(l, "orgs.name", "globex", tp));
+    ck_assert(aoidc_match_claim(l, "orgs.level", "3", tp));
+    ck_assert(!aoidc_match_claim(l, "orgs.name", "initech", tp));
+    /* a claim whose own name has a dot, and a plain one */
+    ck_assert(aoidc_match_claim(l, "a.b.c", "dotted-name", tp));
+    ck_assert(aoidc_match_claim(l, "plain.dot", "x", tp));
+    ck_assert(aoidc_match_claim(l, "flag.on", "true", tp));
+    /* arrays in arrays are not flattened; empty parts match nothing */
+    ck_assert(!aoidc_match_claim(l, "deep.l", "nested", tp));
+    ck_assert(!aoidc_match_claim(l, "realm_access.", "admin", tp));
+    ck_assert(!aoidc_match_claim(l, ".roles", "admin", tp));
+    ck_assert(!aoidc_match_claim(l, "realm_access..roles", "admin", tp));
+    ck_assert(!aoidc_match_claim(l, "sub.x", "alice", tp));
+}
+END_TEST
+
 START_TEST(claim)
 {
     apr_array_header_t *l =
@@ -86,6 +119,7 @@ TCase *aoidc_match_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("match");
     tcase_add_test(tc, claim);
+    tcase_add_test(tc, dotted_paths);
     tcase_add_test(tc, scope);
     tcase_add_test(tc, scp_array);
     return tc;

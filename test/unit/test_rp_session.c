@@ -528,7 +528,7 @@ static aoidc_logout_out_t logout(ft_t *f, const char *cookie)
 {
     aoidc_logout_out_t out;
     aoidc_err_t err = {0};
-    aoidc_logout_in_t in = {cookie, "/bye", "https://rp.example/bye"};
+    aoidc_logout_in_t in = {cookie, "/bye", "https://rp.example/bye", NULL};
     ck_assert_ok(aoidc_rp_logout(&out, &f->rp, &f->env, &in, &err), err);
     return out;
 }

@@ -110,14 +110,24 @@ const configuration = {
   async findAccount(ctx, id) {
     return {
       accountId: id,
-      async claims() {
+      async claims(use) {
         return {
           sub: id,
           email: `${id}@example.com`,
           email_verified: true,
           name: `User ${id}`,
           preferred_username: id,
-          groups: ['staff', 'ops'],
+          // 'biggroups' is in 950 groups (about 12 KB of claim) at userinfo;
+          // its ID Token carries the usual two (a 12 KB claim would make
+          // the ID Token longer than the RP's 16 KB token limit)
+          groups: id === 'biggroups' && use === 'userinfo'
+            ? Array.from({ length: 950 }, (_, i) => `group-${String(i).padStart(4, '0')}`)
+            : ['staff', 'ops'],
+          // released with scope `nested` only: Keycloak's nested roles and
+          // an Auth0 namespaced (URL-named) claim
+          realm_access: { roles: ['admin', 'user'] },
+          resource_access: { app: { roles: ['reader'] } },
+          'https://example.com/roles': ['editor'],
         };
       },
     };
@@ -128,9 +138,11 @@ const configuration = {
     email: ['email', 'email_verified'],
     profile: ['name', 'preferred_username', 'groups'],
     groups: ['groups'],
+    nested: ['realm_access', 'resource_access', 'https://example.com/roles'],
   },
   responseTypes: ['code'],
-  scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', ...API_SCOPES.split(' ')],
+  scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', 'nested',
+    ...API_SCOPES.split(' ')],
   // ID tokens carry the scope claims too (not only userinfo).
   conformIdTokenClaims: false,
   pkce: { methods: ['S256'], required: () => true },

@@ -50,7 +50,8 @@ LOGGEDOUT_MARK = 'AOIDC-TEST-LOGGED-OUT'
 # Locations whose <prefix>/redirect_uri the RealOP registers (it only accepts
 # registered redirect URIs, so a test protecting another prefix with the
 # RealOP must add it here).
-OIDC_PREFIXES = ('/app', '/app2', '/authz', '/sess', '/lo', '/srv')
+OIDC_PREFIXES = ('/app', '/app2', '/authz', '/sess', '/lo', '/srv', '/cs', '/nest', '/nest2',
+                 '/nestno')
 
 # Modules every config loads (Debian file names).
 BASE_MODULES = [
