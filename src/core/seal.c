@@ -39,10 +39,6 @@ typedef struct {
     EVP_CIPHER_CTX *enc, *dec, *kdf;
     apr_uint64_t enc_id, dec_id, kdf_id;
     unsigned char enc_key[32], dec_key[32]; /* of a derived key, see below */
-    /* the last derivation of this thread: master id, secret, key */
-    apr_uint64_t kdf_master;
-    unsigned char kdf_secret[32], kdf_out[32];
-    apr_size_t kdf_secret_len;
     EVP_MD_CTX *md;
 } tls_t;
 
@@ -61,8 +57,6 @@ static void tls_free(void *data)
     EVP_MD_CTX_free(t->md);
     OPENSSL_cleanse(t->enc_key, sizeof(t->enc_key));
     OPENSSL_cleanse(t->dec_key, sizeof(t->dec_key));
-    OPENSSL_cleanse(t->kdf_secret, sizeof(t->kdf_secret));
-    OPENSSL_cleanse(t->kdf_out, sizeof(t->kdf_out));
     free(t);
 }
 
@@ -162,14 +156,6 @@ apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
         || (!t->kdf && !(t->kdf = EVP_CIPHER_CTX_new()))) {
         return APR_EGENERAL;
     }
-    /* the same session again on this thread (a page and its assets):
-     * the same key, without the two blocks */
-    if (t->kdf_master == master->id && t->kdf_secret_len == len
-        && len <= sizeof(t->kdf_secret)
-        && !CRYPTO_memcmp(t->kdf_secret, secret, len)) {
-        memcpy(k->key, t->kdf_out, 32);
-        goto done;
-    }
     memcpy(in, secret, 16);
     memcpy(in + 16, (const unsigned char *)secret + len - 16, 16);
     in[31] ^= 0x01;
@@ -185,13 +171,6 @@ apr_status_t aoidc_seal_derive(aoidc_seal_t **out, const aoidc_seal_t *master,
     if (!ok) {
         return APR_EGENERAL;
     }
-    if (len <= sizeof(t->kdf_secret)) {
-        t->kdf_master = master->id;
-        t->kdf_secret_len = len;
-        memcpy(t->kdf_secret, secret, len);
-        memcpy(t->kdf_out, k->key, 32);
-    }
-done:
     k->cipher = master->cipher;
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     k->prev = NULL;
