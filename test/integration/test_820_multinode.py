@@ -222,7 +222,6 @@ def test_aoidc_820_04_store_directives_checked(env, op):
             ('AuthOIDCStoreTLS ca=/nonexistent/ca.pem', 'not a readable file'),
             ('AuthOIDCStoreTLS foo=bar', 'expects ca=FILE'),
             ('AuthOIDCStorePassword env:AOIDC_NOT_SET_ANYWHERE', 'is not set'),
-            ('AuthOIDCSessionStore cookie', 'not supported yet'),
             ('AuthOIDCSessionStore memcache://u:hunter2@h:1', 'memcache://HOST:PORT')):
         rc, out = store_conf(env, op, 'shm', [line]).configtest()
         assert rc != 0, line
