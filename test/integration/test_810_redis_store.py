@@ -206,7 +206,8 @@ def test_aoidc_810_09_add_is_atomic_across_processes(plain):
     name = 'race-%d' % os.getpid()
     at = int((time.time() + 1.0) * 1000)
     procs = [subprocess.Popen([stores.store_check_exe(), url(plain), 'race', '16', name,
-                               str(at)], stdout=subprocess.PIPE, text=True)
+                               str(at)], stdout=subprocess.PIPE, text=True,
+                              env=stores.check_env())
              for _ in range(4)]
     wins = 0
     for p in procs:
