@@ -19,21 +19,11 @@ from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, login
                             location, new_session, raw_get, start_login)
 from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, PASSPHRASE, oidc_lines
 from pyaoidc.op import free_port
+from test_800_stores import wait_port
 
 STORE_TIMEOUT_MS = 500
 
 
-def wait_port(port, proc, what):
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError('%s exited (rc=%s)' % (what, proc.returncode))
-        try:
-            socket.create_connection(('127.0.0.1', port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError('%s did not listen on %d' % (what, port))
 
 
 class Relay:
