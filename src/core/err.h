@@ -68,6 +68,9 @@ typedef enum {
     AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
     /* added by the security review (issue 8) */
     AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
+    /* AuthType oidc-basic */
+    AOIDC_REASON_BASIC_REFUSED, /* the OP refused user name and password */
+    AOIDC_REASON_THROTTLED,     /* too many failures for a user or address */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

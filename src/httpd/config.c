@@ -145,6 +145,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(seal_session);
     MERGE_PTR(seal_state);
     MERGE_PTR(seal_index);
+    MERGE_PTR(seal_basic);
     MERGE_PTR(scope);
     MERGE_NUM(pkce);
     MERGE_NUM(leeway);
@@ -280,6 +281,31 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     return rs;
 }
 
+const aoidc_basic_conf_t *aoidc_conf_basic(aoidc_basic_conf_t *b,
+                                           const aoidc_dir_conf_t *c,
+                                           const char **missing)
+{
+    *missing = !c->issuer                            ? "AuthOIDCIssuer"
+               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+               : !c->seal_basic                      ? "AuthOIDCPassphrase"
+                                                     : NULL;
+    if (*missing) {
+        return NULL;
+    }
+    b->issuer = c->issuer;
+    b->client = c->client;
+    b->scope = c->scope ? c->scope : "openid";
+    b->seal = c->seal_basic;
+    b->leeway = apr_time_sec(OR(c->leeway, apr_time_from_sec(60)));
+    /* short: a password changed or revoked at the OP is noticed soon */
+    b->cache_ttl = OR(c->token_cache_ttl, apr_time_from_sec(60));
+    b->remote_user_claim = remote_user_claim(c);
+    b->max_failures = AOIDC_BASIC_MAX_FAILURES_USER;
+    b->max_failures_addr = AOIDC_BASIC_MAX_FAILURES_ADDR;
+    b->failure_window = AOIDC_BASIC_FAILURE_WINDOW;
+    return b;
+}
+
 /* --- setters ------------------------------------------------------------ */
 
 static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
@@ -346,12 +372,13 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* The three purpose keys of one passphrase value. */
-static const char *passphrase_seals(aoidc_seal_t *k[3], cmd_parms *cmd,
+/* The purpose keys of one passphrase value. */
+#define SEALS 4
+static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
                                     const char *arg)
 {
-    static const char *const purposes[3] = {"session", "state",
-                                            "session-index"};
+    static const char *const purposes[SEALS] = {"session", "state",
+                                                "session-index", "basic"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -360,7 +387,7 @@ static const char *passphrase_seals(aoidc_seal_t *k[3], cmd_parms *cmd,
         return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
                             cmd->cmd->name);
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < SEALS; i++) {
         if (aoidc_seal_create(&k[i], v, strlen(v), purposes[i], cmd->pool)
             != APR_SUCCESS) {
             return apr_psprintf(cmd->pool, "%s: key derivation failed",
@@ -377,11 +404,11 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
                                   const char *old)
 {
     aoidc_dir_conf_t *c = dc;
-    aoidc_seal_t *k[3], *o[3];
+    aoidc_seal_t *k[SEALS], *o[SEALS];
     const char *e = passphrase_seals(k, cmd, now);
     if (!e && old) {
         e = passphrase_seals(o, cmd, old);
-        for (int i = 0; !e && i < 3; i++) {
+        for (int i = 0; !e && i < SEALS; i++) {
             aoidc_seal_set_previous(k[i], o[i]);
         }
     }
@@ -391,6 +418,7 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
     c->seal_session = k[0];
     c->seal_state = k[1];
     c->seal_index = k[2];
+    c->seal_basic = k[3]; /* oidc-basic cache keys: never rotated (a cache) */
     return NULL;
 }
 
@@ -845,6 +873,12 @@ static const char *missing(const seen_t *sn, const char *type)
                : !sn->passphrase   ? "AuthOIDCPassphrase"
                : !sn->redirect_uri ? "AuthOIDCRedirectURI"
                                    : NULL;
+    }
+    if (!strcasecmp(type, "oidc-basic")) {
+        return !sn->issuer       ? "AuthOIDCIssuer"
+               : !sn->client_id  ? "AuthOIDCClientID"
+               : !sn->passphrase ? "AuthOIDCPassphrase"
+                                 : NULL;
     }
     if (!strcasecmp(type, "bearer")) {
         return !sn->issuer     ? "AuthOIDCIssuer"

@@ -17,6 +17,7 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "core/basic.h"
 #include "core/guard.h"
 #include "core/provider.h"
 #include "core/rp.h"
@@ -45,6 +46,7 @@ typedef struct {
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
     aoidc_seal_t *seal_state;
     aoidc_seal_t *seal_index;
+    aoidc_seal_t *seal_basic; /* oidc-basic: credential MACs, cache entries */
     const char *scope;
     int pkce; /* 1 = S256, 0 = off */
     apr_interval_time_t leeway;
@@ -132,6 +134,11 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);
 /** What the RS flow needs, likewise. */
+/** AuthType oidc-basic's settings into *b; NULL with *missing naming the
+ *  first directive it lacks. */
+const aoidc_basic_conf_t *aoidc_conf_basic(aoidc_basic_conf_t *b,
+                                           const aoidc_dir_conf_t *c,
+                                           const char **missing);
 const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);
