@@ -71,6 +71,9 @@ typedef enum {
     /* AuthType oidc-basic */
     AOIDC_REASON_BASIC_REFUSED, /* the OP refused user name and password */
     AOIDC_REASON_THROTTLED,     /* too many failures for a user or address */
+    /* sender-constrained tokens (RFC 9449, RFC 8705) */
+    AOIDC_REASON_DPOP_PROOF, /* the DPoP proof is missing, malformed, wrong */
+    AOIDC_REASON_BINDING,    /* the token's binding is not met */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,
