@@ -243,10 +243,10 @@ char *aoidc_url_append_param(const char *buf, const char *name,
 static const char *proxy_shown(const apr_uri_t *u, apr_pool_t *p)
 {
     bool v6 = strchr(u->hostname, ':') != NULL;
-    return apr_psprintf(p, "%s://%s%s%s%s%s:%s", u->scheme,
+    return apr_psprintf(p, "%s://%s%s%s%s%s%s:%s", u->scheme,
                         u->user ? u->user : "", u->password ? ":***" : "",
                         u->user ? "@" : "", v6 ? "[" : "", u->hostname,
-                        u->port_str);
+                        v6 ? "]" : "", u->port_str);
 }
 
 apr_status_t aoidc_url_check_proxy(const char **shown, const char *url,
