@@ -52,6 +52,11 @@ typedef struct {
 } aoidc_ca_t;
 
 typedef struct {
+    const char *url;   /* AuthOIDCOutgoingProxy, checked */
+    const char *shown; /* without its password */
+} aoidc_proxy_t;
+
+typedef struct {
     /* provider identity: merged as one unit (see above) */
     const char *issuer;
     aoidc_provider_t *provider; /* shared per issuer, process-wide */
@@ -84,7 +89,7 @@ typedef struct {
     const aoidc_http_t *http;
     apr_interval_time_t http_timeout; /* AuthOIDCHTTPTimeout */
     aoidc_bound_t ca;                 /* of aoidc_ca_t */
-    aoidc_bound_t proxy;              /* of char: AuthOIDCOutgoingProxy */
+    aoidc_bound_t proxy;              /* of aoidc_proxy_t */
     /* cookies, login robustness, what legacy apps rely on (issue 10) */
     const char *cookie_name;
     const char *cookie_domain;

@@ -37,11 +37,12 @@ const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c)
 static bool same(const aoidc_http_t *h, const aoidc_dir_conf_t *c)
 {
     const aoidc_ca_t *ca = c->ca.value;
+    const aoidc_proxy_t *px = c->proxy.value;
     apr_interval_time_t t =
         c->http_timeout != AOIDC_UNSET ? c->http_timeout : DEFAULT_HTTP_TIMEOUT;
     h = h ? h : &default_http;
     return h->timeout == t && h->ca_pem == (ca ? ca->pem : NULL)
-           && h->proxy == (const char *)c->proxy.value;
+           && h->proxy == (px ? px->url : NULL);
 }
 
 /* c's client: none (the default) or one of the candidates when they have
@@ -52,6 +53,7 @@ static const aoidc_http_t *client_for(const aoidc_dir_conf_t *c,
                                       const aoidc_http_t *b, apr_pool_t *p)
 {
     const aoidc_ca_t *ca = c->ca.value;
+    const aoidc_proxy_t *px = c->proxy.value;
     aoidc_http_t *h;
     if (same(NULL, c)) {
         return NULL;
@@ -69,10 +71,8 @@ static const aoidc_http_t *client_for(const aoidc_dir_conf_t *c,
     h->observe = http_observer;
     h->ca_pem = ca ? ca->pem : NULL;
     h->ca_pem_len = ca ? ca->len : 0;
-    h->proxy = c->proxy.value;
-    if (h->proxy) {
-        aoidc_url_check_proxy(&h->proxy_shown, h->proxy, p, NULL);
-    }
+    h->proxy = px ? px->url : NULL;
+    h->proxy_shown = px ? px->shown : NULL;
     return h;
 }
 
@@ -149,12 +149,15 @@ const char *aoidc_config_set_ca_bundle(cmd_parms *cmd, void *dc,
 const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
+    aoidc_proxy_t *px = apr_palloc(cmd->pool, sizeof(*px));
     aoidc_err_t err = {0};
-    if (aoidc_url_check_proxy(NULL, arg, cmd->pool, &err) != APR_SUCCESS) {
+    if (aoidc_url_check_proxy(&px->shown, arg, cmd->pool, &err)
+        != APR_SUCCESS) {
         /* not echoing arg: it may carry a password */
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err.detail);
     }
-    c->proxy.value = arg;
+    px->url = arg;
+    c->proxy.value = px;
     c->http = client_for(c, NULL, NULL, cmd->pool);
     return NULL;
 }

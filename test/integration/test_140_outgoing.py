@@ -454,3 +454,20 @@ def test_aoidc_140_09_settings_stay_with_their_issuer(env, op_plain, tls_op):
     r = get(tls_session(front), env.url('/og/ob/'))
     assert r.status_code == 302 and r.headers['Location'].startswith(op.issuer + '/'), \
         (r.status_code, r.headers.get('Location'))
+
+
+def test_aoidc_140_10_server_wide_proxy_reaches_every_issuer(env, op_plain, tls_op, proxy):
+    """Set where no issuer is in effect, the proxy stays with each issuer
+    below, through a nested change of issuer too."""
+    op, front = tls_op
+    AoidcConf(env).add('AuthOIDCOutgoingProxy %s' % proxy.url(creds=True)).add_location(
+        '/og', lines(op_plain, '/og')
+    ).add_location('/og/ob', lines(op, '/og/ob', 'AuthOIDCCABundle %s' % front.ca)
+    ).install(force=True)
+    r = get(new_session(), env.url('/og/'))
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    assert '/.well-known/openid-configuration' in proxy.paths('GET'), proxy.seen
+    r = get(tls_session(front), env.url('/og/ob/'))
+    assert r.status_code == 302 and r.headers['Location'].startswith(op.issuer + '/'), \
+        (r.status_code, r.headers.get('Location'))
+    assert ('CONNECT', '127.0.0.1:%d' % front.port) in proxy.seen, proxy.seen
