@@ -22,18 +22,12 @@
 /* Process-wide, rebuilt at every configuration cycle. */
 static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
 static apr_hash_t *guards;    /* issuer -> aoidc_guard_t */
-static aoidc_http_t default_http;
-static aoidc_http_observe_cb http_observer; /* set by the life cycle */
-
-#define DEFAULT_HTTP_TIMEOUT apr_time_from_sec(5)
 
 void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs)
 {
     providers = apr_hash_make(pconf);
     guards = apr_hash_make(pconf);
-    http_observer = obs;
-    aoidc_http_curl_init(&default_http, DEFAULT_HTTP_TIMEOUT);
-    default_http.observe = obs;
+    aoidc_config_http_pre_config(obs);
 }
 
 apr_hash_t *aoidc_config_providers(void)
@@ -61,6 +55,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
+    c->http_timeout = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -140,6 +135,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     aoidc_dir_conf_t *c = apr_palloc(p, sizeof(*c));
     merge_identity(c, base, add, p);
+    aoidc_config_http_merge(c, base, add, p); /* needs the merged issuer */
     MERGE_PTR(redirect_uri);
     MERGE_PTR(redirect_path);
     MERGE_PTR(seal_session);
@@ -157,7 +153,6 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(inactivity);
     MERGE_NUM(max_duration);
     MERGE_NUM(token_cache_ttl);
-    MERGE_PTR(http);
     MERGE_NUM(userinfo);
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
@@ -185,10 +180,6 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 #define OR(v, dflt) ((v) != AOIDC_UNSET ? (v) : (dflt))
 
-const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c)
-{
-    return c->http ? c->http : &default_http;
-}
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c)
 {
     return c->claim_prefix ? c->claim_prefix : "OIDC_CLAIM_";
@@ -496,26 +487,6 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    aoidc_http_t *h;
-    apr_int64_t v;
-    const char *e = aoidc_parse_seconds(&v, arg, 300, cmd->pool);
-    if (!e && v == 0) {
-        e = "expects at least 1 second";
-    }
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
-    }
-    /* one client per configuration section, never one per request */
-    h = apr_palloc(cmd->pool, sizeof(*h));
-    aoidc_http_curl_init(h, apr_time_from_sec(v));
-    h->observe = http_observer;
-    c->http = h;
-    return NULL;
-}
-
 /* A keyword into the int field at ch->offset: the index + 1 of arg among
  * the NULL-terminated words (so 0 stays free and AOIDC_UNSET is -1). */
 typedef struct {
@@ -775,8 +746,14 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_choice, (void *)&typ_choice,
                   CTX,
                   "Required JWT access token typ: any (default) or at+jwt"),
-    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
-                  "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", aoidc_config_set_http_timeout, NULL,
+                  CTX, "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_TAKE1("AuthOIDCCABundle", aoidc_config_set_ca_bundle, NULL, CTX,
+                  "PEM file of the CAs trusted for the OP's https endpoints "
+                  "(default the system store)"),
+    AP_INIT_TAKE1("AuthOIDCOutgoingProxy", aoidc_config_set_proxy, NULL, CTX,
+                  "http(s)://[user:pass@]host:port proxy for calls to the OP "
+                  "(default none)"),
     AP_INIT_FLAG("AuthOIDCRevokeTokensOnLogout", set_flag,
                  OFF(revoke_on_logout), CTX,
                  "Revoke the refresh or access token at logout where the OP "
