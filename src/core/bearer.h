@@ -20,6 +20,13 @@ typedef struct {
     bool require_typ; /* typ must be at+jwt / application/at+jwt */
 } aoidc_at_rules_t;
 
+/** Token from an Authorization header value with the scheme Bearer (RFC
+ *  6750 §2.1) or DPoP (RFC 9449 §7.1): *dpop tells which. The same
+ *  results as aoidc_bearer_from_header otherwise. */
+AOIDC_API apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
+                                               const char *authorization,
+                                               apr_pool_t *p, aoidc_err_t *err);
+
 /** Token from an Authorization header value. APR_NOTFOUND (reason
  *  AOIDC_REASON_NO_CREDENTIALS) when the header is absent or uses another
  *  scheme; AOIDC_REASON_BEARER_SYNTAX for "Bearer" without a single

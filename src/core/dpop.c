@@ -2,6 +2,9 @@
 /* DPoP proofs and certificate thumbprints (dpop.h). */
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "apr_lib.h"
 #include "apr_strings.h"
 
@@ -89,6 +92,20 @@ static char *lower(const char *s, apr_size_t n, apr_pool_t *p)
     for (char *c = out; *c; c++) {
         *c = (char)apr_tolower(*c);
     }
+    return out;
+}
+
+const char *aoidc_cert_thumbprint_pem(const char *pem, apr_pool_t *p)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    int n = x ? i2d_X509(x, &der) : -1;
+    const char *out =
+        n > 0 ? aoidc_cert_thumbprint(der, (apr_size_t)n, p) : NULL;
+    OPENSSL_free(der);
+    X509_free(x);
+    BIO_free(b);
     return out;
 }
 

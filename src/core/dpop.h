@@ -24,6 +24,9 @@
 
 #define AOIDC_DPOP_MAX_PROOF 8192 /* a proof with an RSA-4096 jwk fits */
 #define AOIDC_DPOP_MAX_JTI   256
+/* how old a proof's iat may be (RFC 9449 §11.1: a short window; the jti
+ * replay cache keeps each jti this long plus the leeway) */
+#define AOIDC_DPOP_MAX_AGE 120
 
 typedef struct {
     const char *method;       /* the request's method, e.g. "GET" */
@@ -55,6 +58,10 @@ AOIDC_API const char *aoidc_jwk_thumbprint(const json_t *jwk, apr_pool_t *p);
 /** RFC 8705 §3.1: base64url(SHA-256(der)), to compare with cnf x5t#S256. */
 AOIDC_API const char *aoidc_cert_thumbprint(const unsigned char *der,
                                             apr_size_t len, apr_pool_t *p);
+
+/** The same for a PEM certificate (mod_ssl's SSL_CLIENT_CERT); NULL when
+ *  it does not parse. */
+AOIDC_API const char *aoidc_cert_thumbprint_pem(const char *pem, apr_pool_t *p);
 
 /** The confirmation members of a token's claims (its "cnf" member, given
  *  as the JSON text the claim list keeps; NULL when there is none): *jkt

@@ -12,6 +12,7 @@
 #include "apr_network_io.h"
 
 #include "core/authz_request.h"
+#include "core/dpop.h"
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
@@ -55,7 +56,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
-    c->http_timeout = AOIDC_UNSET;
+    c->http_timeout = c->token_binding = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -166,6 +167,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(state_max_cookies);
     MERGE_NUM(unauth_action);
     MERGE_NUM(unautz_action);
+    MERGE_NUM(token_binding);
     MERGE_NUM(pass_claims_as);
     MERGE_PTR(claim_delimiter);
     MERGE_PTR(auth_params);
@@ -269,6 +271,8 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     rs->require_typ = c->typ_required == 1;
     rs->cache_ttl = OR(c->token_cache_ttl, apr_time_from_sec(300));
     rs->remote_user_claim = remote_user_claim(c);
+    rs->binding = OR(c->token_binding, AOIDC_BIND_OFF);
+    rs->dpop_max_age = AOIDC_DPOP_MAX_AGE;
     return rs;
 }
 
@@ -525,6 +529,11 @@ static const int pass_values[] = {AOIDC_PASS_HEADERS, AOIDC_PASS_ENV,
                                   AOIDC_PASS_HEADERS | AOIDC_PASS_ENV, 0};
 static const keyword_t pass_kw = {offsetof(aoidc_dir_conf_t, pass_claims_as),
                                   pass_words, pass_values};
+static const char *const binding_words[] = {"off", "dpop", "mtls", "any", NULL};
+static const int binding_values[] = {AOIDC_BIND_OFF, AOIDC_BIND_DPOP,
+                                     AOIDC_BIND_MTLS, AOIDC_BIND_ANY};
+static const keyword_t binding_kw = {offsetof(aoidc_dir_conf_t, token_binding),
+                                     binding_words, binding_values};
 
 /* OIDC Core 3.1.2.1: openid is always requested; a scope without it gets
  * it, with a warning, rather than a login that is plain OAuth. */
@@ -775,6 +784,10 @@ const command_rec aoidc_cmds[] = {
                   "Unauthenticated requests: auth (default), pass, 401, 410"),
     AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_unautz, (void *)&unautz_kw, CTX,
                   "A failed Require: 403 (default) or auth"),
+    AP_INIT_TAKE1("AuthOIDCTokenBinding", set_keyword, (void *)&binding_kw, CTX,
+                  "Sender-constrained tokens required: off (default; a "
+                  "bound token is still held to its binding), dpop, mtls, "
+                  "any"),
     AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_keyword, (void *)&pass_kw, CTX,
                   "Where claims go: headers, environment, both (default), "
                   "none"),

@@ -70,6 +70,7 @@ typedef struct {
     aoidc_seal_t *seal_state;
     aoidc_seal_t *seal_index;
     aoidc_seal_t *seal_basic; /* oidc-basic: credential MACs, cache entries */
+    int token_binding;        /* AOIDC_BIND_*, AuthOIDCTokenBinding */
     const char *scope;
     int pkce; /* 1 = S256, 0 = off */
     apr_interval_time_t leeway;

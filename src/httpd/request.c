@@ -151,7 +151,7 @@ static const char *forwarded_origin(const aoidc_rctx_t *x)
                        port && !strchr(host, ':') ? port : "", NULL);
 }
 
-static const char *origin(aoidc_rctx_t *x)
+const char *aoidc_origin(aoidc_rctx_t *x)
 {
     if (!x->origin) {
         const char *o = x->c->trusted_proxies && from_trusted_proxy(x)
@@ -168,7 +168,7 @@ static const char *origin(aoidc_rctx_t *x)
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x)
 {
     if (x->c->redirect_uri[0] == '/') {
-        return apr_pstrcat(x->r->pool, origin((aoidc_rctx_t *)x),
+        return apr_pstrcat(x->r->pool, aoidc_origin((aoidc_rctx_t *)x),
                            x->c->redirect_uri, NULL);
     }
     return x->c->redirect_uri;
@@ -217,7 +217,7 @@ const char *aoidc_cookie_header(request_rec *r)
  * or an https redirect URI (TLS terminated in front of a plain-http vhost). */
 static bool is_secure(const aoidc_rctx_t *x)
 {
-    return !strncasecmp(origin((aoidc_rctx_t *)x), "https://", 8)
+    return !strncasecmp(aoidc_origin((aoidc_rctx_t *)x), "https://", 8)
            || !strncasecmp(x->c->redirect_uri, "https://", 8);
 }
 

@@ -37,6 +37,7 @@ typedef struct {
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */
+    bool dpop_used;                 /* Authorization: DPoP (challenge) */
     /* login robustness (issue 10) */
     const char *login_return; /* aoidc_login's return URL; NULL: this one */
     const char *retry_url;    /* the error page's "sign in again" link */
@@ -55,6 +56,8 @@ aoidc_type_t aoidc_request_type(request_rec *r);
 /** The absolute redirect URI for r (a relative one is resolved against the
  *  request's own scheme, host and port). */
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x);
+/** scheme://host[:port] as the client sees us (AuthOIDCTrustedProxy). */
+const char *aoidc_origin(aoidc_rctx_t *x);
 /** A local path made absolute on the redirect URI's origin. */
 const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path);
 /** Where a login goes when the original URL is not known: the redirect
