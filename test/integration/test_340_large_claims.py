@@ -11,6 +11,7 @@ import pytest
 from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, location, login,
                             query1, start_login)
 from pyaoidc.env import AoidcConf, Echo, oidc_lines
+from test_800_stores import redis  # noqa: F401 (the redis-server fixture)
 
 HUGE = 'hugegroups'  # the test OP puts 950 groups into this user's ID Token
 GROUPS = ['group-%04d' % i for i in range(950)]
@@ -32,8 +33,11 @@ def id_token_len(env):
 
 
 @pytest.mark.expect_log(r'AH01631: user hugegroups: authorization failure')
-def test_aoidc_340_01_12k_groups_id_token_server_side(env, op, s):
-    lc_conf(env, op, 'shm').install()
+@pytest.mark.parametrize('store', ['shm', 'redis'])
+def test_aoidc_340_01_12k_groups_id_token_server_side(env, op, s, store, request):
+    if store == 'redis':
+        store = 'redis://127.0.0.1:%d' % request.getfixturevalue('redis')
+    lc_conf(env, op, store).install()
     r = login(env, s, op, '/lc/', user=HUGE)
     assert r.status_code == 200
     assert id_token_len(env) > 16384
