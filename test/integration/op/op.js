@@ -238,6 +238,8 @@ ${form}
 };
 
 const provider = new Provider(ISSUER, configuration);
+// Behind a TLS-terminating proxy (test_140): believe its X-Forwarded-Proto.
+if (env.TRUST_PROXY === '1') provider.proxy = true;
 
 // Log each request on stderr; and strip the @import of a web font from the built-in
 // HTML pages (no external fetches from the test browser).
