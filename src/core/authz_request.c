@@ -69,6 +69,25 @@ const char *aoidc_authz_params_parse(apr_array_header_t **out, const char *arg,
     return NULL;
 }
 
+apr_array_header_t *aoidc_authz_params_default(const apr_array_header_t *extra,
+                                               const char *name,
+                                               const char *value, apr_pool_t *p)
+{
+    apr_array_header_t *out = extra
+                                  ? apr_array_copy(p, extra)
+                                  : apr_array_make(p, 1, sizeof(aoidc_param_t));
+    aoidc_param_t *pr;
+    for (int i = 0; i < out->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(out, i, aoidc_param_t).name, name)) {
+            return out;
+        }
+    }
+    pr = apr_array_push(out);
+    pr->name = name;
+    pr->value = value;
+    return out;
+}
+
 const char *aoidc_authz_scope(const char *scope, bool *added, apr_pool_t *p)
 {
     const char *s = scope;

@@ -18,6 +18,14 @@ typedef struct {
 AOIDC_API const char *aoidc_authz_params_parse(apr_array_header_t **out,
                                                const char *arg, apr_pool_t *p);
 
+/** extra with name=value appended, unless extra already has a parameter
+ *  called name: the operator's AuthOIDCAuthRequestParams win over a
+ *  default the module adds (prompt=login of AuthOIDCUnAutzAction auth).
+ *  A new array in p (extra, which may be NULL, is not changed). */
+AOIDC_API apr_array_header_t *
+aoidc_authz_params_default(const apr_array_header_t *extra, const char *name,
+                           const char *value, apr_pool_t *p);
+
 /** scope with "openid" added in front when it lacks it (OIDC Core 3.1.2.1
  *  requires it); *added tells whether it was. */
 AOIDC_API const char *aoidc_authz_scope(const char *scope, bool *added,

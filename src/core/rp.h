@@ -24,14 +24,22 @@
 #include "core/state.h"
 #include "core/token.h"
 
-#define AOIDC_TAG_LEN          6
-#define AOIDC_TICKET_LEN       52 /* TAG '.' ID(22) '.' SECRET(22) */
-#define AOIDC_TICKETS_MAX      4  /* identities sharing one browser cookie */
-#define AOIDC_RETURN_URL_MAX   1024
-#define AOIDC_STATE_BYTES_MAX  4096        /* all state cookies of a browser */
-#define AOIDC_SESSION_MAX      (16 * 1024) /* encoded hot record */
-#define AOIDC_REFRESH_LOCK_TTL apr_time_from_sec(30)
-#define AOIDC_REFRESH_BACKOFF  apr_time_from_sec(30)
+#define AOIDC_TAG_LEN         6
+#define AOIDC_TICKET_LEN      52 /* TAG '.' ID(22) '.' SECRET(22) */
+#define AOIDC_TICKETS_MAX     4  /* identities sharing one browser cookie */
+#define AOIDC_RETURN_URL_MAX  1024
+#define AOIDC_STATE_BYTES_MAX 4096 /* all state cookies of a browser */
+/* The encoded hot record (claims and tokens, not the ID Token): room for a
+ * 16 KB claim beside the tokens, and, sealed, under the shm store's 32 KB
+ * entry bound (store_socache.c). */
+#define AOIDC_SESSION_MAX (24 * 1024)
+/* What a session holds instead of an ID Token longer than
+ * AOIDC_MAX_TOKEN_LEN: not a JWS (a refresh then compares with the
+ * session's sub only), never sent as id_token_hint, and not "the entry is
+ * gone" at logout. */
+#define AOIDC_ID_TOKEN_NOT_KEPT "-"
+#define AOIDC_REFRESH_LOCK_TTL  apr_time_from_sec(30)
+#define AOIDC_REFRESH_BACKOFF   apr_time_from_sec(30)
 /* Automatic restarts of a failed login attempt (rp_callback): at most
  * AOIDC_RESTART_MAX per browser within AOIDC_RESTART_WINDOW, counted in a
  * small cookie sealed with the state seal. */
@@ -125,16 +133,20 @@ typedef struct {
 } aoidc_callback_in_t;
 
 typedef struct {
-    const char *location;        /* the stored return URL (a local path) */
-    apr_array_header_t *cookies; /* state cookie deleted, session cookie */
-    const char *user;            /* REMOTE_USER of the new session */
-    aoidc_err_t userinfo_err;    /* reason != NONE: userinfo claims dropped */
-    aoidc_err_t index_err;       /* reason != NONE: not in the sid/sub index
-                                  * (a logout from the OP misses it) */
-    int claims_dropped;          /* claims left out to fit the record */
-    aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
-    const char *post_body;       /* the form POST to replay at location
-                                  * (core/replay.h), or NULL */
+    const char *location;         /* the stored return URL (a local path) */
+    apr_array_header_t *cookies;  /* state cookie deleted, session cookie */
+    const char *user;             /* REMOTE_USER of the new session */
+    aoidc_err_t userinfo_err;     /* reason != NONE: userinfo claims dropped */
+    aoidc_err_t index_err;        /* reason != NONE: not in the sid/sub index
+                                   * (a logout from the OP misses it) */
+    int claims_dropped;           /* claims left out to fit the record */
+    apr_size_t id_token_not_kept; /* > 0: the ID Token's length; it was
+                                   * longer than AOIDC_MAX_TOKEN_LEN, so the
+                                   * session keeps its claims only (logout
+                                   * without id_token_hint) */
+    aoidc_cookie_fit_t fit;       /* cookie store: what was left out */
+    const char *post_body;        /* the form POST to replay at location
+                                   * (core/replay.h), or NULL */
     /* a login attempt that cannot finish (state_missing / state_expired /
      * state_replay, the response well-formed): */
     const char *restart_to; /* non-NULL: start a fresh login to this local

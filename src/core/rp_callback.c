@@ -350,7 +350,16 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     s->issuer = c->issuer;
     s->client_id = c->client->client_id;
     s->sub = aoidc_json_str(idc, "sub");
-    s->id_token = tr->id_token;
+    /* an ID Token over AOIDC_MAX_TOKEN_LEN (a large groups claim) gave
+     * its claims; kept, it would cost every store entry limit and be too
+     * long for the id_token_hint of a logout URL */
+    if (tr->id_token && strlen(tr->id_token) <= AOIDC_MAX_TOKEN_LEN) {
+        s->id_token = tr->id_token;
+    }
+    else if (tr->id_token) {
+        s->id_token = AOIDC_ID_TOKEN_NOT_KEPT; /* a logout knows why */
+        out->id_token_not_kept = strlen(tr->id_token);
+    }
     s->access_token = tr->access_token;
     s->refresh_token = tr->refresh_token;
     s->scope = tr->scope;

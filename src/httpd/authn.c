@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include "core/authz_request.h"
+#include "core/session.h"
 #include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/authn.h"
@@ -166,7 +168,54 @@ int aoidc_check_authn(request_rec *r)
     return rc;
 }
 
-/* RFC 6750 §3 challenge; only for AuthType bearer. */
+/* AuthOIDCUnAutzAction auth. mod_authz_core calls the auth-failure hook
+ * just before it answers 401 to a user a Require refused (so once per
+ * request, whatever the number of providers that said no): a browser
+ * navigation then starts a new login back to this URL, with prompt=login
+ * unless AuthOIDCAuthRequestParams names a prompt, as an unauthenticated
+ * one would (AuthOIDCUnAuthAction's rule: scripts and non-GET requests get
+ * no redirect). The login URL becomes the 401's custom response, which
+ * httpd turns into the 302 itself (ap_die); otherwise the error filter
+ * makes the 401 the usual 403. */
+static void unauthorized(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    const char *loc;
+    if (x->unautz_done || x->type != AOIDC_TYPE_OIDC
+        || aoidc_conf_unautz_action(x->c) != AOIDC_UNAUTZ_AUTH
+        || !aoidc_wants_redirect(r)) {
+        return;
+    }
+    x->unautz_done = true;
+    if (x->session_created) {
+        aoidc_session_t s = {.created = x->session_created};
+        if (aoidc_session_just_created(&s, x->now)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          AOIDCLOGNO(00760) "oidc %s: AuthOIDCUnAutzAction "
+                                            "auth: 403, no new login: the "
+                                            "session's login is under %ds "
+                                            "old (loop protection)",
+                          r->uri, (int)apr_time_sec(AOIDC_UNAUTZ_LOOP_WINDOW));
+            return;
+        }
+        x->rp.extra_params = aoidc_authz_params_default(
+            x->rp.extra_params, "prompt", "login", r->pool);
+    }
+    if (aoidc_login(x) != HTTP_MOVED_TEMPORARILY
+        || !(loc = apr_table_get(r->err_headers_out, "Location"))) {
+        /* the OP is unreachable (logged): the 403 stands */
+        apr_table_unset(r->err_headers_out, "Retry-After");
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  AOIDCLOGNO(00761) "oidc %s: AuthOIDCUnAutzAction auth: "
+                                    "new login",
+                  r->uri);
+    ap_custom_response(r, HTTP_UNAUTHORIZED, loc);
+}
+
+/* RFC 6750 §3 challenge for AuthType bearer; AuthOIDCUnAutzAction for
+ * AuthType oidc. */
 int aoidc_note_auth_failure(request_rec *r, const char *type)
 {
     aoidc_rctx_t *x;
@@ -184,7 +233,14 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         return OK;
     }
     if (strcasecmp(type, "bearer")) {
-        return strcasecmp(type, "oidc") ? DECLINED : OK;
+        if (strcasecmp(type, "oidc")) {
+            return DECLINED;
+        }
+        x = ap_get_module_config(r->request_config, &auth_oidc_module);
+        if (x && x->denied_by_authz) {
+            unauthorized(x);
+        }
+        return OK;
     }
     x = aoidc_rctx(r);
     err = x->bearer_error;

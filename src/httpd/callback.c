@@ -65,6 +65,14 @@ int aoidc_callback(aoidc_rctx_t *x)
                       aoidc_reason_name(out.index_err.reason),
                       out.index_err.detail);
     }
+    if (out.id_token_not_kept) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AOIDCLOGNO(00762) "login: the ID Token (%" APR_SIZE_T_FMT
+                                        " bytes) is over %d: its claims are "
+                                        "kept, the token is not (a logout "
+                                        "asks the OP without id_token_hint)",
+                      out.id_token_not_kept, AOIDC_MAX_TOKEN_LEN);
+    }
     if (out.claims_dropped) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       AOIDCLOGNO(00121) "login: %d claims left out of the "

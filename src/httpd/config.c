@@ -551,17 +551,6 @@ static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* UnAutzAction auth (a new login after a failed Require, for step-up) is
- * not built yet: refused rather than silently answered with 403. */
-static const char *set_unautz(cmd_parms *cmd, void *dc, const char *arg)
-{
-    if (!strcasecmp(arg, "auth")) {
-        return apr_psprintf(cmd->pool, "%s auth: not supported yet (403 is)",
-                            cmd->cmd->name);
-    }
-    return set_keyword(cmd, dc, arg);
-}
-
 static const char *set_samesite(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
@@ -782,7 +771,7 @@ const command_rec aoidc_cmds[] = {
                   CTX, "Login attempts kept per browser (default 5)"),
     AP_INIT_TAKE1("AuthOIDCUnAuthAction", set_keyword, (void *)&unauth_kw, CTX,
                   "Unauthenticated requests: auth (default), pass, 401, 410"),
-    AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_unautz, (void *)&unautz_kw, CTX,
+    AP_INIT_TAKE1("AuthOIDCUnAutzAction", set_keyword, (void *)&unautz_kw, CTX,
                   "A failed Require: 403 (default) or auth"),
     AP_INIT_TAKE1("AuthOIDCTokenBinding", set_keyword, (void *)&binding_kw, CTX,
                   "Sender-constrained tokens required: off (default; a "

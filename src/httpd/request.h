@@ -34,6 +34,8 @@ typedef struct {
     /* what authentication established, for authz and the challenge */
     const apr_array_header_t *claims; /* of aoidc_claim_t */
     bool denied_by_authz;
+    bool unautz_done;           /* AuthOIDCUnAutzAction decided once */
+    apr_time_t session_created; /* its login's time; 0: no session */
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */

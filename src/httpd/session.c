@@ -43,6 +43,7 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     if (rv == APR_SUCCESS) {
         aoidc_apply_cookies(x, out.cookies); /* cookie store: rewritten */
         aoidc_set_user(x, out.user, out.session->claims);
+        x->session_created = out.session->created;
         aoidc_strip_own_cookies(x, x->rp.cookie_name);
         if (aoidc_conf_pass_access_token(x->c)) {
             apr_table_setn(r->headers_in, "OIDC_access_token",

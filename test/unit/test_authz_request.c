@@ -84,6 +84,34 @@ START_TEST(extra_params)
 }
 END_TEST
 
+START_TEST(params_default)
+{
+    apr_array_header_t *x, *d;
+    /* nothing configured: the default is added */
+    d = aoidc_authz_params_default(NULL, "prompt", "login", tp);
+    ck_assert_int_eq(d->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(d, 0, aoidc_param_t).name, "prompt");
+    ck_assert_str_eq(APR_ARRAY_IDX(d, 0, aoidc_param_t).value, "login");
+    /* other parameters kept, the default appended, the input untouched */
+    ck_assert_ptr_null(aoidc_authz_params_parse(&x, "idp=a&login_hint=b", tp));
+    d = aoidc_authz_params_default(x, "prompt", "login", tp);
+    ck_assert_int_eq(x->nelts, 2);
+    ck_assert_int_eq(d->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(d, 2, aoidc_param_t).value, "login");
+    aoidc_authz_params_t a = {"https://op/a", "c", "https://rp/cb", "openid",
+                              d};
+    apr_table_t *q = query_of(aoidc_authz_request_url(&a, state(false), tp),
+                              "https://op/a?");
+    ck_assert_str_eq(apr_table_get(q, "prompt"), "login");
+    ck_assert_str_eq(apr_table_get(q, "idp"), "a");
+    /* the operator's own prompt wins, whatever its value */
+    ck_assert_ptr_null(aoidc_authz_params_parse(&x, "prompt=consent", tp));
+    d = aoidc_authz_params_default(x, "prompt", "login", tp);
+    ck_assert_int_eq(d->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(d, 0, aoidc_param_t).value, "consent");
+}
+END_TEST
+
 START_TEST(scope_gets_openid)
 {
     bool added;
@@ -120,5 +148,6 @@ TCase *aoidc_authz_request_tcase(void)
     tcase_add_test(tc, endpoint_query_kept);
     tcase_add_test(tc, extra_params);
     tcase_add_test(tc, scope_gets_openid);
+    tcase_add_test(tc, params_default);
     return tc;
 }

@@ -117,10 +117,10 @@ const configuration = {
           email_verified: true,
           name: `User ${id}`,
           preferred_username: id,
-          // 'biggroups' is in 950 groups (about 12 KB of claim) at userinfo;
-          // its ID Token carries the usual two (a 12 KB claim would make
-          // the ID Token longer than the RP's 16 KB token limit)
-          groups: id === 'biggroups' && use === 'userinfo'
+          // 'biggroups' is in 950 groups (about 12 KB of claim) at userinfo,
+          // its ID Token carries the usual two; 'hugegroups' has the 950 in
+          // its ID Token too (a 17 KB ID Token, test_340)
+          groups: (id === 'biggroups' && use === 'userinfo') || id === 'hugegroups'
             ? Array.from({ length: 950 }, (_, i) => `group-${String(i).padStart(4, '0')}`)
             : ['staff', 'ops'],
           // released with scope `nested` only: Keycloak's nested roles and
