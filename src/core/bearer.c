@@ -260,6 +260,23 @@ char *aoidc_bearer_challenge(const char *realm, const char *error,
     return c;
 }
 
+char *aoidc_dpop_challenge(const char *realm, const char *error,
+                           const char *description, apr_pool_t *p)
+{
+    char *c = apr_pstrcat(p, "DPoP realm=\"", quote(realm ? realm : "", p),
+                          "\", algs=\"RS256 RS384 RS512 PS256 PS384 PS512 "
+                          "ES256 ES384 ES512\"",
+                          NULL);
+    if (error) {
+        c = apr_pstrcat(p, c, ", error=\"", error, "\"", NULL);
+    }
+    if (description) {
+        c = apr_pstrcat(p, c, ", error_description=\"", quote(description, p),
+                        "\"", NULL);
+    }
+    return c;
+}
+
 #define ENTRY_V1 1
 
 void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,

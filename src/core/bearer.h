@@ -76,6 +76,11 @@ AOIDC_API apr_time_t aoidc_bearer_cache_until(const json_t *claims,
 /** WWW-Authenticate value: Bearer realm="..."[, error="..."
  *  [, error_description="..."][, scope="..."]]. Quotes and backslashes in
  *  realm are escaped. */
+/** RFC 9449 §7.1: the DPoP challenge, with the algorithms a proof may use
+ *  (the asymmetric allow-list) and error / description when given. */
+AOIDC_API char *aoidc_dpop_challenge(const char *realm, const char *error,
+                                     const char *description, apr_pool_t *p);
+
 AOIDC_API char *aoidc_bearer_challenge(const char *realm, const char *error,
                                        const char *description,
                                        const char *scope, apr_pool_t *p);

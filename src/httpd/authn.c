@@ -214,6 +214,30 @@ static void unauthorized(aoidc_rctx_t *x)
     ap_custom_response(r, HTTP_UNAUTHORIZED, loc);
 }
 
+/* RFC 6750 §3 and RFC 9449 §7.1: a Bearer challenge unless only DPoP is
+ * taken, a DPoP one where DPoP is taken or was used; the error goes to
+ * the scheme the client used (invalid_dpop_proof always to DPoP). */
+static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
+{
+    request_rec *r = x->r;
+    bool proof_err = err && !strcmp(err, "invalid_dpop_proof");
+    bool to_dpop = x->dpop_used || proof_err;
+    bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
+    bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
+    if (bearer) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       aoidc_bearer_challenge_for(
+                           r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
+                           x->denied_by_authz ? x->required_scope : NULL));
+    }
+    if (dpop) {
+        bool here = to_dpop || !bearer;
+        apr_table_addn(r->err_headers_out, "WWW-Authenticate",
+                       aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
+                                            here ? desc : NULL, r->pool));
+    }
+}
+
 /* RFC 6750 §3 challenge for AuthType bearer; AuthOIDCUnAutzAction for
  * AuthType oidc. */
 int aoidc_note_auth_failure(request_rec *r, const char *type)
@@ -249,10 +273,7 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         err = x->required_scope ? "insufficient_scope" : NULL;
         desc = NULL;
     }
-    apr_table_setn(
-        r->err_headers_out, "WWW-Authenticate",
-        aoidc_bearer_challenge_for(
-            r, err, desc, x->denied_by_authz ? x->required_scope : NULL));
+    challenge(x, err, desc);
     return OK;
 }
 
