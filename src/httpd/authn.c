@@ -188,6 +188,17 @@ int aoidc_check_authn(request_rec *r)
          * answers that are not refusals (callback, logout redirects) */
         aoidc_metrics_request(type, rc == OK ? AOIDC_REASON_NONE : x->outcome);
     }
+    if (x->counts.jwks_refetch_ok) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_OK, x->counts.jwks_refetch_ok);
+    }
+    if (x->counts.jwks_refetch_failed) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_FAILED,
+                          x->counts.jwks_refetch_failed);
+    }
+    if (x->counts.jwks_refetch_limited) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_LIMITED,
+                          x->counts.jwks_refetch_limited);
+    }
     for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",
                       APR_ARRAY_IDX(x->env.notes, i, const char *));

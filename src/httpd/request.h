@@ -23,7 +23,8 @@ typedef struct {
     const aoidc_dir_conf_t *c;
     aoidc_type_t type;
     apr_time_t now;
-    aoidc_flow_env_t env; /* filled by aoidc_op_env() */
+    aoidc_flow_env_t env;       /* filled by aoidc_op_env() */
+    aoidc_flow_counts_t counts; /* env.counts: for the metrics */
     bool has_env;
     const char *origin; /* scheme://host[:port] as the browser sees it */
     aoidc_rp_conf_t rp; /* AuthType oidc: filled by the dispatcher */
