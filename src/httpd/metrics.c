@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The counters (see metrics.h) and their two readers: the
- * auth-oidc-metrics handler (Prometheus text format 0.0.4) and the
- * mod_status section. Label values come from the reason table only.
+ * The counters (see metrics.h) and the auth-oidc-metrics handler
+ * (Prometheus text format 0.0.4); metrics_status.c is the other reader.
+ * Label values come from the reason table only.
  */
 #include <string.h>
 
 #include "apr_atomic.h"
 #include "apr_shm.h"
-#include "mod_status.h"
 
 #include "core/parse.h"
 #include "httpd/metrics_int.h"
@@ -400,6 +399,4 @@ void aoidc_metrics_register(apr_pool_t *p)
 {
     (void)p;
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
-    APR_OPTIONAL_HOOK(ap, status_hook, aoidc_metrics_status, NULL, NULL,
-                      APR_HOOK_MIDDLE);
 }

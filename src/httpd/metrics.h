@@ -75,7 +75,9 @@ typedef enum {
 void aoidc_metrics_store_call(int kind, int purpose, aoidc_store_op_t op,
                               apr_status_t rv, apr_interval_time_t took);
 
-/** Hooks: the auth-oidc-metrics handler and the mod_status section. */
+/** Hooks: the auth-oidc-metrics handler; metrics_status.c: the
+ *  mod_status section. */
 void aoidc_metrics_register(apr_pool_t *p);
+void aoidc_metrics_status_register(apr_pool_t *p);
 
 #endif

@@ -53,9 +53,6 @@ typedef struct {
 
 extern seg_t *aoidc_metrics_seg;
 
-/* metrics_status.c: mod_status' status_hook */
-int aoidc_metrics_status(request_rec *r, int flags);
-
 static inline apr_uint64_t aoidc_rd(volatile apr_uint64_t *p)
 {
     return apr_atomic_read64(p);

@@ -127,7 +127,7 @@ static void stores(request_rec *r, int flags)
     }
 }
 
-int aoidc_metrics_status(request_rec *r, int flags)
+static int status_hook(request_rec *r, int flags)
 {
     const char *n[] = {
         "RequestsOIDC",     "RequestsBearer",     "Refusals",
@@ -179,4 +179,11 @@ int aoidc_metrics_status(request_rec *r, int flags)
     providers(r, flags);
     stores(r, flags);
     return OK;
+}
+
+void aoidc_metrics_status_register(apr_pool_t *p)
+{
+    (void)p;
+    APR_OPTIONAL_HOOK(ap, status_hook, status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 }
