@@ -15,15 +15,55 @@
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 
+/* An internal redirect (mod_dir's DirectoryIndex, mod_rewrite, a CGI's
+ * local Location:) or a subrequest of a request we authenticated: it
+ * starts with that request's headers, our claims in them and our session
+ * cookie stripped. It authenticates again under its own configuration
+ * (another location may name another issuer), so it gets the Cookie
+ * header back as the client sent it; when httpd skips authentication
+ * because the configuration is the same, it gets the claims back. */
+static void continued(request_rec *r, request_rec *from)
+{
+    const aoidc_rctx_t *px =
+        ap_get_module_config(from->request_config, &auth_oidc_module);
+    const aoidc_dir_conf_t *c =
+        ap_get_module_config(r->per_dir_config, &auth_oidc_module);
+    aoidc_rctx_t *x;
+    aoidc_scrub_headers(r, c, px && px->claims);
+    if (!px) {
+        return;
+    }
+    if (px->client_cookie) {
+        apr_table_setn(r->headers_in, "Cookie", px->client_cookie);
+    }
+    if (from->per_dir_config != r->per_dir_config) {
+        return; /* check_authn runs (and strips the cookie again) */
+    }
+    x = aoidc_rctx(r);
+    if (px->claims && from->user && from == r->prev) {
+        /* (a subrequest keeps a copy of the main request's variables) */
+        aoidc_set_user(x, from->user, px->claims);
+    }
+    if (px->client_cookie) {
+        aoidc_strip_own_cookies(x, aoidc_conf_cookie_name(x->c));
+    }
+}
+
 /* Runs for every request once its per-directory configuration is known,
  * subrequests included (an SSI include into our location must not carry
  * the client's own OIDC_CLAIM_* headers next to the real claims). */
 int aoidc_post_perdir_config(request_rec *r)
 {
-    if (aoidc_request_type(r) != AOIDC_TYPE_NONE) {
-        aoidc_scrub_headers(
-            r, ap_get_module_config(r->per_dir_config, &auth_oidc_module));
+    request_rec *from = r->prev ? r->prev : r->main;
+    if (aoidc_request_type(r) == AOIDC_TYPE_NONE) {
+        return DECLINED;
     }
+    if (from) {
+        continued(r, from);
+        return DECLINED;
+    }
+    aoidc_scrub_headers(
+        r, ap_get_module_config(r->per_dir_config, &auth_oidc_module), false);
     return DECLINED;
 }
 
@@ -160,6 +200,17 @@ int aoidc_check_authn(request_rec *r)
          * refresh postponed); otherwise the last reason, or ok for the
          * answers that are not refusals (callback, logout redirects) */
         aoidc_metrics_request(type, rc == OK ? AOIDC_REASON_NONE : x->outcome);
+    }
+    if (x->counts.jwks_refetch_ok) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_OK, x->counts.jwks_refetch_ok);
+    }
+    if (x->counts.jwks_refetch_failed) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_FAILED,
+                          x->counts.jwks_refetch_failed);
+    }
+    if (x->counts.jwks_refetch_limited) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_LIMITED,
+                          x->counts.jwks_refetch_limited);
     }
     for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",

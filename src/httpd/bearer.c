@@ -8,12 +8,14 @@
 
 #include "mod_ssl.h"
 
+#include "core/bearer.h"
 #include "core/dpop.h"
 #include "core/rs.h"
 #include "core/seal.h"
 #include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 #define MAX_FORM (64 * 1024)
@@ -144,6 +146,10 @@ int aoidc_bearer(aoidc_rctx_t *x)
 
     if (rv == APR_SUCCESS) {
         rv = aoidc_rs_authenticate(&out, &x->rs, aoidc_op_env(x), &in, &err);
+        aoidc_metrics_cache(aoidc_bearer_is_jwt(in.token)
+                                ? AOIDC_CACHE_TOKENS
+                                : AOIDC_CACHE_INTROSPECTION,
+                            out.cache_hit);
         if (rv != APR_SUCCESS) {
             err.detail =
                 apr_psprintf(r->pool, "token %s: %s",

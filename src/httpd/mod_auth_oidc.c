@@ -84,6 +84,7 @@ static void register_hooks(apr_pool_t *p)
     aoidc_request_register_filters();
     aoidc_authz_register(p);
     aoidc_metrics_register(p);
+    aoidc_metrics_status_register(p);
 }
 
 AP_DECLARE_MODULE(auth_oidc) = {

@@ -332,17 +332,19 @@ static int scrub_env_one(void *b, const char *k, const char *v)
     return 1;
 }
 
-void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c)
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
 {
     scrub_t s = {aoidc_conf_claim_prefix(c),
                  apr_array_make(r->pool, 2, sizeof(const char *))};
     apr_table_do(scrub_one, &s, r->headers_in, NULL);
     for (int i = 0; i < s.doomed->nelts; i++) {
         const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      AOIDCLOGNO(00010) "removed client header %.64s "
-                                        "(reason=spoofed_header)",
-                      k);
+        if (!quiet) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          AOIDCLOGNO(00010) "removed client header %.64s "
+                                            "(reason=spoofed_header)",
+                          k);
+        }
         apr_table_unset(r->headers_in, k);
     }
     if (!r->main) {
@@ -405,6 +407,9 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     const char *out;
     if (!hdr) {
         return;
+    }
+    if (!x->client_cookie) {
+        x->client_cookie = hdr;
     }
     /* the common case: the browser sends only our session cookie */
     if (!strncmp(hdr, session_cookie, n) && hdr[n] == '='

@@ -25,7 +25,8 @@ typedef struct {
     const aoidc_dir_conf_t *c;
     aoidc_type_t type;
     apr_time_t now;
-    aoidc_flow_env_t env; /* filled by aoidc_op_env() */
+    aoidc_flow_env_t env;       /* filled by aoidc_op_env() */
+    aoidc_flow_counts_t counts; /* env.counts: for the metrics */
     bool has_env;
     const char *origin;       /* scheme://host[:port] as the browser sees it */
     aoidc_rp_conf_t rp;       /* AuthType oidc: filled by the dispatcher */
@@ -47,6 +48,10 @@ typedef struct {
     const char *restart_note; /* "restart n/N" for the log line */
     const char *request_id;   /* UNIQUE_ID or a short random id */
     aoidc_reason_t outcome;   /* the last reason logged; NONE: ok (metrics) */
+    /* the Cookie header as the client sent it, before
+     * aoidc_strip_own_cookies: an internal redirect or a subrequest of
+     * this request authenticates again and needs the session cookie */
+    const char *client_cookie;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
@@ -82,8 +87,10 @@ bool aoidc_wants_redirect(request_rec *r);
  *  navigation): one whose body a login can keep and replay. */
 bool aoidc_is_form_navigation(request_rec *r);
 
-/** Remove client headers that look like ours (claims, REMOTE_USER). */
-void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c);
+/** Remove client headers that look like ours (claims, REMOTE_USER).
+ *  quiet: they are the claims of the request this one continues (an
+ *  internal redirect, a subrequest), not the client's: no log line. */
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet);
 /** REMOTE_USER, claim headers and variables for the backend. */
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims);

@@ -28,6 +28,11 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     aoidc_session_out_t out;
     apr_status_t rv = load(&out, x, &err);
 
+    if (!x->rp.cookie_store && rv != APR_NOTFOUND
+        && err.reason != AOIDC_REASON_STORE_UNAVAILABLE) {
+        /* a ticket: its record found (or not: expired, evicted, forged) */
+        aoidc_metrics_cache(AOIDC_CACHE_SESSIONS, rv == APR_SUCCESS);
+    }
     if (out.refreshed) {
         aoidc_metrics_inc(AOIDC_M_REFRESH_OK);
     }

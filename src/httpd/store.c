@@ -40,7 +40,8 @@ struct backend_t {
 #ifdef HAVE_REDIS
     aoidc_redis_conf_t *redis;
 #endif
-    aoidc_store_t *store; /* network kinds: made in child_init */
+    aoidc_store_t *store;      /* network kinds: made in child_init */
+    aoidc_store_t *counted[2]; /* the same, counted (child_init) */
     backend_t *next;
 };
 
@@ -434,7 +435,25 @@ void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s)
                          AOIDCLOGNO(00313) "cannot set up the store %s",
                          b->describe);
         }
+        for (int i = 0; i < 2; i++) {
+            aoidc_store_t *st = b->kind == AOIDC_STORE_SHM
+                                    ? aoidc_shm_store(b->shm[i])
+                                : b->store ? b->store
+                                           : &down_store;
+            b->counted[i] = aoidc_store_counted(
+                st, b->kind, i ? AOIDC_STORE_CACHE : AOIDC_STORE_SESSIONS,
+                pchild);
+        }
     }
+}
+
+unsigned aoidc_store_kinds(void)
+{
+    unsigned kinds = 0;
+    for (const backend_t *b = backends; b; b = b->next) {
+        kinds |= 1u << b->kind;
+    }
+    return kinds;
 }
 
 /* --- the accessor ----------------------------------------------------------
@@ -446,6 +465,9 @@ aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose)
         c->store && c->store->backend ? c->store->backend : default_backend;
     if (!b) {
         return &down_store;
+    }
+    if (b->counted[purpose == AOIDC_STORE_CACHE]) {
+        return b->counted[purpose == AOIDC_STORE_CACHE];
     }
     if (b->kind == AOIDC_STORE_SHM) {
         return aoidc_shm_store(b->shm[purpose == AOIDC_STORE_CACHE]);
