@@ -16,35 +16,54 @@ static bool is_b64url(const char *s)
     return true;
 }
 
-apr_status_t aoidc_auth_response_parse(aoidc_auth_response_t *out,
-                                       const char *query, apr_pool_t *p,
-                                       aoidc_err_t *err)
+static apr_status_t check_sizes(const apr_table_t *t, apr_pool_t *p,
+                                aoidc_err_t *err)
 {
-    apr_table_t *t;
-    const apr_array_header_t *arr;
-    memset(out, 0, sizeof(*out));
-    if (query && strlen(query) > 8 * AOIDC_MAX_PARAM_LEN) {
-        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
-                             "callback: query too long");
-    }
-    apr_status_t rv = aoidc_url_parse_query(&t, query, 16, p, err);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    arr = apr_table_elts(t);
+    const apr_array_header_t *arr = apr_table_elts(t);
     for (int i = 0; i < arr->nelts; i++) {
         const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i, apr_table_entry_t);
-        if (strlen(e->val) > AOIDC_MAX_PARAM_LEN) {
+        apr_size_t max = strcmp(e->key, "id_token") ? AOIDC_MAX_PARAM_LEN
+                                                    : AOIDC_MAX_TOKEN_LEN;
+        if (strlen(e->val) > max) {
             return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
                                  "callback: parameter too long");
         }
     }
-    out->code = aoidc_url_param(t, "code");
+    return APR_SUCCESS;
+}
+
+static bool empty(const char *s)
+{
+    return !s || !*s;
+}
+
+apr_status_t aoidc_auth_response_parse_for(aoidc_auth_response_t *out,
+                                           const char *input,
+                                           aoidc_response_type_t rt,
+                                           apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_table_t *t;
+    apr_status_t rv;
+    memset(out, 0, sizeof(*out));
+    if (input && strlen(input) > AOIDC_AUTH_RESPONSE_MAX) {
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "callback: response too long");
+    }
+    if ((rv = aoidc_url_parse_query(&t, input, 16, p, err)) != APR_SUCCESS
+        || (rv = check_sizes(t, p, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (rt != AOIDC_RT_ID_TOKEN) {
+        out->code = aoidc_url_param(t, "code");
+    }
+    if (rt != AOIDC_RT_CODE) {
+        out->id_token = aoidc_url_param(t, "id_token");
+    }
     out->state = aoidc_url_param(t, "state");
     out->iss = aoidc_url_param(t, "iss");
     out->error = aoidc_url_param(t, "error");
     out->error_description = aoidc_url_param(t, "error_description");
-    if (!out->state || !*out->state) {
+    if (empty(out->state)) {
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "callback: no state");
     }
@@ -53,9 +72,45 @@ apr_status_t aoidc_auth_response_parse(aoidc_auth_response_t *out,
         return aoidc_err_set(err, AOIDC_REASON_STATE_MISSING, p,
                              "callback: state is not one of ours");
     }
-    if (!out->error && (!out->code || !*out->code)) {
+    if (!out->error && rt != AOIDC_RT_ID_TOKEN && empty(out->code)) {
         return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
                              "callback: neither code nor error");
+    }
+    if (!out->error && rt != AOIDC_RT_CODE && empty(out->id_token)) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "callback: neither id_token nor error (response "
+                             "type %s)",
+                             aoidc_response_type_name(rt));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_auth_response_parse(aoidc_auth_response_t *out,
+                                       const char *query, apr_pool_t *p,
+                                       aoidc_err_t *err)
+{
+    /* the code flow's bound on the whole query, as before */
+    if (query && strlen(query) > 8 * AOIDC_MAX_PARAM_LEN) {
+        memset(out, 0, sizeof(*out));
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "callback: query too long");
+    }
+    return aoidc_auth_response_parse_for(out, query, AOIDC_RT_CODE, p, err);
+}
+
+apr_status_t aoidc_auth_response_check_mode(aoidc_response_mode_t mode,
+                                            bool post, apr_pool_t *p,
+                                            aoidc_err_t *err)
+{
+    if (mode == AOIDC_RM_FORM_POST && !post) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "callback: AuthOIDCResponseMode form_post "
+                             "expects the response POSTed, not in a GET");
+    }
+    if (mode != AOIDC_RM_FORM_POST && post) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "callback: a POSTed response, but "
+                             "AuthOIDCResponseMode is query");
     }
     return APR_SUCCESS;
 }

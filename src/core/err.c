@@ -104,6 +104,8 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
            "The session store is unavailable; retry soon."),
     /* a refreshed ID Token (OIDC Core 12.2) names another authentication */
     [AOIDC_REASON_AUTH_TIME] = TOKEN("auth_time", "Invalid token."),
+    /* a hybrid response whose ID Token does not bind its code */
+    [AOIDC_REASON_C_HASH] = TOKEN("c_hash", "Invalid token."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

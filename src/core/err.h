@@ -68,6 +68,8 @@ typedef enum {
     AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
     /* added by the security review (issue 8) */
     AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
+    /* hybrid flow (issue 11) */
+    AOIDC_REASON_C_HASH, /* front-channel ID Token: c_hash missing/wrong */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -31,7 +31,7 @@ int aoidc_login(aoidc_rctx_t *x)
     aoidc_login_out_t out;
     aoidc_login_in_t in = {
         x->login_return ? x->login_return : x->r->unparsed_uri,
-        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL};
+        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL, NULL};
     int rc;
     if (x->r->method_number == M_POST && !x->login_return
         && (rc = form_body(&in.post_body, x)) != OK) {

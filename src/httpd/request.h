@@ -70,6 +70,8 @@ void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops);
 int aoidc_redirect(request_rec *r, const char *location);
 /** True for a browser navigation (a redirect to the OP makes sense). */
 bool aoidc_wants_redirect(request_rec *r);
+/** A POST with an application/x-www-form-urlencoded body. */
+bool aoidc_is_form(request_rec *r);
 /** A browser's form submit (POST, application/x-www-form-urlencoded, a
  *  navigation): one whose body a login can keep and replay. */
 bool aoidc_is_form_navigation(request_rec *r);

@@ -164,7 +164,7 @@ END_TEST
 
 START_TEST(check_iss)
 {
-    aoidc_auth_response_t r = {"c", STATE43, T_ISS, NULL, NULL};
+    aoidc_auth_response_t r = {"c", STATE43, T_ISS, NULL, NULL, NULL};
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_auth_response_check_iss(&r, T_ISS, true, tp, &err), err);
     ck_assert_ok(aoidc_auth_response_check_iss(&r, T_ISS, false, tp, &err),

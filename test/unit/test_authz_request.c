@@ -29,7 +29,7 @@ START_TEST(with_pkce)
 {
     aoidc_authz_params_t a = {"https://op.example.com/authorize", "client 1",
                               "https://rp.example.com/cb?x=1", "openid email",
-                              NULL};
+                              NULL, AOIDC_RT_CODE, AOIDC_RM_QUERY, NULL};
     aoidc_state_t *st = state(true);
     char *url = aoidc_authz_request_url(&a, st, tp);
     apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
@@ -55,7 +55,8 @@ END_TEST
 START_TEST(without_pkce)
 {
     aoidc_authz_params_t a = {"https://op.example.com/authorize", "c",
-                              "https://rp/cb", "openid", NULL};
+                              "https://rp/cb", "openid", NULL,
+                              AOIDC_RT_CODE, AOIDC_RM_QUERY, NULL};
     char *url = aoidc_authz_request_url(&a, state(false), tp);
     apr_table_t *q = query_of(url, "https://op.example.com/authorize?");
     ck_assert_int_eq(apr_table_elts(q)->nelts, 6);
@@ -70,7 +71,7 @@ START_TEST(extra_params)
     ck_assert_ptr_null(
         aoidc_authz_params_parse(&x, "prompt=login&idp=okta%20x", tp));
     aoidc_authz_params_t a = {"https://op/a", "c", "https://rp/cb", "openid",
-                              x};
+                              x, AOIDC_RT_CODE, AOIDC_RM_QUERY, NULL};
     apr_table_t *q = query_of(aoidc_authz_request_url(&a, state(false), tp),
                               "https://op/a?");
     ck_assert_str_eq(apr_table_get(q, "prompt"), "login");
@@ -103,7 +104,8 @@ END_TEST
 START_TEST(endpoint_query_kept)
 {
     aoidc_authz_params_t a = {"https://op.example.com/auth?tenant=t1", "c",
-                              "https://rp/cb", "openid", NULL};
+                              "https://rp/cb", "openid", NULL,
+                              AOIDC_RT_CODE, AOIDC_RM_QUERY, NULL};
     char *url = aoidc_authz_request_url(&a, state(false), tp);
     apr_table_t *q = query_of(url, "https://op.example.com/auth?");
     ck_assert_str_eq(apr_table_get(q, "tenant"), "t1");

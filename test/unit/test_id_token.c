@@ -18,7 +18,7 @@ static json_t *claims(void)
 
 static aoidc_id_token_rules_t rules(void)
 {
-    aoidc_id_token_rules_t r = {T_ISS, T_AUD, NULL, NONCE, NULL, T_NOW, 60};
+    aoidc_id_token_rules_t r = {T_ISS, T_AUD, NULL, NONCE, NULL, T_NOW, 60, NULL};
     return r;
 }
 
