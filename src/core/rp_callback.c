@@ -274,6 +274,15 @@ static apr_status_t same_subject(const json_t *front, const json_t *back,
     return APR_SUCCESS;
 }
 
+/* RFC 9207 iss: a response that carries an ID Token (hybrid, implicit)
+ * names its issuer in it, checked equal to ours with the token, which is
+ * the same mix-up defence; oidc-provider sends no iss parameter there. So
+ * it is required only of a code response, and checked whenever present. */
+static bool iss_required(const aoidc_rp_conf_t *c, const aoidc_snapshot_t *snap)
+{
+    return snap->md.iss_param_supported && c->response_type == AOIDC_RT_CODE;
+}
+
 /* The tokens of the login, by response type (rp.h): the code exchanged
  * (code, and hybrid after its front-channel ID Token passed), or the
  * implicit response's ID Token alone. */
@@ -479,7 +488,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
     }
     if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS
         || (rv = aoidc_auth_response_check_iss(
-                &ar, c->issuer, snap->md.iss_param_supported, env->pool, err))
+                &ar, c->issuer, iss_required(c, snap), env->pool, err))
                != APR_SUCCESS) {
         return rv;
     }

@@ -1,0 +1,230 @@
+"""340: AuthOIDCResponseMode form_post and AuthOIDCResponseType "code id_token"
+(hybrid) / id_token (implicit), against the real oidc-provider (which supports
+form_post and both response types natively) and, for the negative cases the
+real OP never produces (a bad c_hash), the hostile EvilOP."""
+
+import re
+import secrets
+
+import pytest
+
+from pyaoidc.client import (authenticate, callback, cookies_named, get, jar_names, location,
+                            new_session, query1, session_cookie_set, set_cookies, start_login,
+                            submit)
+from pyaoidc.env import AoidcConf, Echo, oidc_lines
+from pyaoidc.op import FormPost
+
+FORM_POST = 'AuthOIDCResponseMode form_post'
+
+
+def legacy_lines(op, prefix, rtype=None, extra=()):
+    """A location with the rp-legacy client (response types code, code id_token,
+    id_token) in form_post mode, with rtype when given."""
+    lines = [FORM_POST] + (['AuthOIDCResponseType %s' % rtype] if rtype else [])
+    return oidc_lines(op, prefix=prefix, client_id=op.RP_LEGACY_CLIENT_ID,
+                      secret=op.RP_LEGACY_CLIENT_SECRET, extra=lines + list(extra))
+
+
+@pytest.fixture
+def modes(env, op):
+    """/fp: code + form_post (client rp); /hy: hybrid; /im: implicit;
+    /app: plain code + query, for the POST-in-query-mode case."""
+    (AoidcConf(env)
+     .add_location('/app', oidc_lines(op))
+     .add_location('/fp', oidc_lines(op, prefix='/fp', extra=[FORM_POST]))
+     .add_location('/hy', legacy_lines(op, '/hy', '"code id_token"'))
+     .add_location('/im', legacy_lines(op, '/im', 'id_token',
+                                       extra=['AuthOIDCPassAccessToken on']))
+     .install())
+    return env
+
+
+def claims_at(env, s, prefix):
+    r = get(s, env.url(prefix + '/echo/'))
+    assert r.status_code == 200, (r.status_code, r.headers.get('Location'), r.text[:300])
+    return dict(Echo(r).headers)
+
+
+def form_login(env, op, s, prefix):
+    """Start a login at prefix and log in at the OP: the FormPost it returns."""
+    r = start_login(env, s, prefix + '/')
+    fp = authenticate(op, s, r)
+    assert isinstance(fp, FormPost), 'the OP did not answer with form_post: %r' % fp
+    assert fp == env.url(prefix + '/redirect_uri'), fp
+    return r, fp
+
+
+def no_session(r):
+    assert not session_cookie_set(r), 'a session cookie was set: %s' % set_cookies(r)
+
+
+# ------------------------------------------------------------------ form_post
+
+def test_aoidc_340_01_form_post_login(modes, op, env, s):
+    r, fp = form_login(env, op, s, '/fp')
+    q = query1(location(r))
+    assert q['response_mode'] == 'form_post'
+    assert q['response_type'] == 'code'
+    # plain http: the state cookie stays Lax (None would need Secure)
+    (_, _, attrs), = cookies_named(r, 'aoidc_state_', prefix=True)
+    assert str(attrs.get('samesite')).lower() == 'lax' and 'secure' not in attrs, attrs
+    assert set(fp.data) >= {'code', 'state', 'iss'}, fp.data
+    r2 = callback(env, s, fp, expect_return='/fp/')
+    assert get(s, location(r2)).status_code == 200
+    h = claims_at(env, s, '/fp')
+    assert h.get('OIDC_CLAIM_sub') == 'alice', h
+    assert h.get('OIDC_CLAIM_email') == 'alice@example.com', h
+
+
+def test_aoidc_340_02_form_post_forged_state_refused(modes, op, env, s):
+    mark = env.log_mark()
+    _, fp = form_login(env, op, s, '/fp')
+    forged = FormPost(fp, dict(fp.data, state=secrets.token_urlsafe(32)))
+    # not a navigation: no automatic restart, the refusal itself
+    r = submit(s, forged, headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+    env.assert_reason('state_missing', mark=mark)
+    # another browser's state (its own cookie is not sent): refused too
+    other = new_session()
+    _, fp2 = form_login(env, op, other, '/fp')
+    r = submit(s, fp2, headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+    # and the genuine one still works for its own browser
+    callback(env, other, fp2, expect_return='/fp/')
+
+
+def test_aoidc_340_03_get_in_form_post_mode_refused(modes, op, env, s):
+    mark = env.log_mark()
+    _, fp = form_login(env, op, s, '/fp')
+    r = get(s, env.url('/fp/redirect_uri'), params=fp.data)
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+    assert env.find_log(r'form_post expects the response POSTed', mark=mark), \
+        env.log_since(mark)[-10:]
+    env.assert_reason('malformed', mark=mark)
+
+
+def test_aoidc_340_04_post_in_query_mode_refused(modes, op, env, s):
+    mark = env.log_mark()
+    r = start_login(env, s, '/app/')
+    cb = authenticate(op, s, r)
+    assert not isinstance(cb, FormPost)
+    r = s.post(env.url('/app/redirect_uri'), data=query1(cb), allow_redirects=False,
+               timeout=30)
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+    assert env.find_log(r'POSTed response, but AuthOIDCResponseMode is query', mark=mark)
+
+
+def test_aoidc_340_05_form_post_not_a_form_refused(modes, op, env, s):
+    _, fp = form_login(env, op, s, '/fp')
+    r = s.post(env.url('/fp/redirect_uri'), json=fp.data, allow_redirects=False, timeout=30)
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+
+
+def test_aoidc_340_06_form_post_iss_checked(modes, op, env, s):
+    mark = env.log_mark()
+    _, fp = form_login(env, op, s, '/fp')
+    bad = FormPost(fp, dict(fp.data, iss='https://evil.example.com'))
+    r = submit(s, bad, headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+    env.assert_reason('iss_param', mark=mark)
+
+
+def test_aoidc_340_07_form_post_body_bounded(modes, op, env, s):
+    _, fp = form_login(env, op, s, '/fp')
+    big = FormPost(fp, dict(fp.data, padding='x' * 64 * 1024))
+    r = submit(s, big, headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    no_session(r)
+
+
+# ------------------------------------------------------------------ hybrid
+
+def test_aoidc_340_10_hybrid_login(modes, op, env, s):
+    r, fp = form_login(env, op, s, '/hy')
+    q = query1(location(r))
+    assert q['response_type'] == 'code id_token' and q['response_mode'] == 'form_post'
+    assert 'code_challenge' in q      # PKCE still protects the code
+    assert set(fp.data) >= {'code', 'id_token', 'state'}, fp.data
+    callback(env, s, fp, expect_return='/hy/')
+    h = claims_at(env, s, '/hy')
+    assert h.get('OIDC_CLAIM_sub') == 'alice', h
+
+
+def evil_hybrid(env, evil):
+    AoidcConf(env).add_location('/evil', oidc_lines(evil, prefix='/evil', extra=[
+        FORM_POST, 'AuthOIDCResponseType "code id_token"'])).install()
+
+
+def test_aoidc_340_11_hybrid_evil_good(env, evil, s):
+    evil_hybrid(env, evil)
+    r = start_login(env, s, '/evil/')
+    fp = authenticate(evil, s, r)
+    assert isinstance(fp, FormPost), fp
+    callback(env, s, fp, expect_return='/evil/')
+    assert evil.grants['authorization_code'] == 1
+
+
+@pytest.mark.parametrize('mode', ['c_hash_wrong', 'c_hash_missing'])
+def test_aoidc_340_12_hybrid_bad_c_hash_refused(env, evil, s, mode):
+    evil_hybrid(env, evil)
+    mark = env.log_mark()
+    evil.set_mode(mode)
+    r = start_login(env, s, '/evil/')
+    fp = authenticate(evil, s, r)
+    r = submit(s, fp)
+    assert r.status_code == 401, (r.status_code, r.text[:300])
+    no_session(r)
+    env.assert_reason('c_hash', mark=mark)
+    # refused before the code was exchanged
+    assert evil.grants['authorization_code'] == 0, evil.grants
+
+
+# ------------------------------------------------------------------ implicit
+
+def test_aoidc_340_20_implicit_login(modes, op, env, s):
+    r, fp = form_login(env, op, s, '/im')
+    q = query1(location(r))
+    assert q['response_type'] == 'id_token' and q['response_mode'] == 'form_post'
+    assert q['nonce'] and 'code_challenge' not in q
+    assert 'code' not in fp.data and 'id_token' in fp.data, fp.data
+    callback(env, s, fp, expect_return='/im/')
+    h = claims_at(env, s, '/im')
+    assert h.get('OIDC_CLAIM_sub') == 'alice', h
+    assert h.get('OIDC_CLAIM_email') == 'alice@example.com', h
+    # no access token at all: nothing to pass even with AuthOIDCPassAccessToken on
+    assert not any(k.lower() == 'oidc_access_token' for k in h), h
+
+
+def test_aoidc_340_21_implicit_needs_form_post(env, op):
+    rc, out = AoidcConf(env).add_location('/im', oidc_lines(
+        op, prefix='/im', extra=['AuthOIDCResponseType id_token'])).configtest()
+    assert rc != 0 and 'AuthOIDCResponseMode form_post' in out, out
+    rc, out = AoidcConf(env).add_location('/im', oidc_lines(
+        op, prefix='/im', extra=['AuthOIDCResponseType id_token',
+                                 'AuthOIDCResponseMode query'])).configtest()
+    assert rc != 0 and 'AuthOIDCResponseType' in out, out
+    rc, out = AoidcConf(env).add_location('/im', oidc_lines(
+        op, prefix='/im', extra=['AuthOIDCResponseType token'])).configtest()
+    assert rc != 0 and 'AuthOIDCResponseType' in out, out
+    rc, out = AoidcConf(env).add_location('/im', legacy_lines(op, '/im', 'id_token')).configtest()
+    assert rc == 0, out
+
+
+def test_aoidc_340_22_implicit_wrong_nonce_refused(modes, op, env, s):
+    """The state cookie's nonce binds the ID Token: one from another login
+    attempt (with its own valid state elsewhere) does not log in here."""
+    mark = env.log_mark()
+    _, fp1 = form_login(env, op, s, '/im')
+    other = new_session()
+    _, fp2 = form_login(env, op, other, '/im')
+    swapped = FormPost(fp1, dict(fp1.data, id_token=fp2.data['id_token']))
+    r = submit(s, swapped, headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 401, (r.status_code, r.text[:300])
+    no_session(r)
+    env.assert_reason('nonce', mark=mark)
