@@ -186,6 +186,119 @@ START_TEST(check_iss)
 }
 END_TEST
 
+/* A form_post body is the same syntax as a query ('+' a space); what is
+ * required depends on the response type. */
+START_TEST(form_by_response_type)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    const char *hybrid = "state=" STATE43 "&code=c0de&id_token=a.b.c"
+                         "&session_state=x+y";
+    ck_assert_ok(aoidc_auth_response_parse_for(
+                     &r, hybrid, AOIDC_RT_CODE_ID_TOKEN, tp, &err),
+                 err);
+    ck_assert_str_eq(r.code, "c0de");
+    ck_assert_str_eq(r.id_token, "a.b.c");
+    /* a type ignores what it does not return */
+    ck_assert_ok(
+        aoidc_auth_response_parse_for(&r, hybrid, AOIDC_RT_CODE, tp, &err),
+        err);
+    ck_assert_ptr_null(r.id_token);
+    ck_assert_ok(
+        aoidc_auth_response_parse_for(&r, hybrid, AOIDC_RT_ID_TOKEN, tp, &err),
+        err);
+    ck_assert_ptr_null(r.code);
+    ck_assert_str_eq(r.id_token, "a.b.c");
+    /* hybrid needs both, implicit its ID Token */
+    ck_assert_reason(
+        aoidc_auth_response_parse_for(&r, "state=" STATE43 "&code=c0de",
+                                      AOIDC_RT_CODE_ID_TOKEN, tp, &err),
+        err, AOIDC_REASON_MALFORMED);
+    ck_assert_reason(
+        aoidc_auth_response_parse_for(&r, "state=" STATE43 "&id_token=a.b.c",
+                                      AOIDC_RT_CODE_ID_TOKEN, tp, &err),
+        err, AOIDC_REASON_MALFORMED);
+    ck_assert_reason(aoidc_auth_response_parse_for(
+                         &r, "state=" STATE43 "&code=c0de&id_token=",
+                         AOIDC_RT_ID_TOKEN, tp, &err),
+                     err, AOIDC_REASON_MALFORMED);
+    /* an error needs neither; error_description decoded as a form */
+    ck_assert_ok(aoidc_auth_response_parse_for(&r,
+                                               "state=" STATE43
+                                               "&error=access_denied"
+                                               "&error_description=no+way",
+                                               AOIDC_RT_ID_TOKEN, tp, &err),
+                 err);
+    ck_assert_str_eq(r.error_description, "no way");
+    /* the state rules are the same */
+    ck_assert_reason(aoidc_auth_response_parse_for(&r, "id_token=a.b.c",
+                                                   AOIDC_RT_ID_TOKEN, tp, &err),
+                     err, AOIDC_REASON_STATE_MISSING);
+}
+END_TEST
+
+START_TEST(form_size_limits)
+{
+    aoidc_auth_response_t r;
+    aoidc_err_t err = {0};
+    /* an ID Token may be longer than other values, up to the token bound */
+    const char *ok = apr_pstrcat(tp, "state=" STATE43 "&id_token=",
+                                 repeat('a', AOIDC_MAX_TOKEN_LEN), NULL);
+    ck_assert_ok(
+        aoidc_auth_response_parse_for(&r, ok, AOIDC_RT_ID_TOKEN, tp, &err),
+        err);
+    ck_assert_reason(
+        aoidc_auth_response_parse_for(
+            &r,
+            apr_pstrcat(tp, "state=" STATE43 "&id_token=",
+                        repeat('a', AOIDC_MAX_TOKEN_LEN + 1), NULL),
+            AOIDC_RT_ID_TOKEN, tp, &err),
+        err, AOIDC_REASON_TOO_LARGE);
+    ck_assert_reason(
+        aoidc_auth_response_parse_for(
+            &r,
+            apr_pstrcat(tp, "state=" STATE43 "&id_token=a.b.c&code=",
+                        repeat('c', AOIDC_MAX_PARAM_LEN + 1), NULL),
+            AOIDC_RT_CODE_ID_TOKEN, tp, &err),
+        err, AOIDC_REASON_TOO_LARGE);
+    /* the whole body is bounded before it is parsed */
+    ck_assert_reason(
+        aoidc_auth_response_parse_for(
+            &r,
+            apr_pstrcat(tp, "state=" STATE43 "&x=",
+                        repeat('x', AOIDC_AUTH_RESPONSE_MAX), NULL),
+            AOIDC_RT_CODE, tp, &err),
+        err, AOIDC_REASON_TOO_LARGE);
+    /* the code flow's own query bound stays as it was */
+    ck_assert_reason(
+        aoidc_auth_response_parse(
+            &r,
+            apr_pstrcat(tp, "state=" STATE43 "&code=c&id_token=",
+                        repeat('a', 8 * AOIDC_MAX_PARAM_LEN), NULL),
+            tp, &err),
+        err, AOIDC_REASON_TOO_LARGE);
+}
+END_TEST
+
+START_TEST(mode_check)
+{
+    aoidc_err_t err = {0};
+    ck_assert_ok(
+        aoidc_auth_response_check_mode(AOIDC_RM_QUERY, false, tp, &err), err);
+    ck_assert_ok(
+        aoidc_auth_response_check_mode(AOIDC_RM_FORM_POST, true, tp, &err),
+        err);
+    ck_assert_reason(
+        aoidc_auth_response_check_mode(AOIDC_RM_QUERY, true, tp, &err), err,
+        AOIDC_REASON_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(err.detail, "query"));
+    ck_assert_reason(
+        aoidc_auth_response_check_mode(AOIDC_RM_FORM_POST, false, tp, &err),
+        err, AOIDC_REASON_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(err.detail, "form_post"));
+}
+END_TEST
+
 TCase *aoidc_auth_response_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("auth_response");
@@ -197,5 +310,8 @@ TCase *aoidc_auth_response_tcase(void)
     tcase_add_test(tc, syntax_refused);
     tcase_add_test(tc, size_limits);
     tcase_add_test(tc, check_iss);
+    tcase_add_test(tc, form_by_response_type);
+    tcase_add_test(tc, form_size_limits);
+    tcase_add_test(tc, mode_check);
     return tc;
 }
