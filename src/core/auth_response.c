@@ -125,3 +125,61 @@ apr_status_t aoidc_auth_response_check_iss(const aoidc_auth_response_t *r,
     }
     return APR_SUCCESS;
 }
+
+bool aoidc_initiate_is(const apr_table_t *q)
+{
+    return aoidc_url_param(q, "iss") && !aoidc_url_param(q, "state")
+           && !aoidc_url_param(q, "code") && !aoidc_url_param(q, "error")
+           && !aoidc_url_param(q, "id_token");
+}
+
+/* The target as a local path on this origin, or NULL (the reason set). The
+ * incumbent's open redirects came from looser rules here (prefix matches,
+ * "//host", backslashes): only an exact origin and a strict local path. */
+static const char *initiate_target(const char *t, const char *origin,
+                                   apr_pool_t *p, aoidc_err_t *err)
+{
+    const char *path = aoidc_url_same_origin_path(origin, t);
+    if (!aoidc_url_is_local_path(path)
+        || strlen(path) > AOIDC_INITIATE_TARGET_MAX) {
+        aoidc_err_set(err, AOIDC_REASON_RETURN_URL, p,
+                      "login initiation: target_link_uri is not a local "
+                      "path on %s",
+                      origin);
+        return NULL;
+    }
+    return path;
+}
+
+apr_status_t aoidc_initiate_parse(aoidc_initiate_t *out, const char *query,
+                                  const char *issuer, const char *origin,
+                                  apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_table_t *t;
+    const char *iss, *target;
+    apr_status_t rv;
+    memset(out, 0, sizeof(*out));
+    if ((rv = aoidc_url_parse_query(&t, query, 16, p, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    iss = aoidc_url_param(t, "iss");
+    if (!iss || strcmp(iss, issuer)) {
+        return aoidc_err_set(err, AOIDC_REASON_ISS_PARAM, p,
+                             "login initiation: iss is not this location's "
+                             "issuer");
+    }
+    out->login_hint = aoidc_url_param(t, "login_hint");
+    if (out->login_hint && strlen(out->login_hint) > AOIDC_LOGIN_HINT_MAX) {
+        return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
+                             "login initiation: login_hint too long");
+    }
+    if (out->login_hint && !*out->login_hint) {
+        out->login_hint = NULL;
+    }
+    target = aoidc_url_param(t, "target_link_uri");
+    if (target && *target
+        && !(out->target = initiate_target(target, origin, p, err))) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}

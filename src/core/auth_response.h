@@ -54,6 +54,37 @@ AOIDC_API apr_status_t aoidc_auth_response_parse_for(aoidc_auth_response_t *out,
 AOIDC_API apr_status_t aoidc_auth_response_check_mode(
     aoidc_response_mode_t mode, bool post, apr_pool_t *p, aoidc_err_t *err);
 
+/* --- third-party initiated login (OIDC Core §4) ------------------------ */
+
+#define AOIDC_LOGIN_HINT_MAX      256
+#define AOIDC_INITIATE_TARGET_MAX 1024 /* = AOIDC_RETURN_URL_MAX (rp.h) */
+
+typedef struct {
+    const char *login_hint; /* for the authorization request, or NULL */
+    const char *target;     /* a local path, or NULL: none was given */
+} aoidc_initiate_t;
+
+/** True when the redirect URI's parsed query q is a login initiation:
+ *  iss present, and none of state, code, error, id_token (which make it
+ *  an authorization response, however broken). */
+AOIDC_API bool aoidc_initiate_is(const apr_table_t *q);
+
+/** Check a login initiation "iss=..[&login_hint=..][&target_link_uri=..]"
+ *  (OIDC Core §4; other parameters ignored): iss must be issuer exactly
+ *  (AOIDC_REASON_ISS_PARAM: a login is never started at an OP the
+ *  location does not name); target_link_uri, when given, must be on origin
+ *  ("scheme://host[:port]" as the browser sees this server, compared
+ *  exactly: aoidc_url_same_origin_path) or a local path, and then pass
+ *  aoidc_url_is_local_path and fit AOIDC_INITIATE_TARGET_MAX
+ *  (AOIDC_REASON_RETURN_URL: no open redirect); login_hint at most
+ *  AOIDC_LOGIN_HINT_MAX bytes (AOIDC_REASON_TOO_LARGE). Syntax as
+ *  aoidc_url_parse_query (AOIDC_REASON_MALFORMED). Results in p. */
+AOIDC_API apr_status_t aoidc_initiate_parse(aoidc_initiate_t *out,
+                                            const char *query,
+                                            const char *issuer,
+                                            const char *origin, apr_pool_t *p,
+                                            aoidc_err_t *err);
+
 /** RFC 9207 §2.4: iss must equal issuer when present, and is required
  *  when the OP advertises support. AOIDC_REASON_ISS_PARAM. */
 AOIDC_API apr_status_t aoidc_auth_response_check_iss(

@@ -6,11 +6,16 @@
  */
 #include <string.h>
 
+#include "core/auth_response.h"
 #include "core/authz_request.h"
 #include "core/cookie.h"
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/url.h"
+
+/* a third party's target (core/auth_response.h) is never cut */
+_Static_assert(AOIDC_INITIATE_TARGET_MAX <= AOIDC_RETURN_URL_MAX,
+               "initiation targets must fit the state's return URL");
 
 /* A deep link longer than we keep in a cookie is cut to its path (the
  * query usually makes it long); a path that is itself too long becomes

@@ -14,6 +14,7 @@
 #include "core/claims.h"
 #include "core/cookie.h"
 #include "core/state.h"
+#include "core/url.h"
 #include "httpd/request.h"
 
 aoidc_rctx_t *aoidc_rctx(request_rec *r)
@@ -199,12 +200,9 @@ bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
 const char *aoidc_same_origin_path(const aoidc_rctx_t *x, const char *target)
 {
     const char *origin = aoidc_absolute(x, "/");
-    apr_size_t n = strlen(origin) - 1; /* without the trailing '/' */
-    if (target[0] == '/' || strncmp(target, origin, n)
-        || (target[n] != '/' && target[n] != '\0')) {
-        return target;
-    }
-    return target[n] ? target + n : "/";
+    /* without the trailing '/' */
+    return aoidc_url_same_origin_path(
+        apr_pstrndup(x->r->pool, origin, strlen(origin) - 1), target);
 }
 
 const char *aoidc_cookie_header(request_rec *r)

@@ -41,6 +41,7 @@ typedef struct {
     const char *restart_note; /* "restart n/N" for the log line */
     const char *request_id;   /* UNIQUE_ID or a short random id */
     aoidc_reason_t outcome;   /* the last reason logged; NONE: ok (metrics) */
+    const char *login_hint;   /* third-party initiated login (issue 11) */
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core/auth_response.h"
+#include "core/url.h"
 #include "fuzz.h"
 
 static void as_type(const char *q, aoidc_response_type_t rt, apr_pool_t *p)
@@ -26,6 +27,23 @@ static void as_type(const char *q, aoidc_response_type_t rt, apr_pool_t *p)
     (void)aoidc_auth_response_check_iss(&r, FUZZ_ISS, false, p, &err);
 }
 
+/* a login initiation (OIDC Core §4): whatever passes leads only to a local
+ * path, for our issuer */
+static void as_initiation(const char *q, apr_pool_t *p)
+{
+    aoidc_initiate_t in;
+    aoidc_err_t err = {0};
+    if (aoidc_initiate_parse(&in, q, FUZZ_ISS, "https://rp.example.com", p,
+                             &err)
+        != APR_SUCCESS) {
+        return;
+    }
+    FUZZ_CHECK(!in.target
+               || (aoidc_url_is_local_path(in.target)
+                   && strlen(in.target) <= AOIDC_INITIATE_TARGET_MAX));
+    FUZZ_CHECK(!in.login_hint || strlen(in.login_hint) <= AOIDC_LOGIN_HINT_MAX);
+}
+
 AOIDC_FUZZ_ENTRY(auth_response)
 {
     apr_pool_t *p = fuzz_pool();
@@ -43,6 +61,7 @@ AOIDC_FUZZ_ENTRY(auth_response)
     as_type(q, AOIDC_RT_CODE, p);
     as_type(q, AOIDC_RT_CODE_ID_TOKEN, p);
     as_type(q, AOIDC_RT_ID_TOKEN, p);
+    as_initiation(q, p);
     apr_pool_destroy(p);
     return 0;
 }

@@ -228,3 +228,67 @@ def test_aoidc_340_22_implicit_wrong_nonce_refused(modes, op, env, s):
     assert r.status_code == 401, (r.status_code, r.text[:300])
     no_session(r)
     env.assert_reason('nonce', mark=mark)
+
+
+# ------------------------------------------------------------------ third-party initiated login
+
+def initiate(env, s, prefix='/app', **params):
+    return get(s, env.url(prefix + '/redirect_uri'), params=params)
+
+
+def test_aoidc_340_30_third_party_login(modes, op, env, s):
+    r = initiate(env, s, iss=op.issuer, login_hint='bob',
+                 target_link_uri=env.url('/app/deep/?x=1'))
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    loc = location(r)
+    assert loc.split('?')[0] == op.metadata['authorization_endpoint'], loc
+    assert query1(loc)['login_hint'] == 'bob'
+    assert cookies_named(r, 'aoidc_state_', prefix=True)
+    cb = authenticate(op, s, r, user='bob')
+    callback(env, s, cb, expect_return='/app/deep/?x=1')
+    assert claims_at(env, s, '/app').get('OIDC_CLAIM_sub') == 'bob'
+
+
+def test_aoidc_340_31_third_party_login_defaults(modes, op, env, s):
+    """No target: the location's root; a local path is taken as it is; in
+    form_post mode the initiation is a GET all the same."""
+    r = initiate(env, s, iss=op.issuer)
+    assert r.status_code == 302 and 'login_hint' not in query1(location(r))
+    callback(env, s, authenticate(op, s, r), expect_return='/app/')
+    s2 = new_session()
+    r = initiate(env, s2, '/fp', iss=op.issuer, target_link_uri='/fp/a/')
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    assert query1(location(r))['response_mode'] == 'form_post'
+    callback(env, s2, authenticate(op, s2, r), expect_return='/fp/a/')
+
+
+@pytest.mark.parametrize('target', [
+    'https://evil.example.com/app/',
+    '//evil.example.com/',
+    '/\\evil.example.com',
+    'http://127.0.0.1:1/app/',              # same host, another port
+    '{base}.evil.example.com/',             # prefix of our origin
+    '{base}@evil.example.com/',
+    '{base}//evil.example.com',
+    'javascript:alert(1)',
+])
+def test_aoidc_340_32_third_party_offsite_target_refused(modes, op, env, s, target):
+    mark = env.log_mark()
+    r = initiate(env, s, iss=op.issuer, target_link_uri=target.format(base=env.base_url))
+    assert r.status_code == 400, (r.status_code, r.headers.get('Location'), r.text[:300])
+    assert 'Location' not in r.headers
+    assert not cookies_named(r, 'aoidc_state_', prefix=True)
+    env.assert_reason('return_url', mark=mark)
+
+
+@pytest.mark.parametrize('which', ['other', 'slash', 'evil'])
+def test_aoidc_340_33_third_party_unconfigured_iss_refused(modes, op, env, s, evil_op, which):
+    mark = env.log_mark()
+    iss = {'other': 'https://op.example.org', 'slash': op.issuer + '/',
+           'evil': evil_op.issuer}[which]
+    r = initiate(env, s, iss=iss, target_link_uri=env.url('/app/'))
+    assert r.status_code == 400, (r.status_code, r.headers.get('Location'), r.text[:300])
+    assert 'Location' not in r.headers
+    assert not cookies_named(r, 'aoidc_state_', prefix=True)
+    env.assert_reason('iss_param', mark=mark)
+    assert evil_op.counters['/authorize'] == 0

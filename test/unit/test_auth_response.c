@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/auth_response.h"
+#include "core/url.h"
 #include "unit.h"
 
 #define STATE43 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123_-x"
@@ -299,6 +300,108 @@ START_TEST(mode_check)
 }
 END_TEST
 
+#define ORIGIN "https://rp.example.com"
+
+static apr_status_t initiate(aoidc_initiate_t *out, const char *q,
+                             aoidc_err_t *err)
+{
+    *err = (aoidc_err_t){0};
+    return aoidc_initiate_parse(out, q, T_ISS, ORIGIN, tp, err);
+}
+
+START_TEST(initiate_ok)
+{
+    aoidc_initiate_t in;
+    aoidc_err_t err = {0};
+    apr_table_t *t;
+    ck_assert_ok(initiate(&in, "iss=https%3A%2F%2Fop.example.com", &err), err);
+    ck_assert_ptr_null(in.target);
+    ck_assert_ptr_null(in.login_hint);
+    ck_assert_ok(initiate(&in,
+                          "iss=https%3A%2F%2Fop.example.com&login_hint=bob%40x"
+                          "&target_link_uri=https%3A%2F%2Frp.example.com%2Fapp"
+                          "%2Fx%3Fy%3D1&extra=ignored",
+                          &err),
+                 err);
+    ck_assert_str_eq(in.target, "/app/x?y=1");
+    ck_assert_str_eq(in.login_hint, "bob@x");
+    ck_assert_ok(initiate(&in,
+                          "iss=https%3A%2F%2Fop.example.com"
+                          "&target_link_uri=https%3A%2F%2Frp.example.com",
+                          &err),
+                 err);
+    ck_assert_str_eq(in.target, "/");
+    ck_assert_ok(initiate(&in,
+                          "iss=https%3A%2F%2Fop.example.com"
+                          "&target_link_uri=%2Fapp%2F",
+                          &err),
+                 err);
+    ck_assert_str_eq(in.target, "/app/");
+    /* what is an initiation and what a (broken) response */
+    ck_assert_ok(aoidc_url_parse_query(&t, "iss=x&login_hint=y", 16, tp, &err),
+                 err);
+    ck_assert(aoidc_initiate_is(t));
+    const char *responses[] = {"iss=x&state=s", "iss=x&code=c", "iss=x&error=e",
+                               "iss=x&id_token=t", "target_link_uri=%2F"};
+    for (size_t i = 0; i < sizeof(responses) / sizeof(*responses); i++) {
+        ck_assert_ok(aoidc_url_parse_query(&t, responses[i], 16, tp, &err),
+                     err);
+        ck_assert_msg(!aoidc_initiate_is(t), "%s", responses[i]);
+    }
+}
+END_TEST
+
+/* open redirects the incumbent had here, and their cousins */
+START_TEST(initiate_refused)
+{
+    aoidc_initiate_t in;
+    aoidc_err_t err = {0};
+    const char *iss = "iss=https%3A%2F%2Fop.example.com&target_link_uri=";
+    const char *bad[] = {
+        "https%3A%2F%2Fevil.example.com%2F",
+        "https%3A%2F%2Frp.example.com.evil.example%2F",
+        "https%3A%2F%2Frp.example.com%40evil.example%2F",
+        "https%3A%2F%2Frp.example.com%3A8443%2F",
+        "http%3A%2F%2Frp.example.com%2F",
+        "%2F%2Fevil.example%2F",
+        "%2F%5Cevil.example",
+        "https%3A%2F%2Frp.example.com%2F%2Fevil.example",
+        "https%3A%2F%2Frp.example.com%2F%5Cevil.example",
+        "%2Fapp%23frag",
+        "javascript%3Aalert(1)",
+        "evil.example",
+        "HTTPS%3A%2F%2Frp.example.com%2F",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        ck_assert_msg(initiate(&in, apr_pstrcat(tp, iss, bad[i], NULL), &err)
+                          != APR_SUCCESS,
+                      "%s accepted", bad[i]);
+        ck_assert_int_eq(err.reason, AOIDC_REASON_RETURN_URL);
+    }
+    ck_assert_reason(
+        initiate(&in,
+                 apr_pstrcat(tp, iss, "%2F",
+                             repeat('a', AOIDC_INITIATE_TARGET_MAX), NULL),
+                 &err),
+        err, AOIDC_REASON_RETURN_URL);
+    /* only this location's issuer, exactly */
+    ck_assert_reason(initiate(&in, "iss=https%3A%2F%2Fevil.example", &err), err,
+                     AOIDC_REASON_ISS_PARAM);
+    ck_assert_reason(initiate(&in, "iss=https%3A%2F%2Fop.example.com%2F", &err),
+                     err, AOIDC_REASON_ISS_PARAM);
+    ck_assert_reason(initiate(&in, "login_hint=x", &err), err,
+                     AOIDC_REASON_ISS_PARAM);
+    ck_assert_reason(
+        initiate(&in,
+                 apr_pstrcat(tp, "iss=https%3A%2F%2Fop.example.com&login_hint=",
+                             repeat('h', AOIDC_LOGIN_HINT_MAX + 1), NULL),
+                 &err),
+        err, AOIDC_REASON_TOO_LARGE);
+    ck_assert_reason(initiate(&in, "iss=a&iss=b", &err), err,
+                     AOIDC_REASON_MALFORMED);
+}
+END_TEST
+
 TCase *aoidc_auth_response_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("auth_response");
@@ -313,5 +416,7 @@ TCase *aoidc_auth_response_tcase(void)
     tcase_add_test(tc, form_by_response_type);
     tcase_add_test(tc, form_size_limits);
     tcase_add_test(tc, mode_check);
+    tcase_add_test(tc, initiate_ok);
+    tcase_add_test(tc, initiate_refused);
     return tc;
 }
