@@ -143,6 +143,26 @@ def test_aoidc_340_07_form_post_body_bounded(modes, op, env, s):
     no_session(r)
 
 
+def test_aoidc_340_08_form_post_state_cookie_on_https(env, op, s):
+    """Behind TLS (an https redirect URI): in form_post mode the state cookie
+    is SameSite=None; Secure, in query mode Lax; Secure. The session cookie's
+    attributes are not touched by the mode."""
+    https_ru = 'https://127.0.0.1:%d' % env.port
+    (AoidcConf(env)
+     .add_location('/fp', [ln.replace('AuthOIDCRedirectURI /fp', 'AuthOIDCRedirectURI %s/fp'
+                                      % https_ru) for ln in oidc_lines(op, prefix='/fp')]
+                   + [FORM_POST])
+     .add_location('/app', [ln.replace('AuthOIDCRedirectURI /app', 'AuthOIDCRedirectURI %s/app'
+                                       % https_ru) for ln in oidc_lines(op)])
+     .install())
+    for prefix, samesite in (('/fp', 'none'), ('/app', 'lax')):
+        r = start_login(env, new_session(), prefix + '/')
+        (_, _, attrs), = cookies_named(r, 'aoidc_state_', prefix=True)
+        assert str(attrs.get('samesite')).lower() == samesite, (prefix, attrs)
+        assert attrs.get('secure') is True, (prefix, attrs)
+        assert query1(location(r))['redirect_uri'].startswith(https_ru), location(r)
+
+
 # ------------------------------------------------------------------ hybrid
 
 def test_aoidc_340_10_hybrid_login(modes, op, env, s):
