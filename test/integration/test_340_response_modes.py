@@ -3,12 +3,11 @@
 form_post and both response types natively) and, for the negative cases the
 real OP never produces (a bad c_hash), the hostile EvilOP."""
 
-import re
 import secrets
 
 import pytest
 
-from pyaoidc.client import (authenticate, callback, cookies_named, get, jar_names, location,
+from pyaoidc.client import (authenticate, callback, cookies_named, get, location,
                             new_session, query1, session_cookie_set, set_cookies, start_login,
                             submit)
 from pyaoidc.env import AoidcConf, Echo, oidc_lines
