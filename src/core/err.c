@@ -118,6 +118,8 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
     [AOIDC_REASON_THROTTLED] =
         ROW("throttled", 429, NULL, INFO, CLIENT, "client_errors",
             "Too many failed attempts; try again later."),
+    /* a hybrid response whose ID Token does not bind its code */
+    [AOIDC_REASON_C_HASH] = TOKEN("c_hash", "Invalid token."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

@@ -18,6 +18,7 @@
 #ifndef AOIDC_CORE_RP_H
 #define AOIDC_CORE_RP_H
 
+#include "core/authz_request.h"
 #include "core/flow.h"
 #include "core/seal.h"
 #include "core/session.h"
@@ -69,6 +70,10 @@ typedef struct {
     bool cookie_store; /* AuthOIDCSessionStore cookie: sessions live in
                         * sealed chunked cookies (core/cookie_session.h),
                         * not in env->sessions */
+    /* AuthOIDCResponseType / AuthOIDCResponseMode (issue 11): hybrid and
+     * implicit need form_post (the glue refuses them otherwise) */
+    aoidc_response_type_t response_type;
+    aoidc_response_mode_t response_mode;
 } aoidc_rp_conf_t;
 
 /* What AuthOIDCSessionStore cookie left out of a session to fit its
@@ -96,6 +101,7 @@ typedef struct {
     const char *cookie_header; /* for the state cookies already there */
     const char *post_body;     /* a form POST to replay after the login
                                 * (core/replay.h), or NULL */
+    const char *login_hint;    /* third-party initiated login, or NULL */
 } aoidc_login_in_t;
 
 typedef struct {
@@ -124,12 +130,14 @@ AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
 /* --- callback --------------------------------------------------------- */
 
 typedef struct {
-    const char *query; /* the authorization response */
+    const char *query; /* the authorization response: the query, or the
+                        * POSTed body in form_post mode */
     const char *cookie_header;
     const char *redirect_uri;  /* absolute: sent again at the token endpoint */
     bool navigation;           /* a browser navigation: a restart may help */
     const char *location_root; /* local path when the original URL is not
                                 * known; NULL: no restart then */
+    bool post;                 /* it came in a POST body (form_post) */
 } aoidc_callback_in_t;
 
 typedef struct {
@@ -178,8 +186,18 @@ typedef struct {
  *  sealed AOIDC_RESTART_COOKIE, set in out->cookies; a cookie that does
  *  not open counts as none, a count is never believed above the bound).
  *
- *  Reasons: state_*, iss_param, op_error, token validation reasons,
- *  no_user, token_endpoint, upstream, store_unavailable. */
+ *  Response types (c->response_type, OIDC Core 3.3 / 3.2): for
+ *  "code id_token" the front-channel ID Token (signature, claims, nonce,
+ *  c_hash) is checked before the code is exchanged, and the token
+ *  endpoint's ID Token must name the same iss and sub; for "id_token" that
+ *  ID Token is the login (no code exchange: the session has no access or
+ *  refresh token, so no userinfo, no refresh, no token for the backend).
+ *  The response must come the way c->response_mode says
+ *  (aoidc_auth_response_check_mode: malformed, before anything else).
+ *
+ *  Reasons: malformed, state_*, iss_param, op_error, token validation
+ *  reasons (c_hash among them), no_user, token_endpoint, upstream,
+ *  store_unavailable. */
 AOIDC_API apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                                          const aoidc_rp_conf_t *c,
                                          const aoidc_flow_env_t *env,

@@ -231,6 +231,16 @@ bool aoidc_url_is_local_path(const char *target)
     return true;
 }
 
+const char *aoidc_url_same_origin_path(const char *origin, const char *target)
+{
+    apr_size_t n = strlen(origin);
+    if (target[0] == '/' || strncmp(target, origin, n)
+        || (target[n] != '/' && target[n] != '\0')) {
+        return target;
+    }
+    return target[n] ? target + n : "/";
+}
+
 char *aoidc_url_append_param(const char *buf, const char *name,
                              const char *value, apr_pool_t *p)
 {

@@ -73,6 +73,13 @@ AOIDC_API apr_status_t aoidc_url_check_proxy(const char **shown,
  *  when a browser resolves it. */
 AOIDC_API bool aoidc_url_is_local_path(const char *target);
 
+/** An absolute URL on origin ("scheme://host[:port]", no trailing slash,
+ *  compared exactly) becomes its path ("/" for the origin itself); any
+ *  other target is returned as it is (the caller then applies
+ *  aoidc_url_is_local_path). Points into target or is "/"; no allocation. */
+AOIDC_API const char *aoidc_url_same_origin_path(const char *origin,
+                                                 const char *target);
+
 /** Append "name=value" (value percent-encoded) to buf, separated by '&'
  *  when buf is not empty; returns the new string in p. */
 AOIDC_API char *aoidc_url_append_param(const char *buf, const char *name,

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "core/auth_response.h"
 #include "core/authz_request.h"
 #include "core/session.h"
 #include "core/url.h"
@@ -112,6 +113,9 @@ static int redirect_uri(aoidc_rctx_t *x)
         return !strcmp(target, "backchannel")    ? aoidc_logout_backchannel(x)
                : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)
                                                  : aoidc_logout(x, target);
+    }
+    if (aoidc_initiate_is(q)) {
+        return aoidc_login_initiated(x); /* third party (OIDC Core §4) */
     }
     return callback(x);
 }

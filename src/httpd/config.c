@@ -57,6 +57,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
+    c->response_type = c->response_mode = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -175,6 +176,8 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(info);
     MERGE_PTR(trusted_proxies);
     MERGE_PTR(error_template);
+    MERGE_NUM(response_type);
+    MERGE_NUM(response_mode);
     return c;
 }
 
@@ -219,6 +222,14 @@ bool aoidc_conf_info(const aoidc_dir_conf_t *c)
     return c->info == 1;
 }
 
+/* An ID Token in the authorization response (hybrid, implicit) is never
+ * put in a URL: those need form_post (a server cannot read a fragment). */
+static bool response_mode_ok(const aoidc_dir_conf_t *c)
+{
+    return OR(c->response_type, AOIDC_RT_CODE) == AOIDC_RT_CODE
+           || OR(c->response_mode, AOIDC_RM_QUERY) == AOIDC_RM_FORM_POST;
+}
+
 const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing)
@@ -227,7 +238,10 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                : !c->client || !c->client->client_id ? "AuthOIDCClientID"
                : !c->seal_session                    ? "AuthOIDCPassphrase"
                : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
-                                                     : NULL;
+               : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
+                                        "AuthOIDCResponseType id_token or "
+                                        "\"code id_token\")"
+                                      : NULL;
     if (*missing) {
         return NULL;
     }
@@ -251,6 +265,8 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->extra_params = c->auth_params;
     rp->refresh_before = OR(c->refresh_before, 0);
     rp->cookie_store = c->cookie_store == 1;
+    rp->response_type = OR(c->response_type, AOIDC_RT_CODE);
+    rp->response_mode = OR(c->response_mode, AOIDC_RM_QUERY);
     return rp;
 }
 
@@ -687,6 +703,38 @@ static const char *set_error_template(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* --- response type and mode (issue 11) ---------------------------------- */
+
+static const char *const rtype_words[] = {"code", "code id_token", "id_token",
+                                          NULL};
+static const int rtype_values[] = {AOIDC_RT_CODE, AOIDC_RT_CODE_ID_TOKEN,
+                                   AOIDC_RT_ID_TOKEN};
+static const keyword_t rtype_kw = {offsetof(aoidc_dir_conf_t, response_type),
+                                   rtype_words, rtype_values};
+static const char *const rmode_words[] = {"query", "form_post", NULL};
+static const int rmode_values[] = {AOIDC_RM_QUERY, AOIDC_RM_FORM_POST};
+static const keyword_t rmode_kw = {offsetof(aoidc_dir_conf_t, response_mode),
+                                   rmode_words, rmode_values};
+
+/* A type that puts an ID Token in the response, with query set in the same
+ * section, is refused here; across sections configtest and the request
+ * time check (aoidc_conf_rp) catch it. */
+static const char *set_response_kw(cmd_parms *cmd, void *dc, const char *arg)
+{
+    aoidc_dir_conf_t *c = dc;
+    const char *e = set_keyword(cmd, dc, arg);
+    if (!e && c->response_type != AOIDC_UNSET
+        && c->response_type != AOIDC_RT_CODE
+        && c->response_mode == AOIDC_RM_QUERY) {
+        return apr_psprintf(cmd->pool,
+                            "%s: AuthOIDCResponseType %s needs "
+                            "AuthOIDCResponseMode form_post",
+                            cmd->cmd->name,
+                            aoidc_response_type_name(c->response_type));
+    }
+    return e;
+}
+
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
@@ -708,6 +756,14 @@ const command_rec aoidc_cmds[] = {
                   "Scopes to request (default openid)"),
     AP_INIT_TAKE1("AuthOIDCPKCE", set_choice, (void *)&pkce_choice, CTX,
                   "PKCE method: S256 (default) or off"),
+    AP_INIT_TAKE1("AuthOIDCResponseType", set_response_kw, (void *)&rtype_kw,
+                  CTX,
+                  "code (default), \"code id_token\" (hybrid) or id_token "
+                  "(implicit); the last two are legacy and need form_post"),
+    AP_INIT_TAKE1("AuthOIDCResponseMode", set_response_kw, (void *)&rmode_kw,
+                  CTX,
+                  "How the OP returns the response: query (default) or "
+                  "form_post"),
     AP_INIT_TAKE1("AuthOIDCLeeway", set_seconds, OFF(leeway), CTX,
                   "Allowed clock skew in seconds (default 60)"),
     AP_INIT_TAKE1("AuthOIDCAudience", ap_set_string_slot, OFF(audience), CTX,
@@ -826,6 +882,7 @@ const command_rec aoidc_cmds[] = {
  */
 typedef struct {
     bool issuer, client_id, passphrase, audience, redirect_uri;
+    bool form_post; /* AuthOIDCResponseMode form_post (issue 11) */
 } seen_t;
 
 static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
@@ -840,6 +897,8 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->passphrase |= !strcasecmp(n, "AuthOIDCPassphrase");
         sn->audience |= !strcasecmp(n, "AuthOIDCAudience");
         sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
+        sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
+                         && ap_strcasestr(d->args, "form_post");
         collect(sn, d->first_child, into_vhosts);
     }
 }
@@ -884,6 +943,16 @@ static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
                                            "(set nowhere in this virtual "
                                            "host or the main server)",
                          d->filename, d->line_num, d->args, what);
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "AuthOIDCResponseType") && d->args
+            && !sn->form_post && ap_strcasestr(d->args, "id_token")) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00820) "%s:%d: AuthOIDCResponseType %s "
+                                           "needs AuthOIDCResponseMode "
+                                           "form_post (set nowhere in this "
+                                           "virtual host or the main server)",
+                         d->filename, d->line_num, d->args);
             return !OK;
         }
         if (check(d->first_child, sn, into_vhosts, s) != OK) {

@@ -109,6 +109,9 @@ typedef struct {
     int info;
     apr_array_header_t *trusted_proxies; /* of apr_ipsubnet_t * */
     const char *error_template; /* AuthOIDCErrorTemplate, read at config */
+    /* more flows (issue 11): aoidc_response_type_t / aoidc_response_mode_t */
+    int response_type;
+    int response_mode;
 } aoidc_dir_conf_t;
 
 enum {

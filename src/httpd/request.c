@@ -14,6 +14,7 @@
 #include "core/claims.h"
 #include "core/cookie.h"
 #include "core/state.h"
+#include "core/url.h"
 #include "httpd/request.h"
 
 aoidc_rctx_t *aoidc_rctx(request_rec *r)
@@ -200,12 +201,9 @@ bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
 const char *aoidc_same_origin_path(const aoidc_rctx_t *x, const char *target)
 {
     const char *origin = aoidc_absolute(x, "/");
-    apr_size_t n = strlen(origin) - 1; /* without the trailing '/' */
-    if (target[0] == '/' || strncmp(target, origin, n)
-        || (target[n] != '/' && target[n] != '\0')) {
-        return target;
-    }
-    return target[n] ? target + n : "/";
+    /* without the trailing '/' */
+    return aoidc_url_same_origin_path(
+        apr_pstrndup(x->r->pool, origin, strlen(origin) - 1), target);
 }
 
 const char *aoidc_cookie_header(request_rec *r)
@@ -222,7 +220,12 @@ static bool is_secure(const aoidc_rctx_t *x)
 }
 
 /* The session cookie has the operator's attributes; state cookies are
- * host-only on "/" (the redirect URI may lie anywhere on the host). */
+ * host-only on "/" (the redirect URI may lie anywhere on the host). With
+ * AuthOIDCResponseMode form_post the OP's page POSTs the response to us
+ * cross-site, which carries no Lax cookie: on https the state cookies
+ * (and the restart counter beside them) are SameSite=None; Secure then.
+ * On plain http a browser would drop None without Secure, so they stay
+ * Lax (works only with an OP on the same site). */
 void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
 {
     const aoidc_dir_conf_t *c = x->c;
@@ -230,6 +233,9 @@ void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
         const aoidc_cookie_op_t *op = &APR_ARRAY_IDX(ops, i, aoidc_cookie_op_t);
         bool sess = op->kind == AOIDC_COOKIE_SESSION;
         aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(x), op->max_age, NULL};
+        if (!sess && a.secure && x->rp.response_mode == AOIDC_RM_FORM_POST) {
+            a.samesite = "None";
+        }
         if (sess) {
             a.path = c->cookie_path ? c->cookie_path : "/";
             a.samesite = c->cookie_samesite ? c->cookie_samesite : "Lax";
@@ -274,12 +280,17 @@ bool aoidc_wants_redirect(request_rec *r)
     return r->method_number == M_GET && is_navigation(r);
 }
 
-bool aoidc_is_form_navigation(request_rec *r)
+bool aoidc_is_form(request_rec *r)
 {
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     return r->method_number == M_POST && ct
            && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)
-           && (!ct[33] || ct[33] == ';' || ct[33] == ' ') && is_navigation(r);
+           && (!ct[33] || ct[33] == ';' || ct[33] == ' ');
+}
+
+bool aoidc_is_form_navigation(request_rec *r)
+{
+    return aoidc_is_form(r) && is_navigation(r);
 }
 
 typedef struct {

@@ -52,6 +52,7 @@ typedef struct {
      * aoidc_strip_own_cookies: an internal redirect or a subrequest of
      * this request authenticates again and needs the session cookie */
     const char *client_cookie;
+    const char *login_hint; /* third-party initiated login (issue 11) */
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
@@ -83,6 +84,8 @@ void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops);
 int aoidc_redirect(request_rec *r, const char *location);
 /** True for a browser navigation (a redirect to the OP makes sense). */
 bool aoidc_wants_redirect(request_rec *r);
+/** A POST with an application/x-www-form-urlencoded body. */
+bool aoidc_is_form(request_rec *r);
 /** A browser's form submit (POST, application/x-www-form-urlencoded, a
  *  navigation): one whose body a login can keep and replay. */
 bool aoidc_is_form_navigation(request_rec *r);

@@ -26,7 +26,7 @@ static apr_status_t finish(ft_t *f, cb_t *cb, const char *query,
                            const char *hdr)
 {
     aoidc_callback_in_t in = {query, hdr, FT_REDIRECT, cb->navigation,
-                              cb->root};
+                              cb->root, false};
     cb->err = (aoidc_err_t){0};
     cb->rv = aoidc_rp_callback(&cb->out, &f->rp, &f->env, &in, &cb->err);
     return cb->rv;

@@ -77,6 +77,16 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_post',
     ...backchannel('rp-post'),
   },
+  // legacy response types (AuthOIDCResponseType "code id_token" / id_token,
+  // which need response_mode=form_post)
+  {
+    ...rpCommon,
+    client_id: 'rp-legacy',
+    client_secret: 'rp-legacy-secret-0123456789abcdef012345',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+    response_types: ['code', 'code id_token', 'id_token'],
+  },
   {
     client_id: 'api-client',
     client_secret: 'api-secret-0123456789abcdef0123456789abcdef',
@@ -140,7 +150,7 @@ const configuration = {
     groups: ['groups'],
     nested: ['realm_access', 'resource_access', 'https://example.com/roles'],
   },
-  responseTypes: ['code'],
+  responseTypes: ['code', 'code id_token', 'id_token'],
   scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', 'nested',
     ...API_SCOPES.split(' ')],
   // ID tokens carry the scope claims too (not only userinfo).
@@ -240,6 +250,14 @@ ${form}
 const provider = new Provider(ISSUER, configuration);
 // Behind a TLS-terminating proxy (test_140): believe its X-Forwarded-Proto.
 if (env.TRUST_PROXY === '1') provider.proxy = true;
+
+// rp-legacy (implicit grant) on plain http loopback: the library's recipe for
+// lifting its https-only rule for implicit web clients (the tests run on http).
+const { invalidate: invalidateClient } = provider.Client.Schema.prototype;
+provider.Client.Schema.prototype.invalidate = function invalidate(message, code) {
+  if (code === 'implicit-force-https' || code === 'implicit-forbid-localhost') return;
+  invalidateClient.call(this, message, code);
+};
 
 // Log each request on stderr; and strip the @import of a web font from the built-in
 // HTML pages (no external fetches from the test browser).

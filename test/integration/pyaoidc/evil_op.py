@@ -23,6 +23,7 @@ import base64
 import collections
 import datetime
 import hashlib
+import html
 import hmac
 import json
 import os
@@ -80,8 +81,11 @@ PASSWORD_MODES = {
     'password_nonce',         # its ID token carries a nonce nobody sent
     'password_wrong_aud',     # its ID token is for another client
 }
+# Hybrid "code id_token" (issue 11; test_345_response_modes.py): the
+# front-channel ID Token of /authorize with c_hash of another code, or none.
+LEGACY_MODES = {'c_hash_wrong', 'c_hash_missing'}
 ALL_MODES = ({'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
-             | PASSWORD_MODES)
+             | PASSWORD_MODES | LEGACY_MODES)
 INT64_MAX = 9223372036854775807
 CRLF_TOKEN = 'tok\r\nRemote-User: admin'
 
@@ -647,7 +651,7 @@ class EvilOP:
             'jwks_uri': iss + '/jwks',
             'introspection_endpoint': iss + '/introspect',
             'end_session_endpoint': iss + '/logout',
-            'response_types_supported': ['code'],
+            'response_types_supported': ['code', 'code id_token'],
             'response_modes_supported': ['query'],
             'grant_types_supported': ['authorization_code', 'refresh_token', 'password'],
             'subject_types_supported': ['public'],
@@ -720,7 +724,7 @@ class EvilOP:
         if req.mode == 'error_response':
             out = {'error': 'access_denied',
                    'error_description': 'The resource owner denied the request (EvilOP)'}
-        elif q.get('response_type') != 'code':
+        elif q.get('response_type') not in ('code', 'code id_token'):
             out = {'error': 'unsupported_response_type'}
         elif q.get('code_challenge') and q.get('code_challenge_method', 'plain') != 'S256':
             out = {'error': 'invalid_request', 'error_description': 'only S256 PKCE'}
@@ -733,6 +737,8 @@ class EvilOP:
                 self._codes[code]['sid'] = secrets.token_urlsafe(16)
                 self.sids.append(self._codes[code]['sid'])
             out = {'code': code}
+            if q.get('response_type') == 'code id_token':
+                out['id_token'] = self._front_id_token(q.get('nonce'), code, req.mode)
         if req.mode == 'state_swap':
             state = 'swapped-' + secrets.token_urlsafe(16)
         if state is not None:
@@ -741,9 +747,36 @@ class EvilOP:
             out['iss'] = EVIL_ISSUER
         elif req.mode != 'no_iss_param':
             out['iss'] = self.issuer
+        if q.get('response_mode') == 'form_post':
+            return self._form_post(redirect_uri, out)
         sep = '&' if '?' in redirect_uri else '?'
         return 302, {'Location': redirect_uri + sep + urlencode(out),
                      'Cache-Control': 'no-store'}, b''
+
+    def _front_id_token(self, nonce, code, mode):
+        """A hybrid response's ID Token: c_hash binds the code (OIDC Core
+        3.3.2.11); modes c_hash_wrong / c_hash_missing break that."""
+        now = int(time.time())
+        claims = {'iss': self.issuer, 'aud': self.CLIENT_ID, 'exp': now + 300,
+                  'iat': now, 'sub': 'alice', 'c_hash': at_hash(code)}
+        if nonce:
+            claims['nonce'] = nonce
+        if mode == 'c_hash_wrong':
+            claims['c_hash'] = at_hash(code + 'x')
+        elif mode == 'c_hash_missing':
+            claims.pop('c_hash')
+        return self.mint(claims)
+
+    @staticmethod
+    def _form_post(action, fields):
+        """OAuth 2.0 Form Post Response Mode: a page that POSTs the response."""
+        esc = html.escape
+        inputs = ''.join('<input type="hidden" name="%s" value="%s"/>' % (esc(k), esc(v))
+                         for k, v in fields.items())
+        page = ('<!DOCTYPE html><html><body onload="document.forms[0].submit()">'
+                '<form method="post" action="%s">%s</form></body></html>' % (esc(action), inputs))
+        return 200, {'Content-Type': 'text/html; charset=utf-8',
+                     'Cache-Control': 'no-store'}, page.encode()
 
     def _issue_access_token(self, sub, scope):
         at, exp = secrets.token_urlsafe(32), int(time.time()) + 300
