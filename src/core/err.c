@@ -104,6 +104,11 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
            "The session store is unavailable; retry soon."),
     /* a refreshed ID Token (OIDC Core 12.2) names another authentication */
     [AOIDC_REASON_AUTH_TIME] = TOKEN("auth_time", "Invalid token."),
+    /* AuthOIDCUpstreamToken: the backend cannot be called without its
+     * token, whoever refused it (OP down, grant refused, bad answer) */
+    [AOIDC_REASON_UPSTREAM_TOKEN] =
+        UP("upstream_token", 502, ERROR,
+           "The backend's access could not be obtained."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

@@ -68,6 +68,9 @@ typedef enum {
     AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
     /* added by the security review (issue 8) */
     AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
+    /* tokens for the backend's own calls (issue 11) */
+    AOIDC_REASON_UPSTREAM_TOKEN, /* no token for the backend: OP refused or down
+                                  */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -161,8 +161,10 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
     if (ap_response_code_string(r, ap_index_of_response(status))) {
         return status; /* the operator's ErrorDocument wins */
     }
-    if (x->type == AOIDC_TYPE_BEARER) {
-        ap_custom_response(r, status, ri->message); /* APIs: short text */
+    if (x->type != AOIDC_TYPE_OIDC) {
+        /* APIs, and proxying locations without our AuthType
+         * (AuthOIDCUpstreamToken): short text, no sign-in page */
+        ap_custom_response(r, status, ri->message);
         return status;
     }
     /* text/html without httpd's iso-8859-1: the page says utf-8 */

@@ -41,6 +41,9 @@ typedef struct {
     const char *restart_note; /* "restart n/N" for the log line */
     const char *request_id;   /* UNIQUE_ID or a short random id */
     aoidc_reason_t outcome;   /* the last reason logged; NONE: ok (metrics) */
+    /* AuthOIDCUpstreamToken exchange: the session's access token or the
+     * bearer caller's token, set by the flow that authenticated */
+    const char *upstream_subject;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
