@@ -26,7 +26,10 @@ static int level_of(aoidc_loglevel_t l)
 
 static const char *type_name(const aoidc_rctx_t *x)
 {
-    return x->type == AOIDC_TYPE_BEARER ? "bearer" : "oidc";
+    /* NONE: a location with only AuthOIDCUpstreamToken */
+    return x->type == AOIDC_TYPE_BEARER ? "bearer"
+           : x->type == AOIDC_TYPE_OIDC ? "oidc"
+                                        : "upstream";
 }
 
 /* The id a user can quote to the operator: mod_unique_id's when it is
