@@ -4,7 +4,9 @@ obtained with the client credentials grant at the RealOP, cached, one fetch
 at a time; the client's Authorization never reaches the backend, the
 backend's token never reaches the client or the error log."""
 
+import base64
 import concurrent.futures
+import json
 import os
 import socket
 import threading
@@ -12,8 +14,8 @@ import time
 
 import pytest
 
-from pyaoidc.client import bearer, jwt_parts, raw_get
-from pyaoidc.env import PASSPHRASE, AoidcConf, Echo, bearer_lines, free_port
+from pyaoidc.client import bearer, get, jwt_parts, login, raw_get
+from pyaoidc.env import PASSPHRASE, AoidcConf, Echo, bearer_lines, free_port, oidc_lines
 from pyaoidc.op import RealOP
 
 UPSTREAM_FAILED = pytest.mark.expect_log(r'reason=upstream_token\b')
@@ -206,3 +208,66 @@ def test_aoidc_510_07_configtest(env):
     assert rc == 0, out
     rc, out = AoidcConf(env).add_location('/up', ['AuthOIDCUpstreamToken off']).configtest()
     assert rc == 0, out
+
+
+# ---------------------------------------------------------------- exchange
+
+def exchanged(r):
+    """The claims of the RealOP's readable exchange token the backend got."""
+    tok = backend_token(r)
+    assert tok.startswith('tx.'), tok[:20]
+    return json.loads(base64.urlsafe_b64decode(tok[3:] + '=' * (-len(tok[3:]) % 4)))
+
+
+def exchanges(op, who):
+    return op.log().count('token-exchange %s ' % who)
+
+
+def xo_conf(env, op, audience='orders-backend'):
+    ex = ['AuthOIDCUpstreamToken exchange', 'AuthOIDCUpstreamScope "orders:read"',
+          'AuthOIDCUpstreamAudience %s' % audience]
+    return (AoidcConf(env)
+            .add_location('/srv', oidc_lines(op, prefix='/srv', extra=ex))
+            .add_location('/api', bearer_lines(op, extra=ex + [
+                'AuthOIDCPassphrase %s' % PASSPHRASE])))
+
+
+def test_aoidc_510_08_exchange_session_token(env, op, s):
+    xo_conf(env, op).install(force=True)
+    n0 = exchanges(op, RealOP.RP_CLIENT_ID)
+    login(env, s, path='/srv/')  # its last GET (of /srv/) is the first exchange
+    seen = set()
+    for _ in range(5):
+        r = get(s, env.url('/srv/echo/'))
+        c = exchanged(r)
+        seen.add(backend_token(r))
+        assert c['sub'] == 'alice' and c['aud'] == 'orders-backend'
+        assert c['scope'] == 'orders:read' and c['act'] == {'sub': RealOP.RP_CLIENT_ID}
+        assert_hidden(env, r, backend_token(r))
+    assert len(seen) == 1
+    assert exchanges(op, RealOP.RP_CLIENT_ID) == n0 + 1, 'cached per subject token'
+
+
+def test_aoidc_510_09_exchange_bearer_token(env, op):
+    xo_conf(env, op).install()
+    n0 = exchanges(op, RealOP.RS_CLIENT_ID)
+    a = op.mint_opaque_at('orders:read', with_audience=True)
+    b = op.mint_opaque_at('orders:read', with_audience=True)
+    for caller in (a, b, a, b):
+        r = raw_get(env.url('/api/echo/'), headers=bearer(caller))
+        c = exchanged(r)
+        assert caller not in r.text, 'the caller token reached the backend'
+        assert c['sub'] == RealOP.API_CLIENT_ID and c['aud'] == 'orders-backend'
+    assert exchanges(op, RealOP.RS_CLIENT_ID) == n0 + 2, 'one exchange per caller token'
+
+
+@UPSTREAM_FAILED
+def test_aoidc_510_10_exchange_refused_502(env, op):
+    xo_conf(env, op, audience='refuse').install()
+    caller = op.mint_opaque_at('orders:read', with_audience=True)
+    r = raw_get(env.url('/api/echo/'), headers=bearer(caller))
+    assert r.status_code == 502, (r.status_code, r.text[:300])
+    assert caller not in r.text
+    hit = env.assert_reason('upstream_token')
+    assert any('op_error=invalid_target' in h for h in hit), hit
+    assert not any(caller in ln for ln in env.log_since())
