@@ -16,7 +16,7 @@
 
 void aoidc_upstream_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                               const aoidc_upstream_conf_t *c,
-                              const char *subject_token)
+                              const char *subject_token, apr_pool_t *p)
 {
     bool ex = c->mode == AOIDC_UPSTREAM_EXCHANGE;
     const char *sub = ex && subject_token ? subject_token : "";
@@ -24,15 +24,19 @@ void aoidc_upstream_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
     const char *target = c->target ? c->target : "";
     const char *cid =
         c->client && c->client->client_id ? c->client->client_id : "";
-    /* NUL-separated: none of the strings can hold a NUL, so no two
-     * different tuples hash the same input */
-    const void *parts[] = {c->issuer, "", cid, "", scope, "", target, "", sub};
-    apr_size_t lens[] = {strlen(c->issuer), 1, strlen(cid), 1, strlen(scope), 1,
-                         strlen(target),    1, strlen(sub)};
-    unsigned char d[32];
-    aoidc_sha256_v(d, 9, parts, lens);
-    aoidc_store_key(key, ex ? "upstream/exchange" : "upstream/cc", d,
-                    sizeof(d));
+    apr_size_t ns = strlen(scope), nt = strlen(target), nsub = strlen(sub);
+    /* one SHA-256 per request (a cached token's whole cost is a few of
+     * these): issuer and client id as the context strings, then scope,
+     * target and subject NUL-separated; none of them holds a NUL, so two
+     * different tuples never hash the same bytes */
+    char *d = apr_palloc(p, ns + nt + nsub + 2);
+    memcpy(d, scope, ns);
+    d[ns] = '\0';
+    memcpy(d + ns + 1, target, nt);
+    d[ns + 1 + nt] = '\0';
+    memcpy(d + ns + nt + 2, sub, nsub);
+    aoidc_store_key3(key, ex ? "upstream/exchange" : "upstream/cc", c->issuer,
+                     cid, d, ns + nt + nsub + 2);
 }
 
 apr_time_t aoidc_upstream_until(const aoidc_token_response_t *tr,
@@ -209,7 +213,7 @@ apr_status_t aoidc_upstream_token(aoidc_upstream_out_t *out,
                              "token exchange: the request has no access "
                              "token to exchange");
     }
-    aoidc_upstream_cache_key(key, c, subject);
+    aoidc_upstream_cache_key(key, c, subject, env->pool);
     rv = cached(&out->token, c, env, key);
     if (rv == APR_NOTFOUND
         && !aoidc_flight_enter(in->flight, key, env->http->timeout,

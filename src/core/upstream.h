@@ -71,10 +71,11 @@ AOIDC_API apr_status_t aoidc_upstream_token(aoidc_upstream_out_t *out,
                                             aoidc_err_t *err);
 
 /** The cache key of c's token (subject_token for an exchange, else
- *  ignored); exposed for tests. */
+ *  ignored; scratch space from p); exposed for tests. */
 AOIDC_API void aoidc_upstream_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                                         const aoidc_upstream_conf_t *c,
-                                        const char *subject_token);
+                                        const char *subject_token,
+                                        apr_pool_t *p);
 
 /** Until when a token answered at now is used: expiry minus
  *  min(AOIDC_UPSTREAM_MARGIN, lifetime / 2); now +

@@ -20,6 +20,22 @@ static int config_error(aoidc_rctx_t *x, const char *what)
     return aoidc_fail(x, &err);
 }
 
+/* The token to exchange: set by this request's authentication, or by the
+ * request it derives from: httpd skips authentication for a subrequest
+ * (mod_dir's index.html) or an internal redirect within the same
+ * configuration, so their context has none of their own. */
+static const char *subject_of(request_rec *r)
+{
+    for (; r; r = r->main ? r->main : r->prev) {
+        const aoidc_rctx_t *x =
+            ap_get_module_config(r->request_config, &auth_oidc_module);
+        if (x && x->upstream_subject) {
+            return x->upstream_subject;
+        }
+    }
+    return NULL;
+}
+
 int aoidc_upstream_fixups(request_rec *r)
 {
     const aoidc_dir_conf_t *c =
@@ -44,7 +60,7 @@ int aoidc_upstream_fixups(request_rec *r)
         return config_error(x, "AuthType oidc or bearer (a token to "
                                "exchange)");
     }
-    aoidc_upstream_in_t in = {x->upstream_subject, aoidc_op_flight()};
+    aoidc_upstream_in_t in = {subject_of(r), aoidc_op_flight()};
     rv = aoidc_upstream_token(&out, &uc, aoidc_op_env(x), &in, &err);
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);

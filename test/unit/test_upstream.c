@@ -108,7 +108,7 @@ START_TEST(cc_cached_sealed_then_hit)
     ck_assert_int_eq(token_calls(&u), 1);
     /* the store holds it sealed, under the key of the tuple, and the
      * fetch lock is gone */
-    aoidc_upstream_cache_key(key, &u.c, NULL);
+    aoidc_upstream_cache_key(key, &u.c, NULL, tp);
     ck_assert_int_eq(u.f.cache.inner->get(u.f.cache.inner, key, &v, &n, tp),
                      APR_SUCCESS);
     ck_assert_ptr_null(memmem(v, n, "secret-upstream", 15));
@@ -162,35 +162,35 @@ START_TEST(key_binds_the_tuple)
     ut_t u;
     unsigned char k0[32], k1[32];
     setup(&u, AOIDC_UPSTREAM_CLIENT_CREDENTIALS);
-    aoidc_upstream_cache_key(k0, &u.c, NULL);
-    aoidc_upstream_cache_key(k1, &u.c, "ignored for cc");
+    aoidc_upstream_cache_key(k0, &u.c, NULL, tp);
+    aoidc_upstream_cache_key(k1, &u.c, "ignored for cc", tp);
     ck_assert_mem_eq(k0, k1, 32);
     const char *saved = u.c.scope;
     u.c.scope = "read";
-    aoidc_upstream_cache_key(k1, &u.c, NULL);
+    aoidc_upstream_cache_key(k1, &u.c, NULL, tp);
     ck_assert(memcmp(k0, k1, 32));
     u.c.scope = saved;
     u.c.target = "https://api.example/other";
-    aoidc_upstream_cache_key(k1, &u.c, NULL);
+    aoidc_upstream_cache_key(k1, &u.c, NULL, tp);
     ck_assert(memcmp(k0, k1, 32));
     u.c.target = TARGET;
     aoidc_client_t other = u.f.client;
     other.client_id = "another-client";
     u.c.client = &other;
-    aoidc_upstream_cache_key(k1, &u.c, NULL);
+    aoidc_upstream_cache_key(k1, &u.c, NULL, tp);
     ck_assert(memcmp(k0, k1, 32));
     u.c.client = &u.f.client;
     u.c.issuer = "https://op2.example.com";
-    aoidc_upstream_cache_key(k1, &u.c, NULL);
+    aoidc_upstream_cache_key(k1, &u.c, NULL, tp);
     ck_assert(memcmp(k0, k1, 32));
     /* "a" + "bc" never meets "ab" + "c" */
     u.c.issuer = T_ISS;
     u.c.scope = "a";
     u.c.target = "bc";
-    aoidc_upstream_cache_key(k0, &u.c, NULL);
+    aoidc_upstream_cache_key(k0, &u.c, NULL, tp);
     u.c.scope = "ab";
     u.c.target = "c";
-    aoidc_upstream_cache_key(k1, &u.c, NULL);
+    aoidc_upstream_cache_key(k1, &u.c, NULL, tp);
     ck_assert(memcmp(k0, k1, 32));
 }
 END_TEST
@@ -224,7 +224,7 @@ static void prepare_other(ut_t *u, other_node_t *o, bool write_entry)
     unsigned char *v;
     answer(u, "from-other-node", 300);
     ck_assert_ok(get(u, NULL, &out, &err), err);
-    aoidc_upstream_cache_key(o->key, &u->c, NULL);
+    aoidc_upstream_cache_key(o->key, &u->c, NULL, tp);
     aoidc_store_key(o->lock, "upstream/lock", o->key, AOIDC_STORE_KEY_LEN);
     ck_assert_int_eq(
         u->f.cache.inner->get(u->f.cache.inner, o->key, &v, &o->len, tp),
@@ -287,7 +287,7 @@ START_TEST(single_flight_follower_reads_cache)
     /* another request leads for the key (and holds it until its pool
      * goes): this one waits its timeout, then reads the cache, finds
      * nothing, and fetches once itself */
-    aoidc_upstream_cache_key(key, &u.c, NULL);
+    aoidc_upstream_cache_key(key, &u.c, NULL, tp);
     ck_assert_int_eq(apr_pool_create(&rp, tp), APR_SUCCESS);
     ck_assert(aoidc_flight_enter(fl, key, apr_time_from_sec(1), rp));
     ck_assert_ok(aoidc_upstream_token(&out, &u.c, &u.f.env, &in, &err), err);
