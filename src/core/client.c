@@ -33,6 +33,21 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                       err);
 }
 
+apr_status_t aoidc_client_password(aoidc_token_response_t *out,
+                                   const aoidc_http_t *http,
+                                   const aoidc_metadata_t *md,
+                                   const aoidc_client_t *c, const char *user,
+                                   const char *password, const char *scope,
+                                   apr_pool_t *p, aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(b, "grant_type", "password", p);
+    b = aoidc_url_append_param(b, "username", user, p);
+    b = aoidc_url_append_param(b, "password", password, p);
+    b = aoidc_url_append_param(b, "scope", scope, p);
+    return post_token(out, http, md, c, b, p, err);
+}
+
 apr_status_t
 aoidc_client_code_exchange(aoidc_token_response_t *out,
                            const aoidc_http_t *http, const aoidc_metadata_t *md,

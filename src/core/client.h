@@ -19,6 +19,15 @@ AOIDC_API apr_status_t aoidc_client_code_exchange(
     const char *redirect_uri, const char *verifier, apr_pool_t *p,
     aoidc_err_t *err);
 
+/** Resource owner password credentials grant (RFC 6749 §4.3), with scope;
+ *  client auth as for the code exchange. The OP's refusal of the
+ *  credentials is AOIDC_REASON_TOKEN_ENDPOINT with err->op_error
+ *  "invalid_grant". */
+AOIDC_API apr_status_t aoidc_client_password(
+    aoidc_token_response_t *out, const aoidc_http_t *http,
+    const aoidc_metadata_t *md, const aoidc_client_t *c, const char *user,
+    const char *password, const char *scope, apr_pool_t *p, aoidc_err_t *err);
+
 /** refresh_token grant (RFC 6749 §6). */
 AOIDC_API apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
                                             const aoidc_http_t *http,

@@ -104,6 +104,20 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
            "The session store is unavailable; retry soon."),
     /* a refreshed ID Token (OIDC Core 12.2) names another authentication */
     [AOIDC_REASON_AUTH_TIME] = TOKEN("auth_time", "Invalid token."),
+    /* RFC 9449 §7.1: invalid_dpop_proof; the challenge scheme is the
+     * glue's (DPoP) */
+    [AOIDC_REASON_DPOP_PROOF] =
+        ROW("dpop_proof", 401, "invalid_dpop_proof", INFO, CLIENT,
+            "token_rejected", "Invalid DPoP proof."),
+    [AOIDC_REASON_BINDING] = TOKEN("binding", "Invalid token."),
+    [AOIDC_REASON_BASIC_REFUSED] =
+        ROW("basic_refused", 401, NULL, INFO, CLIENT, "client_errors",
+            "Wrong user name or password."),
+    /* at info like every client fault (a client cannot flood the log at
+     * warn); the metrics count it */
+    [AOIDC_REASON_THROTTLED] =
+        ROW("throttled", 429, NULL, INFO, CLIENT, "client_errors",
+            "Too many failed attempts; try again later."),
     /* AuthOIDCUpstreamToken: the backend cannot be called without its
      * token, whoever refused it (OP down, grant refused, bad answer) */
     [AOIDC_REASON_UPSTREAM_TOKEN] =

@@ -68,7 +68,14 @@ apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
     }
     /* (11) nonce */
     const char *nonce = aoidc_json_str(jws->payload, "nonce");
-    if (!nonce || !r->nonce || strcmp(nonce, r->nonce)) {
+    if (r->no_nonce) {
+        /* no nonce was sent (password grant): one in the token is not ours */
+        if (json_object_get(jws->payload, "nonce")) {
+            return aoidc_err_set(err, AOIDC_REASON_NONCE, p,
+                                 "id_token: nonce where none was sent");
+        }
+    }
+    else if (!nonce || !r->nonce || strcmp(nonce, r->nonce)) {
         return aoidc_err_set(err, AOIDC_REASON_NONCE, p, "id_token: nonce %s",
                              nonce ? "differs" : "missing");
     }

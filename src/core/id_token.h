@@ -15,6 +15,7 @@ typedef struct {
     const char *access_token;  /* for at_hash, when the token has one */
     apr_time_t now;
     apr_int64_t leeway;
+    bool no_nonce; /* none was sent (password grant): the token has none */
 } aoidc_id_token_rules_t;
 
 /** The algorithms an ID Token of these rules may be signed with: the

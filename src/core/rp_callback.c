@@ -233,10 +233,13 @@ static apr_status_t validate_id_token(json_t **claims, const aoidc_rp_conf_t *c,
                                       const aoidc_token_response_t *tr,
                                       aoidc_err_t *err)
 {
-    aoidc_id_token_rules_t rules = {
-        c->issuer, c->client->client_id, c->client->client_secret,
-        st->nonce, tr->access_token,     env->now,
-        c->leeway};
+    aoidc_id_token_rules_t rules = {.issuer = c->issuer,
+                                    .client_id = c->client->client_id,
+                                    .client_secret = c->client->client_secret,
+                                    .nonce = st->nonce,
+                                    .access_token = tr->access_token,
+                                    .now = env->now,
+                                    .leeway = c->leeway};
     const aoidc_jwks_t *keys;
     apr_status_t rv = aoidc_id_token_validate(claims, tr->id_token, snap->jwks,
                                               &rules, env->pool, err);

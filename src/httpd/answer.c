@@ -27,9 +27,10 @@ static int level_of(aoidc_loglevel_t l)
 static const char *type_name(const aoidc_rctx_t *x)
 {
     /* NONE: a location with only AuthOIDCUpstreamToken */
-    return x->type == AOIDC_TYPE_BEARER ? "bearer"
-           : x->type == AOIDC_TYPE_OIDC ? "oidc"
-                                        : "upstream";
+    return x->type == AOIDC_TYPE_BEARER  ? "bearer"
+           : x->type == AOIDC_TYPE_BASIC ? "oidc-basic"
+           : x->type == AOIDC_TYPE_OIDC  ? "oidc"
+                                         : "upstream";
 }
 
 /* The id a user can quote to the operator: mod_unique_id's when it is
@@ -157,6 +158,9 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
             ap_note_auth_failure(r);
         }
     }
+    else if (x->type == AOIDC_TYPE_BASIC && status == HTTP_UNAUTHORIZED) {
+        ap_note_auth_failure(r); /* the Basic challenge (authn.c) */
+    }
     if (status == HTTP_SERVICE_UNAVAILABLE) {
         apr_table_setn(r->err_headers_out, "Retry-After", "10");
     }
@@ -165,8 +169,8 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
         return status; /* the operator's ErrorDocument wins */
     }
     if (x->type != AOIDC_TYPE_OIDC) {
-        /* APIs, and proxying locations without our AuthType
-         * (AuthOIDCUpstreamToken): short text, no sign-in page */
+        /* APIs (bearer, oidc-basic), and proxying locations without our
+         * AuthType (AuthOIDCUpstreamToken): short text, no sign-in page */
         ap_custom_response(r, status, ri->message);
         return status;
     }

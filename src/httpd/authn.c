@@ -122,6 +122,15 @@ static int oidc(aoidc_rctx_t *x)
     return unauthenticated(x);
 }
 
+static int basic(aoidc_rctx_t *x)
+{
+    const char *missing;
+    if (!aoidc_conf_basic(&x->basic, x->c, &missing)) {
+        return config_error(x, missing);
+    }
+    return aoidc_basic(x);
+}
+
 static int bearer(aoidc_rctx_t *x)
 {
     const char *missing;
@@ -141,7 +150,9 @@ int aoidc_check_authn(request_rec *r)
     }
     r->ap_auth_type = (char *)ap_auth_type(r);
     x = aoidc_rctx(r);
-    rc = type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    rc = type == AOIDC_TYPE_OIDC    ? oidc(x)
+         : type == AOIDC_TYPE_BASIC ? basic(x)
+                                    : bearer(x);
     if (!r->main) {
         /* once per request: OK is ok whatever was logged on the way (a
          * refresh postponed); otherwise the last reason, or ok for the
@@ -160,6 +171,18 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
 {
     aoidc_rctx_t *x;
     const char *err, *desc;
+    if (!strcasecmp(type, "oidc-basic")) {
+        /* RFC 7617 §2, §2.1; none on a 403 for an authenticated user */
+        const char *realm = ap_auth_name(r);
+        if (aoidc_rctx(r)->denied_by_authz) {
+            return OK;
+        }
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_psprintf(r->pool, "Basic realm=\"%s\", charset=\"UTF-8\"",
+                         ap_escape_quotes(r->pool, realm ? realm : "")));
+        return OK;
+    }
     if (strcasecmp(type, "bearer")) {
         return strcasecmp(type, "oidc") ? DECLINED : OK;
     }

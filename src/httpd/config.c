@@ -22,18 +22,12 @@
 /* Process-wide, rebuilt at every configuration cycle. */
 static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
 static apr_hash_t *guards;    /* issuer -> aoidc_guard_t */
-static aoidc_http_t default_http;
-static aoidc_http_observe_cb http_observer; /* set by the life cycle */
-
-#define DEFAULT_HTTP_TIMEOUT apr_time_from_sec(5)
 
 void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs)
 {
     providers = apr_hash_make(pconf);
     guards = apr_hash_make(pconf);
-    http_observer = obs;
-    aoidc_http_curl_init(&default_http, DEFAULT_HTTP_TIMEOUT);
-    default_http.observe = obs;
+    aoidc_config_http_pre_config(obs);
 }
 
 apr_hash_t *aoidc_config_providers(void)
@@ -61,6 +55,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
+    c->http_timeout = AOIDC_UNSET;
     c->upstream_mode = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
@@ -141,11 +136,13 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     aoidc_dir_conf_t *c = apr_palloc(p, sizeof(*c));
     merge_identity(c, base, add, p);
+    aoidc_config_http_merge(c, base, add, p); /* needs the merged issuer */
     MERGE_PTR(redirect_uri);
     MERGE_PTR(redirect_path);
     MERGE_PTR(seal_session);
     MERGE_PTR(seal_state);
     MERGE_PTR(seal_index);
+    MERGE_PTR(seal_basic);
     MERGE_PTR(scope);
     MERGE_NUM(pkce);
     MERGE_NUM(leeway);
@@ -157,7 +154,6 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(inactivity);
     MERGE_NUM(max_duration);
     MERGE_NUM(token_cache_ttl);
-    MERGE_PTR(http);
     MERGE_NUM(userinfo);
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
@@ -189,10 +185,6 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 #define OR(v, dflt) ((v) != AOIDC_UNSET ? (v) : (dflt))
 
-const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c)
-{
-    return c->http ? c->http : &default_http;
-}
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c)
 {
     return c->claim_prefix ? c->claim_prefix : "OIDC_CLAIM_";
@@ -285,6 +277,31 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     return rs;
 }
 
+const aoidc_basic_conf_t *aoidc_conf_basic(aoidc_basic_conf_t *b,
+                                           const aoidc_dir_conf_t *c,
+                                           const char **missing)
+{
+    *missing = !c->issuer                            ? "AuthOIDCIssuer"
+               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+               : !c->seal_basic                      ? "AuthOIDCPassphrase"
+                                                     : NULL;
+    if (*missing) {
+        return NULL;
+    }
+    b->issuer = c->issuer;
+    b->client = c->client;
+    b->scope = c->scope ? c->scope : "openid";
+    b->seal = c->seal_basic;
+    b->leeway = apr_time_sec(OR(c->leeway, apr_time_from_sec(60)));
+    /* short: a password changed or revoked at the OP is noticed soon */
+    b->cache_ttl = OR(c->token_cache_ttl, apr_time_from_sec(60));
+    b->remote_user_claim = remote_user_claim(c);
+    b->max_failures = AOIDC_BASIC_MAX_FAILURES_USER;
+    b->max_failures_addr = AOIDC_BASIC_MAX_FAILURES_ADDR;
+    b->failure_window = AOIDC_BASIC_FAILURE_WINDOW;
+    return b;
+}
+
 /* --- setters ------------------------------------------------------------ */
 
 static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
@@ -351,12 +368,13 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* The three purpose keys of one passphrase value. */
-static const char *passphrase_seals(aoidc_seal_t *k[4], cmd_parms *cmd,
+/* The purpose keys of one passphrase value. */
+#define SEALS 5
+static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
                                     const char *arg)
 {
-    static const char *const purposes[4] = {"session", "state", "session-index",
-                                            "upstream"};
+    static const char *const purposes[SEALS] = {
+        "session", "state", "session-index", "basic", "upstream"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -365,7 +383,7 @@ static const char *passphrase_seals(aoidc_seal_t *k[4], cmd_parms *cmd,
         return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
                             cmd->cmd->name);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < SEALS; i++) {
         if (aoidc_seal_create(&k[i], v, strlen(v), purposes[i], cmd->pool)
             != APR_SUCCESS) {
             return apr_psprintf(cmd->pool, "%s: key derivation failed",
@@ -382,11 +400,11 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
                                   const char *old)
 {
     aoidc_dir_conf_t *c = dc;
-    aoidc_seal_t *k[4], *o[4];
+    aoidc_seal_t *k[SEALS], *o[SEALS];
     const char *e = passphrase_seals(k, cmd, now);
     if (!e && old) {
         e = passphrase_seals(o, cmd, old);
-        for (int i = 0; !e && i < 4; i++) {
+        for (int i = 0; !e && i < SEALS; i++) {
             aoidc_seal_set_previous(k[i], o[i]);
         }
     }
@@ -396,7 +414,8 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
     c->seal_session = k[0];
     c->seal_state = k[1];
     c->seal_index = k[2];
-    c->seal_upstream = k[3];
+    c->seal_basic = k[3]; /* oidc-basic cache keys: never rotated (a cache) */
+    c->seal_upstream = k[4];
     return NULL;
 }
 
@@ -471,26 +490,6 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "%s: expects header, form and/or query",
                             cmd->cmd->name);
     }
-    return NULL;
-}
-
-static const char *set_timeout(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    aoidc_http_t *h;
-    apr_int64_t v;
-    const char *e = aoidc_parse_seconds(&v, arg, 300, cmd->pool);
-    if (!e && v == 0) {
-        e = "expects at least 1 second";
-    }
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
-    }
-    /* one client per configuration section, never one per request */
-    h = apr_palloc(cmd->pool, sizeof(*h));
-    aoidc_http_curl_init(h, apr_time_from_sec(v));
-    h->observe = http_observer;
-    c->http = h;
     return NULL;
 }
 
@@ -817,8 +816,14 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCAccessTokenTyp", set_choice, (void *)&typ_choice,
                   CTX,
                   "Required JWT access token typ: any (default) or at+jwt"),
-    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_timeout, NULL, CTX,
-                  "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", aoidc_config_set_http_timeout, NULL,
+                  CTX, "Seconds allowed for each call to the OP (default 5)"),
+    AP_INIT_TAKE1("AuthOIDCCABundle", aoidc_config_set_ca_bundle, NULL, CTX,
+                  "PEM file of the CAs trusted for the OP's https endpoints "
+                  "(default the system store)"),
+    AP_INIT_TAKE1("AuthOIDCOutgoingProxy", aoidc_config_set_proxy, NULL, CTX,
+                  "http(s)://[user:pass@]host:port proxy for calls to the OP "
+                  "(default none)"),
     AP_INIT_FLAG("AuthOIDCRevokeTokensOnLogout", set_flag,
                  OFF(revoke_on_logout), CTX,
                  "Revoke the refresh or access token at logout where the OP "
@@ -930,6 +935,12 @@ static const char *missing(const seen_t *sn, const char *type)
                : !sn->passphrase   ? "AuthOIDCPassphrase"
                : !sn->redirect_uri ? "AuthOIDCRedirectURI"
                                    : NULL;
+    }
+    if (!strcasecmp(type, "oidc-basic")) {
+        return !sn->issuer       ? "AuthOIDCIssuer"
+               : !sn->client_id  ? "AuthOIDCClientID"
+               : !sn->passphrase ? "AuthOIDCPassphrase"
+                                 : NULL;
     }
     if (!strcasecmp(type, "bearer")) {
         return !sn->issuer     ? "AuthOIDCIssuer"

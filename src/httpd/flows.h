@@ -43,4 +43,7 @@ int aoidc_logout_frontchannel(aoidc_rctx_t *x);
 /* bearer.c: AuthType bearer. */
 int aoidc_bearer(aoidc_rctx_t *x);
 
+/* basic.c: AuthType oidc-basic (the password grant for Basic clients). */
+int aoidc_basic(aoidc_rctx_t *x);
+
 #endif

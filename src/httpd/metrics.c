@@ -28,7 +28,8 @@ typedef struct {
     apr_uint32_t magic;
     apr_uint32_t size;
     apr_time_t created;
-    volatile apr_uint64_t requests[2][AOIDC_REASON__COUNT]; /* oidc, bearer */
+    /* oidc, bearer, oidc-basic */
+    volatile apr_uint64_t requests[3][AOIDC_REASON__COUNT];
     volatile apr_uint64_t refusals[AOIDC_REASON__COUNT];
     volatile apr_uint64_t login_failed[AOIDC_REASON__COUNT];
     volatile apr_uint64_t simple[AOIDC_M__COUNT];
@@ -100,7 +101,10 @@ void aoidc_metrics_add(aoidc_metric_t m, apr_uint64_t n)
 
 void aoidc_metrics_request(aoidc_type_t type, aoidc_reason_t outcome)
 {
-    apr_atomic_inc64(&seg->requests[type == AOIDC_TYPE_BEARER][idx(outcome)]);
+    apr_atomic_inc64(
+        &seg->requests[type == AOIDC_TYPE_BEARER  ? 1
+                       : type == AOIDC_TYPE_BASIC ? 2
+                                                  : 0][idx(outcome)]);
 }
 
 void aoidc_metrics_refusal(aoidc_reason_t reason)
@@ -233,6 +237,8 @@ static void exposition(request_rec *r)
               true);
     by_reason(r, "aoidc_requests_total", "authtype=\"bearer\",",
               seg->requests[1], true);
+    by_reason(r, "aoidc_requests_total", "authtype=\"oidc-basic\",",
+              seg->requests[2], true);
     family(r, "aoidc_refusals_total", "counter",
            "Refusals logged, by reason and counter family of the reason "
            "table.");

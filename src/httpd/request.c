@@ -37,9 +37,10 @@ aoidc_type_t aoidc_request_type(request_rec *r)
     if (!t) {
         return AOIDC_TYPE_NONE;
     }
-    return !strcasecmp(t, "oidc")     ? AOIDC_TYPE_OIDC
-           : !strcasecmp(t, "bearer") ? AOIDC_TYPE_BEARER
-                                      : AOIDC_TYPE_NONE;
+    return !strcasecmp(t, "oidc")         ? AOIDC_TYPE_OIDC
+           : !strcasecmp(t, "bearer")     ? AOIDC_TYPE_BEARER
+           : !strcasecmp(t, "oidc-basic") ? AOIDC_TYPE_BASIC
+                                          : AOIDC_TYPE_NONE;
 }
 
 /* The last element of a comma-separated list (the one the proxy next to

@@ -8,6 +8,7 @@
 #ifndef AOIDC_HTTPD_REQUEST_H
 #define AOIDC_HTTPD_REQUEST_H
 
+#include "core/basic.h"
 #include "core/flow.h"
 #include "httpd/config.h"
 #include "httpd/mod_auth_oidc.h"
@@ -16,6 +17,7 @@ typedef enum {
     AOIDC_TYPE_NONE = 0,
     AOIDC_TYPE_OIDC,
     AOIDC_TYPE_BEARER,
+    AOIDC_TYPE_BASIC, /* oidc-basic */
 } aoidc_type_t;
 
 typedef struct {
@@ -25,9 +27,10 @@ typedef struct {
     apr_time_t now;
     aoidc_flow_env_t env; /* filled by aoidc_op_env() */
     bool has_env;
-    const char *origin; /* scheme://host[:port] as the browser sees it */
-    aoidc_rp_conf_t rp; /* AuthType oidc: filled by the dispatcher */
-    aoidc_rs_conf_t rs; /* AuthType bearer: likewise */
+    const char *origin;       /* scheme://host[:port] as the browser sees it */
+    aoidc_rp_conf_t rp;       /* AuthType oidc: filled by the dispatcher */
+    aoidc_rs_conf_t rs;       /* AuthType bearer: likewise */
+    aoidc_basic_conf_t basic; /* AuthType oidc-basic: likewise */
     /* what authentication established, for authz and the challenge */
     const apr_array_header_t *claims; /* of aoidc_claim_t */
     bool denied_by_authz;

@@ -56,7 +56,8 @@ int aoidc_upstream_fixups(request_rec *r)
     if (!aoidc_conf_upstream(&uc, c, &missing)) {
         return missing ? config_error(x, missing) : DECLINED;
     }
-    if (uc.mode == AOIDC_UPSTREAM_EXCHANGE && x->type == AOIDC_TYPE_NONE) {
+    if (uc.mode == AOIDC_UPSTREAM_EXCHANGE && x->type != AOIDC_TYPE_OIDC
+        && x->type != AOIDC_TYPE_BEARER) {
         return config_error(x, "AuthType oidc or bearer (a token to "
                                "exchange)");
     }

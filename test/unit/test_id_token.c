@@ -18,7 +18,11 @@ static json_t *claims(void)
 
 static aoidc_id_token_rules_t rules(void)
 {
-    aoidc_id_token_rules_t r = {T_ISS, T_AUD, NULL, NONCE, NULL, T_NOW, 60};
+    aoidc_id_token_rules_t r = {.issuer = T_ISS,
+                                .client_id = T_AUD,
+                                .nonce = NONCE,
+                                .now = T_NOW,
+                                .leeway = 60};
     return r;
 }
 
@@ -90,6 +94,25 @@ START_TEST(nonce)
     r.nonce = NONCE "x";
     ck_assert_reason(validate(rs256(claims()), &r, &err), err,
                      AOIDC_REASON_NONCE);
+}
+END_TEST
+
+/* The password grant sends no nonce: the token must then carry none, of
+ * any type. */
+START_TEST(no_nonce_sent)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    r.nonce = NULL;
+    r.no_nonce = true;
+    json_t *c = claims();
+    json_object_del(c, "nonce");
+    ck_assert_ok(validate(rs256(c), &r, &err), err);
+    ck_assert_reason(validate(rs256(claims()), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+    c = claims();
+    json_object_set_new(c, "nonce", json_null());
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_NONCE);
 }
 END_TEST
 
@@ -462,6 +485,7 @@ TCase *aoidc_id_token_tcase(void)
     tcase_add_test(tc, valid_rs256_es256);
     tcase_add_test(tc, claims_returned);
     tcase_add_test(tc, nonce);
+    tcase_add_test(tc, no_nonce_sent);
     tcase_add_test(tc, at_hash);
     tcase_add_test(tc, hs256_with_client_secret);
     tcase_add_test(tc, jose_failures_surface);

@@ -241,6 +241,8 @@ ${form}
 };
 
 const provider = new Provider(ISSUER, configuration);
+// Behind a TLS-terminating proxy (test_140): believe its X-Forwarded-Proto.
+if (env.TRUST_PROXY === '1') provider.proxy = true;
 
 // A minimal RFC 8693 token exchange for the upstream-token tests: the subject
 // must be an access token this OP issued and still knows (opaque: code flow

@@ -75,7 +75,13 @@ REVIEW_MODES = {
                               # login; refresh responses carry an ID token with
                               # opts sub/iss (default alice/ours)
 }
-ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
+# The password grant (AuthType oidc-basic; test_520_basic.py).
+PASSWORD_MODES = {
+    'password_nonce',         # its ID token carries a nonce nobody sent
+    'password_wrong_aud',     # its ID token is for another client
+}
+ALL_MODES = ({'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
+             | PASSWORD_MODES)
 INT64_MAX = 9223372036854775807
 CRLF_TOKEN = 'tok\r\nRemote-User: admin'
 
@@ -643,7 +649,7 @@ class EvilOP:
             'end_session_endpoint': iss + '/logout',
             'response_types_supported': ['code'],
             'response_modes_supported': ['query'],
-            'grant_types_supported': ['authorization_code', 'refresh_token'],
+            'grant_types_supported': ['authorization_code', 'refresh_token', 'password'],
             'subject_types_supported': ['public'],
             'scopes_supported': ['openid', 'email', 'profile', 'offline_access'],
             'claims_supported': ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'name'],
@@ -797,6 +803,8 @@ class EvilOP:
                     'exp': now + 300, 'iat': now, 'sub': req.opts.get('sub', rt['sub']),
                     'at_hash': at_hash(at)})
             return self._json(200, out)
+        if grant == 'password':
+            return self._password_grant(f, mode, req.opts)
         if grant != 'authorization_code':
             return bad('unsupported grant_type', 'unsupported_grant_type')
         with self._lock:
@@ -826,6 +834,28 @@ class EvilOP:
                                 'expires_in': self._expires_in(mode, req.opts),
                                 'scope': scope, 'refresh_token': rt,
                                 'id_token': self._id_token(entry, at, mode, req.opts)})
+
+    # RFC 6749 4.3: the users the password grant knows
+    PASSWORDS = {'alice': 'wonderland-42', 'bob': 'builder:with:colons',
+                 'carol': 'carol-pw-7', 'dave': 'dave-pw-8'}
+
+    def _password_grant(self, f, mode, opts):
+        user, pw = f.get('username', ''), f.get('password', '')
+        want = self.PASSWORDS.get(user)
+        if want is None or not hmac.compare_digest(pw.encode(), want.encode()):
+            return self._json(400, {'error': 'invalid_grant',
+                                    'error_description': 'bad user name or password'})
+        at = self._issue_access_token(user, f.get('scope', 'openid'))
+        now = int(time.time())
+        claims = {'iss': self.issuer, 'aud': self.CLIENT_ID, 'sub': user,
+                  'email': user + '@example.org', 'exp': now + 300, 'iat': now,
+                  'at_hash': at_hash(at)}
+        if mode == 'password_nonce':       # a nonce nobody sent
+            claims['nonce'] = 'n-0'
+        if mode == 'password_wrong_aud':
+            claims['aud'] = 'someone-else'
+        return self._json(200, {'access_token': at, 'token_type': 'Bearer',
+                                'expires_in': 300, 'id_token': self.mint(claims)})
 
     @staticmethod
     def _expires_in(mode, opts, refresh=False):

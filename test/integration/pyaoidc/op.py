@@ -77,7 +77,8 @@ class RealOP:
 
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
-                 jwks_file=None, log_path=None, backchannel_logout_uris=None):
+                 jwks_file=None, log_path=None, backchannel_logout_uris=None,
+                 trust_proxy=False):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -90,6 +91,8 @@ class RealOP:
         self.jwks_file = jwks_file
         self._issuer = issuer or 'http://127.0.0.1:%d' % self.port
         self.log_path = log_path
+        # behind a TLS-terminating proxy: trust its X-Forwarded-Proto
+        self.trust_proxy = trust_proxy
         self.proc = None
         self._log = None
         self._meta = None
@@ -127,6 +130,7 @@ class RealOP:
                    REDIRECT_URIS=','.join(self.redirect_uris),
                    POST_LOGOUT_URIS=','.join(self.post_logout_uris),
                    RT_ROTATE='1' if self.rt_rotate else '0',
+                   TRUST_PROXY='1' if self.trust_proxy else '0',
                    BACKCHANNEL_LOGOUT_URIS=json.dumps(self.backchannel_logout_uris),
                    NO_COLOR='1')
         if self.jwks_file:
