@@ -62,6 +62,13 @@ int aoidc_upstream_fixups(request_rec *r)
                                "exchange)");
     }
     aoidc_upstream_in_t in = {subject_of(r), aoidc_op_flight()};
+    if (uc.mode == AOIDC_UPSTREAM_EXCHANGE && !in.subject_token
+        && x->type == AOIDC_TYPE_OIDC
+        && aoidc_conf_unauth_action(c) == AOIDC_UNAUTH_PASS) {
+        /* AuthOIDCUnAuthAction pass: an anonymous visitor has nothing to
+         * exchange, and the backend gets no Authorization at all */
+        return OK;
+    }
     rv = aoidc_upstream_token(&out, &uc, aoidc_op_env(x), &in, &err);
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);

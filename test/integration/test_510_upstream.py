@@ -14,8 +14,9 @@ import time
 
 import pytest
 
+from pyaoidc import stores
 from pyaoidc.client import bearer, get, jwt_parts, login, raw_get
-from pyaoidc.env import PASSPHRASE, AoidcConf, Echo, bearer_lines, free_port, oidc_lines
+from pyaoidc.env import INTEGRATION_DIR, PASSPHRASE, AoidcConf, Echo, bearer_lines, free_port, oidc_lines
 from pyaoidc.op import RealOP
 
 UPSTREAM_FAILED = pytest.mark.expect_log(r'reason=upstream_token\b')
@@ -271,3 +272,48 @@ def test_aoidc_510_10_exchange_refused_502(env, op):
     hit = env.assert_reason('upstream_token')
     assert any('op_error=invalid_target' in h for h in hit), hit
     assert not any(caller in ln for ln in env.log_since())
+
+
+def test_aoidc_510_11_exchange_anonymous_pass_no_header(env, op):
+    (AoidcConf(env)
+     .add_location('/srv', oidc_lines(op, prefix='/srv', require=None, extra=[
+         'Require valid-user', 'AuthOIDCUnAuthAction pass',
+         'AuthOIDCUpstreamToken exchange', 'AuthOIDCUpstreamAudience orders-backend']))
+     .install())
+    r = raw_get(env.url('/srv/echo/'), headers=bearer(CLIENT_TOKEN))
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    assert Echo(r).values('Authorization') == []
+
+
+# ---------------------------------------------------------------- two nodes
+
+@pytest.fixture(scope='module')
+def redis510():
+    stores.require_binaries()
+    root = os.path.join(INTEGRATION_DIR, 'gen', 'redis510')
+    os.makedirs(root, exist_ok=True)
+    os.chmod(root, 0o755)
+    r = stores.RedisServer(root, 'plain').start()
+    yield r
+    stores.stop_all()
+
+
+def test_aoidc_510_12_two_nodes_share_one_fetch(nodes, op, redis510):
+    spec = 'redis://127.0.0.1:%d' % redis510.port
+    for n in nodes:
+        (AoidcConf(n).add_location('/up', up_lines(op.issuer, extra=[
+            'AuthOIDCSessionStore %s' % spec])).install(force=True))
+    redis510.cli('FLUSHALL')
+    n0 = token_requests(op)
+    a, b = nodes
+    # a cold burst at both nodes at once: the store's lock lets one fetch
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        toks = list(ex.map(lambda i: backend_token(raw_get((a, b)[i % 2].url('/up/echo/'))),
+                           range(32)))
+    assert len(set(toks)) == 1
+    assert token_requests(op) == n0 + 1, 'one token request for both nodes'
+    # node B restarted: the token still comes from the shared store
+    AoidcConf(b).add_location('/up', up_lines(op.issuer, extra=[
+        'AuthOIDCSessionStore %s' % spec])).install(force=True)
+    assert backend_token(raw_get(b.url('/up/echo/'))) == toks[0]
+    assert token_requests(op) == n0 + 1
