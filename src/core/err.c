@@ -120,6 +120,11 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
             "Too many failed attempts; try again later."),
     /* a hybrid response whose ID Token does not bind its code */
     [AOIDC_REASON_C_HASH] = TOKEN("c_hash", "Invalid token."),
+    /* AuthOIDCUpstreamToken: the backend cannot be called without its
+     * token, whoever refused it (OP down, grant refused, bad answer) */
+    [AOIDC_REASON_UPSTREAM_TOKEN] =
+        UP("upstream_token", 502, ERROR,
+           "The backend's access could not be obtained."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

@@ -76,6 +76,9 @@ typedef enum {
     AOIDC_REASON_BINDING,    /* the token's binding is not met */
     /* hybrid flow (issue 11) */
     AOIDC_REASON_C_HASH, /* front-channel ID Token: c_hash missing/wrong */
+    /* tokens for the backend's own calls (issue 11) */
+    AOIDC_REASON_UPSTREAM_TOKEN, /* no token for the backend: OP refused or down
+                                  */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -160,5 +160,6 @@ int aoidc_bearer(aoidc_rctx_t *x)
         return aoidc_fail(x, &err);
     }
     aoidc_set_user(x, out.user, out.claims);
+    x->upstream_subject = in.token;
     return OK;
 }

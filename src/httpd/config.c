@@ -58,6 +58,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
+    c->upstream_mode = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -178,6 +179,10 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(error_template);
     MERGE_NUM(response_type);
     MERGE_NUM(response_mode);
+    MERGE_NUM(upstream_mode);
+    MERGE_PTR(upstream_scope);
+    MERGE_PTR(upstream_audience);
+    MERGE_PTR(seal_upstream);
     return c;
 }
 
@@ -384,12 +389,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 /* The purpose keys of one passphrase value. */
-#define SEALS 4
+#define SEALS 5
 static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
                                     const char *arg)
 {
-    static const char *const purposes[SEALS] = {"session", "state",
-                                                "session-index", "basic"};
+    static const char *const purposes[SEALS] = {
+        "session", "state", "session-index", "basic", "upstream"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -430,6 +435,7 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
     c->seal_state = k[1];
     c->seal_index = k[2];
     c->seal_basic = k[3]; /* oidc-basic cache keys: never rotated (a cache) */
+    c->seal_upstream = k[4];
     return NULL;
 }
 
@@ -735,6 +741,70 @@ static const char *set_response_kw(cmd_parms *cmd, void *dc, const char *arg)
     return e;
 }
 
+/* --- tokens for the backend's own calls (issue 11) ----------------------
+ * AuthOIDCUpstreamToken, AuthOIDCUpstreamScope, AuthOIDCUpstreamAudience:
+ * kept together (setters, accessor) so that this feature is one block. */
+
+static const char *const upstream_words[] = {"client_credentials", "exchange",
+                                             "off", NULL};
+static const int upstream_values[] = {AOIDC_UPSTREAM_CLIENT_CREDENTIALS,
+                                      AOIDC_UPSTREAM_EXCHANGE,
+                                      AOIDC_UPSTREAM_OFF};
+static const keyword_t upstream_kw = {offsetof(aoidc_dir_conf_t, upstream_mode),
+                                      upstream_words, upstream_values};
+
+/* Scope and audience go into a form body: visible ASCII (a scope may
+ * hold spaces between its values, RFC 6749 §3.3), nothing else. */
+static const char *set_upstream_str(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bool scope = !strcasecmp(cmd->cmd->name, "AuthOIDCUpstreamScope");
+    for (const char *s = arg; *s; s++) {
+        if ((unsigned char)*s < 0x20 + !scope || (unsigned char)*s > 0x7e) {
+            return apr_psprintf(cmd->pool,
+                                "%s: '%s' has a character other than "
+                                "printable ASCII%s",
+                                cmd->cmd->name, arg,
+                                scope ? "" : " without spaces");
+        }
+    }
+    if (!*arg) {
+        return apr_psprintf(cmd->pool, "%s: expects a non-empty value",
+                            cmd->cmd->name);
+    }
+    *(const char **)((char *)dc + (apr_size_t)cmd->info) = arg;
+    return NULL;
+}
+
+const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
+                                                 const aoidc_dir_conf_t *c,
+                                                 const char **missing)
+{
+    int mode = OR(c->upstream_mode, AOIDC_UPSTREAM_OFF);
+    *missing = NULL;
+    if (mode == AOIDC_UPSTREAM_OFF) {
+        return NULL;
+    }
+    /* client_credentials authenticates the client itself: a public
+     * client has nothing to authenticate with */
+    *missing =
+        !c->issuer                            ? "AuthOIDCIssuer"
+        : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+        : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS && !c->client->client_secret
+            ? "AuthOIDCClientSecret"
+        : !c->seal_upstream ? "AuthOIDCPassphrase"
+                            : NULL;
+    if (*missing) {
+        return NULL;
+    }
+    u->mode = (aoidc_upstream_mode_t)mode;
+    u->issuer = c->issuer;
+    u->client = c->client;
+    u->scope = c->upstream_scope;
+    u->target = c->upstream_audience;
+    u->seal = c->seal_upstream;
+    return u;
+}
+
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
@@ -865,6 +935,19 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCErrorTemplate", set_error_template, NULL, CTX,
                   "HTML template of the module's error pages (default: "
                   "built in; placeholders in docs/errors.md)"),
+    /* tokens for the backend's own calls (docs/directives.md "Tokens for
+     * the backend") */
+    AP_INIT_TAKE1("AuthOIDCUpstreamToken", set_keyword, (void *)&upstream_kw,
+                  CTX,
+                  "Put an access token on the request to the backend: "
+                  "client_credentials, exchange or off (default)"),
+    AP_INIT_TAKE1("AuthOIDCUpstreamScope", set_upstream_str,
+                  OFF(upstream_scope), CTX,
+                  "Scope of the backend's token (default none)"),
+    AP_INIT_TAKE1("AuthOIDCUpstreamAudience", set_upstream_str,
+                  OFF(upstream_audience), CTX,
+                  "Resource (absolute URI) or audience of the backend's token "
+                  "(default none)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 
@@ -882,7 +965,8 @@ const command_rec aoidc_cmds[] = {
  */
 typedef struct {
     bool issuer, client_id, passphrase, audience, redirect_uri;
-    bool form_post; /* AuthOIDCResponseMode form_post (issue 11) */
+    bool form_post;     /* AuthOIDCResponseMode form_post (issue 11) */
+    bool client_secret; /* AuthOIDCUpstreamToken client_credentials */
 } seen_t;
 
 static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
@@ -899,6 +983,7 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
         sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
                          && ap_strcasestr(d->args, "form_post");
+        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret");
         collect(sn, d->first_child, into_vhosts);
     }
 }
@@ -924,6 +1009,21 @@ static const char *missing(const seen_t *sn, const char *type)
                                : NULL;
     }
     return NULL;
+}
+
+/* AuthOIDCUpstreamToken MODE: what the grant needs (aoidc_conf_upstream
+ * says the same at request time). */
+static const char *upstream_missing(const seen_t *sn, const char *mode)
+{
+    bool cc = !strcasecmp(mode, "client_credentials");
+    if (!cc && strcasecmp(mode, "exchange")) {
+        return NULL; /* off */
+    }
+    return !sn->issuer                ? "AuthOIDCIssuer"
+           : !sn->client_id           ? "AuthOIDCClientID"
+           : cc && !sn->client_secret ? "AuthOIDCClientSecret"
+           : !sn->passphrase          ? "AuthOIDCPassphrase"
+                                      : NULL;
 }
 
 /* Every AuthType of ours under d (not descending into other virtual
@@ -953,6 +1053,15 @@ static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
                                            "form_post (set nowhere in this "
                                            "virtual host or the main server)",
                          d->filename, d->line_num, d->args);
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args
+            && (what = upstream_missing(sn, d->args))) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00800) "%s:%d: AuthOIDCUpstreamToken %s "
+                                           "needs %s (set nowhere in this "
+                                           "virtual host or the main server)",
+                         d->filename, d->line_num, d->args, what);
             return !OK;
         }
         if (check(d->first_child, sn, into_vhosts, s) != OK) {

@@ -29,6 +29,7 @@
 #include "core/rp.h"
 #include "core/rs.h"
 #include "core/seal.h"
+#include "core/upstream.h"
 
 #define AOIDC_UNSET (-1)
 
@@ -112,6 +113,11 @@ typedef struct {
     /* more flows (issue 11): aoidc_response_type_t / aoidc_response_mode_t */
     int response_type;
     int response_mode;
+    /* tokens for the backend's own calls (issue 11) */
+    int upstream_mode; /* aoidc_upstream_mode_t */
+    const char *upstream_scope;
+    const char *upstream_audience;
+    aoidc_seal_t *seal_upstream; /* from AuthOIDCPassphrase */
 } aoidc_dir_conf_t;
 
 enum {
@@ -175,6 +181,12 @@ bool aoidc_conf_info(const aoidc_dir_conf_t *c);
 const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);
+/** What AuthOIDCUpstreamToken needs, with defaults applied (in u's
+ *  storage). NULL with *missing NULL when it is off here; NULL with
+ *  *missing naming the directive when the directory lacks one. */
+const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
+                                                 const aoidc_dir_conf_t *c,
+                                                 const char **missing);
 /** What the RS flow needs, likewise. */
 /** AuthType oidc-basic's settings into *b; NULL with *missing naming the
  *  first directive it lacks. */

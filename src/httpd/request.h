@@ -53,6 +53,9 @@ typedef struct {
      * this request authenticates again and needs the session cookie */
     const char *client_cookie;
     const char *login_hint; /* third-party initiated login (issue 11) */
+    /* AuthOIDCUpstreamToken exchange: the session's access token or the
+     * bearer caller's token, set by the flow that authenticated */
+    const char *upstream_subject;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */

@@ -50,6 +50,7 @@ int aoidc_session_hit(aoidc_rctx_t *x)
         aoidc_set_user(x, out.user, out.session->claims);
         x->session_created = out.session->created;
         aoidc_strip_own_cookies(x, x->rp.cookie_name);
+        x->upstream_subject = out.session->access_token;
         if (aoidc_conf_pass_access_token(x->c)) {
             apr_table_setn(r->headers_in, "OIDC_access_token",
                            out.session->access_token);

@@ -346,7 +346,8 @@ static const char *resolve(backend_t **out, const aoidc_store_ref_t *r,
     return NULL;
 }
 
-/* Is AuthType oidc or bearer used anywhere? Without it, no segment. */
+/* Is AuthType oidc or bearer (or AuthOIDCUpstreamToken) used anywhere?
+ * Without it, no segment. */
 static bool module_used(const ap_directive_t *d)
 {
     for (; d; d = d->next) {
@@ -355,6 +356,12 @@ static bool module_used(const ap_directive_t *d)
             if (!strncasecmp(a, "oidc", 4) || !strncasecmp(a, "bearer", 6)) {
                 return true;
             }
+        }
+        /* a proxying location without an AuthType caches the backend's
+         * token (AuthOIDCUpstreamToken) */
+        if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args
+            && strcasecmp(d->args, "off")) {
+            return true;
         }
         if (module_used(d->first_child)) {
             return true;

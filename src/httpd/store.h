@@ -43,7 +43,8 @@ const char *aoidc_store_set_timeout(cmd_parms *cmd, void *dc, const char *arg);
 
 /* Life cycle (mod_auth_oidc.c). */
 void aoidc_store_pre_config(apr_pool_t *pconf);
-/** Is AuthType oidc or bearer used anywhere in the configuration? */
+/** Is AuthType oidc or bearer, or AuthOIDCUpstreamToken, used anywhere in
+ *  the configuration? */
 bool aoidc_module_used(void);
 
 apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,

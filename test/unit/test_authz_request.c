@@ -110,8 +110,11 @@ START_TEST(params_default)
     ck_assert_int_eq(x->nelts, 2);
     ck_assert_int_eq(d->nelts, 3);
     ck_assert_str_eq(APR_ARRAY_IDX(d, 2, aoidc_param_t).value, "login");
-    aoidc_authz_params_t a = {"https://op/a", "c", "https://rp/cb", "openid",
-                              d};
+    aoidc_authz_params_t a = {.endpoint = "https://op/a",
+                              .client_id = "c",
+                              .redirect_uri = "https://rp/cb",
+                              .scope = "openid",
+                              .extra = d};
     apr_table_t *q = query_of(aoidc_authz_request_url(&a, state(false), tp),
                               "https://op/a?");
     ck_assert_str_eq(apr_table_get(q, "prompt"), "login");
