@@ -7,6 +7,7 @@
 #include "core/dpop.h"
 #include "core/jws.h"
 #include "core/seal.h"
+#include "flow_fixture.h"
 #include "unit.h"
 
 #define URL   "https://api.example.com/orders/7"
@@ -212,6 +213,123 @@ START_TEST(cnf)
 }
 END_TEST
 
+/* --- core/rs_bind.c: the binding of an authenticated token ------------- */
+
+static apr_array_header_t *with_cnf(const char *cnf_json)
+{
+    apr_array_header_t *l = apr_array_make(tp, 2, sizeof(aoidc_claim_t));
+    aoidc_claim_t *c = apr_array_push(l);
+    c->name = "sub";
+    c->value = "alice";
+    c->is_json = false;
+    if (cnf_json) {
+        c = apr_array_push(l);
+        c->name = "cnf";
+        c->value = cnf_json;
+        c->is_json = true;
+    }
+    return l;
+}
+
+static const char *cert_a(void *baton, apr_pool_t *p)
+{
+    (void)baton;
+    return aoidc_cert_thumbprint((const unsigned char *)"cert-a", 6, p);
+}
+
+static apr_status_t bind_check(ft_t *f, const apr_array_header_t *claims,
+                               const aoidc_rs_in_t *in, aoidc_err_t *err)
+{
+    *err = (aoidc_err_t){0};
+    return aoidc_rs_binding(claims, &f->rs, &f->env, in, err);
+}
+
+START_TEST(binding_dpop)
+{
+    ft_t f;
+    aoidc_err_t err;
+    ft_setup(&f);
+    f.rs.dpop_max_age = 300;
+    f.rs.leeway = 60;
+    const char *jkt = aoidc_jwk_thumbprint(public_jwk("ec-p256"), tp);
+    apr_array_header_t *bound =
+        with_cnf(apr_psprintf(tp, "{\"jkt\":\"%s\"}", jkt));
+    aoidc_rs_in_t in = {.token = TOKEN,
+                        .dpop_scheme = true,
+                        .dpop_proof = proof_of(claims(), NULL, "dpop+jwt"),
+                        .method = "GET",
+                        .url = URL};
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* the same proof again: its jti is spent */
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* as Bearer */
+    in.dpop_scheme = false;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* a proof by another key than cnf.jkt */
+    in.dpop_scheme = true;
+    json_t *c = claims();
+    json_object_set_new(c, "jti", json_string("jti-2"));
+    in.dpop_proof =
+        aoidc_test_sign_jwk(aoidc_test_key("ec-p384", tp), "ES384", "dpop+jwt",
+                            public_jwk("ec-p384"), c, tp);
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* no proof */
+    in.dpop_proof = NULL;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* an unbound token sent as DPoP */
+    ck_assert_reason(bind_check(&f, with_cnf(NULL), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* the jti cache down: 503, not a pass */
+    c = claims();
+    json_object_set_new(c, "jti", json_string("jti-3"));
+    in.dpop_proof = proof_of(c, NULL, "dpop+jwt");
+    f.cache.down_add = true;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_STORE_UNAVAILABLE);
+}
+END_TEST
+
+START_TEST(binding_mtls_and_modes)
+{
+    ft_t f;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *a = cert_a(NULL, tp);
+    apr_array_header_t *bound =
+        with_cnf(apr_psprintf(tp, "{\"x5t#S256\":\"%s\"}", a));
+    aoidc_rs_in_t in = {.token = TOKEN};
+    /* no certificate */
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* its certificate */
+    in.cert_x5t = cert_a;
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* another certificate */
+    ck_assert_reason(
+        bind_check(&f, with_cnf("{\"x5t#S256\":\"other\"}"), &in, &err), err,
+        AOIDC_REASON_BINDING);
+    /* the location's demand */
+    ck_assert_ok(bind_check(&f, with_cnf(NULL), &in, &err), err); /* off */
+    f.rs.binding = AOIDC_BIND_MTLS;
+    ck_assert_reason(bind_check(&f, with_cnf(NULL), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    f.rs.binding = AOIDC_BIND_DPOP;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    f.rs.binding = AOIDC_BIND_ANY;
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* a cnf that is not an object */
+    f.rs.binding = AOIDC_BIND_OFF;
+    ck_assert_reason(bind_check(&f, with_cnf("\"jkt\""), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+}
+END_TEST
+
 TCase *aoidc_dpop_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("dpop");
@@ -220,5 +338,7 @@ TCase *aoidc_dpop_tcase(void)
     tcase_add_test(tc, claim_refusals);
     tcase_add_test(tc, thumbprint_rfc7638);
     tcase_add_test(tc, cnf);
+    tcase_add_test(tc, binding_dpop);
+    tcase_add_test(tc, binding_mtls_and_modes);
     return tc;
 }
