@@ -5,6 +5,7 @@
 
 #include "core/b64url.h"
 #include "core/dpop.h"
+#include "core/json.h"
 #include "core/jws.h"
 #include "core/seal.h"
 #include "flow_fixture.h"
@@ -80,7 +81,9 @@ START_TEST(valid_proof)
                                   &r, tp, &err),
                  err);
     ck_assert_str_eq(out.jti, "jti-1");
-    ck_assert_str_eq(out.jkt, aoidc_jwk_thumbprint(public_jwk("ec-p256"), tp));
+    ck_assert_str_eq(
+        out.jkt,
+        aoidc_jwk_thumbprint(aoidc_json_own(public_jwk("ec-p256"), tp), tp));
     ck_assert_int_eq(out.iat, apr_time_from_sec(T_NOW_SEC));
     /* RFC 3986 normalisation: scheme and host case, default port, query */
     r.url = "HTTPS://API.example.com:443/orders/7?x=1";
@@ -170,24 +173,31 @@ END_TEST
 /* RFC 7638 §3.1's example key and thumbprint. */
 START_TEST(thumbprint_rfc7638)
 {
-    json_t *k = json_pack(
-        "{s:s, s:s, s:s, s:s}", "kty", "RSA", "n",
-        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7"
-        "aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXA"
-        "rwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7"
-        "d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lF"
-        "d2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
-        "e", "AQAB", "alg", "RS256");
+    json_t *k = aoidc_json_own(
+        json_pack(
+            "{s:s, s:s, s:s, s:s}", "kty", "RSA", "n",
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu"
+            "1RK7"
+            "aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+            "5JsGY4Hc5n9yBXA"
+            "rwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+            "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7"
+            "d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+            "bFTWhAI4vMQFh6WeZu0fM4lF"
+            "d2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e", "AQAB", "alg", "RS256"),
+        tp);
     ck_assert_str_eq(aoidc_jwk_thumbprint(k, tp),
                      "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     json_object_set_new(k, "d", json_string("x"));
     ck_assert_ptr_null(aoidc_jwk_thumbprint(k, tp));
-    ck_assert_ptr_null(
-        aoidc_jwk_thumbprint(json_pack("{s:s}", "kty", "oct"), tp));
-    ck_assert_ptr_null(
-        aoidc_jwk_thumbprint(json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC",
-                                       "crv", "P-256", "x", "a\"b", "y", "c"),
-                             tp));
+    ck_assert_ptr_null(aoidc_jwk_thumbprint(
+        aoidc_json_own(json_pack("{s:s}", "kty", "oct"), tp), tp));
+    ck_assert_ptr_null(aoidc_jwk_thumbprint(
+        aoidc_json_own(json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv",
+                                 "P-256", "x", "a\"b", "y", "c"),
+                       tp),
+        tp));
 }
 END_TEST
 
@@ -251,7 +261,8 @@ START_TEST(binding_dpop)
     ft_setup(&f);
     f.rs.dpop_max_age = 300;
     f.rs.leeway = 60;
-    const char *jkt = aoidc_jwk_thumbprint(public_jwk("ec-p256"), tp);
+    const char *jkt =
+        aoidc_jwk_thumbprint(aoidc_json_own(public_jwk("ec-p256"), tp), tp);
     apr_array_header_t *bound =
         with_cnf(apr_psprintf(tp, "{\"jkt\":\"%s\"}", jkt));
     aoidc_rs_in_t in = {.token = TOKEN,
