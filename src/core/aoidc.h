@@ -31,11 +31,19 @@
 #define AOIDC_API
 
 /* Upper bounds applied to everything the client or the OP sends us. */
-#define AOIDC_MAX_TOKEN_LEN  (16 * 1024)  /* a JWT or opaque token */
-#define AOIDC_MAX_JSON_LEN   (256 * 1024) /* metadata, token responses */
-#define AOIDC_MAX_JWKS_LEN   (512 * 1024) /* JWKS documents */
-#define AOIDC_MAX_JSON_DEPTH 16
-#define AOIDC_MAX_CLAIMS     64
+#define AOIDC_MAX_TOKEN_LEN                                                    \
+    (16 * 1024) /* a token a client presents                                   \
+                 * (bearer, logout token); the                                 \
+                 * largest ID Token a session keeps */
+/* An ID Token from the OP's token endpoint (TLS, the client
+ * authenticated) may carry a large groups claim: 12 KB of groups make a
+ * 17 KB ID Token. The JWS parser takes this bound; the entry points that
+ * read a client's token bound it to AOIDC_MAX_TOKEN_LEN first. */
+#define AOIDC_MAX_OP_TOKEN_LEN (64 * 1024)
+#define AOIDC_MAX_JSON_LEN     (256 * 1024) /* metadata, token responses */
+#define AOIDC_MAX_JWKS_LEN     (512 * 1024) /* JWKS documents */
+#define AOIDC_MAX_JSON_DEPTH   16
+#define AOIDC_MAX_CLAIMS       64
 
 /* The latest instant we represent: 9999-12-31T23:59:59Z. Every number of
  * seconds from the OP (exp, expires_in, iat) goes through the two helpers

@@ -6,11 +6,19 @@
 #include "core/pkce.h"
 #include "core/url.h"
 
+const char *aoidc_response_type_name(aoidc_response_type_t rt)
+{
+    return rt == AOIDC_RT_CODE_ID_TOKEN ? "code id_token"
+           : rt == AOIDC_RT_ID_TOKEN    ? "id_token"
+                                        : "code";
+}
+
 char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
                               const aoidc_state_t *st, apr_pool_t *p)
 {
     char *q = "";
-    q = aoidc_url_append_param(q, "response_type", "code", p);
+    q = aoidc_url_append_param(q, "response_type",
+                               aoidc_response_type_name(a->response_type), p);
     q = aoidc_url_append_param(q, "client_id", a->client_id, p);
     q = aoidc_url_append_param(q, "redirect_uri", a->redirect_uri, p);
     q = aoidc_url_append_param(q, "scope", a->scope, p);
@@ -21,6 +29,12 @@ char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
             q, "code_challenge", aoidc_pkce_challenge_s256(st->verifier, p), p);
         q = aoidc_url_append_param(q, "code_challenge_method", "S256", p);
     }
+    if (a->response_mode == AOIDC_RM_FORM_POST) {
+        q = aoidc_url_append_param(q, "response_mode", "form_post", p);
+    }
+    if (a->login_hint) {
+        q = aoidc_url_append_param(q, "login_hint", a->login_hint, p);
+    }
     for (int i = 0; a->extra && i < a->extra->nelts; i++) {
         const aoidc_param_t *x = &APR_ARRAY_IDX(a->extra, i, aoidc_param_t);
         q = aoidc_url_append_param(q, x->name, x->value, p);
@@ -29,17 +43,10 @@ char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
                        NULL);
 }
 
-static const char *const reserved[] = {"response_type",
-                                       "client_id",
-                                       "redirect_uri",
-                                       "scope",
-                                       "state",
-                                       "nonce",
-                                       "code_challenge",
-                                       "code_challenge_method",
-                                       "request",
-                                       "request_uri",
-                                       NULL};
+static const char *const reserved[] = {
+    "response_type", "client_id",   "redirect_uri",   "scope",
+    "state",         "nonce",       "code_challenge", "code_challenge_method",
+    "request",       "request_uri", "response_mode",  NULL};
 
 const char *aoidc_authz_params_parse(apr_array_header_t **out, const char *arg,
                                      apr_pool_t *p)
@@ -67,6 +74,25 @@ const char *aoidc_authz_params_parse(apr_array_header_t **out, const char *arg,
         x->value = e->val;
     }
     return NULL;
+}
+
+apr_array_header_t *aoidc_authz_params_default(const apr_array_header_t *extra,
+                                               const char *name,
+                                               const char *value, apr_pool_t *p)
+{
+    apr_array_header_t *out = extra
+                                  ? apr_array_copy(p, extra)
+                                  : apr_array_make(p, 1, sizeof(aoidc_param_t));
+    aoidc_param_t *pr;
+    for (int i = 0; i < out->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(out, i, aoidc_param_t).name, name)) {
+            return out;
+        }
+    }
+    pr = apr_array_push(out);
+    pr->name = name;
+    pr->value = value;
+    return out;
 }
 
 const char *aoidc_authz_scope(const char *scope, bool *added, apr_pool_t *p)

@@ -39,12 +39,18 @@ bool aoidc_bearer_token_syntax_ok(const char *t)
     return *s == '\0' && (s - (const unsigned char *)t) <= AOIDC_MAX_TOKEN_LEN;
 }
 
-apr_status_t aoidc_bearer_from_header(const char **token,
-                                      const char *authorization, apr_pool_t *p,
-                                      aoidc_err_t *err)
+static bool is_scheme(const char *s, const char *name, apr_size_t n)
+{
+    return !strncasecmp(s, name, n) && (!s[n] || s[n] == ' ' || s[n] == '\t');
+}
+
+apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
+                                     const char *authorization, apr_pool_t *p,
+                                     aoidc_err_t *err)
 {
     const char *s = authorization;
     *token = NULL;
+    *dpop = false;
     if (!s) {
         aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, p, "no Authorization");
         return APR_NOTFOUND;
@@ -52,12 +58,18 @@ apr_status_t aoidc_bearer_from_header(const char **token,
     while (*s == ' ' || *s == '\t') {
         s++;
     }
-    if (strncasecmp(s, "Bearer", 6) || (s[6] && s[6] != ' ' && s[6] != '\t')) {
+    if (is_scheme(s, "DPoP", 4)) {
+        *dpop = true;
+        s += 4;
+    }
+    else if (is_scheme(s, "Bearer", 6)) {
+        s += 6;
+    }
+    else {
         aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, p,
                       "Authorization is not Bearer");
         return APR_NOTFOUND;
     }
-    s += 6;
     if (*s != ' ') {
         return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
                              "Bearer without token");
@@ -76,6 +88,22 @@ apr_status_t aoidc_bearer_from_header(const char **token,
     }
     *token = t;
     return APR_SUCCESS;
+}
+
+apr_status_t aoidc_bearer_from_header(const char **token,
+                                      const char *authorization, apr_pool_t *p,
+                                      aoidc_err_t *err)
+{
+    bool dpop;
+    apr_status_t rv =
+        aoidc_token_from_header(token, &dpop, authorization, p, err);
+    if (rv == APR_SUCCESS && dpop) {
+        *token = NULL;
+        aoidc_err_set(err, AOIDC_REASON_NO_CREDENTIALS, p,
+                      "Authorization is not Bearer");
+        return APR_NOTFOUND;
+    }
+    return rv;
 }
 
 bool aoidc_bearer_is_jwt(const char *token)
@@ -228,6 +256,23 @@ char *aoidc_bearer_challenge(const char *realm, const char *error,
     }
     if (scope) {
         c = apr_pstrcat(p, c, ", scope=\"", quote(scope, p), "\"", NULL);
+    }
+    return c;
+}
+
+char *aoidc_dpop_challenge(const char *realm, const char *error,
+                           const char *description, apr_pool_t *p)
+{
+    char *c = apr_pstrcat(p, "DPoP realm=\"", quote(realm ? realm : "", p),
+                          "\", algs=\"RS256 RS384 RS512 PS256 PS384 PS512 "
+                          "ES256 ES384 ES512\"",
+                          NULL);
+    if (error) {
+        c = apr_pstrcat(p, c, ", error=\"", error, "\"", NULL);
+    }
+    if (description) {
+        c = apr_pstrcat(p, c, ", error_description=\"", quote(description, p),
+                        "\"", NULL);
     }
     return c;
 }

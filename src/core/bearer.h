@@ -20,6 +20,13 @@ typedef struct {
     bool require_typ; /* typ must be at+jwt / application/at+jwt */
 } aoidc_at_rules_t;
 
+/** Token from an Authorization header value with the scheme Bearer (RFC
+ *  6750 §2.1) or DPoP (RFC 9449 §7.1): *dpop tells which. The same
+ *  results as aoidc_bearer_from_header otherwise. */
+AOIDC_API apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
+                                               const char *authorization,
+                                               apr_pool_t *p, aoidc_err_t *err);
+
 /** Token from an Authorization header value. APR_NOTFOUND (reason
  *  AOIDC_REASON_NO_CREDENTIALS) when the header is absent or uses another
  *  scheme; AOIDC_REASON_BEARER_SYNTAX for "Bearer" without a single
@@ -69,6 +76,11 @@ AOIDC_API apr_time_t aoidc_bearer_cache_until(const json_t *claims,
 /** WWW-Authenticate value: Bearer realm="..."[, error="..."
  *  [, error_description="..."][, scope="..."]]. Quotes and backslashes in
  *  realm are escaped. */
+/** RFC 9449 §7.1: the DPoP challenge, with the algorithms a proof may use
+ *  (the asymmetric allow-list) and error / description when given. */
+AOIDC_API char *aoidc_dpop_challenge(const char *realm, const char *error,
+                                     const char *description, apr_pool_t *p);
+
 AOIDC_API char *aoidc_bearer_challenge(const char *realm, const char *error,
                                        const char *description,
                                        const char *scope, apr_pool_t *p);

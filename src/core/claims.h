@@ -22,7 +22,11 @@ typedef struct {
     bool is_json; /* value is JSON (array, object, number, bool) */
 } aoidc_claim_t;
 
-#define AOIDC_CLAIM_MAX_VALUE 4096
+/* A claim value passed on (header, variable), and matched by `Require
+ * claim`: a 12 KB groups claim fits; the backend's own header limit may
+ * not (httpd's LimitRequestFieldSize is 8190 by default;
+ * docs/directives.md "Large claims"). */
+#define AOIDC_CLAIM_MAX_VALUE (16 * 1024)
 #define AOIDC_CLAIM_MAX_NAME  256
 
 /** The name a claim is listed (and passed to the backend) under: name

@@ -33,6 +33,21 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                       err);
 }
 
+apr_status_t aoidc_client_password(aoidc_token_response_t *out,
+                                   const aoidc_http_t *http,
+                                   const aoidc_metadata_t *md,
+                                   const aoidc_client_t *c, const char *user,
+                                   const char *password, const char *scope,
+                                   apr_pool_t *p, aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(b, "grant_type", "password", p);
+    b = aoidc_url_append_param(b, "username", user, p);
+    b = aoidc_url_append_param(b, "password", password, p);
+    b = aoidc_url_append_param(b, "scope", scope, p);
+    return post_token(out, http, md, c, b, p, err);
+}
+
 apr_status_t
 aoidc_client_code_exchange(aoidc_token_response_t *out,
                            const aoidc_http_t *http, const aoidc_metadata_t *md,
@@ -63,6 +78,65 @@ aoidc_client_refresh(aoidc_token_response_t *out, const aoidc_http_t *http,
     char *b = "";
     b = aoidc_url_append_param(b, "grant_type", "refresh_token", p);
     b = aoidc_url_append_param(b, "refresh_token", refresh_token, p);
+    return post_token(out, http, md, c, b, p, err);
+}
+
+/* RFC 8707 §2: resource is an absolute URI; anything else is a logical
+ * name, sent as audience (RFC 8693 §2.1, and what OPs such as Auth0 take
+ * for client_credentials). */
+static bool is_absolute_uri(const char *s)
+{
+    apr_size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    return n > 0 && s[n] == ':' && s[n + 1] && !strchr(s, '#');
+}
+
+apr_status_t aoidc_client_credentials(aoidc_token_response_t *out,
+                                      const aoidc_http_t *http,
+                                      const aoidc_metadata_t *md,
+                                      const aoidc_client_t *c,
+                                      const char *scope, const char *target,
+                                      apr_pool_t *p, aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(b, "grant_type", "client_credentials", p);
+    if (scope) {
+        b = aoidc_url_append_param(b, "scope", scope, p);
+    }
+    if (target) {
+        b = aoidc_url_append_param(
+            b, is_absolute_uri(target) ? "resource" : "audience", target, p);
+    }
+    return post_token(out, http, md, c, b, p, err);
+}
+
+apr_status_t aoidc_client_token_exchange(aoidc_token_response_t *out,
+                                         const aoidc_http_t *http,
+                                         const aoidc_metadata_t *md,
+                                         const aoidc_client_t *c,
+                                         const char *subject_token,
+                                         const char *scope, const char *target,
+                                         apr_pool_t *p, aoidc_err_t *err)
+{
+    char *b = "";
+    b = aoidc_url_append_param(
+        b, "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", p);
+    b = aoidc_url_append_param(b, "subject_token", subject_token, p);
+    b = aoidc_url_append_param(b, "subject_token_type",
+                               "urn:ietf:params:oauth:token-type:access_token",
+                               p);
+    b = aoidc_url_append_param(b, "requested_token_type",
+                               "urn:ietf:params:oauth:token-type:access_token",
+                               p);
+    if (target) {
+        b = aoidc_url_append_param(b, "audience", target, p);
+        if (is_absolute_uri(target)) {
+            b = aoidc_url_append_param(b, "resource", target, p);
+        }
+    }
+    if (scope) {
+        b = aoidc_url_append_param(b, "scope", scope, p);
+    }
     return post_token(out, http, md, c, b, p, err);
 }
 

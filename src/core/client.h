@@ -19,6 +19,15 @@ AOIDC_API apr_status_t aoidc_client_code_exchange(
     const char *redirect_uri, const char *verifier, apr_pool_t *p,
     aoidc_err_t *err);
 
+/** Resource owner password credentials grant (RFC 6749 §4.3), with scope;
+ *  client auth as for the code exchange. The OP's refusal of the
+ *  credentials is AOIDC_REASON_TOKEN_ENDPOINT with err->op_error
+ *  "invalid_grant". */
+AOIDC_API apr_status_t aoidc_client_password(
+    aoidc_token_response_t *out, const aoidc_http_t *http,
+    const aoidc_metadata_t *md, const aoidc_client_t *c, const char *user,
+    const char *password, const char *scope, apr_pool_t *p, aoidc_err_t *err);
+
 /** refresh_token grant (RFC 6749 §6). */
 AOIDC_API apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
                                             const aoidc_http_t *http,
@@ -26,6 +35,29 @@ AOIDC_API apr_status_t aoidc_client_refresh(aoidc_token_response_t *out,
                                             const aoidc_client_t *c,
                                             const char *refresh_token,
                                             apr_pool_t *p, aoidc_err_t *err);
+
+/** client_credentials grant (RFC 6749 §4.4.2) for the client itself, with
+ *  scope (may be NULL) and the target: an absolute URI goes as the RFC
+ *  8707 resource, any other value as audience (the form several OPs use
+ *  for this grant); target may be NULL. Client auth as for the code
+ *  exchange. Reasons: those of a token endpoint answer (token.h) and of
+ *  the transport. */
+AOIDC_API apr_status_t aoidc_client_credentials(
+    aoidc_token_response_t *out, const aoidc_http_t *http,
+    const aoidc_metadata_t *md, const aoidc_client_t *c, const char *scope,
+    const char *target, apr_pool_t *p, aoidc_err_t *err);
+
+/** RFC 8693 §2.1 token exchange: subject_token as an access token
+ *  (subject_token_type urn:ietf:params:oauth:token-type:access_token),
+ *  for a token of the target (audience, plus resource when it is an
+ *  absolute URI; may be NULL) and scope (may be NULL). The answer must be
+ *  a Bearer access token (§2.2.1 token_type), parsed as any token
+ *  endpoint answer. Reasons as aoidc_client_credentials. */
+AOIDC_API apr_status_t aoidc_client_token_exchange(
+    aoidc_token_response_t *out, const aoidc_http_t *http,
+    const aoidc_metadata_t *md, const aoidc_client_t *c,
+    const char *subject_token, const char *scope, const char *target,
+    apr_pool_t *p, aoidc_err_t *err);
 
 /** GET userinfo with the access token; *out is the JSON object. Its sub
  *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. */

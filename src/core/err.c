@@ -106,6 +106,27 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
            "The session store is unavailable; retry soon."),
     /* a refreshed ID Token (OIDC Core 12.2) names another authentication */
     [AOIDC_REASON_AUTH_TIME] = TOKEN("auth_time", "Invalid token."),
+    /* RFC 9449 §7.1: invalid_dpop_proof; the challenge scheme is the
+     * glue's (DPoP) */
+    [AOIDC_REASON_DPOP_PROOF] =
+        ROW("dpop_proof", 401, "invalid_dpop_proof", INFO, CLIENT,
+            "token_rejected", "Invalid DPoP proof."),
+    [AOIDC_REASON_BINDING] = TOKEN("binding", "Invalid token."),
+    [AOIDC_REASON_BASIC_REFUSED] =
+        ROW("basic_refused", 401, NULL, INFO, CLIENT, "client_errors",
+            "Wrong user name or password."),
+    /* at info like every client fault (a client cannot flood the log at
+     * warn); the metrics count it */
+    [AOIDC_REASON_THROTTLED] =
+        ROW("throttled", 429, NULL, INFO, CLIENT, "client_errors",
+            "Too many failed attempts; try again later."),
+    /* a hybrid response whose ID Token does not bind its code */
+    [AOIDC_REASON_C_HASH] = TOKEN("c_hash", "Invalid token."),
+    /* AuthOIDCUpstreamToken: the backend cannot be called without its
+     * token, whoever refused it (OP down, grant refused, bad answer) */
+    [AOIDC_REASON_UPSTREAM_TOKEN] =
+        UP("upstream_token", 502, ERROR,
+           "The backend's access could not be obtained."),
     [AOIDC_REASON_CONFIG] = ROW("config", 500, NULL, ERROR, CONFIG,
                                 "config_errors", "Server misconfigured."),
     [AOIDC_REASON_INTERNAL] = ROW("internal", 500, NULL, ERROR, INTERNAL,

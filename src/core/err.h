@@ -68,6 +68,17 @@ typedef enum {
     AOIDC_REASON_STORE_UNAVAILABLE, /* the session/cache store is down */
     /* added by the security review (issue 8) */
     AOIDC_REASON_AUTH_TIME, /* refreshed ID Token: auth_time changed */
+    /* AuthType oidc-basic */
+    AOIDC_REASON_BASIC_REFUSED, /* the OP refused user name and password */
+    AOIDC_REASON_THROTTLED,     /* too many failures for a user or address */
+    /* sender-constrained tokens (RFC 9449, RFC 8705) */
+    AOIDC_REASON_DPOP_PROOF, /* the DPoP proof is missing, malformed, wrong */
+    AOIDC_REASON_BINDING,    /* the token's binding is not met */
+    /* hybrid flow (issue 11) */
+    AOIDC_REASON_C_HASH, /* front-channel ID Token: c_hash missing/wrong */
+    /* tokens for the backend's own calls (issue 11) */
+    AOIDC_REASON_UPSTREAM_TOKEN, /* no token for the backend: OP refused or down
+                                  */
     /* local */
     AOIDC_REASON_CONFIG,
     AOIDC_REASON_INTERNAL,

@@ -54,9 +54,15 @@ const aoidc_jwks_t *aoidc_flow_rotated_keys(const aoidc_flow_env_t *env)
 {
     aoidc_snapshot_t *fresh;
     aoidc_err_t err = {0};
-    if (aoidc_provider_refetch_keys(&fresh, env->provider, env->http, env->now,
-                                    env->pool, &err)
-        != APR_SUCCESS) {
+    apr_status_t rv = aoidc_provider_refetch_keys(
+        &fresh, env->provider, env->http, env->now, env->pool, &err);
+    if (env->counts) {
+        unsigned *n = rv == APR_SUCCESS  ? &env->counts->jwks_refetch_ok
+                      : rv == APR_EAGAIN ? &env->counts->jwks_refetch_limited
+                                         : &env->counts->jwks_refetch_failed;
+        (*n)++;
+    }
+    if (rv != APR_SUCCESS) {
         return NULL;
     }
     note_skipped(env, fresh);

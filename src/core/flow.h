@@ -17,19 +17,28 @@
 #include "core/provider.h"
 #include "core/store.h"
 
+/* What a flow did that the glue counts (metrics); the core never logs or
+ * counts for itself. */
+typedef struct {
+    unsigned jwks_refetch_ok;      /* an unknown kid made us refetch keys */
+    unsigned jwks_refetch_failed;  /* ... and the refetch failed */
+    unsigned jwks_refetch_limited; /* none made: one was made recently */
+} aoidc_flow_counts_t;
+
 typedef struct {
     apr_pool_t *pool; /* the request's: every result lives here */
     apr_time_t now;
     const aoidc_http_t *http;
     aoidc_provider_t *provider;
-    aoidc_guard_t *guard;      /* per issuer; may be NULL (no limits) */
-    aoidc_store_t *sessions;   /* sessions, their indexes, refresh locks */
-    aoidc_store_t *cache;      /* anything an unauthenticated client can make
-                                * us write: single-use markers, token cache */
-    apr_array_header_t *notes; /* of const char *: facts for the glue to log
-                                * at warn once the flow is done (the core
-                                * never logs), e.g. JWKS keys skipped;
-                                * may be NULL */
+    aoidc_guard_t *guard;        /* per issuer; may be NULL (no limits) */
+    aoidc_store_t *sessions;     /* sessions, their indexes, refresh locks */
+    aoidc_store_t *cache;        /* anything an unauthenticated client can make
+                                  * us write: single-use markers, token cache */
+    apr_array_header_t *notes;   /* of const char *: facts for the glue to log
+                                  * at warn once the flow is done (the core
+                                  * never logs), e.g. JWKS keys skipped;
+                                  * may be NULL */
+    aoidc_flow_counts_t *counts; /* may be NULL */
 } aoidc_flow_env_t;
 
 /* A cookie the glue must set (max_age > 0 or < 0 for a session cookie) or

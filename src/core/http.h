@@ -53,6 +53,16 @@ struct aoidc_http_t {
     apr_interval_time_t timeout; /* whole request */
     apr_size_t max_body;
     aoidc_http_observe_cb observe; /* may be NULL */
+    /* PEM text of the CAs trusted for https (the OP's, and an https
+     * proxy's), from aoidc_http_ca_load; replaces the system store.
+     * NULL: the system store. */
+    const char *ca_pem;
+    apr_size_t ca_pem_len;
+    /* http(s)://[user:pass@]host:port every request goes through (https
+     * URLs by CONNECT), checked by aoidc_url_check_proxy. NULL: direct,
+     * whatever http_proxy/https_proxy/no_proxy say in the environment. */
+    const char *proxy;
+    const char *proxy_shown; /* proxy without its password, for details */
 };
 
 /** Send req. On transport failure (connect, TLS, timeout, too big) fail
@@ -64,9 +74,20 @@ AOIDC_API apr_status_t aoidc_http_send(const aoidc_http_t *h,
                                        aoidc_http_resp_t *resp, apr_pool_t *p,
                                        aoidc_err_t *err);
 
-/** The libcurl implementation. Call curl_global_init once per process
- *  before first use (the glue does, in post_config). */
+/** The libcurl implementation (ca_file and proxy NULL). Call
+ *  curl_global_init once per process before first use (the glue does, in
+ *  post_config). A certificate the CAs do not vouch for fails with
+ *  AOIDC_REASON_OP_INSECURE; the detail never holds the proxy URL. */
 AOIDC_API void aoidc_http_curl_init(aoidc_http_t *h,
                                     apr_interval_time_t timeout);
+
+/** Read the PEM CA bundle at path (at most 4 MiB) into *pem / *len (in
+ *  p, NUL-terminated), so that no request opens a file after httpd drops
+ *  its privileges. Fails with AOIDC_REASON_MALFORMED when the file cannot
+ *  be read, is too big, or holds no X.509 certificate OpenSSL can parse;
+ *  the detail says which. */
+AOIDC_API apr_status_t aoidc_http_ca_load(const char **pem, apr_size_t *len,
+                                          const char *path, apr_pool_t *p,
+                                          aoidc_err_t *err);
 
 #endif

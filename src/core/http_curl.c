@@ -3,6 +3,11 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <apr_file_io.h>
 
 #include "core/http.h"
 
@@ -49,6 +54,41 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* The CA file and the proxy. Without a proxy "" keeps libcurl from
+ * reading http_proxy and friends from httpd's environment: the default is
+ * "none", not whatever envvars happen to say. With one, no_proxy is
+ * ignored for the same reason. libcurl's error buffer holds host names
+ * and TLS messages, never the proxy's credentials. */
+static void set_transport(CURL *c, const aoidc_http_t *h, char *ebuf)
+{
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    if (h->ca_pem) {
+        struct curl_blob b = {(void *)h->ca_pem, h->ca_pem_len, CURL_BLOB_COPY};
+        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAINFO_BLOB, &b);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAPATH, NULL);
+    }
+    curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+    if (h->proxy) {
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+    }
+}
+
+/* A certificate nobody here vouches for is no outage but a trust problem
+ * (a missing AuthOIDCCABundle, or someone in the middle). */
+static aoidc_reason_t failure_reason(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+        return AOIDC_REASON_OP_INSECURE;
+    default:
+        return AOIDC_REASON_OP_UNREACHABLE;
+    }
+}
+
 static apr_status_t curl_send(const aoidc_http_t *h,
                               const aoidc_http_req_t *req,
                               aoidc_http_resp_t *resp, apr_pool_t *p,
@@ -58,6 +98,7 @@ static apr_status_t curl_send(const aoidc_http_t *h,
     struct curl_slist *hdrs = NULL;
     long status = 0;
     long ms = (long)apr_time_as_msec(h->timeout);
+    char ebuf[CURL_ERROR_SIZE] = "";
     CURL *c = curl_easy_init();
     if (!c) {
         return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p, "curl init");
@@ -86,6 +127,7 @@ static apr_status_t curl_send(const aoidc_http_t *h,
     if (req->body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
     }
+    set_transport(c, h, ebuf);
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
@@ -97,9 +139,11 @@ static apr_status_t curl_send(const aoidc_http_t *h,
                              req->url, h->max_body);
     }
     if (cc != CURLE_OK) {
-        return aoidc_err_set(err, AOIDC_REASON_OP_UNREACHABLE, p,
-                             "http: %.200s: %s", req->url,
-                             curl_easy_strerror(cc));
+        return aoidc_err_set(
+            err, failure_reason(cc), p, "http: %.200s%s%.200s%s: %s", req->url,
+            h->proxy ? " (via proxy " : "",
+            h->proxy ? (h->proxy_shown ? h->proxy_shown : "***") : "",
+            h->proxy ? ")" : "", *ebuf ? ebuf : curl_easy_strerror(cc));
     }
     s.buf[s.len] = '\0';
     resp->status = (int)status;
@@ -115,4 +159,65 @@ void aoidc_http_curl_init(aoidc_http_t *h, apr_interval_time_t timeout)
     h->timeout = timeout;
     h->max_body = AOIDC_MAX_JWKS_LEN;
     h->observe = NULL; /* the glue sets its metrics observer */
+    h->ca_pem = NULL;
+    h->ca_pem_len = 0;
+    h->proxy = NULL;
+    h->proxy_shown = NULL;
+}
+
+/* How many certificates OpenSSL reads from pem (stops at the first
+ * block that does not parse). */
+static int count_certs(const char *pem, apr_size_t len)
+{
+    int n = 0;
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    X509 *x;
+    while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+        X509_free(x);
+        n++;
+    }
+    BIO_free(b);
+    return n;
+}
+
+apr_status_t aoidc_http_ca_load(const char **pem, apr_size_t *len,
+                                const char *path, apr_pool_t *p,
+                                aoidc_err_t *err)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t n;
+    char *buf, msg[120];
+    apr_status_t rv = apr_file_open(&f, path, APR_READ, 0, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "cannot read %.200s: %s", path,
+                             apr_strerror(rv, msg, sizeof(msg)));
+    }
+    if (fi.size <= 0 || fi.size > 4 * 1024 * 1024) {
+        apr_file_close(f);
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "%.200s must be 1 byte to 4 MiB", path);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(p, n + 1);
+    rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "cannot read %.200s", path);
+    }
+    buf[n] = '\0';
+    if (count_certs(buf, n) < 1) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "%.200s holds no PEM certificate "
+                             "(-----BEGIN CERTIFICATE-----)",
+                             path);
+    }
+    *pem = buf;
+    *len = n;
+    return APR_SUCCESS;
 }

@@ -55,6 +55,21 @@ static apr_status_t check_at_hash(const aoidc_jws_t *jws,
     return APR_SUCCESS;
 }
 
+/* 3.3.2.11: the front-channel ID Token of a hybrid response binds the code
+ * (left half of the hash of its ASCII octets, with the alg's hash): a code
+ * swapped in from another response is refused before it is exchanged */
+static apr_status_t check_c_hash(const aoidc_jws_t *jws, const char *code,
+                                 apr_pool_t *p, aoidc_err_t *err)
+{
+    const char *c_hash = aoidc_json_str(jws->payload, "c_hash");
+    const char *want = aoidc_jws_half_hash(jws->alg, code, p);
+    if (!c_hash || !want || strcmp(c_hash, want)) {
+        return aoidc_err_set(err, AOIDC_REASON_C_HASH, p, "id_token: c_hash %s",
+                             c_hash ? "does not match the code" : "missing");
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
                                      const aoidc_jwks_t *jwks,
                                      const aoidc_id_token_rules_t *r,
@@ -68,11 +83,19 @@ apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
     }
     /* (11) nonce */
     const char *nonce = aoidc_json_str(jws->payload, "nonce");
-    if (!nonce || !r->nonce || strcmp(nonce, r->nonce)) {
+    if (r->no_nonce) {
+        /* no nonce was sent (password grant): one in the token is not ours */
+        if (json_object_get(jws->payload, "nonce")) {
+            return aoidc_err_set(err, AOIDC_REASON_NONCE, p,
+                                 "id_token: nonce where none was sent");
+        }
+    }
+    else if (!nonce || !r->nonce || strcmp(nonce, r->nonce)) {
         return aoidc_err_set(err, AOIDC_REASON_NONCE, p, "id_token: nonce %s",
                              nonce ? "differs" : "missing");
     }
-    if ((rv = check_at_hash(jws, r->access_token, p, err)) != APR_SUCCESS) {
+    if ((rv = check_at_hash(jws, r->access_token, p, err)) != APR_SUCCESS
+        || (r->code && (rv = check_c_hash(jws, r->code, p, err)))) {
         return rv;
     }
     *claims = jws->payload;

@@ -15,6 +15,9 @@ typedef struct {
     const char *access_token;  /* for at_hash, when the token has one */
     apr_time_t now;
     apr_int64_t leeway;
+    bool no_nonce;    /* none was sent (password grant): the token has none */
+    const char *code; /* a hybrid response's code: c_hash required and
+                       * equal (OIDC Core 3.3.2.11); NULL: not checked */
 } aoidc_id_token_rules_t;
 
 /** The algorithms an ID Token of these rules may be signed with: the
@@ -25,7 +28,8 @@ AOIDC_API unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r);
 
 /** Parse, verify and check an ID Token; *claims is its payload (in p).
  *  Reasons: those of aoidc_jws_parse/verify and aoidc_jwt_check, plus
- *  AOIDC_REASON_NONCE and AOIDC_REASON_AT_HASH. AOIDC_REASON_KEY_UNKNOWN
+ *  AOIDC_REASON_NONCE, AOIDC_REASON_AT_HASH and (r->code set)
+ *  AOIDC_REASON_C_HASH. AOIDC_REASON_KEY_UNKNOWN
  *  tells the caller a JWKS refetch may help. */
 AOIDC_API apr_status_t aoidc_id_token_validate(json_t **claims,
                                                const char *token,

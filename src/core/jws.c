@@ -36,8 +36,8 @@ static apr_status_t decode_part(json_t **out, const char *s, apr_size_t n,
     unsigned char *raw;
     apr_size_t rawlen;
     if (aoidc_b64url_decode(&raw, &rawlen, s, n, p, err) != APR_SUCCESS
-        || aoidc_json_parse(out, (const char *)raw, rawlen, AOIDC_MAX_TOKEN_LEN,
-                            false, p, err)
+        || aoidc_json_parse(out, (const char *)raw, rawlen,
+                            AOIDC_MAX_OP_TOKEN_LEN, false, p, err)
                != APR_SUCCESS) {
         return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p, "jws: bad %s",
                              err ? err->detail : "part");
@@ -55,7 +55,7 @@ apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
                              apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
 {
     const char *d1, *d2;
-    if (len > AOIDC_MAX_TOKEN_LEN || memchr(compact, '\0', len)) {
+    if (len > AOIDC_MAX_OP_TOKEN_LEN || memchr(compact, '\0', len)) {
         return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
                              "jws: too long");
     }

@@ -45,9 +45,11 @@ typedef struct {
 AOIDC_API unsigned aoidc_jws_alg_bit(const char *alg);
 
 /** Split and decode a compact JWS of len bytes (at most
- *  AOIDC_MAX_TOKEN_LEN). Header and payload must be JSON objects, alg a
- *  string, kid/typ strings when present; crit is refused (AOIDC_REASON_CRIT).
- *  Other failures: AOIDC_REASON_JWS_MALFORMED. Results live in p. */
+ *  AOIDC_MAX_OP_TOKEN_LEN: a caller holding a client's token bounds it to
+ *  AOIDC_MAX_TOKEN_LEN first, as bearer.c and logout_token.c do). Header and
+ * payload must be JSON objects, alg a string, kid/typ strings when present;
+ * crit is refused (AOIDC_REASON_CRIT). Other failures:
+ * AOIDC_REASON_JWS_MALFORMED. Results live in p. */
 AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
                                        apr_size_t len, apr_pool_t *p,
                                        aoidc_err_t *err);

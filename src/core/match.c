@@ -117,23 +117,31 @@ bool aoidc_match_claim(const apr_array_header_t *claims, const char *name,
     return strchr(name, '.') && dotted_has(claims, name, value, p);
 }
 
+/* value is one of the space-separated words of list. */
+static bool spaced_has(const char *list, const char *value)
+{
+    apr_size_t n = strlen(value);
+    for (const char *s = list; n && (s = strstr(s, value)); s += n) {
+        if ((s == list || s[-1] == ' ') && (s[n] == '\0' || s[n] == ' ')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* scope: RFC 9068 (a space-separated string). scp: an array (Okta), or a
+ * space-separated string like scope (Entra ID). */
 bool aoidc_match_scope(const apr_array_header_t *claims, const char *value,
                        apr_pool_t *p)
 {
     const aoidc_claim_t *c = aoidc_claims_get(claims, "scope");
-    apr_size_t n = strlen(value);
-    if (c && !c->is_json && n) {
-        for (const char *s = c->value; (s = strstr(s, value)); s += n) {
-            if ((s == c->value || s[-1] == ' ')
-                && (s[n] == '\0' || s[n] == ' ')) {
-                return true;
-            }
-        }
+    if (c && !c->is_json && spaced_has(c->value, value)) {
+        return true;
     }
     c = aoidc_claims_get(claims, "scp");
     if (c) {
         return c->is_json ? json_has(c->value, value, p)
-                          : !strcmp(c->value, value);
+                          : spaced_has(c->value, value);
     }
     return false;
 }

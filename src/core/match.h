@@ -19,7 +19,8 @@ AOIDC_API bool aoidc_match_claim(const apr_array_header_t *claims,
                                  apr_pool_t *p);
 
 /** `Require scope VALUE`: the space-separated "scope" claim or the "scp"
- *  array holds value. */
+ *  claim (an array, or a space-separated string as Entra ID sends it)
+ *  holds value. */
 AOIDC_API bool aoidc_match_scope(const apr_array_header_t *claims,
                                  const char *value, apr_pool_t *p);
 

@@ -18,20 +18,29 @@
 #ifndef AOIDC_CORE_RP_H
 #define AOIDC_CORE_RP_H
 
+#include "core/authz_request.h"
 #include "core/flow.h"
 #include "core/seal.h"
 #include "core/session.h"
 #include "core/state.h"
 #include "core/token.h"
 
-#define AOIDC_TAG_LEN          6
-#define AOIDC_TICKET_LEN       52 /* TAG '.' ID(22) '.' SECRET(22) */
-#define AOIDC_TICKETS_MAX      4  /* identities sharing one browser cookie */
-#define AOIDC_RETURN_URL_MAX   1024
-#define AOIDC_STATE_BYTES_MAX  4096        /* all state cookies of a browser */
-#define AOIDC_SESSION_MAX      (16 * 1024) /* encoded hot record */
-#define AOIDC_REFRESH_LOCK_TTL apr_time_from_sec(30)
-#define AOIDC_REFRESH_BACKOFF  apr_time_from_sec(30)
+#define AOIDC_TAG_LEN         6
+#define AOIDC_TICKET_LEN      52 /* TAG '.' ID(22) '.' SECRET(22) */
+#define AOIDC_TICKETS_MAX     4  /* identities sharing one browser cookie */
+#define AOIDC_RETURN_URL_MAX  1024
+#define AOIDC_STATE_BYTES_MAX 4096 /* all state cookies of a browser */
+/* The encoded hot record (claims and tokens, not the ID Token): room for a
+ * 16 KB claim beside the tokens, and, sealed, under the shm store's 32 KB
+ * entry bound (store_socache.c). */
+#define AOIDC_SESSION_MAX (24 * 1024)
+/* What a session holds instead of an ID Token longer than
+ * AOIDC_MAX_TOKEN_LEN: not a JWS (a refresh then compares with the
+ * session's sub only), never sent as id_token_hint, and not "the entry is
+ * gone" at logout. */
+#define AOIDC_ID_TOKEN_NOT_KEPT "-"
+#define AOIDC_REFRESH_LOCK_TTL  apr_time_from_sec(30)
+#define AOIDC_REFRESH_BACKOFF   apr_time_from_sec(30)
 /* Automatic restarts of a failed login attempt (rp_callback): at most
  * AOIDC_RESTART_MAX per browser within AOIDC_RESTART_WINDOW, counted in a
  * small cookie sealed with the state seal. */
@@ -61,6 +70,10 @@ typedef struct {
     bool cookie_store; /* AuthOIDCSessionStore cookie: sessions live in
                         * sealed chunked cookies (core/cookie_session.h),
                         * not in env->sessions */
+    /* AuthOIDCResponseType / AuthOIDCResponseMode (issue 11): hybrid and
+     * implicit need form_post (the glue refuses them otherwise) */
+    aoidc_response_type_t response_type;
+    aoidc_response_mode_t response_mode;
 } aoidc_rp_conf_t;
 
 /* What AuthOIDCSessionStore cookie left out of a session to fit its
@@ -88,6 +101,7 @@ typedef struct {
     const char *cookie_header; /* for the state cookies already there */
     const char *post_body;     /* a form POST to replay after the login
                                 * (core/replay.h), or NULL */
+    const char *login_hint;    /* third-party initiated login, or NULL */
 } aoidc_login_in_t;
 
 typedef struct {
@@ -116,25 +130,31 @@ AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
 /* --- callback --------------------------------------------------------- */
 
 typedef struct {
-    const char *query; /* the authorization response */
+    const char *query; /* the authorization response: the query, or the
+                        * POSTed body in form_post mode */
     const char *cookie_header;
     const char *redirect_uri;  /* absolute: sent again at the token endpoint */
     bool navigation;           /* a browser navigation: a restart may help */
     const char *location_root; /* local path when the original URL is not
                                 * known; NULL: no restart then */
+    bool post;                 /* it came in a POST body (form_post) */
 } aoidc_callback_in_t;
 
 typedef struct {
-    const char *location;        /* the stored return URL (a local path) */
-    apr_array_header_t *cookies; /* state cookie deleted, session cookie */
-    const char *user;            /* REMOTE_USER of the new session */
-    aoidc_err_t userinfo_err;    /* reason != NONE: userinfo claims dropped */
-    aoidc_err_t index_err;       /* reason != NONE: not in the sid/sub index
-                                  * (a logout from the OP misses it) */
-    int claims_dropped;          /* claims left out to fit the record */
-    aoidc_cookie_fit_t fit;      /* cookie store: what was left out */
-    const char *post_body;       /* the form POST to replay at location
-                                  * (core/replay.h), or NULL */
+    const char *location;         /* the stored return URL (a local path) */
+    apr_array_header_t *cookies;  /* state cookie deleted, session cookie */
+    const char *user;             /* REMOTE_USER of the new session */
+    aoidc_err_t userinfo_err;     /* reason != NONE: userinfo claims dropped */
+    aoidc_err_t index_err;        /* reason != NONE: not in the sid/sub index
+                                   * (a logout from the OP misses it) */
+    int claims_dropped;           /* claims left out to fit the record */
+    apr_size_t id_token_not_kept; /* > 0: the ID Token's length; it was
+                                   * longer than AOIDC_MAX_TOKEN_LEN, so the
+                                   * session keeps its claims only (logout
+                                   * without id_token_hint) */
+    aoidc_cookie_fit_t fit;       /* cookie store: what was left out */
+    const char *post_body;        /* the form POST to replay at location
+                                   * (core/replay.h), or NULL */
     /* a login attempt that cannot finish (state_missing / state_expired /
      * state_replay, the response well-formed): */
     const char *restart_to; /* non-NULL: start a fresh login to this local
@@ -166,8 +186,18 @@ typedef struct {
  *  sealed AOIDC_RESTART_COOKIE, set in out->cookies; a cookie that does
  *  not open counts as none, a count is never believed above the bound).
  *
- *  Reasons: state_*, iss_param, op_error, token validation reasons,
- *  no_user, token_endpoint, upstream, store_unavailable. */
+ *  Response types (c->response_type, OIDC Core 3.3 / 3.2): for
+ *  "code id_token" the front-channel ID Token (signature, claims, nonce,
+ *  c_hash) is checked before the code is exchanged, and the token
+ *  endpoint's ID Token must name the same iss and sub; for "id_token" that
+ *  ID Token is the login (no code exchange: the session has no access or
+ *  refresh token, so no userinfo, no refresh, no token for the backend).
+ *  The response must come the way c->response_mode says
+ *  (aoidc_auth_response_check_mode: malformed, before anything else).
+ *
+ *  Reasons: malformed, state_*, iss_param, op_error, token validation
+ *  reasons (c_hash among them), no_user, token_endpoint, upstream,
+ *  store_unavailable. */
 AOIDC_API apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                                          const aoidc_rp_conf_t *c,
                                          const aoidc_flow_env_t *env,

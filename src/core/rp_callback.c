@@ -224,28 +224,101 @@ static apr_status_t recover(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
     return rv;
 }
 
-/* Check the ID Token; on an unknown kid refetch the JWKS once (rate
+/* Check an ID Token (the token endpoint's, or a hybrid/implicit response's
+ * with code for c_hash); on an unknown kid refetch the JWKS once (rate
  * limited in the provider) and try again with the new keys. */
-static apr_status_t validate_id_token(json_t **claims, const aoidc_rp_conf_t *c,
-                                      const aoidc_flow_env_t *env,
-                                      aoidc_snapshot_t *snap,
-                                      const aoidc_state_t *st,
-                                      const aoidc_token_response_t *tr,
-                                      aoidc_err_t *err)
+static apr_status_t
+validate_id_token(json_t **claims, const aoidc_rp_conf_t *c,
+                  const aoidc_flow_env_t *env, aoidc_snapshot_t *snap,
+                  const aoidc_state_t *st, const char *id_token,
+                  const char *access_token, const char *code, aoidc_err_t *err)
 {
-    aoidc_id_token_rules_t rules = {
-        c->issuer, c->client->client_id, c->client->client_secret,
-        st->nonce, tr->access_token,     env->now,
-        c->leeway};
+    aoidc_id_token_rules_t rules = {.issuer = c->issuer,
+                                    .client_id = c->client->client_id,
+                                    .client_secret = c->client->client_secret,
+                                    .nonce = st->nonce,
+                                    .access_token = access_token,
+                                    .now = env->now,
+                                    .leeway = c->leeway,
+                                    .code = code};
     const aoidc_jwks_t *keys;
-    apr_status_t rv = aoidc_id_token_validate(claims, tr->id_token, snap->jwks,
-                                              &rules, env->pool, err);
+    apr_status_t rv;
+    if (!id_token) {
+        return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, env->pool,
+                             "no id_token");
+    }
+    rv = aoidc_id_token_validate(claims, id_token, snap->jwks, &rules,
+                                 env->pool, err);
     if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
         && (keys = aoidc_flow_rotated_keys(env))) {
-        rv = aoidc_id_token_validate(claims, tr->id_token, keys, &rules,
-                                     env->pool, err);
+        rv = aoidc_id_token_validate(claims, id_token, keys, &rules, env->pool,
+                                     err);
     }
     return rv;
+}
+
+/* OIDC Core 3.3.3.6: the token endpoint's ID Token of a hybrid login
+ * names the same issuer and subject as the front channel's. */
+static apr_status_t same_subject(const json_t *front, const json_t *back,
+                                 apr_pool_t *p, aoidc_err_t *err)
+{
+    const char *a = aoidc_json_str(front, "sub"),
+               *b = aoidc_json_str(back, "sub");
+    const char *ia = aoidc_json_str(front, "iss"),
+               *ib = aoidc_json_str(back, "iss");
+    if (!a || !b || strcmp(a, b) || !ia || !ib || strcmp(ia, ib)) {
+        return aoidc_err_set(err, AOIDC_REASON_SUB, p,
+                             "hybrid: the token endpoint's id_token names "
+                             "another iss/sub than the front channel's");
+    }
+    return APR_SUCCESS;
+}
+
+/* RFC 9207 iss: a response that carries an ID Token (hybrid, implicit)
+ * names its issuer in it, checked equal to ours with the token, which is
+ * the same mix-up defence; oidc-provider sends no iss parameter there. So
+ * it is required only of a code response, and checked whenever present. */
+static bool iss_required(const aoidc_rp_conf_t *c, const aoidc_snapshot_t *snap)
+{
+    return snap->md.iss_param_supported && c->response_type == AOIDC_RT_CODE;
+}
+
+/* The tokens of the login, by response type (rp.h): the code exchanged
+ * (code, and hybrid after its front-channel ID Token passed), or the
+ * implicit response's ID Token alone. */
+static apr_status_t tokens(aoidc_token_response_t *tr, json_t **idc,
+                           const aoidc_rp_conf_t *c,
+                           const aoidc_flow_env_t *env, aoidc_snapshot_t *snap,
+                           const aoidc_state_t *st,
+                           const aoidc_auth_response_t *ar,
+                           const aoidc_callback_in_t *in, aoidc_err_t *err)
+{
+    json_t *front = NULL;
+    apr_status_t rv;
+    memset(tr, 0, sizeof(*tr));
+    if (c->response_type != AOIDC_RT_CODE
+        && (rv = validate_id_token(
+                &front, c, env, snap, st, ar->id_token, NULL,
+                c->response_type == AOIDC_RT_CODE_ID_TOKEN ? ar->code : NULL,
+                err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    if (c->response_type == AOIDC_RT_ID_TOKEN) {
+        tr->id_token = ar->id_token;
+        *idc = front;
+        return APR_SUCCESS;
+    }
+    if ((rv = aoidc_client_code_exchange(tr, env->http, &snap->md, c->client,
+                                         ar->code, in->redirect_uri,
+                                         st->verifier, env->pool, err))
+            != APR_SUCCESS
+        || (rv = validate_id_token(idc, c, env, snap, st, tr->id_token,
+                                   tr->access_token, NULL, err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    return front ? same_subject(front, *idc, env->pool, err) : APR_SUCCESS;
 }
 
 /* Userinfo claims join the ID Token's; a failure or a different sub only
@@ -255,7 +328,7 @@ static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
                          aoidc_snapshot_t *snap)
 {
     json_t *ui;
-    if (!c->userinfo || !snap->md.userinfo_endpoint) {
+    if (!c->userinfo || !snap->md.userinfo_endpoint || !s->access_token) {
         return;
     }
     if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
@@ -347,7 +420,16 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     s->issuer = c->issuer;
     s->client_id = c->client->client_id;
     s->sub = aoidc_json_str(idc, "sub");
-    s->id_token = tr->id_token;
+    /* an ID Token over AOIDC_MAX_TOKEN_LEN (a large groups claim) gave
+     * its claims; kept, it would cost every store entry limit and be too
+     * long for the id_token_hint of a logout URL */
+    if (tr->id_token && strlen(tr->id_token) <= AOIDC_MAX_TOKEN_LEN) {
+        s->id_token = tr->id_token;
+    }
+    else if (tr->id_token) {
+        s->id_token = AOIDC_ID_TOKEN_NOT_KEPT; /* a logout knows why */
+        out->id_token_not_kept = strlen(tr->id_token);
+    }
     s->access_token = tr->access_token;
     s->refresh_token = tr->refresh_token;
     s->scope = tr->scope;
@@ -398,8 +480,12 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
     apr_status_t rv;
 
     memset(out, 0, sizeof(*out));
-    if ((rv = aoidc_auth_response_parse(&ar, in->query, env->pool, err))
-        != APR_SUCCESS) {
+    if ((rv = aoidc_auth_response_check_mode(c->response_mode, in->post,
+                                             env->pool, err))
+            != APR_SUCCESS
+        || (rv = aoidc_auth_response_parse_for(&ar, in->query, c->response_type,
+                                               env->pool, err))
+               != APR_SUCCESS) {
         return rv; /* not a response of ours to recover: no restart */
     }
     if ((rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS) {
@@ -411,7 +497,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
     }
     if ((rv = aoidc_flow_snapshot(&snap, env, err)) != APR_SUCCESS
         || (rv = aoidc_auth_response_check_iss(
-                &ar, c->issuer, snap->md.iss_param_supported, env->pool, err))
+                &ar, c->issuer, iss_required(c, snap), env->pool, err))
                != APR_SUCCESS) {
         return rv;
     }
@@ -425,12 +511,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
     if ((rv = use_state(c, env, st, err)) != APR_SUCCESS) {
         return recover(out, c, env, in, st->return_to, rv, err);
     }
-    if ((rv = aoidc_client_code_exchange(&tr, env->http, &snap->md, c->client,
-                                         ar.code, in->redirect_uri,
-                                         st->verifier, env->pool, err))
-            != APR_SUCCESS
-        || (rv = validate_id_token(&idc, c, env, snap, st, &tr, err))
-               != APR_SUCCESS
+    if ((rv = tokens(&tr, &idc, c, env, snap, st, &ar, in, err)) != APR_SUCCESS
         || (rv = new_session(out, c, env, snap, &tr, idc, in, err))
                != APR_SUCCESS) {
         return rv;

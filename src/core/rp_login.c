@@ -6,11 +6,16 @@
  */
 #include <string.h>
 
+#include "core/auth_response.h"
 #include "core/authz_request.h"
 #include "core/cookie.h"
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/url.h"
+
+/* a third party's target (core/auth_response.h) is never cut */
+_Static_assert(AOIDC_INITIATE_TARGET_MAX <= AOIDC_RETURN_URL_MAX,
+               "initiation targets must fit the state's return URL");
 
 /* A deep link longer than we keep in a cookie is cut to its path (the
  * query usually makes it long); a path that is itself too long becomes
@@ -78,8 +83,10 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                              "form POST not kept: body or URL too long or "
                              "malformed");
     }
+    /* PKCE protects a code: an implicit response has none */
     rv = aoidc_state_create(&st, c->issuer, bounded_return(in->return_to, p),
-                            c->pkce, env->now, p);
+                            c->pkce && c->response_type != AOIDC_RT_ID_TOKEN,
+                            env->now, p);
     if (rv == APR_SUCCESS) {
         st->post_body = in->post_body;
         rv = aoidc_state_seal(&sealed, st, c->seal_state, p);
@@ -107,8 +114,13 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                     p);
 
     aoidc_authz_params_t ap = {snap->md.authorization_endpoint,
-                               c->client->client_id, in->redirect_uri, c->scope,
-                               c->extra_params};
+                               c->client->client_id,
+                               in->redirect_uri,
+                               c->scope,
+                               c->extra_params,
+                               c->response_type,
+                               c->response_mode,
+                               in->login_hint};
     out->location = aoidc_authz_request_url(&ap, st, p);
     out->state = st->state;
     return APR_SUCCESS;

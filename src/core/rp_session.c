@@ -363,7 +363,7 @@ static const char *end_session_url(const char *endpoint, const char *id_token,
                                    apr_pool_t *p)
 {
     char *q = "";
-    if (id_token) {
+    if (id_token && strcmp(id_token, AOIDC_ID_TOKEN_NOT_KEPT)) {
         q = aoidc_url_append_param(q, "id_token_hint", id_token, p);
     }
     q = aoidc_url_append_param(q, "post_logout_redirect_uri", back, p);

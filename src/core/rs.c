@@ -101,7 +101,9 @@ static apr_status_t validate(apr_array_header_t **claims,
         }
         return rv;
     }
-    const char *keep[] = {c->remote_user_claim, NULL};
+    /* cnf survives the claim cap: without it a bound token would pass as
+     * an unbound one */
+    const char *keep[] = {c->remote_user_claim, "cnf", NULL};
     *claims = aoidc_claims_add_json_keep(NULL, j, keep, env->pool);
     until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
     remember(env, key, until, true, *claims);
@@ -152,7 +154,9 @@ apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
     if (rv == APR_NOTFOUND) {
         rv = validate(&out->claims, c, env, in->token, key, err);
     }
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS
+        || (rv = aoidc_rs_binding(out->claims, c, env, in, err))
+               != APR_SUCCESS) {
         return rv;
     }
     /* never an authenticated request without a user */

@@ -28,11 +28,32 @@ typedef struct {
     bool require_typ;              /* AuthOIDCAccessTokenTyp at+jwt */
     apr_interval_time_t cache_ttl; /* AuthOIDCTokenCacheTTL */
     const char *remote_user_claim; /* must be present and not empty */
+    int binding;                   /* AuthOIDCTokenBinding: AOIDC_BIND_* */
+    apr_int64_t dpop_max_age;      /* seconds a proof's iat may be old */
 } aoidc_rs_conf_t;
+
+/* AuthOIDCTokenBinding: which sender constraint a token must carry. A
+ * token that carries one is held to it whatever this says (a DPoP-bound
+ * token sent as plain Bearer is refused even with off). */
+enum {
+    AOIDC_BIND_OFF = 0,
+    AOIDC_BIND_DPOP = 1,
+    AOIDC_BIND_MTLS = 2,
+    AOIDC_BIND_ANY = AOIDC_BIND_DPOP | AOIDC_BIND_MTLS,
+};
 
 typedef struct {
     const char *token;      /* as extracted by the glue (b64token-checked) */
     aoidc_flight_t *flight; /* the process's single-flight table, or NULL */
+    /* sender constraints (rs_bind.c); all may be NULL/false */
+    bool dpop_scheme;       /* Authorization: DPoP (not Bearer) */
+    const char *dpop_proof; /* the one DPoP header */
+    const char *method;     /* for htm */
+    const char *url;        /* scheme://host[:port]/path, for htu */
+    /* the RFC 8705 thumbprint of the TLS client certificate, NULL when
+     * there is none; asked only for a certificate-bound token */
+    const char *(*cert_x5t)(void *baton, apr_pool_t *p);
+    void *cert_baton;
 } aoidc_rs_in_t;
 
 typedef struct {
@@ -50,6 +71,19 @@ AOIDC_API apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
                                              const aoidc_flow_env_t *env,
                                              const aoidc_rs_in_t *in,
                                              aoidc_err_t *err);
+
+/** The sender constraint of an authenticated token (RFC 9449 §7.1, RFC
+ *  8705 §3): the claims' cnf against the request. Reasons:
+ *  AOIDC_REASON_BINDING (a bound token sent without its binding, an unbound
+ *  one where c->binding demands one, a certificate that is not the
+ *  token's), AOIDC_REASON_DPOP_PROOF (no proof, a bad one, another key
+ *  than cnf.jkt, a replayed jti), AOIDC_REASON_STORE_UNAVAILABLE (the jti
+ *  cache). Called by aoidc_rs_authenticate. */
+AOIDC_API apr_status_t aoidc_rs_binding(const apr_array_header_t *claims,
+                                        const aoidc_rs_conf_t *c,
+                                        const aoidc_flow_env_t *env,
+                                        const aoidc_rs_in_t *in,
+                                        aoidc_err_t *err);
 
 /** The cache key of a token under c (exposed for tests). */
 AOIDC_API void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],

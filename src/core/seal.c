@@ -6,7 +6,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include "core/b64url.h"
 #include "core/rand.h"
@@ -18,6 +20,7 @@ struct aoidc_seal_t {
     unsigned char key[32];
     EVP_CIPHER *cipher;    /* fetched once: implicit fetches cost per call */
     unsigned char kdf[32]; /* AES-256 key of aoidc_seal_derive */
+    unsigned char mac[32]; /* HMAC-SHA256 key of aoidc_seal_mac */
     apr_uint64_t id;       /* process-unique: names the key in thread caches */
     const aoidc_seal_t *prev; /* the passphrase being rotated out: opens only */
     bool derived;             /* a per-session key (aoidc_seal_derive) */
@@ -93,6 +96,7 @@ static apr_status_t seal_cleanup(void *data)
     aoidc_seal_t *k = data;
     OPENSSL_cleanse(k->key, sizeof(k->key));
     OPENSSL_cleanse(k->kdf, sizeof(k->kdf));
+    OPENSSL_cleanse(k->mac, sizeof(k->mac));
     EVP_CIPHER_free(k->cipher);
     return APR_SUCCESS;
 }
@@ -121,6 +125,7 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
     k->cipher = ok ? EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL) : NULL;
     if (ok) {
         aoidc_sha256_2(k->kdf, k->key, sizeof(k->key), "kdf", 3);
+        aoidc_sha256_2(k->mac, k->key, sizeof(k->key), "mac", 3);
     }
     k->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     apr_pool_cleanup_register(p, k, seal_cleanup, apr_pool_cleanup_null);
@@ -347,6 +352,25 @@ void aoidc_sha256_v(unsigned char out[32], int n, const void *const *parts,
         }
         memcpy(out, &u, sizeof(u));
     }
+}
+
+apr_status_t aoidc_seal_mac(unsigned char out[32], const aoidc_seal_t *k, int n,
+                            const void *const *parts, const apr_size_t *lens)
+{
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0),
+        OSSL_PARAM_construct_end()};
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    size_t len = 0;
+    int ok = ctx && EVP_MAC_init(ctx, k->mac, sizeof(k->mac), params);
+    for (int i = 0; ok && i < n; i++) {
+        ok = !lens[i] || EVP_MAC_update(ctx, parts[i], lens[i]);
+    }
+    ok = ok && EVP_MAC_final(ctx, out, &len, 32) && len == 32;
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
 void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,

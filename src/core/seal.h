@@ -84,6 +84,16 @@ AOIDC_API void aoidc_sha256_v(unsigned char out[32], int n,
                               const void *const *parts, const apr_size_t *lens);
 
 /** First 8 bytes of SHA-256 as 16 hex digits: how logs name a secret. */
+/** HMAC-SHA256 over the concatenated parts, under a key of its own derived
+ *  from k's (SHA-256(key || "mac")): a keyed hash for store keys that must
+ *  not be computable without the passphrase (oidc-basic credentials).
+ *  APR_EGENERAL on an OpenSSL failure (allocation): out is then unusable
+ *  and the caller refuses. */
+AOIDC_API apr_status_t aoidc_seal_mac(unsigned char out[32],
+                                      const aoidc_seal_t *k, int n,
+                                      const void *const *parts,
+                                      const apr_size_t *lens);
+
 AOIDC_API const char *aoidc_fingerprint(const char *s, apr_pool_t *p);
 
 #endif

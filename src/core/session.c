@@ -86,3 +86,10 @@ apr_time_t aoidc_session_expiry(const aoidc_session_t *s,
     apr_time_t hard = s->created + l->max_age;
     return idle < hard ? idle : hard;
 }
+
+/* The loop guard errs towards "recent": a 403 too many is an annoyance, a
+ * redirect loop between the RP and the OP locks the browser up. */
+bool aoidc_session_just_created(const aoidc_session_t *s, apr_time_t now)
+{
+    return s->created > now || now - s->created < AOIDC_UNAUTZ_LOOP_WINDOW;
+}

@@ -53,6 +53,17 @@ AOIDC_API bool aoidc_session_touch_due(const aoidc_session_t *s,
                                        const aoidc_session_limits_t *l,
                                        apr_time_t now);
 
+/* AuthOIDCUnAutzAction auth: a session that fails `Require` this soon
+ * after its login came from the new login the action itself started (or
+ * one just before it); starting another would loop. */
+#define AOIDC_UNAUTZ_LOOP_WINDOW apr_time_from_sec(10)
+
+/** True when s was created (its login completed) less than
+ *  AOIDC_UNAUTZ_LOOP_WINDOW before now, or in the future (clock skew
+ *  between nodes: the safe answer is "recent"). */
+AOIDC_API bool aoidc_session_just_created(const aoidc_session_t *s,
+                                          apr_time_t now);
+
 /** Store lifetime of a session: the earlier of idle and absolute end. */
 AOIDC_API apr_time_t aoidc_session_expiry(const aoidc_session_t *s,
                                           const aoidc_session_limits_t *l);

@@ -89,8 +89,10 @@ static apr_status_t check_tokens(const aoidc_token_response_t *out,
                  || strlen(out->refresh_token) > AOIDC_MAX_TOKEN_LEN)) {
         bad = "refresh_token has characters outside VSCHAR or is too long";
     }
-    else if (out->id_token && !is_vschar(out->id_token)) {
-        bad = "id_token has characters outside VSCHAR";
+    else if (out->id_token
+             && (!is_vschar(out->id_token)
+                 || strlen(out->id_token) > AOIDC_MAX_OP_TOKEN_LEN)) {
+        bad = "id_token has characters outside VSCHAR or is too long";
     }
     else if (out->scope && !is_printable(out->scope)) {
         bad = "scope has control characters";

@@ -35,9 +35,12 @@ AOIDC_API const char *aoidc_token_client_auth(const char **authorization,
  *  case) token_type succeeds; 400/401 with {"error":..} is
  *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE.
  *  Every token is refused (AOIDC_REASON_OP_BAD_RESPONSE) unless it is safe
- *  to put into a header: access_token must be an RFC 6750 §2.1 b64token
- *  (at most AOIDC_MAX_TOKEN_LEN), refresh_token and id_token visible ASCII
- *  (RFC 6749 VSCHAR without space, %x21-7E), scope printable ASCII.
+ *  to put into a header: access_token must be an RFC 6750 §2.1 b64token,
+ *  refresh_token and id_token visible ASCII (RFC 6749 VSCHAR without
+ *  space, %x21-7E); scope printable ASCII. The access and refresh tokens
+ *  are at most AOIDC_MAX_TOKEN_LEN (they live in every session record),
+ *  the ID Token at most AOIDC_MAX_OP_TOKEN_LEN (only its claims are kept
+ *  when it is longer than AOIDC_MAX_TOKEN_LEN, rp.h).
  *  expires_in is clamped to AOIDC_TIME_MAX_SEC. */
 AOIDC_API apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out,
                                                   int status, const char *body,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Form encoding, callback query parsing, endpoint and return-URL rules. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_lib.h>
@@ -230,9 +231,67 @@ bool aoidc_url_is_local_path(const char *target)
     return true;
 }
 
+const char *aoidc_url_same_origin_path(const char *origin, const char *target)
+{
+    apr_size_t n = strlen(origin);
+    if (target[0] == '/' || strncmp(target, origin, n)
+        || (target[n] != '/' && target[n] != '\0')) {
+        return target;
+    }
+    return target[n] ? target + n : "/";
+}
+
 char *aoidc_url_append_param(const char *buf, const char *name,
                              const char *value, apr_pool_t *p)
 {
     return apr_pstrcat(p, buf, *buf ? "&" : "", name, "=",
                        aoidc_url_encode(value, p), NULL);
+}
+
+/* The form an operator would recognise, without the secret: the scheme,
+ * the user (not secret by itself), the host and port. */
+static const char *proxy_shown(const apr_uri_t *u, apr_pool_t *p)
+{
+    bool v6 = strchr(u->hostname, ':') != NULL;
+    return apr_psprintf(p, "%s://%s%s%s%s%s%s:%s", u->scheme,
+                        u->user ? u->user : "", u->password ? ":***" : "",
+                        u->user ? "@" : "", v6 ? "[" : "", u->hostname,
+                        v6 ? "]" : "", u->port_str);
+}
+
+apr_status_t aoidc_url_check_proxy(const char **shown, const char *url,
+                                   apr_pool_t *p, aoidc_err_t *err)
+{
+    apr_uri_t u;
+    char *end;
+    long port;
+    if (!url || strpbrk(url, " \t\r\n\\") || apr_uri_parse(p, url, &u)
+        || !u.scheme || !u.hostname || !*u.hostname) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "expects http://host:port or https://host:port");
+    }
+    for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                                 "control character in the proxy URL");
+        }
+    }
+    if (strcasecmp(u.scheme, "http") && strcasecmp(u.scheme, "https")) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "scheme must be http or https, not %.20s",
+                             u.scheme);
+    }
+    port = u.port_str ? strtol(u.port_str, &end, 10) : 0;
+    if (!u.port_str || !*u.port_str || *end || port < 1 || port > 65535) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "the proxy URL needs a port (host:1-65535)");
+    }
+    if ((u.path && strcmp(u.path, "/")) || u.query || u.fragment) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
+                             "a proxy URL has no path, query or fragment");
+    }
+    if (shown) {
+        *shown = proxy_shown(&u, p);
+    }
+    return APR_SUCCESS;
 }

@@ -58,11 +58,27 @@ AOIDC_API apr_status_t aoidc_url_check_op_endpoint(apr_uri_t *out,
                                                    apr_pool_t *p,
                                                    aoidc_err_t *err);
 
+/** Check an outgoing proxy URL: http:// or https://, a host, an explicit
+ *  port (1-65535), optional user:password, and at most a "/" path (no
+ *  query, no fragment, no spaces or controls). *shown (when not NULL) gets
+ *  the URL as it may be logged: any password replaced by "***". Fails
+ *  with AOIDC_REASON_MALFORMED; the detail never holds a password. */
+AOIDC_API apr_status_t aoidc_url_check_proxy(const char **shown,
+                                             const char *url, apr_pool_t *p,
+                                             aoidc_err_t *err);
+
 /** True when target is a safe same-origin local reference: it starts with a
  *  single '/', is not "//" or "/\", and holds no backslash, no control
  *  character, no space and no fragment. Anything else could leave the origin
  *  when a browser resolves it. */
 AOIDC_API bool aoidc_url_is_local_path(const char *target);
+
+/** An absolute URL on origin ("scheme://host[:port]", no trailing slash,
+ *  compared exactly) becomes its path ("/" for the origin itself); any
+ *  other target is returned as it is (the caller then applies
+ *  aoidc_url_is_local_path). Points into target or is "/"; no allocation. */
+AOIDC_API const char *aoidc_url_same_origin_path(const char *origin,
+                                                 const char *target);
 
 /** Append "name=value" (value percent-encoded) to buf, separated by '&'
  *  when buf is not empty; returns the new string in p. */

@@ -26,7 +26,11 @@ static int level_of(aoidc_loglevel_t l)
 
 static const char *type_name(const aoidc_rctx_t *x)
 {
-    return x->type == AOIDC_TYPE_BEARER ? "bearer" : "oidc";
+    /* NONE: a location with only AuthOIDCUpstreamToken */
+    return x->type == AOIDC_TYPE_BEARER  ? "bearer"
+           : x->type == AOIDC_TYPE_BASIC ? "oidc-basic"
+           : x->type == AOIDC_TYPE_OIDC  ? "oidc"
+                                         : "upstream";
 }
 
 /* The id a user can quote to the operator: mod_unique_id's when it is
@@ -175,6 +179,9 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
             ap_note_auth_failure(r);
         }
     }
+    else if (x->type == AOIDC_TYPE_BASIC && status == HTTP_UNAUTHORIZED) {
+        ap_note_auth_failure(r); /* the Basic challenge (authn.c) */
+    }
     if (status == HTTP_SERVICE_UNAVAILABLE) {
         apr_table_setn(r->err_headers_out, "Retry-After", "10");
     }
@@ -182,8 +189,10 @@ int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)
     if (ap_response_code_string(r, ap_index_of_response(status))) {
         return status; /* the operator's ErrorDocument wins */
     }
-    if (x->type == AOIDC_TYPE_BEARER) {
-        ap_custom_response(r, status, ri->message); /* APIs: short text */
+    if (x->type != AOIDC_TYPE_OIDC) {
+        /* APIs (bearer, oidc-basic), and proxying locations without our
+         * AuthType (AuthOIDCUpstreamToken): short text, no sign-in page */
+        ap_custom_response(r, status, ri->message);
         return status;
     }
     /* text/html without httpd's iso-8859-1: the page says utf-8 */

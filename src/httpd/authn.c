@@ -7,21 +7,64 @@
  */
 #include <string.h>
 
+#include "core/auth_response.h"
+#include "core/authz_request.h"
+#include "core/session.h"
 #include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/authn.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 
+/* An internal redirect (mod_dir's DirectoryIndex, mod_rewrite, a CGI's
+ * local Location:) or a subrequest of a request we authenticated: it
+ * starts with that request's headers, our claims in them and our session
+ * cookie stripped. It authenticates again under its own configuration
+ * (another location may name another issuer), so it gets the Cookie
+ * header back as the client sent it; when httpd skips authentication
+ * because the configuration is the same, it gets the claims back. */
+static void continued(request_rec *r, request_rec *from)
+{
+    const aoidc_rctx_t *px =
+        ap_get_module_config(from->request_config, &auth_oidc_module);
+    const aoidc_dir_conf_t *c =
+        ap_get_module_config(r->per_dir_config, &auth_oidc_module);
+    aoidc_rctx_t *x;
+    aoidc_scrub_headers(r, c, px && px->claims);
+    if (!px) {
+        return;
+    }
+    if (px->client_cookie) {
+        apr_table_setn(r->headers_in, "Cookie", px->client_cookie);
+    }
+    if (from->per_dir_config != r->per_dir_config) {
+        return; /* check_authn runs (and strips the cookie again) */
+    }
+    x = aoidc_rctx(r);
+    if (px->claims && from->user && from == r->prev) {
+        /* (a subrequest keeps a copy of the main request's variables) */
+        aoidc_set_user(x, from->user, px->claims);
+    }
+    if (px->client_cookie) {
+        aoidc_strip_own_cookies(x, aoidc_conf_cookie_name(x->c));
+    }
+}
+
 /* Runs for every request once its per-directory configuration is known,
  * subrequests included (an SSI include into our location must not carry
  * the client's own OIDC_CLAIM_* headers next to the real claims). */
 int aoidc_post_perdir_config(request_rec *r)
 {
-    if (aoidc_request_type(r) != AOIDC_TYPE_NONE) {
-        aoidc_scrub_headers(
-            r, ap_get_module_config(r->per_dir_config, &auth_oidc_module));
+    request_rec *from = r->prev ? r->prev : r->main;
+    if (aoidc_request_type(r) == AOIDC_TYPE_NONE) {
+        return DECLINED;
     }
+    if (from) {
+        continued(r, from);
+        return DECLINED;
+    }
+    aoidc_scrub_headers(
+        r, ap_get_module_config(r->per_dir_config, &auth_oidc_module), false);
     return DECLINED;
 }
 
@@ -70,6 +113,9 @@ static int redirect_uri(aoidc_rctx_t *x)
         return !strcmp(target, "backchannel")    ? aoidc_logout_backchannel(x)
                : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)
                                                  : aoidc_logout(x, target);
+    }
+    if (aoidc_initiate_is(q)) {
+        return aoidc_login_initiated(x); /* third party (OIDC Core §4) */
     }
     return callback(x);
 }
@@ -122,6 +168,15 @@ static int oidc(aoidc_rctx_t *x)
     return unauthenticated(x);
 }
 
+static int basic(aoidc_rctx_t *x)
+{
+    const char *missing;
+    if (!aoidc_conf_basic(&x->basic, x->c, &missing)) {
+        return config_error(x, missing);
+    }
+    return aoidc_basic(x);
+}
+
 static int bearer(aoidc_rctx_t *x)
 {
     const char *missing;
@@ -141,12 +196,25 @@ int aoidc_check_authn(request_rec *r)
     }
     r->ap_auth_type = (char *)ap_auth_type(r);
     x = aoidc_rctx(r);
-    rc = type == AOIDC_TYPE_OIDC ? oidc(x) : bearer(x);
+    rc = type == AOIDC_TYPE_OIDC    ? oidc(x)
+         : type == AOIDC_TYPE_BASIC ? basic(x)
+                                    : bearer(x);
     if (!r->main) {
         /* once per request: OK is ok whatever was logged on the way (a
          * refresh postponed); otherwise the last reason, or ok for the
          * answers that are not refusals (callback, logout redirects) */
         aoidc_metrics_request(type, rc == OK ? AOIDC_REASON_NONE : x->outcome);
+    }
+    if (x->counts.jwks_refetch_ok) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_OK, x->counts.jwks_refetch_ok);
+    }
+    if (x->counts.jwks_refetch_failed) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_FAILED,
+                          x->counts.jwks_refetch_failed);
+    }
+    if (x->counts.jwks_refetch_limited) {
+        aoidc_metrics_add(AOIDC_M_JWKS_REFETCH_LIMITED,
+                          x->counts.jwks_refetch_limited);
     }
     for (int i = 0; x->has_env && i < x->env.notes->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AOIDCLOGNO(00151) "%s",
@@ -155,13 +223,103 @@ int aoidc_check_authn(request_rec *r)
     return rc;
 }
 
-/* RFC 6750 §3 challenge; only for AuthType bearer. */
+/* AuthOIDCUnAutzAction auth. mod_authz_core calls the auth-failure hook
+ * just before it answers 401 to a user a Require refused (so once per
+ * request, whatever the number of providers that said no): a browser
+ * navigation then starts a new login back to this URL, with prompt=login
+ * unless AuthOIDCAuthRequestParams names a prompt, as an unauthenticated
+ * one would (AuthOIDCUnAuthAction's rule: scripts and non-GET requests get
+ * no redirect). The login URL becomes the 401's custom response, which
+ * httpd turns into the 302 itself (ap_die); otherwise the error filter
+ * makes the 401 the usual 403. */
+static void unauthorized(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    const char *loc;
+    if (x->unautz_done || x->type != AOIDC_TYPE_OIDC
+        || aoidc_conf_unautz_action(x->c) != AOIDC_UNAUTZ_AUTH
+        || !aoidc_wants_redirect(r)) {
+        return;
+    }
+    x->unautz_done = true;
+    if (x->session_created) {
+        aoidc_session_t s = {.created = x->session_created};
+        if (aoidc_session_just_created(&s, x->now)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          AOIDCLOGNO(00760) "oidc %s: AuthOIDCUnAutzAction "
+                                            "auth: 403, no new login: the "
+                                            "session's login is under %ds "
+                                            "old (loop protection)",
+                          r->uri, (int)apr_time_sec(AOIDC_UNAUTZ_LOOP_WINDOW));
+            return;
+        }
+        x->rp.extra_params = aoidc_authz_params_default(
+            x->rp.extra_params, "prompt", "login", r->pool);
+    }
+    if (aoidc_login(x) != HTTP_MOVED_TEMPORARILY
+        || !(loc = apr_table_get(r->err_headers_out, "Location"))) {
+        /* the OP is unreachable (logged): the 403 stands */
+        apr_table_unset(r->err_headers_out, "Retry-After");
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  AOIDCLOGNO(00761) "oidc %s: AuthOIDCUnAutzAction auth: "
+                                    "new login",
+                  r->uri);
+    ap_custom_response(r, HTTP_UNAUTHORIZED, loc);
+}
+
+/* RFC 6750 §3 and RFC 9449 §7.1: a Bearer challenge unless only DPoP is
+ * taken, a DPoP one where DPoP is taken or was used; the error goes to
+ * the scheme the client used (invalid_dpop_proof always to DPoP). */
+static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
+{
+    request_rec *r = x->r;
+    bool proof_err = err && !strcmp(err, "invalid_dpop_proof");
+    bool to_dpop = x->dpop_used || proof_err;
+    bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
+    bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
+    if (bearer) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       aoidc_bearer_challenge_for(
+                           r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
+                           x->denied_by_authz ? x->required_scope : NULL));
+    }
+    if (dpop) {
+        bool here = to_dpop || !bearer;
+        apr_table_addn(r->err_headers_out, "WWW-Authenticate",
+                       aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
+                                            here ? desc : NULL, r->pool));
+    }
+}
+
+/* RFC 6750 §3 challenge for AuthType bearer; AuthOIDCUnAutzAction for
+ * AuthType oidc. */
 int aoidc_note_auth_failure(request_rec *r, const char *type)
 {
     aoidc_rctx_t *x;
     const char *err, *desc;
+    if (!strcasecmp(type, "oidc-basic")) {
+        /* RFC 7617 §2, §2.1; none on a 403 for an authenticated user */
+        const char *realm = ap_auth_name(r);
+        if (aoidc_rctx(r)->denied_by_authz) {
+            return OK;
+        }
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_psprintf(r->pool, "Basic realm=\"%s\", charset=\"UTF-8\"",
+                         ap_escape_quotes(r->pool, realm ? realm : "")));
+        return OK;
+    }
     if (strcasecmp(type, "bearer")) {
-        return strcasecmp(type, "oidc") ? DECLINED : OK;
+        if (strcasecmp(type, "oidc")) {
+            return DECLINED;
+        }
+        x = ap_get_module_config(r->request_config, &auth_oidc_module);
+        if (x && x->denied_by_authz) {
+            unauthorized(x);
+        }
+        return OK;
     }
     x = aoidc_rctx(r);
     err = x->bearer_error;
@@ -170,10 +328,7 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         err = x->required_scope ? "insufficient_scope" : NULL;
         desc = NULL;
     }
-    apr_table_setn(
-        r->err_headers_out, "WWW-Authenticate",
-        aoidc_bearer_challenge_for(
-            r, err, desc, x->denied_by_authz ? x->required_scope : NULL));
+    challenge(x, err, desc);
     return OK;
 }
 

@@ -6,11 +6,16 @@
  */
 #include <string.h>
 
+#include "mod_ssl.h"
+
+#include "core/bearer.h"
+#include "core/dpop.h"
 #include "core/rs.h"
 #include "core/seal.h"
 #include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 
 #define MAX_FORM (64 * 1024)
@@ -39,10 +44,11 @@ static bool is_form(request_rec *r)
 
 /* The token, from where this location accepts it; RFC 6750 §2: a request
  * using more than one method is malformed. */
-static apr_status_t extract(const char **token, request_rec *r,
+static apr_status_t extract(const char **token, bool *dpop, request_rec *r,
                             const aoidc_dir_conf_t *c, aoidc_err_t *err)
 {
     int where = aoidc_conf_accept_in(c), methods = 0;
+    *dpop = false;
     const char *hdr, *qtok = NULL, *ftok = NULL, *body;
     const char *htok = NULL;
     apr_status_t rv;
@@ -62,7 +68,7 @@ static apr_status_t extract(const char **token, request_rec *r,
               ? apr_table_get(r->headers_in, "Authorization")
               : NULL;
     if (hdr) {
-        rv = aoidc_bearer_from_header(&htok, hdr, r->pool, err);
+        rv = aoidc_token_from_header(&htok, dpop, hdr, r->pool, err);
         if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
             return rv;
         }
@@ -80,16 +86,70 @@ static apr_status_t extract(const char **token, request_rec *r,
     return APR_SUCCESS;
 }
 
+static int count_header(void *n, const char *key, const char *value)
+{
+    (void)key;
+    (void)value;
+    ++*(int *)n;
+    return 1;
+}
+
+/* RFC 8705 §3: the TLS client certificate mod_ssl verified (or, with
+ * SSLVerifyClient optional_no_ca, took), if any. */
+static const char *client_cert_x5t(void *baton, apr_pool_t *p)
+{
+    static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * lookup;
+    request_rec *r = baton;
+    const char *pem;
+    if (!lookup) {
+        lookup = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup); /* idempotent */
+    }
+    pem = lookup ? lookup(p, r->server, r->connection, r,
+                          (char *)"SSL_CLIENT_CERT")
+                 : NULL;
+    return pem && *pem ? aoidc_cert_thumbprint_pem(pem, p) : NULL;
+}
+
+/* RFC 9449 §4.3 1, 9: exactly one DPoP header; htu is this request's URL
+ * as the client addressed it (our origin, the path it sent). */
+static apr_status_t sender(aoidc_rs_in_t *in, aoidc_rctx_t *x, aoidc_err_t *err)
+{
+    request_rec *r = x->r;
+    int n = 0;
+    apr_table_do(count_header, &n, r->headers_in, "DPoP", NULL);
+    if (n > 1) {
+        return aoidc_err_set(err, AOIDC_REASON_DPOP_PROOF, r->pool,
+                             "DPoP proof: %d DPoP headers", n);
+    }
+    in->dpop_proof = apr_table_get(r->headers_in, "DPoP");
+    in->method = r->method;
+    const char *path = r->unparsed_uri ? r->unparsed_uri : r->uri;
+    in->url =
+        apr_pstrcat(r->pool, aoidc_origin(x),
+                    apr_pstrmemdup(r->pool, path, strcspn(path, "?#")), NULL);
+    in->cert_x5t = client_cert_x5t;
+    in->cert_baton = r;
+    return APR_SUCCESS;
+}
+
 int aoidc_bearer(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
     aoidc_err_t err = {0};
     aoidc_rs_out_t out;
-    aoidc_rs_in_t in = {NULL, aoidc_op_flight()};
-    apr_status_t rv = extract(&in.token, r, x->c, &err);
+    aoidc_rs_in_t in = {.flight = aoidc_op_flight()};
+    apr_status_t rv = extract(&in.token, &in.dpop_scheme, r, x->c, &err);
+    x->dpop_used = in.dpop_scheme;
+    if (rv == APR_SUCCESS) {
+        rv = sender(&in, x, &err);
+    }
 
     if (rv == APR_SUCCESS) {
         rv = aoidc_rs_authenticate(&out, &x->rs, aoidc_op_env(x), &in, &err);
+        aoidc_metrics_cache(aoidc_bearer_is_jwt(in.token)
+                                ? AOIDC_CACHE_TOKENS
+                                : AOIDC_CACHE_INTROSPECTION,
+                            out.cache_hit);
         if (rv != APR_SUCCESS) {
             err.detail =
                 apr_psprintf(r->pool, "token %s: %s",
@@ -100,5 +160,6 @@ int aoidc_bearer(aoidc_rctx_t *x)
         return aoidc_fail(x, &err);
     }
     aoidc_set_user(x, out.user, out.claims);
+    x->upstream_subject = in.token;
     return OK;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The redirect URI's callback: core/rp_callback.c does the work. */
+#include "core/auth_response.h"
 #include "core/cookie_session.h"
 #include "core/rand.h"
 #include "core/replay.h"
@@ -32,19 +33,43 @@ static int replay(aoidc_rctx_t *x, const aoidc_callback_out_t *out)
     return aoidc_answer_send(x, HTTP_OK, "text/html; charset=utf-8", page);
 }
 
+/* The response's parameters: the query, or in form_post mode the POSTed
+ * form (bounded). Which way it must come is the core's check; a POST is
+ * read only where form_post expects one. */
+static apr_status_t response_input(aoidc_callback_in_t *in, aoidc_rctx_t *x,
+                                   aoidc_err_t *err)
+{
+    request_rec *r = x->r;
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, r->pool,
+                             "callback: method %s", r->method);
+    }
+    in->post = r->method_number == M_POST;
+    if (!in->post || x->rp.response_mode != AOIDC_RM_FORM_POST) {
+        return APR_SUCCESS;
+    }
+    if (!aoidc_is_form(r)) {
+        return aoidc_err_set(err, AOIDC_REASON_MALFORMED, r->pool,
+                             "callback: a POST that is not a form");
+    }
+    in->navigation = aoidc_is_form_navigation(r);
+    return aoidc_read_body(&in->query, r, AOIDC_AUTH_RESPONSE_MAX, err);
+}
+
 int aoidc_callback(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
     aoidc_err_t err = {0};
     aoidc_callback_out_t out;
-    aoidc_callback_in_t in = {r->args, aoidc_cookie_header(r),
-                              aoidc_redirect_uri(x), aoidc_wants_redirect(r),
-                              aoidc_location_root(x)};
+    aoidc_callback_in_t in = {r->args,
+                              aoidc_cookie_header(r),
+                              aoidc_redirect_uri(x),
+                              aoidc_wants_redirect(r),
+                              aoidc_location_root(x),
+                              false};
     apr_status_t rv;
 
-    if (r->method_number != M_GET) {
-        aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,
-                      "callback: method %s", r->method);
+    if (response_input(&in, x, &err) != APR_SUCCESS) {
         aoidc_metrics_login_failed(err.reason);
         return aoidc_fail(x, &err);
     }
@@ -64,6 +89,14 @@ int aoidc_callback(aoidc_rctx_t *x)
                                         "miss it: reason=%s (%s)",
                       aoidc_reason_name(out.index_err.reason),
                       out.index_err.detail);
+    }
+    if (out.id_token_not_kept) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AOIDCLOGNO(00762) "login: the ID Token (%" APR_SIZE_T_FMT
+                                        " bytes) is over %d: its claims are "
+                                        "kept, the token is not (a logout "
+                                        "asks the OP without id_token_hint)",
+                      out.id_token_not_kept, AOIDC_MAX_TOKEN_LEN);
     }
     if (out.claims_dropped) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

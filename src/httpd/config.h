@@ -9,6 +9,12 @@
  * unit: a section that names another issuer never inherits the outer
  * section's client, and a section that names another client never inherits
  * the outer secret, so one OP's secret is never sent to another.
+ *
+ * The OP transport (AuthOIDCCABundle, AuthOIDCOutgoingProxy) is bound to
+ * the issuer in effect where it is set (config_http.c): a section under
+ * another issuer does not inherit it, so one OP's traffic never goes
+ * through a proxy, or trusts a CA, given for another. A setting made
+ * where no issuer is in effect (server-wide) applies to every issuer.
  */
 #ifndef AOIDC_HTTPD_CONFIG_H
 #define AOIDC_HTTPD_CONFIG_H
@@ -17,11 +23,13 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "core/basic.h"
 #include "core/guard.h"
 #include "core/provider.h"
 #include "core/rp.h"
 #include "core/rs.h"
 #include "core/seal.h"
+#include "core/upstream.h"
 
 #define AOIDC_UNSET (-1)
 
@@ -32,6 +40,23 @@ enum {
 };
 
 typedef struct aoidc_store_ref_t aoidc_store_ref_t;
+
+/* One OP transport setting and the issuer it belongs to (config_http.c). */
+typedef struct {
+    const void *value;  /* NULL: unset */
+    const char *issuer; /* when merged: bound to it; NULL: to any issuer */
+    bool merged;        /* else raw: bound to the section's own issuer */
+} aoidc_bound_t;
+
+typedef struct {
+    const char *pem; /* AuthOIDCCABundle, read at config time */
+    apr_size_t len;
+} aoidc_ca_t;
+
+typedef struct {
+    const char *url;   /* AuthOIDCOutgoingProxy, checked */
+    const char *shown; /* without its password */
+} aoidc_proxy_t;
 
 typedef struct {
     /* provider identity: merged as one unit (see above) */
@@ -45,6 +70,8 @@ typedef struct {
     aoidc_seal_t *seal_session; /* derived from AuthOIDCPassphrase */
     aoidc_seal_t *seal_state;
     aoidc_seal_t *seal_index;
+    aoidc_seal_t *seal_basic; /* oidc-basic: credential MACs, cache entries */
+    int token_binding;        /* AOIDC_BIND_*, AuthOIDCTokenBinding */
     const char *scope;
     int pkce; /* 1 = S256, 0 = off */
     apr_interval_time_t leeway;
@@ -61,7 +88,12 @@ typedef struct {
     int accept_in; /* AOIDC_ACCEPT_* mask */
     int typ_required;
     int revoke_on_logout;
-    const aoidc_http_t *http; /* made by AuthOIDCHTTPTimeout */
+    /* the OP's HTTP client from the three fields below (config_http.c);
+     * NULL: the defaults */
+    const aoidc_http_t *http;
+    apr_interval_time_t http_timeout; /* AuthOIDCHTTPTimeout */
+    aoidc_bound_t ca;                 /* of aoidc_ca_t */
+    aoidc_bound_t proxy;              /* of aoidc_proxy_t */
     /* cookies, login robustness, what legacy apps rely on (issue 10) */
     const char *cookie_name;
     const char *cookie_domain;
@@ -78,6 +110,14 @@ typedef struct {
     int info;
     apr_array_header_t *trusted_proxies; /* of apr_ipsubnet_t * */
     const char *error_template; /* AuthOIDCErrorTemplate, read at config */
+    /* more flows (issue 11): aoidc_response_type_t / aoidc_response_mode_t */
+    int response_type;
+    int response_mode;
+    /* tokens for the backend's own calls (issue 11) */
+    int upstream_mode; /* aoidc_upstream_mode_t */
+    const char *upstream_scope;
+    const char *upstream_audience;
+    aoidc_seal_t *seal_upstream; /* from AuthOIDCPassphrase */
 } aoidc_dir_conf_t;
 
 enum {
@@ -115,6 +155,16 @@ int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
  * with AuthType oidc (when the tree proves it); OK or !OK (logged). */
 int aoidc_config_check_redirect_uri(apr_pool_t *ptemp, server_rec *s);
 
+/* config_http.c: the OP's HTTP client settings */
+void aoidc_config_http_pre_config(aoidc_http_observe_cb obs);
+void aoidc_config_http_merge(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
+                             const aoidc_dir_conf_t *add, apr_pool_t *p);
+const char *aoidc_config_set_http_timeout(cmd_parms *cmd, void *dc,
+                                          const char *arg);
+const char *aoidc_config_set_ca_bundle(cmd_parms *cmd, void *dc,
+                                       const char *arg);
+const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg);
+
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c);
@@ -131,7 +181,18 @@ bool aoidc_conf_info(const aoidc_dir_conf_t *c);
 const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);
+/** What AuthOIDCUpstreamToken needs, with defaults applied (in u's
+ *  storage). NULL with *missing NULL when it is off here; NULL with
+ *  *missing naming the directive when the directory lacks one. */
+const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
+                                                 const aoidc_dir_conf_t *c,
+                                                 const char **missing);
 /** What the RS flow needs, likewise. */
+/** AuthType oidc-basic's settings into *b; NULL with *missing naming the
+ *  first directive it lacks. */
+const aoidc_basic_conf_t *aoidc_conf_basic(aoidc_basic_conf_t *b,
+                                           const aoidc_dir_conf_t *c,
+                                           const char **missing);
 const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);

@@ -14,6 +14,10 @@
  * x->login_return, or to this request's URL when that is NULL. */
 int aoidc_login(aoidc_rctx_t *x);
 
+/* login.c: GET redirect URI ?iss=..[&login_hint=..&target_link_uri=..]
+ * (OIDC Core §4): a login to a local target, or 400. */
+int aoidc_login_initiated(aoidc_rctx_t *x);
+
 /* What aoidc_callback returns when the login attempt cannot finish but a
  * fresh one may (core/rp.h "Recovery"): x->login_return names the target,
  * x->restart_err the reason; the dispatcher starts the login (flows never
@@ -42,5 +46,8 @@ int aoidc_logout_frontchannel(aoidc_rctx_t *x);
 
 /* bearer.c: AuthType bearer. */
 int aoidc_bearer(aoidc_rctx_t *x);
+
+/* basic.c: AuthType oidc-basic (the password grant for Basic clients). */
+int aoidc_basic(aoidc_rctx_t *x);
 
 #endif

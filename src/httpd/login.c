@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a login: core/rp_login.c does the work; this applies it. */
+#include <string.h>
+
+#include "core/auth_response.h"
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
@@ -31,7 +34,7 @@ int aoidc_login(aoidc_rctx_t *x)
     aoidc_login_out_t out;
     aoidc_login_in_t in = {
         x->login_return ? x->login_return : x->r->unparsed_uri,
-        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL};
+        aoidc_redirect_uri(x), aoidc_cookie_header(x->r), NULL, x->login_hint};
     int rc;
     if (x->r->method_number == M_POST && !x->login_return
         && (rc = form_body(&in.post_body, x)) != OK) {
@@ -50,4 +53,33 @@ int aoidc_login(aoidc_rctx_t *x)
                   AOIDCLOGNO(00110) "login: redirect to %s (state %s)",
                   x->rp.issuer, aoidc_fingerprint(out.state, x->r->pool));
     return aoidc_redirect(x->r, out.location);
+}
+
+/* OIDC Core §4: a login someone else (the OP, a portal) starts by sending
+ * the browser here with ?iss=..; only for this location's issuer and to a
+ * local target (core/auth_response.h). */
+int aoidc_login_initiated(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    aoidc_err_t err = {0};
+    aoidc_initiate_t in;
+    const char *origin = aoidc_absolute(x, "/");
+    origin = apr_pstrndup(r->pool, origin, strlen(origin) - 1);
+    if (r->method_number != M_GET) {
+        aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,
+                      "login initiation: method %s", r->method);
+        return aoidc_fail(x, &err);
+    }
+    if (aoidc_initiate_parse(&in, r->args, x->rp.issuer, origin, r->pool, &err)
+        != APR_SUCCESS) {
+        return aoidc_fail(x, &err);
+    }
+    x->login_return = in.target ? in.target : aoidc_location_root(x);
+    x->login_hint = in.login_hint;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  AOIDCLOGNO(00821) "login initiated by a third party: to "
+                                    "%s at %s%s",
+                  x->login_return, x->rp.issuer,
+                  in.login_hint ? " (with login_hint)" : "");
+    return aoidc_login(x);
 }

@@ -1,45 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The counters (see metrics.h) and their two readers: the
- * auth-oidc-metrics handler (Prometheus text format 0.0.4) and the
- * mod_status section. Label values come from the reason table only.
+ * The counters (see metrics.h) and the auth-oidc-metrics handler
+ * (Prometheus text format 0.0.4); metrics_status.c is the other reader.
+ * Label values come from the reason table only.
  */
 #include <string.h>
 
 #include "apr_atomic.h"
 #include "apr_shm.h"
-#include "mod_status.h"
 
-#include "httpd/metrics.h"
+#include "core/parse.h"
+#include "httpd/metrics_int.h"
+#include "httpd/store.h"
 
 #define SHM_KEY "aoidc_metrics_shm"
-#define MAGIC   0x414f4d32u /* "AOM2": bump when the layout changes */
-
-/* latency buckets (upper bounds, microseconds); the last is +Inf */
-static const apr_int64_t bounds[] = {5000,    10000,   25000,   50000,
-                                     100000,  250000,  500000,  1000000,
-                                     2500000, 5000000, 10000000};
-#define NB (sizeof(bounds) / sizeof(bounds[0]) + 1)
-static const char *const ep_names[AOIDC_EP__COUNT] = {
-    "other",    "discovery",     "jwks",      "token",
-    "userinfo", "introspection", "revocation"};
-
-typedef struct {
-    apr_uint32_t magic;
-    apr_uint32_t size;
-    apr_time_t created;
-    volatile apr_uint64_t requests[2][AOIDC_REASON__COUNT]; /* oidc, bearer */
-    volatile apr_uint64_t refusals[AOIDC_REASON__COUNT];
-    volatile apr_uint64_t login_failed[AOIDC_REASON__COUNT];
-    volatile apr_uint64_t simple[AOIDC_M__COUNT];
-    volatile apr_uint64_t op_calls[AOIDC_EP__COUNT][2];   /* ok, error */
-    volatile apr_uint64_t op_bucket[AOIDC_EP__COUNT][NB]; /* not cumulative */
-    volatile apr_uint64_t op_us[AOIDC_EP__COUNT];
-} seg_t;
+#define MAGIC   0x414f4d33u /* "AOM3": bump when the layout changes */
 
 /* until post_config attaches the segment, and when the module is unused */
 static seg_t local;
-static seg_t *seg = &local;
+seg_t *aoidc_metrics_seg = &local;
+#define seg aoidc_metrics_seg
 
 static unsigned idx(aoidc_reason_t r)
 {
@@ -100,7 +80,10 @@ void aoidc_metrics_add(aoidc_metric_t m, apr_uint64_t n)
 
 void aoidc_metrics_request(aoidc_type_t type, aoidc_reason_t outcome)
 {
-    apr_atomic_inc64(&seg->requests[type == AOIDC_TYPE_BEARER][idx(outcome)]);
+    apr_atomic_inc64(
+        &seg->requests[type == AOIDC_TYPE_BEARER  ? 1
+                       : type == AOIDC_TYPE_BASIC ? 2
+                                                  : 0][idx(outcome)]);
 }
 
 void aoidc_metrics_refusal(aoidc_reason_t reason)
@@ -133,19 +116,36 @@ void aoidc_metrics_op_call(aoidc_http_endpoint_t ep, apr_status_t rv,
     apr_atomic_add64(&seg->op_us[e], took > 0 ? (apr_uint64_t)took : 0);
 }
 
-static apr_uint64_t rd(volatile apr_uint64_t *p)
+void aoidc_metrics_cache(aoidc_cache_t cache, bool hit)
 {
-    return apr_atomic_read64(p);
+    if ((unsigned)cache < AOIDC_CACHE__COUNT) {
+        apr_atomic_inc64(&seg->cache[cache][!hit]);
+    }
 }
 
-static apr_uint64_t sum(volatile apr_uint64_t *a, unsigned n)
+/* Three increments a call (four on an error), no lock: absent, exists and
+ * too large are answers, not errors (core/store.h). */
+void aoidc_metrics_store_call(int kind, int purpose, aoidc_store_op_t op,
+                              apr_status_t rv, apr_interval_time_t took)
 {
-    apr_uint64_t t = 0;
-    for (unsigned i = 0; i < n; i++) {
-        t += rd(&a[i]);
+    unsigned k = (unsigned)kind - 1, b = 0, u = purpose == AOIDC_STORE_CACHE;
+    if (k >= NK || (unsigned)op >= AOIDC_SOP__COUNT) {
+        return;
     }
-    return t;
+    while (b < SNB - 1 && took > sbounds[b]) {
+        b++;
+    }
+    apr_atomic_inc64(&seg->store_calls[k][u][op]);
+    apr_atomic_inc64(&seg->store_bucket[k][b]);
+    apr_atomic_add64(&seg->store_us[k], took > 0 ? (apr_uint64_t)took : 0);
+    if (AOIDC_STORE_IS_DOWN(rv)) {
+        apr_atomic_inc64(&seg->store_errors[k][u][op]);
+        apr_atomic_set64(&seg->store_last_error[k],
+                         (apr_uint64_t)apr_time_now());
+    }
 }
+
+#define rd aoidc_rd
 
 /* --- Prometheus text exposition format 0.0.4 ------------------------------
  */
@@ -224,6 +224,108 @@ static void op_families(request_rec *r)
     }
 }
 
+static void cache_families(request_rec *r)
+{
+    family(r, "aoidc_cache_requests_total", "counter",
+           "Cache lookups by cache (sessions: a ticket's record; tokens: a "
+           "JWT's cached verdict; introspection: an opaque token's) and "
+           "result.");
+    for (unsigned c = 0; c < AOIDC_CACHE__COUNT; c++) {
+        for (int h = 0; h < 2; h++) {
+            ap_rprintf(r,
+                       "aoidc_cache_requests_total{cache=\"%s\",result=\"%s\"}"
+                       " %" APR_UINT64_T_FMT "\n",
+                       cache_names[c], h ? "miss" : "hit",
+                       rd(&seg->cache[c][h]));
+        }
+    }
+    family(r, "aoidc_jwks_refetches_total", "counter",
+           "JWKS refetches because a token named an unknown kid (each "
+           "process for itself), by result (limited: not made, one was "
+           "made within 5 minutes).");
+    simple(r, "aoidc_jwks_refetches_total", "result=\"ok\"",
+           AOIDC_M_JWKS_REFETCH_OK);
+    simple(r, "aoidc_jwks_refetches_total", "result=\"failed\"",
+           AOIDC_M_JWKS_REFETCH_FAILED);
+    simple(r, "aoidc_jwks_refetches_total", "result=\"limited\"",
+           AOIDC_M_JWKS_REFETCH_LIMITED);
+}
+
+static void store_counts(request_rec *r, const char *name,
+                         volatile apr_uint64_t (*a)[2][AOIDC_SOP__COUNT])
+{
+    for (unsigned k = 0; k < NK; k++) {
+        for (unsigned u = 0; u < 2; u++) {
+            for (unsigned o = 0; o < AOIDC_SOP__COUNT; o++) {
+                ap_rprintf(r,
+                           "%s{store=\"%s\",purpose=\"%s\",op=\"%s\"} "
+                           "%" APR_UINT64_T_FMT "\n",
+                           name, kind_names[k], purpose_names[u], sop_names[o],
+                           rd(&a[k][u][o]));
+            }
+        }
+    }
+}
+
+static void store_histogram(request_rec *r)
+{
+    family(r, "aoidc_store_call_duration_seconds", "histogram",
+           "Duration of store calls by store kind.");
+    for (unsigned k = 0; k < NK; k++) {
+        apr_uint64_t cum = 0;
+        for (unsigned b = 0; b < SNB; b++) {
+            cum += rd(&seg->store_bucket[k][b]);
+            ap_rprintf(r,
+                       "aoidc_store_call_duration_seconds_bucket{store=\"%s\","
+                       "le=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                       kind_names[k],
+                       b < SNB - 1 ? apr_psprintf(r->pool, "%g",
+                                                  (double)sbounds[b] / 1e6)
+                                   : "+Inf",
+                       cum);
+        }
+        ap_rprintf(r,
+                   "aoidc_store_call_duration_seconds_sum{store=\"%s\"} "
+                   "%.6f\n",
+                   kind_names[k], (double)rd(&seg->store_us[k]) / 1e6);
+        ap_rprintf(r,
+                   "aoidc_store_call_duration_seconds_count{store=\"%s\"} "
+                   "%" APR_UINT64_T_FMT "\n",
+                   kind_names[k], cum);
+    }
+}
+
+/* Evictions are what shmcb reports for its segments (read under the
+ * mutex at scrape time, not counted on the hot path); redis and memcached
+ * report their own (INFO stats evicted_keys, stats evictions). */
+static void store_families(request_rec *r)
+{
+    aoidc_shm_health_t h[2];
+    family(r, "aoidc_store_calls_total", "counter",
+           "Store calls by store kind, purpose and operation.");
+    store_counts(r, "aoidc_store_calls_total", seg->store_calls);
+    family(r, "aoidc_store_errors_total", "counter",
+           "Store calls that failed (the store down, slow or refusing; "
+           "absent and exists are answers, not errors).");
+    store_counts(r, "aoidc_store_errors_total", seg->store_errors);
+    store_histogram(r);
+    aoidc_shm_health(h, r);
+    family(r, "aoidc_store_evictions_total", "counter",
+           "Entries the shm store dropped before their expiry (it was "
+           "full), since the last restart of any kind.");
+    for (unsigned u = 0; u < 2; u++) {
+        ap_rprintf(r,
+                   "aoidc_store_evictions_total{store=\"shm\",purpose=\"%s\"}"
+                   " %ld\n",
+                   purpose_names[u], h[u].discarded < 0 ? 0 : h[u].discarded);
+    }
+    family(r, "aoidc_store_entries", "gauge", "Entries in the shm store now.");
+    for (unsigned u = 0; u < 2; u++) {
+        ap_rprintf(r, "aoidc_store_entries{store=\"shm\",purpose=\"%s\"} %ld\n",
+                   purpose_names[u], h[u].entries < 0 ? 0 : h[u].entries);
+    }
+}
+
 static void exposition(request_rec *r)
 {
     family(r, "aoidc_requests_total", "counter",
@@ -233,6 +335,8 @@ static void exposition(request_rec *r)
               true);
     by_reason(r, "aoidc_requests_total", "authtype=\"bearer\",",
               seg->requests[1], true);
+    by_reason(r, "aoidc_requests_total", "authtype=\"oidc-basic\",",
+              seg->requests[2], true);
     family(r, "aoidc_refusals_total", "counter",
            "Refusals logged, by reason and counter family of the reason "
            "table.");
@@ -271,6 +375,8 @@ static void exposition(request_rec *r)
     ap_rprintf(r, "aoidc_logout_sessions_ended_total %" APR_UINT64_T_FMT "\n",
                rd(&seg->simple[AOIDC_M_LOGOUT_SESSIONS]));
     op_families(r);
+    cache_families(r);
+    store_families(r);
     family(r, "aoidc_metrics_start_time_seconds", "gauge",
            "When the counters were last reset (a full restart).");
     ap_rprintf(r, "aoidc_metrics_start_time_seconds %" APR_TIME_T_FMT "\n",
@@ -294,106 +400,8 @@ static int handler(request_rec *r)
     return OK;
 }
 
-/* --- mod_status ------------------------------------------------------------
- */
-
-static const char *age(request_rec *r, apr_time_t t)
-{
-    return t ? apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
-                            apr_time_sec(apr_time_now() - t))
-             : "-";
-}
-
-/* Per process: each child fetches metadata and keys for itself, so these
- * are the numbers of the child that answers this request. */
-static void providers(request_rec *r, int flags)
-{
-    apr_hash_t *h = aoidc_config_providers();
-    int i = 0;
-    if (!h) {
-        return;
-    }
-    if (!(flags & AP_STATUS_SHORT)) {
-        ap_rputs("<table border=\"0\"><tr><th>issuer</th><th>metadata age "
-                 "(s)</th><th>last JWKS refetch (s ago)</th><th>last fetch "
-                 "error</th></tr>\n",
-                 r);
-    }
-    for (apr_hash_index_t *hi = apr_hash_first(r->pool, h); hi;
-         hi = apr_hash_next(hi), i++) {
-        aoidc_provider_t *pv = apr_hash_this_val(hi);
-        aoidc_provider_state_t st;
-        const char *why;
-        aoidc_provider_state(&st, pv);
-        why = st.last_reason ? apr_psprintf(r->pool, "%s (%s s ago)",
-                                            aoidc_reason_name(st.last_reason),
-                                            age(r, st.last_failure))
-                             : "-";
-        if (flags & AP_STATUS_SHORT) {
-            ap_rprintf(r,
-                       "AuthOIDCProvider%d: %s metadata_age=%s "
-                       "jwks_refetch_age=%s error=%s\n",
-                       i, aoidc_provider_issuer(pv), age(r, st.fetched),
-                       age(r, st.last_refetch),
-                       st.last_reason ? aoidc_reason_name(st.last_reason)
-                                      : "-");
-        }
-        else {
-            ap_rprintf(r,
-                       "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
-                       "\n",
-                       ap_escape_html(r->pool, aoidc_provider_issuer(pv)),
-                       age(r, st.fetched), age(r, st.last_refetch), why);
-        }
-    }
-    if (!(flags & AP_STATUS_SHORT)) {
-        ap_rputs("</table>\n", r);
-    }
-}
-
-static int status_hook(request_rec *r, int flags)
-{
-    const char *n[] = {"RequestsOIDC",  "RequestsBearer",  "Refusals",
-                       "LoginsStarted", "LoginsCompleted", "LoginFailures",
-                       "RefreshesOK",   "RefreshesFailed", "Logouts"};
-    apr_uint64_t v[9];
-    v[0] = sum(seg->requests[0], AOIDC_REASON__COUNT);
-    v[1] = sum(seg->requests[1], AOIDC_REASON__COUNT);
-    v[2] = sum(seg->refusals, AOIDC_REASON__COUNT);
-    v[3] = rd(&seg->simple[AOIDC_M_LOGIN_STARTED]);
-    v[4] = rd(&seg->simple[AOIDC_M_LOGIN_COMPLETED]);
-    v[5] = sum(seg->login_failed, AOIDC_REASON__COUNT);
-    v[6] = rd(&seg->simple[AOIDC_M_REFRESH_OK]);
-    v[7] = rd(&seg->simple[AOIDC_M_REFRESH_FAILED]);
-    v[8] = rd(&seg->simple[AOIDC_M_BACKCHANNEL_OK])
-           + rd(&seg->simple[AOIDC_M_FRONTCHANNEL_OK]);
-    if (flags & AP_STATUS_SHORT) {
-        for (int i = 0; i < 9; i++) {
-            ap_rprintf(r, "AuthOIDC%s: %" APR_UINT64_T_FMT "\n", n[i], v[i]);
-        }
-        providers(r, flags);
-        return OK;
-    }
-    ap_rputs("<hr />\n<h2>auth_oidc</h2>\n<table border=\"0\">\n", r);
-    for (int i = 0; i < 9; i++) {
-        ap_rprintf(r,
-                   "<tr><th align=\"left\">%s</th><td>%" APR_UINT64_T_FMT
-                   "</td></tr>\n",
-                   n[i], v[i]);
-    }
-    ap_rprintf(r,
-               "</table>\n<p>Counters since %s (all processes; see "
-               "<code>SetHandler auth-oidc-metrics</code> for every "
-               "reason).</p>\n",
-               ap_ht_time(r->pool, seg->created, "%Y-%m-%d %H:%M:%S %Z", 1));
-    providers(r, flags);
-    return OK;
-}
-
 void aoidc_metrics_register(apr_pool_t *p)
 {
     (void)p;
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
-    APR_OPTIONAL_HOOK(ap, status_hook, status_hook, NULL, NULL,
-                      APR_HOOK_MIDDLE);
 }

@@ -22,6 +22,9 @@ typedef enum {
     AOIDC_M_FRONTCHANNEL_OK,
     AOIDC_M_FRONTCHANNEL_FAILED,
     AOIDC_M_LOGOUT_SESSIONS, /* sessions ended by either channel */
+    AOIDC_M_JWKS_REFETCH_OK, /* kid-triggered JWKS refetches (per process) */
+    AOIDC_M_JWKS_REFETCH_FAILED,
+    AOIDC_M_JWKS_REFETCH_LIMITED, /* not made: within the refetch gap */
     AOIDC_M__COUNT
 } aoidc_metric_t;
 
@@ -47,7 +50,34 @@ void aoidc_metrics_login_failed(aoidc_reason_t reason);
 void aoidc_metrics_op_call(aoidc_http_endpoint_t ep, apr_status_t rv,
                            int status, apr_interval_time_t took);
 
-/** Hooks: the auth-oidc-metrics handler and the mod_status section. */
+/* Cache lookups, from the outcomes the flows return. */
+typedef enum {
+    AOIDC_CACHE_SESSIONS = 0,  /* a session ticket: its record found */
+    AOIDC_CACHE_TOKENS,        /* a JWT access token: a cached verdict */
+    AOIDC_CACHE_INTROSPECTION, /* an opaque token: a cached introspection */
+    AOIDC_CACHE__COUNT
+} aoidc_cache_t;
+void aoidc_metrics_cache(aoidc_cache_t cache, bool hit);
+
+/* Store calls, counted by the wrapper store_counted.c puts around every
+ * store (kind: AOIDC_STORE_SHM/REDIS/MEMCACHE of core/parse.h; purpose:
+ * AOIDC_STORE_SESSIONS/CACHE of httpd/store.h). */
+typedef enum {
+    AOIDC_SOP_GET = 0,
+    AOIDC_SOP_SET,
+    AOIDC_SOP_REMOVE,
+    AOIDC_SOP_ADD,
+    AOIDC_SOP_SADD,
+    AOIDC_SOP_SMEMBERS,
+    AOIDC_SOP_SREM,
+    AOIDC_SOP__COUNT
+} aoidc_store_op_t;
+void aoidc_metrics_store_call(int kind, int purpose, aoidc_store_op_t op,
+                              apr_status_t rv, apr_interval_time_t took);
+
+/** Hooks: the auth-oidc-metrics handler; metrics_status.c: the
+ *  mod_status section. */
 void aoidc_metrics_register(apr_pool_t *p);
+void aoidc_metrics_status_register(apr_pool_t *p);
 
 #endif

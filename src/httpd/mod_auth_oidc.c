@@ -15,6 +15,7 @@
 #include "httpd/op.h"
 #include "httpd/request.h"
 #include "httpd/store.h"
+#include "httpd/upstream.h"
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -77,6 +78,7 @@ static void register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(aoidc_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
+    ap_hook_fixups(aoidc_upstream_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(aoidc_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     ap_hook_log_transaction(aoidc_shm_log_transaction, NULL, NULL,
@@ -84,6 +86,7 @@ static void register_hooks(apr_pool_t *p)
     aoidc_request_register_filters();
     aoidc_authz_register(p);
     aoidc_metrics_register(p);
+    aoidc_metrics_status_register(p);
 }
 
 AP_DECLARE_MODULE(auth_oidc) = {

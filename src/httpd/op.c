@@ -27,6 +27,7 @@ const aoidc_flow_env_t *aoidc_op_env(aoidc_rctx_t *x)
         e->sessions = aoidc_store_for(x->c, AOIDC_STORE_SESSIONS);
         e->cache = aoidc_store_for(x->c, AOIDC_STORE_CACHE);
         e->notes = apr_array_make(x->r->pool, 1, sizeof(const char *));
+        e->counts = &x->counts;
         x->has_env = true;
     }
     return &x->env;

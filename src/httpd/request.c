@@ -14,6 +14,7 @@
 #include "core/claims.h"
 #include "core/cookie.h"
 #include "core/state.h"
+#include "core/url.h"
 #include "httpd/request.h"
 
 aoidc_rctx_t *aoidc_rctx(request_rec *r)
@@ -37,9 +38,10 @@ aoidc_type_t aoidc_request_type(request_rec *r)
     if (!t) {
         return AOIDC_TYPE_NONE;
     }
-    return !strcasecmp(t, "oidc")     ? AOIDC_TYPE_OIDC
-           : !strcasecmp(t, "bearer") ? AOIDC_TYPE_BEARER
-                                      : AOIDC_TYPE_NONE;
+    return !strcasecmp(t, "oidc")         ? AOIDC_TYPE_OIDC
+           : !strcasecmp(t, "bearer")     ? AOIDC_TYPE_BEARER
+           : !strcasecmp(t, "oidc-basic") ? AOIDC_TYPE_BASIC
+                                          : AOIDC_TYPE_NONE;
 }
 
 /* The last element of a comma-separated list (the one the proxy next to
@@ -150,7 +152,7 @@ static const char *forwarded_origin(const aoidc_rctx_t *x)
                        port && !strchr(host, ':') ? port : "", NULL);
 }
 
-static const char *origin(aoidc_rctx_t *x)
+const char *aoidc_origin(aoidc_rctx_t *x)
 {
     if (!x->origin) {
         const char *o = x->c->trusted_proxies && from_trusted_proxy(x)
@@ -167,7 +169,7 @@ static const char *origin(aoidc_rctx_t *x)
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x)
 {
     if (x->c->redirect_uri[0] == '/') {
-        return apr_pstrcat(x->r->pool, origin((aoidc_rctx_t *)x),
+        return apr_pstrcat(x->r->pool, aoidc_origin((aoidc_rctx_t *)x),
                            x->c->redirect_uri, NULL);
     }
     return x->c->redirect_uri;
@@ -199,12 +201,9 @@ bool aoidc_is_redirect_uri(const aoidc_rctx_t *x)
 const char *aoidc_same_origin_path(const aoidc_rctx_t *x, const char *target)
 {
     const char *origin = aoidc_absolute(x, "/");
-    apr_size_t n = strlen(origin) - 1; /* without the trailing '/' */
-    if (target[0] == '/' || strncmp(target, origin, n)
-        || (target[n] != '/' && target[n] != '\0')) {
-        return target;
-    }
-    return target[n] ? target + n : "/";
+    /* without the trailing '/' */
+    return aoidc_url_same_origin_path(
+        apr_pstrndup(x->r->pool, origin, strlen(origin) - 1), target);
 }
 
 const char *aoidc_cookie_header(request_rec *r)
@@ -216,12 +215,17 @@ const char *aoidc_cookie_header(request_rec *r)
  * or an https redirect URI (TLS terminated in front of a plain-http vhost). */
 static bool is_secure(const aoidc_rctx_t *x)
 {
-    return !strncasecmp(origin((aoidc_rctx_t *)x), "https://", 8)
+    return !strncasecmp(aoidc_origin((aoidc_rctx_t *)x), "https://", 8)
            || !strncasecmp(x->c->redirect_uri, "https://", 8);
 }
 
 /* The session cookie has the operator's attributes; state cookies are
- * host-only on "/" (the redirect URI may lie anywhere on the host). */
+ * host-only on "/" (the redirect URI may lie anywhere on the host). With
+ * AuthOIDCResponseMode form_post the OP's page POSTs the response to us
+ * cross-site, which carries no Lax cookie: on https the state cookies
+ * (and the restart counter beside them) are SameSite=None; Secure then.
+ * On plain http a browser would drop None without Secure, so they stay
+ * Lax (works only with an OP on the same site). */
 void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
 {
     const aoidc_dir_conf_t *c = x->c;
@@ -229,6 +233,9 @@ void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops)
         const aoidc_cookie_op_t *op = &APR_ARRAY_IDX(ops, i, aoidc_cookie_op_t);
         bool sess = op->kind == AOIDC_COOKIE_SESSION;
         aoidc_cookie_attrs_t a = {"/", "Lax", is_secure(x), op->max_age, NULL};
+        if (!sess && a.secure && x->rp.response_mode == AOIDC_RM_FORM_POST) {
+            a.samesite = "None";
+        }
         if (sess) {
             a.path = c->cookie_path ? c->cookie_path : "/";
             a.samesite = c->cookie_samesite ? c->cookie_samesite : "Lax";
@@ -273,12 +280,17 @@ bool aoidc_wants_redirect(request_rec *r)
     return r->method_number == M_GET && is_navigation(r);
 }
 
-bool aoidc_is_form_navigation(request_rec *r)
+bool aoidc_is_form(request_rec *r)
 {
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     return r->method_number == M_POST && ct
            && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)
-           && (!ct[33] || ct[33] == ';' || ct[33] == ' ') && is_navigation(r);
+           && (!ct[33] || ct[33] == ';' || ct[33] == ' ');
+}
+
+bool aoidc_is_form_navigation(request_rec *r)
+{
+    return aoidc_is_form(r) && is_navigation(r);
 }
 
 typedef struct {
@@ -331,17 +343,19 @@ static int scrub_env_one(void *b, const char *k, const char *v)
     return 1;
 }
 
-void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c)
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
 {
     scrub_t s = {aoidc_conf_claim_prefix(c),
                  apr_array_make(r->pool, 2, sizeof(const char *))};
     apr_table_do(scrub_one, &s, r->headers_in, NULL);
     for (int i = 0; i < s.doomed->nelts; i++) {
         const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      AOIDCLOGNO(00010) "removed client header %.64s "
-                                        "(reason=spoofed_header)",
-                      k);
+        if (!quiet) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          AOIDCLOGNO(00010) "removed client header %.64s "
+                                            "(reason=spoofed_header)",
+                          k);
+        }
         apr_table_unset(r->headers_in, k);
     }
     if (!r->main) {
@@ -404,6 +418,9 @@ void aoidc_strip_own_cookies(aoidc_rctx_t *x, const char *session_cookie)
     const char *out;
     if (!hdr) {
         return;
+    }
+    if (!x->client_cookie) {
+        x->client_cookie = hdr;
     }
     /* the common case: the browser sends only our session cookie */
     if (!strncmp(hdr, session_cookie, n) && hdr[n] == '='

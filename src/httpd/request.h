@@ -8,6 +8,7 @@
 #ifndef AOIDC_HTTPD_REQUEST_H
 #define AOIDC_HTTPD_REQUEST_H
 
+#include "core/basic.h"
 #include "core/flow.h"
 #include "httpd/config.h"
 #include "httpd/mod_auth_oidc.h"
@@ -16,6 +17,7 @@ typedef enum {
     AOIDC_TYPE_NONE = 0,
     AOIDC_TYPE_OIDC,
     AOIDC_TYPE_BEARER,
+    AOIDC_TYPE_BASIC, /* oidc-basic */
 } aoidc_type_t;
 
 typedef struct {
@@ -23,17 +25,22 @@ typedef struct {
     const aoidc_dir_conf_t *c;
     aoidc_type_t type;
     apr_time_t now;
-    aoidc_flow_env_t env; /* filled by aoidc_op_env() */
+    aoidc_flow_env_t env;       /* filled by aoidc_op_env() */
+    aoidc_flow_counts_t counts; /* env.counts: for the metrics */
     bool has_env;
-    const char *origin; /* scheme://host[:port] as the browser sees it */
-    aoidc_rp_conf_t rp; /* AuthType oidc: filled by the dispatcher */
-    aoidc_rs_conf_t rs; /* AuthType bearer: likewise */
+    const char *origin;       /* scheme://host[:port] as the browser sees it */
+    aoidc_rp_conf_t rp;       /* AuthType oidc: filled by the dispatcher */
+    aoidc_rs_conf_t rs;       /* AuthType bearer: likewise */
+    aoidc_basic_conf_t basic; /* AuthType oidc-basic: likewise */
     /* what authentication established, for authz and the challenge */
     const apr_array_header_t *claims; /* of aoidc_claim_t */
     bool denied_by_authz;
+    bool unautz_done;           /* AuthOIDCUnAutzAction decided once */
+    apr_time_t session_created; /* its login's time; 0: no session */
     const char *required_scope;
     const char *bearer_error;       /* RFC 6750 error for the challenge */
     const char *bearer_description; /* short, leaks nothing */
+    bool dpop_used;                 /* Authorization: DPoP (challenge) */
     /* login robustness (issue 10) */
     const char *login_return; /* aoidc_login's return URL; NULL: this one */
     const char *retry_url;    /* the error page's "sign in again" link */
@@ -41,6 +48,14 @@ typedef struct {
     const char *restart_note; /* "restart n/N" for the log line */
     const char *request_id;   /* UNIQUE_ID or a short random id */
     aoidc_reason_t outcome;   /* the last reason logged; NONE: ok (metrics) */
+    /* the Cookie header as the client sent it, before
+     * aoidc_strip_own_cookies: an internal redirect or a subrequest of
+     * this request authenticates again and needs the session cookie */
+    const char *client_cookie;
+    const char *login_hint; /* third-party initiated login (issue 11) */
+    /* AuthOIDCUpstreamToken exchange: the session's access token or the
+     * bearer caller's token, set by the flow that authenticated */
+    const char *upstream_subject;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
@@ -52,6 +67,8 @@ aoidc_type_t aoidc_request_type(request_rec *r);
 /** The absolute redirect URI for r (a relative one is resolved against the
  *  request's own scheme, host and port). */
 const char *aoidc_redirect_uri(const aoidc_rctx_t *x);
+/** scheme://host[:port] as the client sees us (AuthOIDCTrustedProxy). */
+const char *aoidc_origin(aoidc_rctx_t *x);
 /** A local path made absolute on the redirect URI's origin. */
 const char *aoidc_absolute(const aoidc_rctx_t *x, const char *path);
 /** Where a login goes when the original URL is not known: the redirect
@@ -70,12 +87,16 @@ void aoidc_apply_cookies(const aoidc_rctx_t *x, const apr_array_header_t *ops);
 int aoidc_redirect(request_rec *r, const char *location);
 /** True for a browser navigation (a redirect to the OP makes sense). */
 bool aoidc_wants_redirect(request_rec *r);
+/** A POST with an application/x-www-form-urlencoded body. */
+bool aoidc_is_form(request_rec *r);
 /** A browser's form submit (POST, application/x-www-form-urlencoded, a
  *  navigation): one whose body a login can keep and replay. */
 bool aoidc_is_form_navigation(request_rec *r);
 
-/** Remove client headers that look like ours (claims, REMOTE_USER). */
-void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c);
+/** Remove client headers that look like ours (claims, REMOTE_USER).
+ *  quiet: they are the claims of the request this one continues (an
+ *  internal redirect, a subrequest), not the client's: no log line. */
+void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet);
 /** REMOTE_USER, claim headers and variables for the backend. */
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims);

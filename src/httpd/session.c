@@ -28,6 +28,11 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     aoidc_session_out_t out;
     apr_status_t rv = load(&out, x, &err);
 
+    if (!x->rp.cookie_store && rv != APR_NOTFOUND
+        && err.reason != AOIDC_REASON_STORE_UNAVAILABLE) {
+        /* a ticket: its record found (or not: expired, evicted, forged) */
+        aoidc_metrics_cache(AOIDC_CACHE_SESSIONS, rv == APR_SUCCESS);
+    }
     if (out.refreshed) {
         aoidc_metrics_inc(AOIDC_M_REFRESH_OK);
     }
@@ -43,7 +48,9 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     if (rv == APR_SUCCESS) {
         aoidc_apply_cookies(x, out.cookies); /* cookie store: rewritten */
         aoidc_set_user(x, out.user, out.session->claims);
+        x->session_created = out.session->created;
         aoidc_strip_own_cookies(x, x->rp.cookie_name);
+        x->upstream_subject = out.session->access_token;
         if (aoidc_conf_pass_access_token(x->c)) {
             apr_table_setn(r->headers_in, "OIDC_access_token",
                            out.session->access_token);

@@ -40,7 +40,8 @@ struct backend_t {
 #ifdef HAVE_REDIS
     aoidc_redis_conf_t *redis;
 #endif
-    aoidc_store_t *store; /* network kinds: made in child_init */
+    aoidc_store_t *store;      /* network kinds: made in child_init */
+    aoidc_store_t *counted[2]; /* the same, counted (child_init) */
     backend_t *next;
 };
 
@@ -345,7 +346,8 @@ static const char *resolve(backend_t **out, const aoidc_store_ref_t *r,
     return NULL;
 }
 
-/* Is AuthType oidc or bearer used anywhere? Without it, no segment. */
+/* Is AuthType oidc or bearer (or AuthOIDCUpstreamToken) used anywhere?
+ * Without it, no segment. */
 static bool module_used(const ap_directive_t *d)
 {
     for (; d; d = d->next) {
@@ -354,6 +356,12 @@ static bool module_used(const ap_directive_t *d)
             if (!strncasecmp(a, "oidc", 4) || !strncasecmp(a, "bearer", 6)) {
                 return true;
             }
+        }
+        /* a proxying location without an AuthType caches the backend's
+         * token (AuthOIDCUpstreamToken) */
+        if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args
+            && strcasecmp(d->args, "off")) {
+            return true;
         }
         if (module_used(d->first_child)) {
             return true;
@@ -434,7 +442,25 @@ void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s)
                          AOIDCLOGNO(00313) "cannot set up the store %s",
                          b->describe);
         }
+        for (int i = 0; i < 2; i++) {
+            aoidc_store_t *st = b->kind == AOIDC_STORE_SHM
+                                    ? aoidc_shm_store(b->shm[i])
+                                : b->store ? b->store
+                                           : &down_store;
+            b->counted[i] = aoidc_store_counted(
+                st, b->kind, i ? AOIDC_STORE_CACHE : AOIDC_STORE_SESSIONS,
+                pchild);
+        }
     }
+}
+
+unsigned aoidc_store_kinds(void)
+{
+    unsigned kinds = 0;
+    for (const backend_t *b = backends; b; b = b->next) {
+        kinds |= 1u << b->kind;
+    }
+    return kinds;
 }
 
 /* --- the accessor ----------------------------------------------------------
@@ -446,6 +472,9 @@ aoidc_store_t *aoidc_store_for(const aoidc_dir_conf_t *c, int purpose)
         c->store && c->store->backend ? c->store->backend : default_backend;
     if (!b) {
         return &down_store;
+    }
+    if (b->counted[purpose == AOIDC_STORE_CACHE]) {
+        return b->counted[purpose == AOIDC_STORE_CACHE];
     }
     if (b->kind == AOIDC_STORE_SHM) {
         return aoidc_shm_store(b->shm[purpose == AOIDC_STORE_CACHE]);

@@ -43,12 +43,20 @@ const char *aoidc_store_set_timeout(cmd_parms *cmd, void *dc, const char *arg);
 
 /* Life cycle (mod_auth_oidc.c). */
 void aoidc_store_pre_config(apr_pool_t *pconf);
-/** Is AuthType oidc or bearer used anywhere in the configuration? */
+/** Is AuthType oidc or bearer, or AuthOIDCUpstreamToken, used anywhere in
+ *  the configuration? */
 bool aoidc_module_used(void);
 
 apr_status_t aoidc_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                      server_rec *s);
 void aoidc_store_child_init(apr_pool_t *pchild, server_rec *s);
+
+/** Bit (1 << kind) for every store kind (AOIDC_STORE_SHM, ...) in use. */
+unsigned aoidc_store_kinds(void);
+
+/* store_counted.c: inner, with every call counted (httpd/metrics.h). */
+aoidc_store_t *aoidc_store_counted(aoidc_store_t *inner, int kind, int purpose,
+                                   apr_pool_t *p);
 
 /* store_socache.c: the shm backend (one shmcb segment per instance). */
 typedef struct aoidc_shm_t aoidc_shm_t;
@@ -60,6 +68,14 @@ aoidc_store_t *aoidc_shm_store(aoidc_shm_t *m);
 /* log_transaction hook: logs, once per interval and server, how many
  * entries shmcb dropped before their expiry (store full). */
 int aoidc_shm_log_transaction(request_rec *r);
+/* What shmcb says of the segments of one purpose, summed (-1: unknown);
+ * takes the global mutex (for the metrics and status pages only). */
+typedef struct {
+    long discarded; /* entries dropped before their expiry */
+    long entries;
+    long usage; /* percent of the data area, the fullest segment */
+} aoidc_shm_health_t;
+void aoidc_shm_health(aoidc_shm_health_t out[2], request_rec *r);
 void aoidc_shm_pre_config(apr_pool_t *pconf);
 apr_status_t aoidc_shm_post_config(apr_pool_t *pconf, server_rec *s);
 void aoidc_shm_child_init(apr_pool_t *pchild, server_rec *s);

@@ -53,6 +53,7 @@ struct aoidc_shm_t {
     apr_size_t max_entry; /* what one subcache's data area holds */
     apr_uint32_t refused; /* oversize entries (per process) */
     int index;            /* into the shared stats */
+    int purpose;          /* AOIDC_STORE_SESSIONS or _CACHE */
     aoidc_shm_t *next;
 };
 
@@ -309,6 +310,7 @@ const char *aoidc_shm_create(aoidc_shm_t **out, const char *name,
     m->name = name;
     m->size = size;
     m->avg_obj = purpose == AOIDC_STORE_CACHE ? AVG_CACHE_OBJ : AVG_SESSION_OBJ;
+    m->purpose = purpose;
     capacity(m, &n, &slots, &m->max_entry);
     m->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
                                      AP_SOCACHE_PROVIDER_VERSION);
@@ -530,4 +532,29 @@ int aoidc_shm_log_transaction(request_rec *r)
     }
     apr_global_mutex_unlock(mutex);
     return DECLINED;
+}
+
+/* -1 is "unknown": a known value replaces it, later ones add up */
+static void acc(long *to, long v)
+{
+    if (v >= 0) {
+        *to = (*to < 0 ? 0 : *to) + v;
+    }
+}
+
+void aoidc_shm_health(aoidc_shm_health_t out[2], request_rec *r)
+{
+    out[0] = out[1] = (aoidc_shm_health_t){-1, -1, -1};
+    if (!mutex || apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+        return;
+    }
+    for (aoidc_shm_t *m = all; m; m = m->next) {
+        aoidc_shm_health_t *h = &out[m->purpose == AOIDC_STORE_CACHE];
+        long d, entries, usage;
+        read_status(m, r, &d, &entries, &usage);
+        acc(&h->discarded, d);
+        acc(&h->entries, entries);
+        h->usage = usage > h->usage ? usage : h->usage;
+    }
+    apr_global_mutex_unlock(mutex);
 }

@@ -43,6 +43,20 @@ AOIDC_FUZZ_ENTRY(url)
         FUZZ_CHECK(!strcasecmp(u.scheme, "https")
                    || aoidc_url_is_loopback(u.hostname));
     }
+    /* an accepted proxy URL is http(s) with a port, and the form shown in
+     * details never carries its password */
+    const char *shown;
+    if (aoidc_url_check_proxy(&shown, s, p, &err) == APR_SUCCESS) {
+        FUZZ_CHECK(apr_uri_parse(p, s, &u) == APR_SUCCESS && u.port_str);
+        FUZZ_CHECK(!strncasecmp(shown, "http://", 7)
+                   || !strncasecmp(shown, "https://", 8));
+        const char *rest = apr_pstrcat(p, u.scheme, " ", u.user ? u.user : "",
+                                       " ", u.hostname, " ", u.port_str, NULL);
+        if (u.password && strlen(u.password) >= 3 && !strstr(rest, u.password)
+            && !strstr(":***@[]/", u.password)) {
+            FUZZ_CHECK(!strstr(shown, u.password));
+        }
+    }
     /* encode then decode gives the value back when it has no controls */
     bool plain = true;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {

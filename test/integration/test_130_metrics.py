@@ -6,14 +6,15 @@ restart keeps them."""
 import concurrent.futures
 import os
 import re
+import secrets
 import subprocess
 import time
 
 import pytest
 import requests
 
-from pyaoidc.client import get, login, new_session, raw_get
-from pyaoidc.env import AoidcConf, bearer_lines, oidc_lines
+from pyaoidc.client import authenticate, get, login, new_session, raw_get, start_login
+from pyaoidc.env import AoidcConf, bearer_lines, free_port, oidc_lines
 from pyaoidc.op import RealOP
 
 PROMTOOL = '/usr/bin/promtool'
@@ -89,7 +90,11 @@ def test_aoidc_130_01_promtool_accepts_the_exposition(metrics, env):
     assert 'none' not in outcomes
     for fam in ('aoidc_refusals_total', 'aoidc_logins_total', 'aoidc_login_failures_total',
                 'aoidc_refreshes_total', 'aoidc_logouts_total',
-                'aoidc_logout_sessions_ended_total', 'aoidc_metrics_start_time_seconds'):
+                'aoidc_logout_sessions_ended_total', 'aoidc_metrics_start_time_seconds',
+                'aoidc_cache_requests_total', 'aoidc_jwks_refetches_total',
+                'aoidc_store_calls_total', 'aoidc_store_errors_total',
+                'aoidc_store_call_duration_seconds', 'aoidc_store_evictions_total',
+                'aoidc_store_entries'):
         assert '# TYPE %s ' % fam in r.text, fam
     assert requests.post(env.url('/metrics'), timeout=10).status_code == 405
 
@@ -252,3 +257,135 @@ def test_aoidc_130_08_backchannel_logout_counted(metrics, env):
     assert moved(a, b, 'aoidc_logouts_total', channel='backchannel', result='failed') == 1
     assert moved(a, b, 'aoidc_logouts_total', channel='backchannel', result='ok') == 0
     assert moved(a, b, 'aoidc_logout_sessions_ended_total') == 0
+
+
+def store_sum(samples, name, **labels):
+    """The sum of every sample of name whose labels include labels."""
+    want = set(labels.items())
+    return sum(v for k, v in samples.items() if k[0] == name and want <= k[1])
+
+
+def test_aoidc_130_09_session_cache_and_store_calls(metrics, env, op, s):
+    login(env, s, op, '/srv/')
+    a = snap(env)
+    for _ in range(3):
+        assert get(s, env.url('/srv/')).status_code == 200
+    b = snap(env)
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='sessions', result='hit') == 3
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='sessions', result='miss') == 0
+    # each hit reads its record from the shm sessions store, timed
+    gets = moved(a, b, 'aoidc_store_calls_total', store='shm', purpose='sessions', op='get')
+    assert gets >= 3, gets
+    calls = store_sum(b, 'aoidc_store_calls_total', store='shm') - \
+        store_sum(a, 'aoidc_store_calls_total', store='shm')
+    assert moved(a, b, 'aoidc_store_call_duration_seconds_count', store='shm') == calls
+    assert store_sum(b, 'aoidc_store_errors_total') == store_sum(a, 'aoidc_store_errors_total')
+    # a ticket whose record is gone (logged out elsewhere, evicted): a miss
+    ticket = s.cookies.get('aoidc_session')
+    assert get(s, env.url('/srv/redirect_uri?logout=/')).status_code == 302
+    r = raw_get(env.url('/srv/'), headers={'Cookie': 'aoidc_session=' + ticket})
+    assert r.status_code == 302, r.status_code
+    c = snap(env)
+    assert moved(b, c, 'aoidc_cache_requests_total', cache='sessions', result='miss') == 1
+    assert moved(b, c, 'aoidc_cache_requests_total', cache='sessions', result='hit') == 0
+    assert moved(b, c, 'aoidc_store_calls_total', store='shm', purpose='sessions',
+                 op='remove') >= 1
+    assert val(c, 'aoidc_store_entries', store='shm', purpose='sessions') >= 0
+
+
+def test_aoidc_130_10_token_and_introspection_caches(metrics, env, op):
+    a = snap(env)
+    jwt = op.mint_jwt_at('orders:read')
+    opaque = op.mint_opaque_at('orders:read', with_audience=True)
+    for tok in (jwt, jwt, jwt, opaque, opaque):
+        r = raw_get(env.url('/api/'), headers={'Authorization': 'Bearer ' + tok})
+        assert r.status_code in (200, 403, 404), r.status_code  # authenticated
+        assert r.status_code != 401
+    b = snap(env)
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='tokens', result='miss') == 1
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='tokens', result='hit') == 2
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='introspection', result='miss') == 1
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='introspection', result='hit') == 1
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='introspection', result='ok') == 1
+    # verdicts live in the cache store: one set each for the two misses
+    assert moved(a, b, 'aoidc_store_calls_total', store='shm', purpose='cache', op='set') == 2
+
+
+def test_aoidc_130_11_jwks_refetches(env, fresh_evil):
+    AoidcConf(env).add(METRICS).add_location(
+        '/apikeys', bearer_lines(fresh_evil, authname='apikeys')).install(force=True)
+    conn = requests.Session()  # one connection: one process, one refetch gap
+    url = env.url('/apikeys/')
+    r = conn.get(url, headers={'Authorization': 'Bearer ' + fresh_evil.access_token()},
+                 timeout=10)
+    assert r.status_code != 401, r.status_code
+    a = snap(env)
+    for i in range(3):
+        tok = fresh_evil.access_token(_kid='unknown-%d-%s' % (i, secrets.token_hex(4)))
+        assert conn.get(url, headers={'Authorization': 'Bearer ' + tok},
+                        timeout=10).status_code == 401
+    conn.close()
+    b = snap(env)
+    assert moved(a, b, 'aoidc_jwks_refetches_total', result='ok') == 1
+    assert moved(a, b, 'aoidc_jwks_refetches_total', result='limited') == 2
+    assert moved(a, b, 'aoidc_jwks_refetches_total', result='failed') == 0
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='jwks', result='ok') == 1
+
+
+@pytest.mark.expect_log(r'AOIDC\d+: oidc /sess/redirect_uri: reason=store_unavailable')
+def test_aoidc_130_12_store_errors(env, op):
+    dead = free_port()  # nothing listens there
+    conf(env, op).add_location('/sess', oidc_lines(op, prefix='/sess', extra=[
+        'AuthOIDCSessionStore redis://127.0.0.1:%d' % dead,
+        'AuthOIDCStoreTimeout 200'])).install()
+    a = snap(env)
+    s = new_session()
+    cb = authenticate(op, s, start_login(env, s, '/sess/'))
+    r = get(s, cb)
+    assert r.status_code == 503, r.status_code
+    b = snap(env)
+    errors = store_sum(b, 'aoidc_store_errors_total', store='redis') - \
+        store_sum(a, 'aoidc_store_errors_total', store='redis')
+    calls = store_sum(b, 'aoidc_store_calls_total', store='redis') - \
+        store_sum(a, 'aoidc_store_calls_total', store='redis')
+    assert errors >= 1 and calls >= errors, (errors, calls)
+    assert store_sum(b, 'aoidc_store_errors_total', store='shm') == \
+        store_sum(a, 'aoidc_store_errors_total', store='shm')
+    # server-status shows the store's health
+    conf(env, op, 'LoadModule status_module %s/mod_status.so' % env.mod_dir,
+         '<Location /server-status>', '    SetHandler server-status',
+         '    Require ip 127.0.0.1', '</Location>').add_location(
+        '/sess', oidc_lines(op, prefix='/sess', extra=[
+            'AuthOIDCSessionStore redis://127.0.0.1:%d' % dead,
+            'AuthOIDCStoreTimeout 200'])).install()
+    s = new_session()
+    cb = authenticate(op, s, start_login(env, s, '/sess/'))
+    assert get(s, cb).status_code == 503
+    r = raw_get(env.url('/server-status?auto'))
+    m = re.search(r'(?m)^AuthOIDCStoreredis: calls=(\d+) errors=(\d+) last_error_age=(\d+)$',
+                  r.text)
+    assert m and int(m.group(2)) >= 1, r.text
+    assert re.search(r'(?m)^AuthOIDCStoreshm: calls=\d+ errors=0 last_error_age=- '
+                     r'entries=\d+/\d+ usage=\d+ evicted=\d+$', r.text), r.text
+    assert '<th>store</th>' in raw_get(env.url('/server-status')).text
+
+
+@pytest.mark.expect_log(r'AOIDC00305: shm store cache\.\d+ is full')
+def test_aoidc_130_13_shm_evictions(env, op):
+    AoidcConf(env).add(METRICS).add_location(
+        '/api', bearer_lines(op) + ['AuthOIDCSessionStore shm:64K']).install(force=True)
+    a = snap(env)
+    assert val(a, 'aoidc_store_evictions_total', store='shm', purpose='cache') == 0
+    for i in range(400):
+        r = raw_get(env.url('/api/'),
+                    headers={'Authorization': 'Bearer ' + secrets.token_urlsafe(32)})
+        assert r.status_code == 401
+        if i % 50 == 49 and val(snap(env), 'aoidc_store_evictions_total', store='shm',
+                                purpose='cache') > 0:
+            break
+    b = snap(env)
+    assert val(b, 'aoidc_store_evictions_total', store='shm', purpose='cache') > 0, \
+        'the flood did not fill the cache segment'
+    assert val(b, 'aoidc_store_evictions_total', store='shm', purpose='sessions') == 0
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='introspection', result='miss') \
+        == i + 1

@@ -168,3 +168,32 @@ def test_aoidc_400_30_session_after_restart(sess, op, s, env):
     login(env, s, op, '/sess/')
     sess_conf(env, op).install(force=True)
     assert_login_again(env, op, get(s, env.url('/sess/')))
+
+
+def test_aoidc_400_40_internal_redirect_keeps_the_session(env, op, s):
+    """GET /sess/dirindex/: mod_dir makes it an internal redirect to
+    .../env.cgi under another configuration (the CGI directory), so httpd
+    authenticates it again. It is the same client request: it must find the
+    session (not start another login), the backend gets the claims once,
+    without our cookie, and no spoofed_header line is logged for the claims
+    we set ourselves."""
+    os.makedirs(os.path.join(env.htdocs, 'sess', 'dirindex'), exist_ok=True)
+    sess_conf(env, op).add_location('/sess/dirindex', ['DirectoryIndex env.cgi']).install()
+    login(env, s, op, '/sess/')
+    s.cookies.set('app_cookie', 'kept', domain=urllib_host(env))
+    r = get(s, env.url('/sess/dirindex/'))
+    assert r.status_code == 200, (r.status_code, r.headers.get('Location'))
+    e = r.json()['env']
+    assert e['REMOTE_USER'] == 'alice', e.get('REMOTE_USER')
+    assert e.get('OIDC_CLAIM_sub') == 'alice', sorted(k for k in e if 'OIDC' in k)
+    assert 'aoidc_session' not in e.get('HTTP_COOKIE', ''), e.get('HTTP_COOKIE')
+    assert 'app_cookie=kept' in e.get('HTTP_COOKIE', ''), e.get('HTTP_COOKIE')
+    assert ',' not in e.get('HTTP_OIDC_CLAIM_SUB', 'alice'), e['HTTP_OIDC_CLAIM_SUB']
+    assert not env.find_log(r'AOIDC00010: removed client header', timeout=0)
+    # a request of another client without a session still logs in
+    r = raw_get(env.url('/sess/dirindex/'))
+    assert r.status_code == 302, r.status_code
+
+
+def urllib_host(env):
+    return env.base_url.split('//', 1)[1].split(':')[0]

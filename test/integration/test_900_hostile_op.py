@@ -292,7 +292,7 @@ def test_aoidc_900_24_userinfo_wrong_sub(hostile, evil, s, env):
 
 
 @pytest.mark.expect_log(r'reason=op_bad_response\b')
-def test_aoidc_900_25_userinfo_500(hostile, evil, s, env):
+def test_aoidc_900_27_userinfo_500(hostile, evil, s, env):
     evil.set_mode('userinfo_500')
     r = run_callback(env, evil, s)
     assert r.status_code in (302, 502), r.status_code

@@ -37,8 +37,25 @@ aoidc_jwks_t *aoidc_test_jwks(apr_pool_t *p)
     return jwks;
 }
 
+static char *sign_full(cjose_jwk_t *key, const char *alg, const char *kid,
+                       const char *typ, json_t *hdr_jwk, json_t *claims,
+                       apr_pool_t *p);
+
 static char *sign_with(cjose_jwk_t *key, const char *alg, const char *kid,
                        const char *typ, json_t *claims, apr_pool_t *p)
+{
+    return sign_full(key, alg, kid, typ, NULL, claims, p);
+}
+
+char *aoidc_test_sign_jwk(cjose_jwk_t *key, const char *alg, const char *typ,
+                          json_t *hdr_jwk, json_t *claims, apr_pool_t *p)
+{
+    return sign_full(key, alg, NULL, typ, hdr_jwk, claims, p);
+}
+
+static char *sign_full(cjose_jwk_t *key, const char *alg, const char *kid,
+                       const char *typ, json_t *hdr_jwk, json_t *claims,
+                       apr_pool_t *p)
 {
     cjose_err cerr;
     const char *compact;
@@ -53,6 +70,10 @@ static char *sign_with(cjose_jwk_t *key, const char *alg, const char *kid,
     }
     if (typ) {
         ck_assert(cjose_header_set(h, "typ", typ, &cerr));
+    }
+    if (hdr_jwk) {
+        /* cjose/header.h: typedef struct json_t cjose_header_t */
+        ck_assert(json_object_set_new((json_t *)h, "jwk", hdr_jwk) == 0);
     }
     cjose_jws_t *jws = cjose_jws_sign(key, h, (const uint8_t *)payload,
                                       strlen(payload), &cerr);

@@ -87,6 +87,10 @@ aoidc_jwks_t *aoidc_test_jwks(apr_pool_t *p);
 char *aoidc_test_sign(cjose_jwk_t *key, const char *alg, const char *kid,
                       const char *typ, json_t *claims, apr_pool_t *p);
 
+/** The same with a "jwk" header member (stolen), no kid: a DPoP proof. */
+char *aoidc_test_sign_jwk(cjose_jwk_t *key, const char *alg, const char *typ,
+                          json_t *hdr_jwk, json_t *claims, apr_pool_t *p);
+
 /** The same with an HMAC key made from secret. */
 char *aoidc_test_sign_hmac(const char *secret, const char *alg, json_t *claims,
                            apr_pool_t *p);

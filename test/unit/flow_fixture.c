@@ -264,7 +264,7 @@ void ft_login(ft_t *f, const char *return_to, const char **cookie_header,
               const char **state, const char **nonce)
 {
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {return_to, FT_REDIRECT, NULL, NULL};
+    aoidc_login_in_t in = {return_to, FT_REDIRECT, NULL, NULL, NULL};
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_rp_login(&out, &f->rp, &f->env, &in, &err), err);
     const char *name = aoidc_state_cookie_name(out.state, tp);
@@ -290,7 +290,7 @@ const char *ft_session(ft_t *f)
     ft_login(f, "/app", &hdr, &state, &nonce);
     ft_token_answer(f, ft_id_token(f, nonce, NULL), "at-1", "rt-1", 300);
     aoidc_callback_in_t in = {ft_callback_query(state, "code-1"), hdr,
-                              FT_REDIRECT, false, NULL};
+                              FT_REDIRECT, false, NULL, false};
     ck_assert_ok(aoidc_rp_callback(&out, &f->rp, &f->env, &in, &err), err);
     const aoidc_cookie_op_t *op = ft_cookie(out.cookies, f->rp.cookie_name);
     ck_assert_ptr_nonnull(op);

@@ -299,6 +299,118 @@ START_TEST(send_dispatches)
 }
 END_TEST
 
+/* --- the outgoing proxy and the CA bundle ---------------------------- */
+
+START_TEST(via_proxy)
+{
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                    "Connection: close\r\n\r\n{}";
+    server_t *s = start(r, strlen(r)); /* plays the proxy */
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {"http://op.invalid/jwks", NULL, NULL, NULL,
+                            AOIDC_EP_JWKS};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    h.proxy = apr_psprintf(tp, "http://u:s3cret@127.0.0.1:%d", s->port);
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_int_eq(resp.status, 200);
+    /* absolute form to the proxy, with the URL's credentials */
+    ck_assert_msg(
+        !strncmp(s->request, "GET http://op.invalid/jwks HTTP/1.1\r\n", 37),
+        "%s", s->request);
+    ck_assert_ptr_nonnull(
+        strstr(s->request, "\r\nProxy-Authorization: Basic dTpzM2NyZXQ=\r\n"));
+}
+END_TEST
+
+START_TEST(no_proxy_ignores_environment)
+{
+    const char *r = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+    server_t *s = start(r, strlen(r));
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/x"), NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    /* a proxy nobody listens on: used, the request would fail */
+    setenv("http_proxy", "http://127.0.0.1:9", 1);
+    setenv("HTTP_PROXY", "http://127.0.0.1:9", 1);
+    apr_status_t rv = aoidc_http_send(&h, &req, &resp, tp, &err);
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    ck_assert_ok(rv, err);
+    stop(s);
+    ck_assert_int_eq(resp.status, 204);
+}
+END_TEST
+
+START_TEST(proxy_down_hides_password)
+{
+    aoidc_http_t h = client(apr_time_from_sec(2));
+    aoidc_http_req_t req = {"http://op.invalid/", NULL, NULL, NULL,
+                            AOIDC_EP_DISCOVERY};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    h.proxy = "http://u:s3cret@127.0.0.1:9";
+    h.proxy_shown = "http://u:***@127.0.0.1:9";
+    ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
+                     AOIDC_REASON_OP_UNREACHABLE);
+    ck_assert_ptr_nonnull(strstr(err.detail, "via proxy http://u:***@"));
+    ck_assert_ptr_null(strstr(err.detail, "s3cret"));
+}
+END_TEST
+
+static const char unit_ca[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBhjCCAS2gAwIBAgIUd13xFEiWuTzAVrh9T3vE+vyr3BIwCgYIKoZIzj0EAwIw\n"
+    "GDEWMBQGA1UEAwwNYW9pZGMtdW5pdC1jYTAgFw0yNjEyMDExMzA4NDdaGA8yMTI2\n"
+    "MTEwNzEzMDg0N1owGDEWMBQGA1UEAwwNYW9pZGMtdW5pdC1jYTBZMBMGByqGSM49\n"
+    "AgEGCCqGSM49AwEHA0IABFgHeL0KYLRVY78Nqz5TxdErAGk0nfBYiaB9lOoSOsKd\n"
+    "lJBhAhUS3AwYb42lVlOYFLt60dlm1ZDN2lUh1lUwnvqjUzBRMB0GA1UdDgQWBBRb\n"
+    "XjWwNczRxRvuDVvos8x5xTvgxDAfBgNVHSMEGDAWgBRbXjWwNczRxRvuDVvos8x5\n"
+    "xTvgxDAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIEFnUCyDL5Vv\n"
+    "vKja9QHb88B2iEys6xIoD0CNNyIHZfqVAiABOtfEA2zjJxsKV8lj0xU/ikMihEJG\n"
+    "WMvlGuvMmO9lxQ==\n"
+    "-----END CERTIFICATE-----\n";
+
+static const char *write_file(const char *data)
+{
+    char *path = apr_pstrdup(tp, "/tmp/aoidc-unit-ca-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+    close(fd);
+    return path;
+}
+
+START_TEST(ca_load)
+{
+    const char *pem, *path;
+    apr_size_t len;
+    aoidc_err_t err = {0};
+    path = write_file(unit_ca);
+    ck_assert_ok(aoidc_http_ca_load(&pem, &len, path, tp, &err), err);
+    ck_assert_uint_eq(len, strlen(unit_ca));
+    ck_assert_str_eq(pem, unit_ca);
+    unlink(path);
+    /* missing, empty, and not a certificate: refused, saying why */
+    ck_assert_reason(
+        aoidc_http_ca_load(&pem, &len, "/nonexistent/ca.pem", tp, &err), err,
+        AOIDC_REASON_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(err.detail, "cannot read /nonexistent"));
+    path = write_file("");
+    ck_assert_reason(aoidc_http_ca_load(&pem, &len, path, tp, &err), err,
+                     AOIDC_REASON_MALFORMED);
+    unlink(path);
+    path = write_file("-----BEGIN CERTIFICATE-----\nnot base64\n"
+                      "-----END CERTIFICATE-----\n");
+    ck_assert_reason(aoidc_http_ca_load(&pem, &len, path, tp, &err), err,
+                     AOIDC_REASON_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(err.detail, "holds no PEM certificate"));
+    unlink(path);
+}
+END_TEST
+
 TCase *aoidc_http_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("http");
@@ -311,5 +423,9 @@ TCase *aoidc_http_tcase(void)
     tcase_add_test(tc, unreachable);
     tcase_add_test(tc, other_schemes_refused);
     tcase_add_test(tc, send_dispatches);
+    tcase_add_test(tc, via_proxy);
+    tcase_add_test(tc, no_proxy_ignores_environment);
+    tcase_add_test(tc, proxy_down_hides_password);
+    tcase_add_test(tc, ca_load);
     return tc;
 }

@@ -18,7 +18,11 @@ static json_t *claims(void)
 
 static aoidc_id_token_rules_t rules(void)
 {
-    aoidc_id_token_rules_t r = {T_ISS, T_AUD, NULL, NONCE, NULL, T_NOW, 60};
+    aoidc_id_token_rules_t r = {.issuer = T_ISS,
+                                .client_id = T_AUD,
+                                .nonce = NONCE,
+                                .now = T_NOW,
+                                .leeway = 60};
     return r;
 }
 
@@ -90,6 +94,25 @@ START_TEST(nonce)
     r.nonce = NONCE "x";
     ck_assert_reason(validate(rs256(claims()), &r, &err), err,
                      AOIDC_REASON_NONCE);
+}
+END_TEST
+
+/* The password grant sends no nonce: the token must then carry none, of
+ * any type. */
+START_TEST(no_nonce_sent)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    r.nonce = NULL;
+    r.no_nonce = true;
+    json_t *c = claims();
+    json_object_del(c, "nonce");
+    ck_assert_ok(validate(rs256(c), &r, &err), err);
+    ck_assert_reason(validate(rs256(claims()), &r, &err), err,
+                     AOIDC_REASON_NONCE);
+    c = claims();
+    json_object_set_new(c, "nonce", json_null());
+    ck_assert_reason(validate(rs256(c), &r, &err), err, AOIDC_REASON_NONCE);
 }
 END_TEST
 
@@ -456,13 +479,59 @@ START_TEST(refresh_at_hash)
 }
 END_TEST
 
+/* OIDC Core 3.3.2.11. The vector (the code of OIDC Core Appendix A.4)
+ * was computed apart from the code under test, with Python's hashlib:
+ * base64url(sha256(code)[:16]) and base64url(sha384(code)[:24]). */
+#define HYBRID_CODE "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
+#define C_HASH_256  "LDktKdoQak3Pk0cnXxCltA"
+#define C_HASH_384  "Mq-knyaEMtWGfnBi2POEZb1kiLx10_DF"
+
+START_TEST(c_hash)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    json_t *c = claims();
+    r.code = HYBRID_CODE;
+    json_object_set_new(c, "c_hash", json_string(C_HASH_256));
+    ck_assert_ok(validate(rs256(json_incref(c)), &r, &err), err);
+    /* the alg's hash: RS384 takes the left half of SHA-384 */
+    json_object_set_new(c, "c_hash", json_string(C_HASH_384));
+    ck_assert_ok(
+        validate(aoidc_test_sign(aoidc_test_key("rsa2048", tp), "RS384",
+                                 "rsa-1", NULL, json_incref(c), tp),
+                 &r, &err),
+        err);
+    ck_assert_reason(validate(rs256(json_incref(c)), &r, &err), err,
+                     AOIDC_REASON_C_HASH);
+    /* another code (one character off), and none at all */
+    json_object_set_new(c, "c_hash", json_string(C_HASH_256));
+    r.code = HYBRID_CODE "x";
+    ck_assert_reason(validate(rs256(json_incref(c)), &r, &err), err,
+                     AOIDC_REASON_C_HASH);
+    r.code = HYBRID_CODE;
+    json_object_del(c, "c_hash");
+    ck_assert_reason(validate(rs256(json_incref(c)), &r, &err), err,
+                     AOIDC_REASON_C_HASH);
+    json_object_set_new(c, "c_hash", json_integer(1));
+    ck_assert_reason(validate(rs256(json_incref(c)), &r, &err), err,
+                     AOIDC_REASON_C_HASH);
+    /* without a code (the token endpoint's ID Token) c_hash is not ours to
+     * check */
+    r.code = NULL;
+    json_object_set_new(c, "c_hash", json_string("not-a-hash"));
+    ck_assert_ok(validate(rs256(json_incref(c)), &r, &err), err);
+}
+END_TEST
+
 TCase *aoidc_id_token_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("id_token");
     tcase_add_test(tc, valid_rs256_es256);
     tcase_add_test(tc, claims_returned);
     tcase_add_test(tc, nonce);
+    tcase_add_test(tc, no_nonce_sent);
     tcase_add_test(tc, at_hash);
+    tcase_add_test(tc, c_hash);
     tcase_add_test(tc, hs256_with_client_secret);
     tcase_add_test(tc, jose_failures_surface);
     tcase_add_test(tc, claim_rules);

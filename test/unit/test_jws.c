@@ -222,8 +222,8 @@ START_TEST(max_token_len)
     char *t =
         aoidc_test_sign(k, "RS256", "rsa-1", NULL, aoidc_test_claims(), tp);
     apr_size_t base = strlen(t);
-    /* grow the claims until the token is exactly AOIDC_MAX_TOKEN_LEN */
-    apr_size_t pad = (AOIDC_MAX_TOKEN_LEN - base) * 3 / 4;
+    /* grow the claims until the token is exactly AOIDC_MAX_OP_TOKEN_LEN */
+    apr_size_t pad = (AOIDC_MAX_OP_TOKEN_LEN - base) * 3 / 4;
     for (;;) {
         json_t *c = aoidc_test_claims();
         char *fill = apr_palloc(tp, pad + 1);
@@ -231,26 +231,26 @@ START_TEST(max_token_len)
         fill[pad] = '\0';
         json_object_set_new(c, "p", json_string(fill));
         t = aoidc_test_sign(k, "RS256", "rsa-1", NULL, c, tp);
-        if (strlen(t) >= AOIDC_MAX_TOKEN_LEN) {
+        if (strlen(t) >= AOIDC_MAX_OP_TOKEN_LEN) {
             break;
         }
         pad++;
     }
     aoidc_jws_t *j;
     aoidc_err_t err = {0};
-    if (strlen(t) == AOIDC_MAX_TOKEN_LEN) {
+    if (strlen(t) == AOIDC_MAX_OP_TOKEN_LEN) {
         ck_assert_ok(aoidc_jws_parse(&j, t, strlen(t), tp, &err), err);
     }
     else {
         ck_assert_reason(aoidc_jws_parse(&j, t, strlen(t), tp, &err), err,
                          AOIDC_REASON_JWS_MALFORMED);
     }
-    char *big = apr_palloc(tp, AOIDC_MAX_TOKEN_LEN + 2);
-    memset(big, 'A', AOIDC_MAX_TOKEN_LEN + 1);
+    char *big = apr_palloc(tp, AOIDC_MAX_OP_TOKEN_LEN + 2);
+    memset(big, 'A', AOIDC_MAX_OP_TOKEN_LEN + 1);
     big[10] = big[20] = '.';
-    big[AOIDC_MAX_TOKEN_LEN + 1] = '\0';
+    big[AOIDC_MAX_OP_TOKEN_LEN + 1] = '\0';
     ck_assert_reason(
-        aoidc_jws_parse(&j, big, AOIDC_MAX_TOKEN_LEN + 1, tp, &err), err,
+        aoidc_jws_parse(&j, big, AOIDC_MAX_OP_TOKEN_LEN + 1, tp, &err), err,
         AOIDC_REASON_JWS_MALFORMED);
 }
 END_TEST

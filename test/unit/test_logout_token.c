@@ -166,7 +166,11 @@ END_TEST
 START_TEST(hs256_follows_id_token_policy)
 {
     aoidc_logout_token_rules_t r = rules();
-    aoidc_id_token_rules_t idr = {T_ISS, T_AUD, NULL, "n", NULL, T_NOW, 60};
+    aoidc_id_token_rules_t idr = {.issuer = T_ISS,
+                                  .client_id = T_AUD,
+                                  .nonce = "n",
+                                  .now = T_NOW,
+                                  .leeway = 60};
     aoidc_err_t err = {0}, iderr = {0};
     json_t *idc = aoidc_test_claims(), *out;
     json_object_set_new(idc, "nonce", json_string("n"));

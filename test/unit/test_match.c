@@ -104,6 +104,12 @@ START_TEST(scp_array)
     l = list("{\"scp\":\"x\"}");
     ck_assert(aoidc_match_scope(l, "x", tp));
     ck_assert(!aoidc_match_scope(l, "y", tp));
+    /* Entra ID: scp is a space-separated string */
+    l = list("{\"scp\":\"access_as_user User.Read\"}");
+    ck_assert(aoidc_match_scope(l, "access_as_user", tp));
+    ck_assert(aoidc_match_scope(l, "User.Read", tp));
+    ck_assert(!aoidc_match_scope(l, "User", tp));
+    ck_assert(!aoidc_match_scope(l, "", tp));
     /* both present: either may hold it */
     l = list("{\"scope\":\"s1\",\"scp\":[\"s2\"]}");
     ck_assert(aoidc_match_scope(l, "s1", tp));

@@ -109,7 +109,7 @@ START_TEST(login_keeps_the_form_and_callback_returns_it)
     aoidc_err_t err = {0};
     ft_setup(&f);
     aoidc_login_in_t in = {"/app/save?id=7", FT_REDIRECT, NULL,
-                           "title=Hello+world&body=%E2%82%AC"};
+                           "title=Hello+world&body=%E2%82%AC", NULL};
     ck_assert_ok(aoidc_rp_login(&lo, &f.rp, &f.env, &in, &err), err);
     const aoidc_cookie_op_t *op = state_op(&lo);
     ck_assert_uint_le(strlen(op->name) + strlen(op->value) + 3,
@@ -118,7 +118,7 @@ START_TEST(login_keeps_the_form_and_callback_returns_it)
     const char *nonce = ft_url_param(lo.location, "nonce");
     ft_token_answer(&f, ft_id_token(&f, nonce, NULL), "at-1", "rt-1", 300);
     aoidc_callback_in_t ci = {ft_callback_query(lo.state, "code-1"), hdr,
-                              FT_REDIRECT, false, NULL};
+                              FT_REDIRECT, false, NULL, false};
     ck_assert_ok(aoidc_rp_callback(&co, &f.rp, &f.env, &ci, &err), err);
     ck_assert_str_eq(co.location, "/app/save?id=7");
     ck_assert_str_eq(co.post_body, "title=Hello+world&body=%E2%82%AC");
@@ -130,7 +130,7 @@ START_TEST(login_keeps_the_form_and_callback_returns_it)
                     ft_id_token(&f, ft_url_param(lo.location, "nonce"), NULL),
                     "at-1", "rt-1", 300);
     aoidc_callback_in_t c2 = {ft_callback_query(lo.state, "code-2"), hdr,
-                              FT_REDIRECT, false, NULL};
+                              FT_REDIRECT, false, NULL, false};
     ck_assert_ok(aoidc_rp_callback(&co, &f.rp, &f.env, &c2, &err), err);
     ck_assert_ptr_null(co.post_body);
 }
@@ -145,7 +145,7 @@ START_TEST(login_refuses_what_does_not_fit)
     char *big = apr_palloc(tp, AOIDC_POST_BODY_MAX + 2);
     memset(big, 'a', AOIDC_POST_BODY_MAX + 1);
     big[AOIDC_POST_BODY_MAX + 1] = '\0';
-    aoidc_login_in_t in = {"/form", FT_REDIRECT, NULL, big};
+    aoidc_login_in_t in = {"/form", FT_REDIRECT, NULL, big, NULL};
     ck_assert_reason(aoidc_rp_login(&lo, &f.rp, &f.env, &in, &err), err,
                      AOIDC_REASON_TOO_LARGE);
     /* the largest body with a long URL: the cookie budget holds or 401 */

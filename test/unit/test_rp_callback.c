@@ -26,7 +26,7 @@ static apr_status_t finish(ft_t *f, cb_t *cb, const char *query,
                            const char *hdr)
 {
     aoidc_callback_in_t in = {query, hdr, FT_REDIRECT, cb->navigation,
-                              cb->root};
+                              cb->root, false};
     cb->err = (aoidc_err_t){0};
     cb->rv = aoidc_rp_callback(&cb->out, &f->rp, &f->env, &in, &cb->err);
     return cb->rv;
@@ -85,6 +85,7 @@ START_TEST(success)
     ck_assert(state_deleted(&cb));
     ck_assert_int_eq(cb.out.userinfo_err.reason, AOIDC_REASON_NONE);
     ck_assert_int_eq(cb.out.claims_dropped, 0);
+    ck_assert_uint_eq(cb.out.id_token_not_kept, 0);
 
     /* the single-use marker goes to the cache, never to the sessions */
     ck_assert(marker_in(&f.cache, cb.state));
@@ -362,6 +363,42 @@ START_TEST(huge_claims_trimmed)
     }
     ck_assert_int_eq(bigs + cb.out.claims_dropped, 8);
     ck_assert_uint_gt(n + 4100, AOIDC_SESSION_MAX);
+}
+END_TEST
+
+/* A 12 KB groups claim in the ID Token (a 17 KB token): the claims are
+ * kept, the token itself is not (too long for the store entry bound and
+ * for an id_token_hint), and a logout says nothing about a missing entry */
+START_TEST(large_id_token_claims_kept)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    json_t *groups = json_array(), *extra = json_object();
+    for (int i = 0; i < 950; i++) {
+        json_array_append_new(groups,
+                              json_string(apr_psprintf(tp, "group-%04d", i)));
+    }
+    json_object_set_new(extra, "groups", groups);
+    ck_assert_ok(run(&f, &cb, extra), cb.err);
+    ck_assert_uint_gt(cb.out.id_token_not_kept, AOIDC_MAX_TOKEN_LEN);
+    ck_assert_int_eq(cb.out.claims_dropped, 0);
+    aoidc_session_t *s = session_of(&f, &cb);
+    const aoidc_claim_t *g = aoidc_claims_get(s->claims, "groups");
+    ck_assert_ptr_nonnull(g);
+    ck_assert(g->is_json);
+    ck_assert_uint_gt(strlen(g->value), 12000);
+    ck_assert_ptr_nonnull(strstr(g->value, "\"group-0949\"]"));
+
+    const aoidc_cookie_op_t *sc = ft_cookie(cb.out.cookies, f.rp.cookie_name);
+    aoidc_logout_out_t lo;
+    aoidc_err_t err = {0};
+    aoidc_logout_in_t in = {sc->value, "/bye", "https://rp.example/bye", NULL};
+    ck_assert_ok(aoidc_rp_logout(&lo, &f.rp, &f.env, &in, &err), err);
+    ck_assert(lo.had_session);
+    ck_assert(!lo.id_token_missing);
+    ck_assert_ptr_null(ft_url_param(lo.location, "id_token_hint"));
+    ck_assert_str_eq(ft_url_param(lo.location, "client_id"), T_AUD);
 }
 END_TEST
 
@@ -717,6 +754,7 @@ TCase *aoidc_rp_callback_tcase(void)
     tcase_add_test(tc, token_endpoint_refuses);
     tcase_add_test(tc, userinfo_merged_or_dropped);
     tcase_add_test(tc, huge_claims_trimmed);
+    tcase_add_test(tc, large_id_token_claims_kept);
     tcase_add_test(tc, no_user);
     tcase_add_test(tc, sessions_store_down);
     tcase_add_test(tc, key_rotation);

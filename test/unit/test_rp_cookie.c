@@ -42,7 +42,7 @@ static const char *cookie_login(ft_t *f, json_t *extra,
     ft_login(f, "/app", &hdr, &state, &nonce);
     ft_token_answer(f, ft_id_token(f, nonce, extra), "at-1", "rt-1", 300);
     aoidc_callback_in_t in = {ft_callback_query(state, "code-1"), hdr,
-                              FT_REDIRECT, false, NULL};
+                              FT_REDIRECT, false, NULL, false};
     ck_assert_ok(aoidc_rp_callback(out, &f->rp, &f->env, &in, &err), err);
     return apply(hdr, out->cookies);
 }

@@ -9,7 +9,7 @@
 static aoidc_login_out_t login(ft_t *f, const char *ret, const char *hdr)
 {
     aoidc_login_out_t out;
-    aoidc_login_in_t in = {ret, FT_REDIRECT, hdr, NULL};
+    aoidc_login_in_t in = {ret, FT_REDIRECT, hdr, NULL, NULL};
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_rp_login(&out, &f->rp, &f->env, &in, &err), err);
     ck_assert_ptr_nonnull(out.location);
@@ -213,7 +213,7 @@ START_TEST(discovery_down)
     aoidc_err_t err = {0};
     ft_setup(&f);
     aoidc_fake_http_fail(f.fh, FT_WK, AOIDC_REASON_OP_UNREACHABLE);
-    aoidc_login_in_t in = {"/", FT_REDIRECT, NULL, NULL};
+    aoidc_login_in_t in = {"/", FT_REDIRECT, NULL, NULL, NULL};
     ck_assert_reason(aoidc_rp_login(&out, &f.rp, &f.env, &in, &err), err,
                      AOIDC_REASON_OP_UNREACHABLE);
     ck_assert_ptr_null(out.location);

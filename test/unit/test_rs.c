@@ -10,7 +10,7 @@
 static apr_status_t auth(ft_t *f, const char *token, aoidc_rs_out_t *out,
                          aoidc_err_t *err)
 {
-    aoidc_rs_in_t in = {token, NULL};
+    aoidc_rs_in_t in = {.token = token};
     *err = (aoidc_err_t){0};
     return aoidc_rs_authenticate(out, &f->rs, &f->env, &in, err);
 }
@@ -319,7 +319,7 @@ START_TEST(flight_table_used_for_opaque)
     aoidc_err_t err = {0};
     ft_setup(&f);
     introspection(&f, active_body());
-    aoidc_rs_in_t in = {OPAQUE, aoidc_flight_create(tp)};
+    aoidc_rs_in_t in = {.token = OPAQUE, .flight = aoidc_flight_create(tp)};
     ck_assert_ok(aoidc_rs_authenticate(&out, &f.rs, &f.env, &in, &err), err);
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
 }

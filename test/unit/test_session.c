@@ -252,6 +252,21 @@ START_TEST(expiry)
 }
 END_TEST
 
+START_TEST(just_created)
+{
+    aoidc_session_t s = {0};
+    s.created = T_NOW;
+    ck_assert(aoidc_session_just_created(&s, T_NOW));
+    ck_assert(
+        aoidc_session_just_created(&s, T_NOW + AOIDC_UNAUTZ_LOOP_WINDOW - 1));
+    ck_assert(
+        !aoidc_session_just_created(&s, T_NOW + AOIDC_UNAUTZ_LOOP_WINDOW));
+    ck_assert(!aoidc_session_just_created(&s, T_NOW + apr_time_from_sec(3600)));
+    /* a login "in the future" (another node's clock): recent, no loop */
+    ck_assert(aoidc_session_just_created(&s, T_NOW - apr_time_from_sec(30)));
+}
+END_TEST
+
 static const char *jstr(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
@@ -316,6 +331,7 @@ TCase *aoidc_session_tcase(void)
     tcase_add_test(tc, check_limits);
     tcase_add_test(tc, touch_due);
     tcase_add_test(tc, expiry);
+    tcase_add_test(tc, just_created);
     tcase_add_test(tc, opens_independent_seal);
     return tc;
 }

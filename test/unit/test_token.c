@@ -264,6 +264,18 @@ START_TEST(response_refresh_and_id_token_charset)
     strcpy(rt + AOIDC_MAX_TOKEN_LEN + 2, "\"");
     ck_assert_reason(parse(&t, 200, resp_with("refresh_token", rt), &err), err,
                      AOIDC_REASON_OP_BAD_RESPONSE);
+    /* an ID Token may be longer (a large groups claim), up to
+     * AOIDC_MAX_OP_TOKEN_LEN, and no longer */
+    char *it = apr_palloc(tp, AOIDC_MAX_OP_TOKEN_LEN + 4);
+    it[0] = '"';
+    memset(it + 1, 'i', AOIDC_MAX_OP_TOKEN_LEN);
+    strcpy(it + AOIDC_MAX_OP_TOKEN_LEN + 1, "\"");
+    ck_assert_ok(parse(&t, 200, resp_with("id_token", it), &err), err);
+    ck_assert_uint_eq(strlen(t.id_token), AOIDC_MAX_OP_TOKEN_LEN);
+    it[AOIDC_MAX_OP_TOKEN_LEN + 1] = 'i';
+    strcpy(it + AOIDC_MAX_OP_TOKEN_LEN + 2, "\"");
+    ck_assert_reason(parse(&t, 200, resp_with("id_token", it), &err), err,
+                     AOIDC_REASON_OP_BAD_RESPONSE);
 }
 END_TEST
 

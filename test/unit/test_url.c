@@ -383,6 +383,58 @@ START_TEST(local_path)
 }
 END_TEST
 
+START_TEST(proxy_ok)
+{
+    const char *shown;
+    aoidc_err_t err = {0};
+    ck_assert_ok(
+        aoidc_url_check_proxy(&shown, "http://proxy.corp:3128", tp, &err), err);
+    ck_assert_str_eq(shown, "http://proxy.corp:3128");
+    ck_assert_ok(
+        aoidc_url_check_proxy(&shown, "https://10.0.0.1:8443/", tp, &err), err);
+    ck_assert_str_eq(shown, "https://10.0.0.1:8443");
+    ck_assert_ok(aoidc_url_check_proxy(
+                     &shown, "http://svc:pa%40ss@proxy.corp:3128", tp, &err),
+                 err);
+    ck_assert_str_eq(shown, "http://svc:***@proxy.corp:3128");
+    ck_assert_ok(
+        aoidc_url_check_proxy(&shown, "http://svc@[::1]:3128", tp, &err), err);
+    ck_assert_str_eq(shown, "http://svc@[::1]:3128");
+    ck_assert_ok(aoidc_url_check_proxy(NULL, "HTTP://p:1", tp, &err), err);
+}
+END_TEST
+
+START_TEST(proxy_refused)
+{
+    static const char *const bad[] = {
+        "proxy.corp:3128",          /* no scheme */
+        "socks5://proxy.corp:1080", /* not http(s) */
+        "http://proxy.corp",        /* no port */
+        "http://proxy.corp:0",
+        "http://proxy.corp:65536",
+        "http://proxy.corp:31x8",
+        "http://:3128",
+        "http://proxy.corp:3128/path",
+        "http://proxy.corp:3128?q=1",
+        "http://proxy.corp:3128#f",
+        "http://u:s3cret@proxy corp:3128",
+        "http://u:s3cret@proxy.corp:3128\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        aoidc_err_t err = {0};
+        const char *shown = "untouched";
+        ck_assert_msg(aoidc_url_check_proxy(&shown, bad[i], tp, &err)
+                          != APR_SUCCESS,
+                      "accepted %s", bad[i]);
+        ck_assert_int_eq(err.reason, AOIDC_REASON_MALFORMED);
+        ck_assert_ptr_null(strstr(err.detail, "s3cret"));
+        ck_assert_str_eq(shown, "untouched");
+    }
+    ck_assert_int_ne(aoidc_url_check_proxy(NULL, NULL, tp, NULL), APR_SUCCESS);
+}
+END_TEST
+
 TCase *aoidc_url_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("url");
@@ -402,5 +454,7 @@ TCase *aoidc_url_tcase(void)
     tcase_add_test(tc, endpoint_malformed);
     tcase_add_test(tc, op_endpoint_http_needs_http_loopback_issuer);
     tcase_add_test(tc, local_path);
+    tcase_add_test(tc, proxy_ok);
+    tcase_add_test(tc, proxy_refused);
     return tc;
 }

@@ -13,8 +13,8 @@
     X(bearer) X(match) X(claims) X(store) X(store_memcache) X(session_index) \
     X(logout) X(http) X(provider) X(provider_threads) X(client) X(flow)      \
     X(guard) X(flight) X(rp_store) X(rp_login) X(rp_callback) X(rp_session) \
-    X(rs) X(store_redis) \
-    X(cookie_session) X(rp_cookie) X(replay)
+    X(rs) X(store_redis) X(basic) X(dpop) \
+    X(cookie_session) X(rp_cookie) X(replay) X(rp_modes) X(upstream)
 /* clang-format on */
 
 #define AOIDC_DECLARE_TCASE(u) TCase *aoidc_##u##_tcase(void);

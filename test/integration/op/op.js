@@ -56,8 +56,11 @@ function loadOrMakeJwks() {
 }
 
 // ---- clients (fixed ids/secrets, mirrored in test/integration/pyaoidc/op.py)
+// RFC 8693 token exchange (not built into oidc-provider 8.x): registered below.
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const AT_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const rpCommon = {
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
   response_types: ['code'],
   redirect_uris: REDIRECT_URIS,
   post_logout_redirect_uris: POST_LOGOUT_URIS,
@@ -77,6 +80,16 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_post',
     ...backchannel('rp-post'),
   },
+  // legacy response types (AuthOIDCResponseType "code id_token" / id_token,
+  // which need response_mode=form_post)
+  {
+    ...rpCommon,
+    client_id: 'rp-legacy',
+    client_secret: 'rp-legacy-secret-0123456789abcdef012345',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+    response_types: ['code', 'code id_token', 'id_token'],
+  },
   {
     client_id: 'api-client',
     client_secret: 'api-secret-0123456789abcdef0123456789abcdef',
@@ -90,7 +103,7 @@ const clients = [
     client_id: 'rs',
     client_secret: 'rs-secret-0123456789abcdef0123456789abcdef',
     token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: [],
+    grant_types: [TOKEN_EXCHANGE],
     response_types: [],
     redirect_uris: [],
   },
@@ -117,10 +130,10 @@ const configuration = {
           email_verified: true,
           name: `User ${id}`,
           preferred_username: id,
-          // 'biggroups' is in 950 groups (about 12 KB of claim) at userinfo;
-          // its ID Token carries the usual two (a 12 KB claim would make
-          // the ID Token longer than the RP's 16 KB token limit)
-          groups: id === 'biggroups' && use === 'userinfo'
+          // 'biggroups' is in 950 groups (about 12 KB of claim) at userinfo,
+          // its ID Token carries the usual two; 'hugegroups' has the 950 in
+          // its ID Token too (a 17 KB ID Token, test_340)
+          groups: (id === 'biggroups' && use === 'userinfo') || id === 'hugegroups'
             ? Array.from({ length: 950 }, (_, i) => `group-${String(i).padStart(4, '0')}`)
             : ['staff', 'ops'],
           // released with scope `nested` only: Keycloak's nested roles and
@@ -140,7 +153,7 @@ const configuration = {
     groups: ['groups'],
     nested: ['realm_access', 'resource_access', 'https://example.com/roles'],
   },
-  responseTypes: ['code'],
+  responseTypes: ['code', 'code id_token', 'id_token'],
   scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', 'nested',
     ...API_SCOPES.split(' ')],
   // ID tokens carry the scope claims too (not only userinfo).
@@ -238,6 +251,49 @@ ${form}
 };
 
 const provider = new Provider(ISSUER, configuration);
+// Behind a TLS-terminating proxy (test_140): believe its X-Forwarded-Proto.
+if (env.TRUST_PROXY === '1') provider.proxy = true;
+
+// rp-legacy (implicit grant) on plain http loopback: the library's recipe for
+// lifting its https-only rule for implicit web clients (the tests run on http).
+const { invalidate: invalidateClient } = provider.Client.Schema.prototype;
+provider.Client.Schema.prototype.invalidate = function invalidate(message, code) {
+  if (code === 'implicit-force-https' || code === 'implicit-forbid-localhost') return;
+  invalidateClient.call(this, message, code);
+};
+
+// A minimal RFC 8693 token exchange for the upstream-token tests: the subject
+// must be an access token this OP issued and still knows (opaque: code flow
+// or client credentials); the issued token is a readable, unsigned value
+// "tx.<base64url JSON>" naming sub, aud, scope and the acting client, so the
+// tests can see what the backend got. audience "refuse" is refused
+// (invalid_target). One stderr line per exchange, without any token.
+provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+  const { params, client } = ctx.oidc;
+  const { AccessToken, ClientCredentials } = ctx.oidc.provider;
+  if (params.subject_token_type !== AT_TYPE) {
+    throw new errors.InvalidRequest('unsupported subject_token_type');
+  }
+  const subject = (await AccessToken.find(params.subject_token))
+    || (await ClientCredentials.find(params.subject_token));
+  if (!subject || subject.isExpired) throw new errors.InvalidGrant('subject_token is not active');
+  if (params.audience === 'refuse') throw new errors.InvalidTarget('audience refused');
+  const sub = subject.accountId || subject.clientId;
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: ISSUER, sub, aud: params.audience, scope: params.scope, act: { sub: client.clientId },
+    iat: now, exp: now + AT_TTL, jti: randomBytes(8).toString('hex'),
+  };
+  console.error(`token-exchange ${client.clientId} sub=${sub} aud=${params.audience}`);
+  ctx.body = {
+    access_token: `tx.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`,
+    issued_token_type: AT_TYPE,
+    token_type: 'Bearer',
+    expires_in: AT_TTL,
+    ...(params.scope ? { scope: params.scope } : {}),
+  };
+}, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'scope',
+  'actor_token', 'actor_token_type']);
 
 // Log each request on stderr; and strip the @import of a web font from the built-in
 // HTML pages (no external fetches from the test browser).

@@ -16,6 +16,7 @@ import urllib.parse
 import requests
 
 from .evil_op import EvilOP
+from .op import FormPost, form_post_of
 
 TIMEOUT = 30
 
@@ -142,15 +143,28 @@ def authenticate(op, s, start_resp, user='alice'):
     """Log in at the OP; returns the callback URL on httpd (not fetched)."""
     if _is_evil(op):
         r = get(s, location(start_resp))
+        if r.status_code == 200 and form_post_of(r) is not None:
+            return form_post_of(r)          # response_mode=form_post
         assert r.status_code == 302, 'EvilOP /authorize: %s %s' % (r.status_code, r.text[:300])
         return location(r)
     return op.login(s, start_resp, username=user)
 
 
+def submit(s, cb, **kw):
+    """Deliver an authorization response to httpd as a browser does: GET the
+    callback URL, or POST a FormPost (response_mode=form_post; the browser
+    runs the OP page's auto-submit, Content-Type form-urlencoded)."""
+    if isinstance(cb, FormPost):
+        kw.setdefault('allow_redirects', False)
+        kw.setdefault('timeout', TIMEOUT)
+        return s.post(str(cb), data=cb.data, **kw)
+    return get(s, cb, **kw)
+
+
 def callback(env, s, cb_url, expect_return=None):
-    """GET the callback on httpd; when expect_return is given assert a 302 back
-    to that path(+query) with a session cookie."""
-    r = get(s, cb_url)
+    """GET the callback on httpd (POST it for a FormPost); when expect_return is
+    given assert a 302 back to that path(+query) with a session cookie."""
+    r = submit(s, cb_url)
     if expect_return is not None:
         assert r.status_code == 302, 'callback: expected 302 to %s, got %s\n%s\n%s' % (
             expect_return, r.status_code, r.headers, r.text[:500])

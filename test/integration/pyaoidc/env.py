@@ -51,7 +51,8 @@ LOGGEDOUT_MARK = 'AOIDC-TEST-LOGGED-OUT'
 # registered redirect URIs, so a test protecting another prefix with the
 # RealOP must add it here).
 OIDC_PREFIXES = ('/app', '/app2', '/authz', '/sess', '/lo', '/srv', '/cs', '/nest', '/nest2',
-                 '/nestno')
+                 '/nestno', '/uz', '/uzp', '/lc',
+                 '/fp', '/hy', '/im')   # test_345: form_post, hybrid, implicit
 
 # Modules every config loads (Debian file names).
 BASE_MODULES = [

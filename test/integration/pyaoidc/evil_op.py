@@ -23,6 +23,7 @@ import base64
 import collections
 import datetime
 import hashlib
+import html
 import hmac
 import json
 import os
@@ -75,7 +76,16 @@ REVIEW_MODES = {
                               # login; refresh responses carry an ID token with
                               # opts sub/iss (default alice/ours)
 }
-ALL_MODES = {'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
+# The password grant (AuthType oidc-basic; test_520_basic.py).
+PASSWORD_MODES = {
+    'password_nonce',         # its ID token carries a nonce nobody sent
+    'password_wrong_aud',     # its ID token is for another client
+}
+# Hybrid "code id_token" (issue 11; test_345_response_modes.py): the
+# front-channel ID Token of /authorize with c_hash of another code, or none.
+LEGACY_MODES = {'c_hash_wrong', 'c_hash_missing'}
+ALL_MODES = ({'good'} | ID_TOKEN_MODES | AUTHZ_RESPONSE_MODES | HTTP_MODES | REVIEW_MODES
+             | PASSWORD_MODES | LEGACY_MODES)
 INT64_MAX = 9223372036854775807
 CRLF_TOKEN = 'tok\r\nRemote-User: admin'
 
@@ -641,9 +651,9 @@ class EvilOP:
             'jwks_uri': iss + '/jwks',
             'introspection_endpoint': iss + '/introspect',
             'end_session_endpoint': iss + '/logout',
-            'response_types_supported': ['code'],
+            'response_types_supported': ['code', 'code id_token'],
             'response_modes_supported': ['query'],
-            'grant_types_supported': ['authorization_code', 'refresh_token'],
+            'grant_types_supported': ['authorization_code', 'refresh_token', 'password'],
             'subject_types_supported': ['public'],
             'scopes_supported': ['openid', 'email', 'profile', 'offline_access'],
             'claims_supported': ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'name'],
@@ -714,7 +724,7 @@ class EvilOP:
         if req.mode == 'error_response':
             out = {'error': 'access_denied',
                    'error_description': 'The resource owner denied the request (EvilOP)'}
-        elif q.get('response_type') != 'code':
+        elif q.get('response_type') not in ('code', 'code id_token'):
             out = {'error': 'unsupported_response_type'}
         elif q.get('code_challenge') and q.get('code_challenge_method', 'plain') != 'S256':
             out = {'error': 'invalid_request', 'error_description': 'only S256 PKCE'}
@@ -727,6 +737,8 @@ class EvilOP:
                 self._codes[code]['sid'] = secrets.token_urlsafe(16)
                 self.sids.append(self._codes[code]['sid'])
             out = {'code': code}
+            if q.get('response_type') == 'code id_token':
+                out['id_token'] = self._front_id_token(q.get('nonce'), code, req.mode)
         if req.mode == 'state_swap':
             state = 'swapped-' + secrets.token_urlsafe(16)
         if state is not None:
@@ -735,9 +747,36 @@ class EvilOP:
             out['iss'] = EVIL_ISSUER
         elif req.mode != 'no_iss_param':
             out['iss'] = self.issuer
+        if q.get('response_mode') == 'form_post':
+            return self._form_post(redirect_uri, out)
         sep = '&' if '?' in redirect_uri else '?'
         return 302, {'Location': redirect_uri + sep + urlencode(out),
                      'Cache-Control': 'no-store'}, b''
+
+    def _front_id_token(self, nonce, code, mode):
+        """A hybrid response's ID Token: c_hash binds the code (OIDC Core
+        3.3.2.11); modes c_hash_wrong / c_hash_missing break that."""
+        now = int(time.time())
+        claims = {'iss': self.issuer, 'aud': self.CLIENT_ID, 'exp': now + 300,
+                  'iat': now, 'sub': 'alice', 'c_hash': at_hash(code)}
+        if nonce:
+            claims['nonce'] = nonce
+        if mode == 'c_hash_wrong':
+            claims['c_hash'] = at_hash(code + 'x')
+        elif mode == 'c_hash_missing':
+            claims.pop('c_hash')
+        return self.mint(claims)
+
+    @staticmethod
+    def _form_post(action, fields):
+        """OAuth 2.0 Form Post Response Mode: a page that POSTs the response."""
+        esc = html.escape
+        inputs = ''.join('<input type="hidden" name="%s" value="%s"/>' % (esc(k), esc(v))
+                         for k, v in fields.items())
+        page = ('<!DOCTYPE html><html><body onload="document.forms[0].submit()">'
+                '<form method="post" action="%s">%s</form></body></html>' % (esc(action), inputs))
+        return 200, {'Content-Type': 'text/html; charset=utf-8',
+                     'Cache-Control': 'no-store'}, page.encode()
 
     def _issue_access_token(self, sub, scope):
         at, exp = secrets.token_urlsafe(32), int(time.time()) + 300
@@ -797,6 +836,8 @@ class EvilOP:
                     'exp': now + 300, 'iat': now, 'sub': req.opts.get('sub', rt['sub']),
                     'at_hash': at_hash(at)})
             return self._json(200, out)
+        if grant == 'password':
+            return self._password_grant(f, mode, req.opts)
         if grant != 'authorization_code':
             return bad('unsupported grant_type', 'unsupported_grant_type')
         with self._lock:
@@ -826,6 +867,28 @@ class EvilOP:
                                 'expires_in': self._expires_in(mode, req.opts),
                                 'scope': scope, 'refresh_token': rt,
                                 'id_token': self._id_token(entry, at, mode, req.opts)})
+
+    # RFC 6749 4.3: the users the password grant knows
+    PASSWORDS = {'alice': 'wonderland-42', 'bob': 'builder:with:colons',
+                 'carol': 'carol-pw-7', 'dave': 'dave-pw-8'}
+
+    def _password_grant(self, f, mode, opts):
+        user, pw = f.get('username', ''), f.get('password', '')
+        want = self.PASSWORDS.get(user)
+        if want is None or not hmac.compare_digest(pw.encode(), want.encode()):
+            return self._json(400, {'error': 'invalid_grant',
+                                    'error_description': 'bad user name or password'})
+        at = self._issue_access_token(user, f.get('scope', 'openid'))
+        now = int(time.time())
+        claims = {'iss': self.issuer, 'aud': self.CLIENT_ID, 'sub': user,
+                  'email': user + '@example.org', 'exp': now + 300, 'iat': now,
+                  'at_hash': at_hash(at)}
+        if mode == 'password_nonce':       # a nonce nobody sent
+            claims['nonce'] = 'n-0'
+        if mode == 'password_wrong_aud':
+            claims['aud'] = 'someone-else'
+        return self._json(200, {'access_token': at, 'token_type': 'Bearer',
+                                'expires_in': 300, 'id_token': self.mint(claims)})
 
     @staticmethod
     def _expires_in(mode, opts, refresh=False):

@@ -63,11 +63,36 @@ class OPError(RuntimeError):
     pass
 
 
+class FormPost(str):
+    """An authorization response the OP returned with response_mode=form_post:
+    the page's auto-submitting form. The str is its action (the redirect
+    URI); .data holds its fields. pyaoidc.client.callback POSTs it as a
+    browser would."""
+
+    def __new__(cls, action, data):
+        obj = super().__new__(cls, action)
+        obj.data = dict(data)
+        return obj
+
+
+def form_post_of(resp, is_foreign=lambda url: True):
+    """The auto-submitting form_post form of an HTML page (method post, its
+    action leaving the OP), as a FormPost; None when the page has none."""
+    for f in _forms(resp.text):
+        action = urllib.parse.urljoin(resp.url, f['action'])
+        if f['method'] == 'post' and is_foreign(action):
+            return FormPost(action, f['inputs'])
+    return None
+
+
 class RealOP:
     RP_CLIENT_ID = 'rp'
     RP_CLIENT_SECRET = 'rp-secret-0123456789abcdef0123456789abcdef'
     RP_POST_CLIENT_ID = 'rp-post'
     RP_POST_CLIENT_SECRET = 'rp-post-secret-0123456789abcdef0123456'
+    # response types code, "code id_token" and id_token (op.js)
+    RP_LEGACY_CLIENT_ID = 'rp-legacy'
+    RP_LEGACY_CLIENT_SECRET = 'rp-legacy-secret-0123456789abcdef012345'
     API_CLIENT_ID = 'api-client'
     API_CLIENT_SECRET = 'api-secret-0123456789abcdef0123456789abcdef'
     RS_CLIENT_ID = 'rs'
@@ -77,7 +102,8 @@ class RealOP:
 
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
-                 jwks_file=None, log_path=None, backchannel_logout_uris=None):
+                 jwks_file=None, log_path=None, backchannel_logout_uris=None,
+                 trust_proxy=False):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -90,6 +116,8 @@ class RealOP:
         self.jwks_file = jwks_file
         self._issuer = issuer or 'http://127.0.0.1:%d' % self.port
         self.log_path = log_path
+        # behind a TLS-terminating proxy: trust its X-Forwarded-Proto
+        self.trust_proxy = trust_proxy
         self.proc = None
         self._log = None
         self._meta = None
@@ -127,6 +155,7 @@ class RealOP:
                    REDIRECT_URIS=','.join(self.redirect_uris),
                    POST_LOGOUT_URIS=','.join(self.post_logout_uris),
                    RT_ROTATE='1' if self.rt_rotate else '0',
+                   TRUST_PROXY='1' if self.trust_proxy else '0',
                    BACKCHANNEL_LOGOUT_URIS=json.dumps(self.backchannel_logout_uris),
                    NO_COLOR='1')
         if self.jwks_file:
@@ -218,8 +247,12 @@ class RealOP:
 
     def login(self, session, start_response_or_url, username='alice', password='secret'):
         """Scripted devInteractions login. Returns the redirect_uri callback URL
-        (with code, state, iss) without fetching it."""
+        (with code, state, iss) without fetching it; with response_mode=form_post
+        a FormPost (the page's form, not submitted)."""
         def on_page(r):
+            fp = form_post_of(r, lambda url: not self._is_op(url))
+            if fp is not None:
+                raise _Done(fp)
             for f in _forms(r.text):
                 prompt = f['inputs'].get('prompt')
                 if prompt in ('login', 'consent'):
@@ -229,7 +262,10 @@ class RealOP:
                     return session.post(urllib.parse.urljoin(r.url, f['action']), data=data,
                                         allow_redirects=False, timeout=10)
             raise OPError('login: no login/consent form at %s:\n%s' % (r.url, r.text[:2000]))
-        return self._walk(session, start_response_or_url, on_page, 'login')
+        try:
+            return self._walk(session, start_response_or_url, on_page, 'login')
+        except _Done as d:
+            return d.args[0]     # response_mode=form_post: a FormPost
 
     def logout_confirm(self, session, end_session_url, confirm=True):
         """Drive the RP-initiated logout confirmation page (form id=op.logoutForm,

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/dpop.c: DPoP proofs (RFC 9449 §4.3), thumbprints (RFC 7638, RFC
+ * 8705), cnf. */
+#include <string.h>
+
+#include "core/b64url.h"
+#include "core/dpop.h"
+#include "core/jws.h"
+#include "core/seal.h"
+#include "unit.h"
+
+#define URL   "https://api.example.com/orders/7"
+#define TOKEN "the-access-token"
+
+/* The public half of a test key, as a JSON object. */
+static json_t *public_jwk(const char *name)
+{
+    apr_size_t len;
+    json_error_t jerr;
+    char *txt =
+        aoidc_test_read(apr_psprintf(tp, "keys/%s.jwk.json", name), &len, tp);
+    json_t *j = json_loadb(txt, len, 0, &jerr);
+    ck_assert_ptr_nonnull(j);
+    for (const char *const *m =
+             (const char *const[]){"d", "p", "q", "dp", "dq", "qi", NULL};
+         *m; m++) {
+        json_object_del(j, *m);
+    }
+    return j;
+}
+
+static const char *ath(const char *token)
+{
+    unsigned char h[32];
+    aoidc_sha256(h, token, strlen(token));
+    return aoidc_b64url_encode(h, sizeof(h), tp);
+}
+
+static json_t *claims(void)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:s}", "htm", "GET", "htu", URL,
+                     "jti", "jti-1", "iat", (json_int_t)T_NOW_SEC, "ath",
+                     ath(TOKEN));
+}
+
+/* A proof by ec-p256 (ES256) over c, with hdr_jwk (default: its public
+ * key) and typ. */
+static const char *proof_of(json_t *c, json_t *hdr_jwk, const char *typ)
+{
+    return aoidc_test_sign_jwk(aoidc_test_key("ec-p256", tp), "ES256", typ,
+                               hdr_jwk ? hdr_jwk : public_jwk("ec-p256"), c,
+                               tp);
+}
+
+static aoidc_dpop_rules_t rules(void)
+{
+    aoidc_dpop_rules_t r = {
+        "GET", URL, TOKEN, T_NOW, 300, 60, AOIDC_ALGS_ASYMMETRIC};
+    return r;
+}
+
+static void refused(const char *proof, const aoidc_dpop_rules_t *r,
+                    const char *why)
+{
+    aoidc_dpop_proof_t out;
+    aoidc_err_t err = {0};
+    ck_assert_msg(aoidc_dpop_check(&out, proof, r, tp, &err) != APR_SUCCESS,
+                  "accepted: %s", why);
+    ck_assert_int_eq(err.reason, AOIDC_REASON_DPOP_PROOF);
+    ck_assert_msg(strstr(err.detail, why), "%s: %s", why, err.detail);
+}
+
+START_TEST(valid_proof)
+{
+    aoidc_dpop_rules_t r = rules();
+    aoidc_dpop_proof_t out;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_dpop_check(&out, proof_of(claims(), NULL, "dpop+jwt"),
+                                  &r, tp, &err),
+                 err);
+    ck_assert_str_eq(out.jti, "jti-1");
+    ck_assert_str_eq(out.jkt, aoidc_jwk_thumbprint(public_jwk("ec-p256"), tp));
+    ck_assert_int_eq(out.iat, apr_time_from_sec(T_NOW_SEC));
+    /* RFC 3986 normalisation: scheme and host case, default port, query */
+    r.url = "HTTPS://API.example.com:443/orders/7?x=1";
+    ck_assert_ok(aoidc_dpop_check(&out, proof_of(claims(), NULL, "dpop+jwt"),
+                                  &r, tp, &err),
+                 err);
+    /* an RSA key works too */
+    const char *rsa =
+        aoidc_test_sign_jwk(aoidc_test_key("rsa2048", tp), "PS256", "dpop+jwt",
+                            public_jwk("rsa2048"), claims(), tp);
+    r = rules();
+    ck_assert_ok(aoidc_dpop_check(&out, rsa, &r, tp, &err), err);
+}
+END_TEST
+
+START_TEST(header_refusals)
+{
+    aoidc_dpop_rules_t r = rules();
+    refused("not.a.jws", &r, "not a JWS");
+    refused(proof_of(claims(), NULL, NULL), &r, "typ");
+    refused(proof_of(claims(), NULL, "JWT"), &r, "typ");
+    /* a private key in the header */
+    json_t *priv = public_jwk("ec-p256");
+    json_object_set_new(
+        priv, "d", json_string("OkXpB5-T4GMt_hBwLa4NxotrGFBGDgD56wQ6VC_qzDA"));
+    refused(proof_of(claims(), priv, "dpop+jwt"), &r, "jwk");
+    /* another key in the header than the one that signed */
+    refused(proof_of(claims(), public_jwk("ec-p384"), "dpop+jwt"), &r,
+            "signature");
+    /* a symmetric algorithm, and one off the allow-list */
+    refused(aoidc_test_sign_hmac("a-secret-of-32-bytes-0123456789ab", "HS256",
+                                 claims(), tp),
+            &r, "typ");
+    r.algs = AOIDC_ALG_RS256;
+    refused(proof_of(claims(), NULL, "dpop+jwt"), &r, "alg");
+    /* a small RSA key is refused as it is in a JWKS */
+    r = rules();
+    refused(aoidc_test_sign_jwk(aoidc_test_key("rsa1024", tp), "RS256",
+                                "dpop+jwt", public_jwk("rsa1024"), claims(),
+                                tp),
+            &r, "jwk not a usable");
+}
+END_TEST
+
+START_TEST(claim_refusals)
+{
+    aoidc_dpop_rules_t r = rules();
+    json_t *c;
+    c = claims();
+    json_object_set_new(c, "htm", json_string("POST"));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "htm");
+    c = claims();
+    json_object_set_new(c, "htu", json_string("https://api.example.com/other"));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "htu");
+    c = claims();
+    json_object_set_new(c, "htu", json_string("https://evil.example/orders/7"));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "htu");
+    c = claims();
+    json_object_set_new(c, "htu",
+                        json_string("http://api.example.com/orders/7"));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "htu");
+    c = claims();
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC - 301));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "iat");
+    c = claims();
+    json_object_set_new(c, "iat", json_integer(T_NOW_SEC + 61));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "iat");
+    c = claims();
+    json_object_del(c, "iat");
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "iat");
+    c = claims();
+    json_object_del(c, "jti");
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "jti");
+    c = claims();
+    json_object_set_new(c, "ath", json_string(ath("another-token")));
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "ath");
+    c = claims();
+    json_object_del(c, "ath");
+    refused(proof_of(c, NULL, "dpop+jwt"), &r, "ath");
+    /* a tampered signature */
+    char *p = apr_pstrdup(tp, proof_of(claims(), NULL, "dpop+jwt"));
+    p[strlen(p) - 3] = p[strlen(p) - 3] == 'A' ? 'B' : 'A';
+    refused(p, &r, "signature");
+}
+END_TEST
+
+/* RFC 7638 §3.1's example key and thumbprint. */
+START_TEST(thumbprint_rfc7638)
+{
+    json_t *k = json_pack(
+        "{s:s, s:s, s:s, s:s}", "kty", "RSA", "n",
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7"
+        "aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXA"
+        "rwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7"
+        "d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lF"
+        "d2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+        "e", "AQAB", "alg", "RS256");
+    ck_assert_str_eq(aoidc_jwk_thumbprint(k, tp),
+                     "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    json_object_set_new(k, "d", json_string("x"));
+    ck_assert_ptr_null(aoidc_jwk_thumbprint(k, tp));
+    ck_assert_ptr_null(
+        aoidc_jwk_thumbprint(json_pack("{s:s}", "kty", "oct"), tp));
+    ck_assert_ptr_null(
+        aoidc_jwk_thumbprint(json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC",
+                                       "crv", "P-256", "x", "a\"b", "y", "c"),
+                             tp));
+}
+END_TEST
+
+START_TEST(cnf)
+{
+    const char *jkt, *x5t;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_cnf_parse(&jkt, &x5t, NULL, tp, &err), err);
+    ck_assert_ptr_null(jkt);
+    ck_assert_ok(aoidc_cnf_parse(&jkt, &x5t, "{\"jkt\":\"abc\"}", tp, &err),
+                 err);
+    ck_assert_str_eq(jkt, "abc");
+    ck_assert_ptr_null(x5t);
+    ck_assert_ok(
+        aoidc_cnf_parse(&jkt, &x5t, "{\"x5t#S256\":\"def\"}", tp, &err), err);
+    ck_assert_str_eq(x5t, "def");
+    ck_assert_int_ne(aoidc_cnf_parse(&jkt, &x5t, "[1]", tp, &err), APR_SUCCESS);
+    ck_assert_int_ne(aoidc_cnf_parse(&jkt, &x5t, "{\"jkt\":1}", tp, &err),
+                     APR_SUCCESS);
+    /* RFC 8705: SHA-256 of the DER, base64url */
+    ck_assert_str_eq(aoidc_cert_thumbprint((const unsigned char *)"abc", 3, tp),
+                     "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+}
+END_TEST
+
+TCase *aoidc_dpop_tcase(void)
+{
+    TCase *tc = aoidc_test_tcase("dpop");
+    tcase_add_test(tc, valid_proof);
+    tcase_add_test(tc, header_refusals);
+    tcase_add_test(tc, claim_refusals);
+    tcase_add_test(tc, thumbprint_rfc7638);
+    tcase_add_test(tc, cnf);
+    return tc;
+}
