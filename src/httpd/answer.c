@@ -52,14 +52,35 @@ static const char *request_id(aoidc_rctx_t *x)
  * log escapes control characters, quotes and backslashes of every message
  * itself (test_320_23), so escaping here (ap_escape_logitem) would only
  * double every backslash. */
+/* A store outage refuses every request that carries a cookie: its line is
+ * logged at its level once per interval and process, the others at debug
+ * (the metrics count them all). The interval is the Retry-After we send. */
+#define STORE_LINE_INTERVAL 10
+static apr_uint32_t store_line_at;
+
+static int level_for(const aoidc_err_t *err, const aoidc_reason_info_t *ri,
+                     const char **what, apr_pool_t *p)
+{
+    if (err->reason != AOIDC_REASON_STORE_UNAVAILABLE) {
+        return level_of(ri->level);
+    }
+    if (!aoidc_log_due(&store_line_at, apr_time_now(), STORE_LINE_INTERVAL)) {
+        return APLOG_DEBUG;
+    }
+    *what = apr_pstrcat(p, *what ? *what : "", *what ? " " : "",
+                        "(logged once per 10 s, the others at debug)", NULL);
+    return level_of(ri->level);
+}
+
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 {
     const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
+    int level = level_for(err, ri, &what, x->r->pool);
     x->outcome = (unsigned)err->reason < AOIDC_REASON__COUNT && err->reason
                      ? err->reason
                      : AOIDC_REASON_INTERNAL;
     aoidc_metrics_refusal(x->outcome);
-    ap_log_rerror(APLOG_MARK, level_of(ri->level), 0, x->r,
+    ap_log_rerror(APLOG_MARK, level, 0, x->r,
                   AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
                                     "request_id=%s",
                   type_name(x), x->r->uri, ri->name, what ? " " : "",
