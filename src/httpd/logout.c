@@ -55,6 +55,15 @@ int aoidc_logout(aoidc_rctx_t *x, const char *target)
     return aoidc_redirect(r, out.location);
 }
 
+/* AuthOIDCProvider: the logout_token's issuer picks the identity first */
+static apr_status_t backchannel(aoidc_channel_out_t *out, aoidc_rctx_t *x,
+                                const char *body, aoidc_err_t *err)
+{
+    aoidc_idp_by_logout_token(x, body, strlen(body));
+    return aoidc_rp_backchannel(out, &x->rp, aoidc_op_env(x), body,
+                                strlen(body), err);
+}
+
 int aoidc_logout_backchannel(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
@@ -71,9 +80,7 @@ int aoidc_logout_backchannel(aoidc_rctx_t *x)
     }
     else if (aoidc_read_body(&body, r, AOIDC_LOGOUT_BODY_MAX, &err)
                  == APR_SUCCESS
-             && aoidc_rp_backchannel(&out, &x->rp, aoidc_op_env(x), body,
-                                     strlen(body), &err)
-                    == APR_SUCCESS) {
+             && backchannel(&out, x, body, &err) == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AOIDCLOGNO(00143) "back-channel logout: %d "
                                         "session(s) ended",

@@ -5,6 +5,8 @@
 
 #include "core/auth_response.h"
 #include "core/cookie.h"
+#include "core/jws.h"
+#include "core/logout_token.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
 #include "core/state.h"
@@ -137,6 +139,30 @@ void aoidc_idp_by_state(aoidc_rctx_t *x, const char *response,
     if (aoidc_state_open(&st, ck, state, x->rp.seal_state, x->now, p, &err)
             == APR_SUCCESS
         && (i = aoidc_idp_of_issuer(x, st->issuer)) > 0) {
+        aoidc_idp_use(x, i);
+    }
+}
+
+void aoidc_idp_by_logout_token(aoidc_rctx_t *x, const char *body,
+                               apr_size_t len)
+{
+    const char *tok;
+    aoidc_jws_t *jws;
+    aoidc_err_t err = {0};
+    json_t *iss;
+    int i;
+    if (aoidc_idp_count(x) < 2
+        || aoidc_logout_body_parse(&tok, body, len, x->r->pool, &err)
+               != APR_SUCCESS
+        || aoidc_jws_parse(&jws, tok, strlen(tok), x->r->pool, &err)
+               != APR_SUCCESS) {
+        return; /* the core says why, as before */
+    }
+    /* unverified, and only a choice: the token is then validated in full
+     * against the chosen issuer's keys, client and rules */
+    iss = json_object_get(jws->payload, "iss");
+    if (json_is_string(iss)
+        && (i = aoidc_idp_of_issuer(x, json_string_value(iss))) > 0) {
         aoidc_idp_use(x, i);
     }
 }

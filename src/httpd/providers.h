@@ -48,6 +48,12 @@ void aoidc_idp_by_session(aoidc_rctx_t *x);
 void aoidc_idp_by_state(aoidc_rctx_t *x, const char *response,
                         const char *cookie_header);
 
+/** Use the identity whose issuer the back-channel logout_token of this
+ *  POST body names (read unverified, only to choose: the core validates
+ *  it in full for that identity); none: identity 0 stays. */
+void aoidc_idp_by_logout_token(aoidc_rctx_t *x, const char *body,
+                               apr_size_t len);
+
 /** The chooser page (200, no-store): one link per identity, each a
  *  third-party-initiated login (AuthOIDCRedirectURI?iss=..&
  *  target_link_uri=THIS) back to this request's URL. Returns DONE. */

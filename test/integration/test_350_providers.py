@@ -8,6 +8,7 @@ code goes to that provider's token endpoint with that provider's secret.
 /app is a single provider, as before (no chooser)."""
 
 import html
+import os
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -133,8 +134,11 @@ def test_aoidc_350_04_mixup_refused(multi, op, evil, env, s, state_at):
     env.assert_reason('iss_param', mark=mark)
     assert evil.grants['authorization_code'] == 0, evil.grants
     no_realop_secret(evil)
-    # the genuine responses still work, each with its own state
-    callback(env, s, evil_cb, expect_return=PREFIX + '/')
+    # the state the forgery named is used up (its cookie deleted); the other
+    # login attempt, untouched, still completes at its own OP
+    callback(env, s, evil_cb if state_at == 'real' else real_cb, expect_return=PREFIX + '/')
+    want = evil.issuer if state_at == 'real' else op.issuer
+    assert session_claims(env, s, PREFIX).get('iss') == want
 
 
 def test_aoidc_350_05_mixup_without_iss_refused(multi, op, evil, env, s):
@@ -223,3 +227,65 @@ def test_aoidc_350_11_issuer_listed_twice_refused(env, op, evil):
         op, evil, ['AuthOIDCProvider %s' % evil.issuer]))
     rc, out = conf.configtest()
     assert rc != 0 and 'listed twice' in out, out
+
+
+def test_aoidc_350_12_backchannel_logout_of_the_extra_provider(multi, op, evil, env, s):
+    """The EvilOP's logout_token, validated with the EvilOP's keys and client,
+    ends the EvilOP session; a RealOP session in another browser stays."""
+    login_via(env, s, op, evil)
+    sid = session_claims(env, s, PREFIX).get('sid')
+    assert sid, 'no sid'
+    s2 = new_session()
+    login_via(env, s2, op, op)
+    url = env.url(PREFIX + '/redirect_uri?logout=backchannel')
+    r = evil.post_logout_token(url, evil.logout_token(sid=sid))
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    assert chooser_links(get(s, env.url(PREFIX + '/echo/')))     # logged out
+    assert session_claims(env, s2, PREFIX).get('iss') == op.issuer
+
+
+@pytest.mark.expect_log(r'reason=logout_token\b|reason=iss_param\b|reason=signature\b'
+                        r'|reason=key_unknown\b')
+def test_aoidc_350_13_backchannel_token_of_an_unlisted_issuer_refused(multi, op, evil, env, s):
+    """A logout_token naming an issuer the location does not list is judged
+    by AuthOIDCIssuer's rules and refused; nothing ends."""
+    login_via(env, s, op, evil)
+    url = env.url(PREFIX + '/redirect_uri?logout=backchannel')
+    sid = session_claims(env, s, PREFIX).get('sid')
+    r = evil.post_logout_token(url, evil.logout_token(sid=sid, defect='wrong_iss'))
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    assert session_claims(env, s, PREFIX).get('iss') == evil.issuer
+
+
+def test_aoidc_350_14_frontchannel_logout_of_the_extra_provider(multi, op, evil, env, s):
+    login_via(env, s, op, evil)
+    sid = session_claims(env, s, PREFIX).get('sid')
+    r = get(new_session(), env.url(PREFIX + '/redirect_uri'),
+            params={'logout': 'frontchannel', 'iss': evil.issuer, 'sid': sid})
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    assert chooser_links(get(s, env.url(PREFIX + '/echo/')))
+
+
+CHOOSER_TEMPLATE = ('<!DOCTYPE html><html><body class="acme"><h1>ACME: %TITLE%</h1>'
+                    '<p>%MESSAGE%</p>%PROVIDERS%<i>%REQUEST_ID%</i></body></html>\n')
+
+
+def test_aoidc_350_15_chooser_in_the_error_template(env, op, evil, s):
+    """AuthOIDCErrorTemplate with %PROVIDERS% is the chooser's page too (the
+    list inserted as HTML, the other placeholders escaped); on an error page
+    %PROVIDERS% is empty."""
+    path = os.path.join(env.conf_dir, 'aoidc-chooser-template.html')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(CHOOSER_TEMPLATE)
+    (AoidcConf(env)
+     .add_location(PREFIX, multi_lines(op, evil, ['AuthOIDCErrorTemplate %s' % path]))
+     .install())
+    r = get(s, env.url(PREFIX + '/'))
+    assert '<body class="acme">' in r.text and 'ACME: Sign in' in r.text, r.text[:300]
+    assert [t for t, _ in chooser_links(r)] == [op.issuer, evil.issuer]
+    mark = env.log_mark()
+    r = get(s, env.url(PREFIX + '/redirect_uri'), params={'state': 'x' * 43, 'code': 'c'},
+            headers={'X-Requested-With': 'XMLHttpRequest'})
+    assert r.status_code == 400 and '<body class="acme">' in r.text, (r.status_code, r.text[:300])
+    assert 'class="btn"' not in r.text and '%PROVIDERS%' not in r.text
+    env.assert_reason('state_missing', mark=mark)
