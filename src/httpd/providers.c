@@ -194,8 +194,10 @@ int aoidc_choose(aoidc_rctx_t *x)
     *(const char **)apr_array_push(li) = "<ul>";
     *(const char **)apr_array_push(li) = link_for(x, x->c->issuer, target);
     for (int i = 0; i < x->c->idps->nelts; i++) {
-        *(const char **)apr_array_push(li) = link_for(
-            x, APR_ARRAY_IDX(x->c->idps, i, aoidc_idp_t).issuer, target);
+        const char *iss = APR_ARRAY_IDX(x->c->idps, i, aoidc_idp_t).issuer;
+        if (strcmp(iss, x->c->issuer)) { /* AuthOIDCIssuer's is first */
+            *(const char **)apr_array_push(li) = link_for(x, iss, target);
+        }
     }
     *(const char **)apr_array_push(li) = "</ul>";
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

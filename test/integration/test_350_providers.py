@@ -289,3 +289,14 @@ def test_aoidc_350_15_chooser_in_the_error_template(env, op, evil, s):
     assert r.status_code == 400 and '<body class="acme">' in r.text, (r.status_code, r.text[:300])
     assert 'class="btn"' not in r.text and '%PROVIDERS%' not in r.text
     env.assert_reason('state_missing', mark=mark)
+
+
+def test_aoidc_350_16_session_of_an_unlisted_provider_not_accepted(multi, op, evil, env, s):
+    """A session made with the EvilOP at /multi is no session at /app, which
+    lists only the RealOP (same cookie, passphrase and store): /app starts
+    its own login."""
+    login_via(env, s, op, evil)
+    r = get(s, env.url('/app/'))
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    assert location(r).split('?')[0] == op.metadata['authorization_endpoint']
+    assert session_claims(env, s, PREFIX).get('iss') == evil.issuer
