@@ -12,6 +12,7 @@
 #include "core/state.h"
 #include "core/url.h"
 #include "httpd/answer.h"
+#include "httpd/op.h"
 #include "httpd/providers.h"
 
 int aoidc_idp_count(const aoidc_rctx_t *x)
@@ -99,19 +100,37 @@ void aoidc_idp_env(aoidc_rctx_t *x, aoidc_flow_env_t *e)
     }
 }
 
+/* AuthOIDCSessionStore cookie: the chunks are sealed with the identity's
+ * tag as associated data, so they open for their own identity only (a
+ * read, nothing written). */
+static bool cookie_session_of(aoidc_rctx_t *x, const char *hdr)
+{
+    aoidc_session_t *s;
+    unsigned present;
+    aoidc_err_t err = {0};
+    return aoidc_rp_cookie_load(&s, &present, &x->rp, aoidc_op_env(x), hdr,
+                                &err)
+           == APR_SUCCESS;
+}
+
 void aoidc_idp_by_session(aoidc_rctx_t *x)
 {
-    const char *ck;
+    const char *hdr = aoidc_cookie_header(x->r), *ck = NULL;
     aoidc_ticket_t t;
     int n = aoidc_idp_count(x);
     if (n < 2) {
         return;
     }
-    ck = aoidc_cookie_get(aoidc_cookie_header(x->r), x->rp.cookie_name,
-                          x->r->pool);
-    for (int i = 0; ck && i < n; i++) {
+    if (!x->rp.cookie_store) {
+        ck = aoidc_cookie_get(hdr, x->rp.cookie_name, x->r->pool);
+        if (!ck) {
+            return;
+        }
+    }
+    for (int i = 0; i < n; i++) {
         aoidc_idp_use(x, i);
-        if (aoidc_ticket_find(&t, ck, x->rp.tag)) {
+        if (ck ? aoidc_ticket_find(&t, ck, x->rp.tag)
+               : cookie_session_of(x, hdr)) {
             return;
         }
     }

@@ -8,36 +8,16 @@
 #include "httpd/op.h"
 #include "httpd/providers.h"
 
-/* AuthOIDCSessionStore cookie: the chunks name no identity, so with
- * AuthOIDCProvider each is tried in turn (a failed attempt writes
- * nothing); when none opens, identity 0's answer stands. */
-static apr_status_t cookie_session(aoidc_session_out_t *out, aoidc_rctx_t *x,
-                                   const char *hdr, aoidc_err_t *err)
-{
-    apr_status_t rv;
-    for (int i = 1; i < aoidc_idp_count(x); i++) {
-        aoidc_err_t e = {0};
-        aoidc_idp_use(x, i);
-        if (aoidc_rp_cookie_session(out, &x->rp, aoidc_op_env(x), hdr, &e)
-            == APR_SUCCESS) {
-            return APR_SUCCESS;
-        }
-    }
-    aoidc_idp_use(x, 0);
-    rv = aoidc_rp_cookie_session(out, &x->rp, aoidc_op_env(x), hdr, err);
-    return rv;
-}
-
 /* The one core call: the ticket's session in the store, or the session
  * sealed in the chunk cookies (AuthOIDCSessionStore cookie). */
 static apr_status_t load(aoidc_session_out_t *out, aoidc_rctx_t *x,
                          aoidc_err_t *err)
 {
     const char *hdr = aoidc_cookie_header(x->r);
+    aoidc_idp_by_session(x); /* AuthOIDCProvider: the session's identity */
     if (x->rp.cookie_store) {
-        return cookie_session(out, x, hdr, err);
+        return aoidc_rp_cookie_session(out, &x->rp, aoidc_op_env(x), hdr, err);
     }
-    aoidc_idp_by_session(x); /* AuthOIDCProvider: the ticket's identity */
     return aoidc_rp_session(
         out, &x->rp, aoidc_op_env(x),
         aoidc_cookie_get(hdr, x->rp.cookie_name, x->r->pool), err);

@@ -58,9 +58,13 @@ def choose(env, s, issuer, path=PREFIX + '/'):
     return r
 
 
-def login_via(env, s, op, issuer_op, path=PREFIX + '/'):
+def login_via(env, s, op, issuer_op, path=PREFIX + '/', cookie_store=False):
     r = choose(env, s, issuer_op.issuer, path)
     cb = authenticate(issuer_op, s, r)
+    if cookie_store:        # chunk cookies aoidc_session_N: no session_cookie_set
+        r = submit(s, cb)
+        assert r.status_code == 302 and location(r).endswith(path), (r.status_code, r.text[:300])
+        return r
     return callback(env, s, cb, expect_return=path)
 
 
@@ -300,3 +304,23 @@ def test_aoidc_350_16_session_of_an_unlisted_provider_not_accepted(multi, op, ev
     assert r.status_code == 302, (r.status_code, r.text[:300])
     assert location(r).split('?')[0] == op.metadata['authorization_endpoint']
     assert session_claims(env, s, PREFIX).get('iss') == evil.issuer
+
+
+def test_aoidc_350_17_cookie_store_and_info(env, op, evil, s):
+    """AuthOIDCSessionStore cookie: the chunks open for their own provider
+    only, so each browser's session keeps to its OP; ?info=json shows it;
+    logout goes to that OP."""
+    (AoidcConf(env)
+     .add_location(PREFIX, multi_lines(op, evil, ['AuthOIDCSessionStore cookie',
+                                                  'AuthOIDCInfo on']))
+     .install())
+    login_via(env, s, op, evil, cookie_store=True)
+    assert session_claims(env, s, PREFIX).get('iss') == evil.issuer
+    info = get(s, env.url(PREFIX + '/redirect_uri'), params={'info': 'json'}).json()
+    assert info['iss'] == evil.issuer, info
+    s2 = new_session()
+    login_via(env, s2, op, op, cookie_store=True)
+    assert session_claims(env, s2, PREFIX).get('iss') == op.issuer
+    r = get(s, env.url(PREFIX + '/redirect_uri'), params={'logout': '/loggedout.html'})
+    assert location(r).startswith(evil.issuer + '/logout?'), location(r)
+    no_realop_secret(evil)
