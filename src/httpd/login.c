@@ -6,12 +6,12 @@
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
+#include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 #include "httpd/providers.h"
-#include "core/url.h"
 
 /* A form submitted after the session ended: its body goes into the
  * state (core/replay.h), or the request gets the 401 it always got. */

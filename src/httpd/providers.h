@@ -39,7 +39,9 @@ void aoidc_idp_env(aoidc_rctx_t *x, aoidc_flow_env_t *e);
 int aoidc_idp_of_issuer(const aoidc_rctx_t *x, const char *iss);
 
 /** Use the identity whose ticket the session cookie carries (the first,
- *  in configuration order); none: identity 0 stays. */
+ *  in configuration order), or with AuthOIDCSessionStore cookie the one
+ *  whose chunks open (a read: each is opened once more by the flow);
+ *  none: identity 0 stays. */
 void aoidc_idp_by_session(aoidc_rctx_t *x);
 
 /** Use the identity whose issuer the state cookie of this authorization
