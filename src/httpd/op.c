@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The flow environment of a request (op.h). */
 #include "httpd/op.h"
+#include "httpd/providers.h"
 #include "httpd/store.h"
 
 static aoidc_flight_t *flight;
@@ -28,6 +29,7 @@ const aoidc_flow_env_t *aoidc_op_env(aoidc_rctx_t *x)
         e->cache = aoidc_store_for(x->c, AOIDC_STORE_CACHE);
         e->notes = apr_array_make(x->r->pool, 1, sizeof(const char *));
         e->counts = &x->counts;
+        aoidc_idp_env(x, e); /* AuthOIDCProvider: the chosen one's */
         x->has_env = true;
     }
     return &x->env;
