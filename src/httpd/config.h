@@ -183,6 +183,11 @@ const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);
+/** The HTTP client for another issuer of c (AuthOIDCProvider): c's own
+ *  only when its CA bundle and proxy are bound to no issuer in particular
+ *  or to that one, else the defaults. */
+const aoidc_http_t *aoidc_conf_http_for(const aoidc_dir_conf_t *c,
+                                        const char *issuer);
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c);
 bool aoidc_conf_pass_access_token(const aoidc_dir_conf_t *c);
 int aoidc_conf_accept_in(const aoidc_dir_conf_t *c);

@@ -20,24 +20,6 @@ int aoidc_idp_count(const aoidc_rctx_t *x)
     return 1 + (x->c->idps ? x->c->idps->nelts : 0);
 }
 
-/* The OP transport of an extra provider: the location's when its CA
- * bundle and proxy are bound to no issuer in particular (config.h),
- * else the defaults: a setting made for AuthOIDCIssuer's OP never applies
- * to another OP. */
-static const aoidc_http_t *http_for(const aoidc_dir_conf_t *c,
-                                    const char *issuer)
-{
-    static const aoidc_dir_conf_t none;
-    const aoidc_bound_t *b[] = {&c->ca, &c->proxy};
-    for (int i = 0; i < 2; i++) {
-        const char *to = b[i]->merged ? b[i]->issuer : c->issuer;
-        if (b[i]->value && to && strcmp(to, issuer)) {
-            return aoidc_conf_http(&none);
-        }
-    }
-    return aoidc_conf_http(c);
-}
-
 bool aoidc_idp_use(aoidc_rctx_t *x, int i)
 {
     const aoidc_idp_t *d;
@@ -68,8 +50,8 @@ bool aoidc_idp_use(aoidc_rctx_t *x, int i)
     if (x->has_env) {
         x->env.provider = x->idp ? x->idp->provider : x->c->provider;
         x->env.guard = x->idp ? x->idp->guard : x->c->guard;
-        x->env.http =
-            x->idp ? http_for(x->c, x->idp->issuer) : aoidc_conf_http(x->c);
+        x->env.http = x->idp ? aoidc_conf_http_for(x->c, x->idp->issuer)
+                             : aoidc_conf_http(x->c);
     }
     return true;
 }
@@ -91,15 +73,6 @@ int aoidc_idp_of_issuer(const aoidc_rctx_t *x, const char *iss)
 }
 
 /* The environment of the chosen identity (op.c asks this). */
-void aoidc_idp_env(aoidc_rctx_t *x, aoidc_flow_env_t *e)
-{
-    if (x->idp) {
-        e->provider = x->idp->provider;
-        e->guard = x->idp->guard;
-        e->http = http_for(x->c, x->idp->issuer);
-    }
-}
-
 /* AuthOIDCSessionStore cookie: the chunks are sealed with the identity's
  * tag as associated data, so they open for their own identity only (a
  * read, nothing written). */

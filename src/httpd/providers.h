@@ -32,9 +32,6 @@ int aoidc_idp_count(const aoidc_rctx_t *x);
  *  dispatcher's aoidc_conf_rp) before the first call. */
 bool aoidc_idp_use(aoidc_rctx_t *x, int i);
 
-/** op.c: the chosen identity's provider, guard and HTTP client into e. */
-void aoidc_idp_env(aoidc_rctx_t *x, aoidc_flow_env_t *e);
-
 /** The identity of issuer iss, or -1. */
 int aoidc_idp_of_issuer(const aoidc_rctx_t *x, const char *iss);
 
