@@ -122,7 +122,7 @@ def test_aoidc_510_04_concurrent_cold_cache_one_fetch(cold, op, env):
 
 
 def test_aoidc_510_05_expiry_one_refetch(env):
-    short = RealOP(at_ttl=4, log_path=os.path.join(env.logs_dir, 'op-short.log'))
+    short = RealOP(at_ttl=4, log_path=os.path.join(env.logs_dir, 'op-short-510.log'))
     short.start()
     try:
         AoidcConf(env).add_location('/up', up_lines(short.issuer)).install()
