@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(REPO, 'test', 'integration'))
 
 from pyaoidc.evil_op import EvilOP  # noqa: E402
 from pyaoidc.op import RealOP  # noqa: E402
+from stores import StoreSet  # noqa: E402  (bench/stores.py)
 
 OUT = os.path.join(BENCH, 'out')
 RUN = os.path.join(OUT, 'run')            # server roots, logs, vgdb pipes
@@ -79,6 +80,24 @@ StartServers 1
 MaxRequestWorkers 1
 MaxConnectionsPerChild 0
 '''
+
+# several nodes: (id, module, server, store kind, title); the store kinds are
+# bench/stores.py's plus 'cookie' (no server state)
+STORE_SCENARIOS = [
+    ('aoidc-redis', 'mod_auth_oidc', 'ours_redis', 'redis', 'session (redis)'),
+    ('aoidc-rediss', 'mod_auth_oidc', 'ours_rediss', 'rediss', 'session (redis over TLS)'),
+    ('aoidc-sentinel', 'mod_auth_oidc', 'ours_sentinel', 'sentinel',
+     'session (redis via Sentinel)'),
+    ('aoidc-memcache', 'mod_auth_oidc', 'ours_memcache', 'memcache', 'session (memcached)'),
+    ('aoidc-cookie', 'mod_auth_oidc', 'ours_cookie', 'cookie',
+     'session (cookie store, no server state)'),
+    ('openidc-redis', 'mod_auth_openidc', 'openidc_redis', 'redis',
+     'session (redis, server-cache)'),
+    ('openidc-memcache', 'mod_auth_openidc', 'openidc_memcache', 'memcache',
+     'session (memcached, server-cache)'),
+    ('openidc-cookie', 'mod_auth_openidc', 'openidc_cookie', 'cookie',
+     'session (client-cookie)'),
+]
 
 LOG = None
 
@@ -445,6 +464,7 @@ class Scenario:
         self.port = port
         self.headers = {}
         self.bad_headers = {}
+        self.store = None       # session store kind of the several-nodes scenarios
         self.status = 'pending'
         self.reason = ''
         self.verify_log = []
@@ -561,7 +581,7 @@ def login(h, path, cookie_name, op):
     if r.status_code not in (302, 303):
         raise RuntimeError('login %s: callback answered %d: %s' % (url, r.status_code, r.text[:300]))
     for c in s.cookies:
-        if c.name == cookie_name:
+        if c.name == cookie_name or c.name.startswith(cookie_name + '_'):    # chunked
             return c.value, s
     raise RuntimeError('login %s: no %s cookie after the callback (cookies: %s)'
                        % (url, cookie_name, [c.name for c in s.cookies]))
@@ -608,6 +628,7 @@ class Bench:
         self.redis = None
         self.servers = {}
         self.scenarios = []
+        self.stores = StoreSet(os.path.join(RUN, 'stores'), PIN['httpd'])
         self.extras = {}
         self.failures = []
         self.t0 = time.time()
@@ -629,8 +650,11 @@ class Bench:
 
         ports = {k: free_port() for k in ('floor', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
                                            'ours_size', 'openidc_size')}
+        # several nodes: one server per session store (ours and mod_auth_openidc's)
+        ports.update({srv: free_port() for _, _, srv, _, _ in STORE_SCENARIOS})
         redirect_uris = ['http://127.0.0.1:%d/app/redirect_uri' % ports[k]
-                         for k in ('ours', 'openidc', 'ours_size', 'openidc_size')]
+                         for k in ['ours', 'openidc', 'ours_size', 'openidc_size']
+                         + [srv for _, _, srv, _, _ in STORE_SCENARIOS]]
         log('starting the test OP (node oidc-provider, npm ci when needed)')
         RealOP.ensure_installed()
         self.op = RealOP(redirect_uris=redirect_uris, at_ttl=3600,
@@ -670,8 +694,7 @@ class Bench:
         v = {'iss': iss, 'rp': CLIENT_SECRET_RP, 'rs': CLIENT_SECRET_RS, 'pp': PASSPHRASE,
              'jwks': jwks, 'introspect': introspect, 'jwks_tls': self.tls.url(jwks),
              'introspect_tls': self.tls.url(introspect)}
-        body = (ours_body % dict(v, store='')
-                + ours_api % dict(v, loc='/api') + ours_api % dict(v, loc='/apiq') + '''
+        ours_apis = (ours_api % dict(v, loc='/api') + ours_api % dict(v, loc='/apiq') + '''
 <Location /apic>
     AuthType bearer
     AuthName apic
@@ -680,6 +703,7 @@ class Bench:
     Require scope orders:read
 </Location>
 ''' % {'evil': self.evil.issuer})
+        body = ours_body % dict(v, store='') + ours_apis
         self.servers['floor'] = Httpd('floor', [ports['floor']], '', [], htdocs)
         self.servers['ours'] = Httpd('ours', [ports['ours']], body, ours_mod, htdocs)
 
@@ -780,9 +804,18 @@ OIDCSessionType server-cache
             S('aoidc-unprotected', 'mod_auth_oidc', 'ours', '/public/' + FILE, 'none',
               'unprotected path, module loaded', wrk=False),
         ]
+        for sid, mod, srv, store, title in STORE_SCENARIOS:
+            sc = S(sid, mod, srv, '/app/' + FILE, 'session', title)
+            sc.store = store
+            self.scenarios.append(sc)
         if self.a.only:
             keep = set(self.a.only.split(','))
+            unknown = keep - {s.id for s in self.scenarios}
+            if unknown:
+                raise RuntimeError('--only: no scenario %s' % ', '.join(sorted(unknown)))
             self.scenarios = [s for s in self.scenarios if s.id in keep or s.id == 'floor']
+        self.store_servers(v, ports, ours_body, ours_apis, ours_mod, openidc_common,
+                           openidc_mod, htdocs)
         for h in self.servers.values():
             h.setup()
 
@@ -794,16 +827,83 @@ OIDCSessionType server-cache
                 tok = self.opaque if sc.path.startswith('/apiq/') else self.jwt
                 sc.headers, sc.bad_headers = bearer(tok), bearer(corrupt(tok))
 
+    def store_servers(self, v, ports, ours_body, ours_apis, ours_mod, openidc_common,
+                      openidc_mod, htdocs):
+        """The stores the selected scenarios need (started here, pinned like
+        httpd), and one server per store scenario: ours is the `ours` server
+        with only AuthOIDCSessionStore changed, mod_auth_openidc's is its
+        session server with only the cache/session type changed."""
+        picked = [s for s in self.scenarios if s.store]
+        kinds = sorted({s.store for s in picked if s.store != 'cookie'})
+        if kinds:
+            log('starting session stores: %s' % ', '.join(kinds))
+            self.stores.start(kinds)
+        for sc in picked:
+            port = ports[sc.server]
+            if sc.module == 'mod_auth_oidc':
+                if sc.store == 'cookie':
+                    line = 'cookie'
+                else:
+                    line = self.stores.url(sc.store)
+                    if sc.store == 'rediss':
+                        line += '\n    AuthOIDCStoreTLS ca=%s' % self.stores.tls['ca']
+                self.servers[sc.server] = Httpd(
+                    sc.server, [port], ours_body % dict(v, store='\n    AuthOIDCSessionStore '
+                                                        + line) + ours_apis, ours_mod, htdocs)
+            else:
+                if sc.store == 'redis':
+                    cache = 'OIDCCacheType redis\nOIDCRedisCacheServer ' + \
+                        self.stores.hostport('redis')
+                elif sc.store == 'memcache':
+                    cache = 'OIDCCacheType memcache\nOIDCMemCacheServers ' + \
+                        self.stores.hostport('memcache')
+                else:
+                    cache = 'OIDCCacheType shm'
+                body = openidc_common % dict(v, port=port, cache=cache)
+                if sc.store == 'cookie':
+                    body = body.replace('OIDCSessionType server-cache',
+                                        'OIDCSessionType client-cookie')
+                self.servers[sc.server] = Httpd(sc.server, [port], body, openidc_mod, htdocs)
+
     def cookie_name(self, sc):
         return 'aoidc_session' if sc.module == 'mod_auth_oidc' else 'mod_auth_openidc_session'
 
     def prepare(self, sc, h):
-        """Fresh session for session scenarios (sessions die with the server)."""
-        if sc.kind == 'session':
-            name = self.cookie_name(sc)
-            value, _ = login(h, sc.path, name, self.op)
-            sc.headers = {'Cookie': '%s=%s' % (name, value)}
-            sc.bad_headers = {'Cookie': '%s=%s' % (name, corrupt(value))}
+        """Fresh session for session scenarios (sessions die with the server).
+        The Cookie header carries every session cookie the login set (the
+        cookie stores chunk the session: NAME_0, NAME_1, ...); the corrupted
+        one changes a character of the largest. A store scenario also proves
+        that the login wrote to its store (key/item count grew), a cookie
+        scenario that the cookies carry the session (not a 43-byte ticket)."""
+        if sc.kind != 'session':
+            return
+        name = self.cookie_name(sc)
+        before = self.stores.count(sc.store) if sc.store not in (None, 'cookie') else None
+        _, s = login(h, sc.path, name, self.op)
+        jar = [(c.name, c.value) for c in s.cookies
+               if c.name == name or c.name.startswith(name + '_')]
+        big = max(range(len(jar)), key=lambda i: len(jar[i][1]))
+        sc.headers = {'Cookie': '; '.join('%s=%s' % kv for kv in jar)}
+        sc.bad_headers = {'Cookie': '; '.join(
+            '%s=%s' % (n, corrupt(val) if i == big else val) for i, (n, val) in enumerate(jar))}
+        if not sc.store:
+            return
+        size = sum(len(val) for _, val in jar)
+        if sc.store == 'cookie':
+            if size < 300:
+                raise RuntimeError('cookie store: the session cookies hold only %d bytes (%s)'
+                                   % (size, [n for n, _ in jar]))
+            line = 'store: the session in %d cookie(s) %s, %d bytes' % (
+                len(jar), ', '.join(n for n, _ in jar), size)
+        else:
+            after = self.stores.count(sc.store)
+            if after <= before:
+                raise RuntimeError('the login wrote nothing to the %s store (%d entries '
+                                   'before and %d after)' % (sc.store, before, after))
+            line = 'store: the login wrote %d entries to %s; cookie %d bytes' % (
+                after - before, self.stores.url(sc.store), size)
+        sc.verify_log.append([line])
+        log('  %-20s %s' % (sc.id, line))
 
     def scen_of(self, server):
         return [s for s in self.scenarios if s.server == server]
@@ -929,13 +1029,18 @@ OIDCSessionType server-cache
         return med, spread, kept
 
     def instructions(self):
-        order = ['floor', 'ours', 'openidc', 'oauth2']
+        order = (['floor', 'ours'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+                                      if m == 'mod_auth_oidc']
+                 + ['openidc'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+                                  if m != 'mod_auth_oidc'] + ['oauth2'])
         for name in order:
             scs = [s for s in self.scen_of(name) if s.status == 'ok']
             cold = self.a.cold and name in ('ours', 'openidc', 'oauth2') and (
                 not self.a.only or any(s.kind == 'bearer' for s in self.scen_of(name)))
             claims = name == 'ours' and self.a.claims and not self.a.only
             if not scs and not cold and not claims:
+                continue
+            if name not in self.servers:
                 continue
             h = self.servers[name]
             cg = Callgrind(h)
@@ -1204,6 +1309,7 @@ OIDCSessionType server-cache
             self.tls.stop()
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
+        self.stores.stop()
 
 
 def base64url_decode(s):
@@ -1282,6 +1388,11 @@ NOTES = {
     'openidc-introspect': 'own virtual host; introspection via the loopback TLS proxy '
                           '(result cached)',
     'aoidc-unprotected': 'callgrind only: the module\'s cost on a path it does not protect',
+    'aoidc-rediss': 'rediss://, server certificate verified against a CA the bench makes '
+                    '(AuthOIDCStoreTLS ca=)',
+    'aoidc-sentinel': 'redis-sentinel://: one master watched by one redis-sentinel',
+    'aoidc-cookie': 'AuthOIDCSessionStore cookie: the sealed session in chunked cookies',
+    'openidc-cookie': 'OIDCSessionType client-cookie (OIDCCacheType shm for the rest)',
 }
 COLD_NOTES = {
     'mod_auth_openidc': 'no validation cache: cold = warm',
