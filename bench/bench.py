@@ -861,8 +861,11 @@ OIDCSessionType server-cache
                     cache = 'OIDCCacheType shm'
                 body = openidc_common % dict(v, port=port, cache=cache)
                 if sc.store == 'cookie':
+                    # its default inactivity timeout (300 s) ends a replayed
+                    # client cookie mid-run (401s): ours is 3600 s, so is this
                     body = body.replace('OIDCSessionType server-cache',
-                                        'OIDCSessionType client-cookie')
+                                        'OIDCSessionType client-cookie\n'
+                                        'OIDCSessionInactivityTimeout 3600')
                 self.servers[sc.server] = Httpd(sc.server, [port], body, openidc_mod, htdocs)
 
     def cookie_name(self, sc):
@@ -1392,7 +1395,8 @@ NOTES = {
                     '(AuthOIDCStoreTLS ca=)',
     'aoidc-sentinel': 'redis-sentinel://: one master watched by one redis-sentinel',
     'aoidc-cookie': 'AuthOIDCSessionStore cookie: the sealed session in chunked cookies',
-    'openidc-cookie': 'OIDCSessionType client-cookie (OIDCCacheType shm for the rest)',
+    'openidc-cookie': 'OIDCSessionType client-cookie, OIDCSessionInactivityTimeout 3600 '
+                      '(our default; its own 300 s ends the replayed cookie mid-run)',
 }
 COLD_NOTES = {
     'mod_auth_openidc': 'no validation cache: cold = warm',
