@@ -472,6 +472,7 @@ class Scenario:
         self.ratios = []
         self.cpu = []           # server CPU ns per request, per wrk run
         self.cpu_ratios = []
+        self.store_cpu = []     # the store's CPU ns per request, per wrk run
         self.non200 = 0
         self.requests = 0
         self.instr = None
@@ -499,6 +500,9 @@ class Scenario:
             'server_cpu_us_per_request': (statistics.median(self.cpu) / 1e3 if self.cpu
                                           else None),
             'cpu_ns_rounds': self.cpu,
+            'store_cpu_us_per_request': (statistics.median(self.store_cpu) / 1e3
+                                         if self.store_cpu else None),
+            'store_cpu_ns_rounds': self.store_cpu,
             'non200': self.non200, 'requests': self.requests,
             'verification': self.verify_log,
             'profile': self.profile,
@@ -956,8 +960,11 @@ OIDCSessionType server-cache
                 before = floor_run()
                 for sc in measured:
                     h = self.servers[sc.server]
+                    st0 = self.stores.cpu_ns(sc.store)
                     r, n, bad, out, cpu = run_wrk(sc.url(h), sc.headers, self.a.duration,
                                                   self.a.conns, h)
+                    if sc.store in self.stores.pids and n:
+                        sc.store_cpu.append((self.stores.cpu_ns(sc.store) - st0) / n)
                     after = floor_run()
                     fr = (before[0] + after[0]) / 2
                     fcpu = (before[1] + after[1]) / 2
@@ -979,6 +986,11 @@ OIDCSessionType server-cache
                     before = after
             floor.ratios = [1.0] if floor.rps else []
             floor.cpu_ratios = [1.0] if floor.cpu else []
+            for k in sorted(self.stores.pids):
+                n = sum(s.requests for s in live if s.store == k)
+                log('  store %s: %d connections accepted since it started (the bench\'s '
+                    'own checks included) for %d requests through httpd'
+                    % (k, self.stores.connections(k), n))
         finally:
             for name in needed:
                 self.servers[name].stop()
@@ -1415,16 +1427,17 @@ def render_md(res):
              res['machine']['apache2'], res['settings']['wrk'], res['settings']['callgrind']),
          '', 'Peers: %s.' % ', '.join('%s %s' % kv for kv in res['machine']['packages'].items()),
          '', '| module | scenario | status | instructions/request | spread | ratio to floor '
-             '(throughput) | CPU ratio to floor | req/s | server CPU µs/req | non-200 | notes |',
-         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|']
+             '(throughput) | CPU ratio to floor | req/s | server CPU µs/req | store CPU µs/req '
+             '| non-200 | notes |',
+         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for s in res['scenarios']:
-        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
             s['module'], s['scenario'], s['status'] if s['status'] != 'pending' else 'not run',
             fmt(s['instructions_per_request']),
             fmt(s['instructions_spread'] and 100 * s['instructions_spread'], '%.2f%%'),
             fmt(s['ratio_to_floor'], '%.3f'), fmt(s['cpu_ratio_to_floor'], '%.3f'),
             fmt(s['requests_per_second']), fmt(s['server_cpu_us_per_request'], '%.1f'),
-            s['non200'], s['requests'], s.get('note', '')))
+            fmt(s.get('store_cpu_us_per_request'), '%.1f'), s['non200'], s['requests'], s.get('note', '')))
     fl = next((s for s in res['scenarios'] if s['id'] == 'floor'), None)
     if fl and fl['rps_rounds']:
         r = fl['rps_rounds']
@@ -1435,7 +1448,10 @@ def render_md(res):
                   'CPU time per request over the scenario\'s (httpd\'s on-CPU time from '
                   '/proc/PID/task/*/schedstat during the same wrk runs), i.e. the '
                   'throughput ratio of a server with a core of its own; much less '
-                  'affected by whatever else the machine is doing.' % (
+                  'affected by whatever else the machine is doing. Store CPU: the '
+                  'on-CPU time of the session store\'s processes (redis, sentinel, '
+                  'memcached; pinned to httpd\'s CPU) per request in the same runs, not '
+                  'in the CPU ratio (a store on another machine).' % (
                       statistics.median(r), min(r), max(r), len(r))]
     fails = [s for s in res['scenarios'] if s['status'] == 'FAILED']
     if fails:

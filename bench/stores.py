@@ -50,6 +50,9 @@ class Memcached:
         return self
 
     def items(self):
+        return self.stat('curr_items')
+
+    def stat(self, name):
         with socket.create_connection(('127.0.0.1', self.port), timeout=5) as s:
             s.sendall(b'stats\r\n')
             buf = b''
@@ -60,9 +63,9 @@ class Memcached:
                 buf += d
         for ln in buf.decode(errors='replace').splitlines():
             f = ln.split()
-            if len(f) == 3 and f[1] == 'curr_items':
+            if len(f) == 3 and f[1] == name:
                 return int(f[2])
-        raise RuntimeError('memcached: no curr_items in stats')
+        raise RuntimeError('memcached: no %s in stats' % name)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -72,6 +75,23 @@ class Memcached:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+def cpu_ns(pids):
+    """On-CPU time (ns) of every thread of pids (/proc/PID/task/*/schedstat)."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir('/proc/%d/task' % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total
 
 
 def _user_exists(name):
@@ -136,6 +156,7 @@ class StoreSet:
         self.root = root
         self.pin = list(pin)
         self.s = {}
+        self.pids = {}
         self.tls = None
 
     def start(self, kinds):
@@ -160,7 +181,12 @@ class StoreSet:
                 raise ValueError(k)
             for p in pids:
                 _pin(self.pin, p)
+            self.pids[k] = pids
         return self
+
+    def cpu_ns(self, kind):
+        """On-CPU time of the store's processes (0 for the cookie 'store')."""
+        return cpu_ns(self.pids.get(kind, []))
 
     def url(self, kind):
         x = self.s[kind]
@@ -183,6 +209,18 @@ class StoreSet:
             return int(out.split()[-1])
         except (ValueError, IndexError):
             raise RuntimeError('%s: DBSIZE answered %r' % (kind, out))
+
+    def connections(self, kind):
+        """Connections the data node has accepted since it started (shows
+        whether the clients reuse theirs)."""
+        x = self.s[kind]
+        if kind == 'memcache':
+            return x.stat('total_connections')
+        node = x.master if kind == 'sentinel' else x
+        for ln in node.cli('INFO', 'stats').splitlines():
+            if ln.startswith('total_connections_received:'):
+                return int(ln.split(':')[1])
+        raise RuntimeError('%s: no total_connections_received' % kind)
 
     def stop(self):
         for x in self.s.values():
