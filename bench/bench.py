@@ -632,7 +632,10 @@ class Bench:
         self.redis = None
         self.servers = {}
         self.scenarios = []
-        self.stores = StoreSet(os.path.join(RUN, 'stores'), PIN['httpd'])
+        sc = args.store_cpu
+        self.stores = StoreSet(os.path.join(RUN, 'stores'),
+                               PIN['httpd'] if sc is None else
+                               [] if sc == 'any' else ['taskset', '-c', sc])
         self.extras = {}
         self.failures = []
         self.t0 = time.time()
@@ -1537,6 +1540,9 @@ def main():
     ap.add_argument('--keep-all-profiles', action='store_true',
                     help="also keep the peers' callgrind profiles")
     ap.add_argument('--only', help='comma list of scenario ids (plus the floor)')
+    ap.add_argument('--store-cpu', metavar='CPU',
+                    help="CPU for the session stores (default: httpd's when pinned; "
+                         "'any': not pinned)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('bench: run as root (apache2 switches to %s; valgrind runs as that user)'
