@@ -1276,12 +1276,16 @@ OIDCSessionType server-cache
         new = {k: v for k, v in after.items() if k not in before or before[k] != v}
         if not new:
             raise RuntimeError('no entry written to redis (keys: %d)' % len(after))
-        key = max(new, key=lambda k: new[k][0])
+        strings = [k for k in new if new[k][2] == 'string']
+        if not strings:
+            raise RuntimeError('no string entry written to redis (keys: %d)' % len(after))
+        key = max(strings, key=lambda k: new[k][0])
         return {'session_bytes': new[key][0], 'session_key': printable(key),
                 'session_ttl': new[key][1], 'cookie_bytes': len(value),
-                'entries_written_at_login': {printable(k): {'bytes': v[0], 'ttl': v[1]}
+                'entries_written_at_login': {printable(k): {'bytes': v[0], 'ttl': v[1],
+                                                            'type': v[2]}
                                              for k, v in new.items()},
-                'store': 'redis (value as stored, via STRLEN)'}
+                'store': 'redis (value as stored, via STRLEN; sets: their members)'}
 
     # ---- output ------------------------------------------------------------
     def write(self):
@@ -1387,7 +1391,17 @@ class Redis:
             keys += ks
             if cur == b'0':
                 break
-        return {k: (self.cmd('STRLEN', k), self.cmd('TTL', k)) for k in keys}
+        out = {}
+        for k in keys:
+            t = self.cmd('TYPE', k).decode()
+            if t == 'string':
+                n = self.cmd('STRLEN', k)
+            elif t == 'set':        # the store's sid/sub indexes: their members' bytes
+                n = sum(len(m) for m in self.cmd('SMEMBERS', k))
+            else:
+                n = 0
+            out[k] = (n, self.cmd('TTL', k), t)
+        return out
 
 
 def pkg_versions():
@@ -1505,7 +1519,9 @@ def render_md(res):
             L.append('| %s | %s | %s | %s | %s |' % (
                 x['module'], x['status'] + (' (%s)' % x['reason'] if x.get('reason') else ''),
                 fmt(x.get('session_bytes')), fmt(x.get('cookie_bytes')),
-                ', '.join('%s…: %d B' % (k[:16], v['bytes'])
+                ', '.join('%s…: %d B%s' % (k[:16], v['bytes'],
+                                            '' if v.get('type', 'string') == 'string'
+                                            else ' (%s)' % v['type'])
                           for k, v in x.get('entries_written_at_login', {}).items())))
     L += ['', 'Instruction counts are taken under valgrind, whose virtual CPU has no '
               'SHA-NI and no AVX-512: OpenSSL falls back to its SSE/AVX2 code there, so '
