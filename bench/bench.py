@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(REPO, 'test', 'integration'))
 
 from pyaoidc.evil_op import EvilOP  # noqa: E402
 from pyaoidc.op import RealOP  # noqa: E402
+from stores import StoreSet  # noqa: E402  (bench/stores.py)
 
 OUT = os.path.join(BENCH, 'out')
 RUN = os.path.join(OUT, 'run')            # server roots, logs, vgdb pipes
@@ -79,6 +80,24 @@ StartServers 1
 MaxRequestWorkers 1
 MaxConnectionsPerChild 0
 '''
+
+# several nodes: (id, module, server, store kind, title); the store kinds are
+# bench/stores.py's plus 'cookie' (no server state)
+STORE_SCENARIOS = [
+    ('aoidc-redis', 'mod_auth_oidc', 'ours_redis', 'redis', 'session (redis)'),
+    ('aoidc-rediss', 'mod_auth_oidc', 'ours_rediss', 'rediss', 'session (redis over TLS)'),
+    ('aoidc-sentinel', 'mod_auth_oidc', 'ours_sentinel', 'sentinel',
+     'session (redis via Sentinel)'),
+    ('aoidc-memcache', 'mod_auth_oidc', 'ours_memcache', 'memcache', 'session (memcached)'),
+    ('aoidc-cookie', 'mod_auth_oidc', 'ours_cookie', 'cookie',
+     'session (cookie store, no server state)'),
+    ('openidc-redis', 'mod_auth_openidc', 'openidc_redis', 'redis',
+     'session (redis, server-cache)'),
+    ('openidc-memcache', 'mod_auth_openidc', 'openidc_memcache', 'memcache',
+     'session (memcached, server-cache)'),
+    ('openidc-cookie', 'mod_auth_openidc', 'openidc_cookie', 'cookie',
+     'session (client-cookie)'),
+]
 
 LOG = None
 
@@ -445,6 +464,7 @@ class Scenario:
         self.port = port
         self.headers = {}
         self.bad_headers = {}
+        self.store = None       # session store kind of the several-nodes scenarios
         self.status = 'pending'
         self.reason = ''
         self.verify_log = []
@@ -452,6 +472,7 @@ class Scenario:
         self.ratios = []
         self.cpu = []           # server CPU ns per request, per wrk run
         self.cpu_ratios = []
+        self.store_cpu = []     # the store's CPU ns per request, per wrk run
         self.non200 = 0
         self.requests = 0
         self.instr = None
@@ -479,6 +500,9 @@ class Scenario:
             'server_cpu_us_per_request': (statistics.median(self.cpu) / 1e3 if self.cpu
                                           else None),
             'cpu_ns_rounds': self.cpu,
+            'store_cpu_us_per_request': (statistics.median(self.store_cpu) / 1e3
+                                         if self.store_cpu else None),
+            'store_cpu_ns_rounds': self.store_cpu,
             'non200': self.non200, 'requests': self.requests,
             'verification': self.verify_log,
             'profile': self.profile,
@@ -561,7 +585,7 @@ def login(h, path, cookie_name, op):
     if r.status_code not in (302, 303):
         raise RuntimeError('login %s: callback answered %d: %s' % (url, r.status_code, r.text[:300]))
     for c in s.cookies:
-        if c.name == cookie_name:
+        if c.name == cookie_name or c.name.startswith(cookie_name + '_'):    # chunked
             return c.value, s
     raise RuntimeError('login %s: no %s cookie after the callback (cookies: %s)'
                        % (url, cookie_name, [c.name for c in s.cookies]))
@@ -608,6 +632,10 @@ class Bench:
         self.redis = None
         self.servers = {}
         self.scenarios = []
+        sc = args.store_cpu
+        self.stores = StoreSet(os.path.join(RUN, 'stores'),
+                               PIN['httpd'] if sc is None else
+                               [] if sc == 'any' else ['taskset', '-c', sc])
         self.extras = {}
         self.failures = []
         self.t0 = time.time()
@@ -629,8 +657,11 @@ class Bench:
 
         ports = {k: free_port() for k in ('floor', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
                                            'ours_size', 'openidc_size')}
+        # several nodes: one server per session store (ours and mod_auth_openidc's)
+        ports.update({srv: free_port() for _, _, srv, _, _ in STORE_SCENARIOS})
         redirect_uris = ['http://127.0.0.1:%d/app/redirect_uri' % ports[k]
-                         for k in ('ours', 'openidc', 'ours_size', 'openidc_size')]
+                         for k in ['ours', 'openidc', 'ours_size', 'openidc_size']
+                         + [srv for _, _, srv, _, _ in STORE_SCENARIOS]]
         log('starting the test OP (node oidc-provider, npm ci when needed)')
         RealOP.ensure_installed()
         self.op = RealOP(redirect_uris=redirect_uris, at_ttl=3600,
@@ -670,8 +701,7 @@ class Bench:
         v = {'iss': iss, 'rp': CLIENT_SECRET_RP, 'rs': CLIENT_SECRET_RS, 'pp': PASSPHRASE,
              'jwks': jwks, 'introspect': introspect, 'jwks_tls': self.tls.url(jwks),
              'introspect_tls': self.tls.url(introspect)}
-        body = (ours_body % dict(v, store='')
-                + ours_api % dict(v, loc='/api') + ours_api % dict(v, loc='/apiq') + '''
+        ours_apis = (ours_api % dict(v, loc='/api') + ours_api % dict(v, loc='/apiq') + '''
 <Location /apic>
     AuthType bearer
     AuthName apic
@@ -680,6 +710,7 @@ class Bench:
     Require scope orders:read
 </Location>
 ''' % {'evil': self.evil.issuer})
+        body = ours_body % dict(v, store='') + ours_apis
         self.servers['floor'] = Httpd('floor', [ports['floor']], '', [], htdocs)
         self.servers['ours'] = Httpd('ours', [ports['ours']], body, ours_mod, htdocs)
 
@@ -780,9 +811,18 @@ OIDCSessionType server-cache
             S('aoidc-unprotected', 'mod_auth_oidc', 'ours', '/public/' + FILE, 'none',
               'unprotected path, module loaded', wrk=False),
         ]
+        for sid, mod, srv, store, title in STORE_SCENARIOS:
+            sc = S(sid, mod, srv, '/app/' + FILE, 'session', title)
+            sc.store = store
+            self.scenarios.append(sc)
         if self.a.only:
             keep = set(self.a.only.split(','))
+            unknown = keep - {s.id for s in self.scenarios}
+            if unknown:
+                raise RuntimeError('--only: no scenario %s' % ', '.join(sorted(unknown)))
             self.scenarios = [s for s in self.scenarios if s.id in keep or s.id == 'floor']
+        self.store_servers(v, ports, ours_body, ours_apis, ours_mod, openidc_common,
+                           openidc_mod, htdocs)
         for h in self.servers.values():
             h.setup()
 
@@ -794,16 +834,86 @@ OIDCSessionType server-cache
                 tok = self.opaque if sc.path.startswith('/apiq/') else self.jwt
                 sc.headers, sc.bad_headers = bearer(tok), bearer(corrupt(tok))
 
+    def store_servers(self, v, ports, ours_body, ours_apis, ours_mod, openidc_common,
+                      openidc_mod, htdocs):
+        """The stores the selected scenarios need (started here, pinned like
+        httpd), and one server per store scenario: ours is the `ours` server
+        with only AuthOIDCSessionStore changed, mod_auth_openidc's is its
+        session server with only the cache/session type changed."""
+        picked = [s for s in self.scenarios if s.store]
+        kinds = sorted({s.store for s in picked if s.store != 'cookie'})
+        if kinds:
+            log('starting session stores: %s' % ', '.join(kinds))
+            self.stores.start(kinds)
+        for sc in picked:
+            port = ports[sc.server]
+            if sc.module == 'mod_auth_oidc':
+                if sc.store == 'cookie':
+                    line = 'cookie'
+                else:
+                    line = self.stores.url(sc.store)
+                    if sc.store == 'rediss':
+                        line += '\n    AuthOIDCStoreTLS ca=%s' % self.stores.tls['ca']
+                self.servers[sc.server] = Httpd(
+                    sc.server, [port], ours_body % dict(v, store='\n    AuthOIDCSessionStore '
+                                                        + line) + ours_apis, ours_mod, htdocs)
+            else:
+                if sc.store == 'redis':
+                    cache = 'OIDCCacheType redis\nOIDCRedisCacheServer ' + \
+                        self.stores.hostport('redis')
+                elif sc.store == 'memcache':
+                    cache = 'OIDCCacheType memcache\nOIDCMemCacheServers ' + \
+                        self.stores.hostport('memcache')
+                else:
+                    cache = 'OIDCCacheType shm'
+                body = openidc_common % dict(v, port=port, cache=cache)
+                if sc.store == 'cookie':
+                    # its default inactivity timeout (300 s) ends a replayed
+                    # client cookie mid-run (401s): ours is 3600 s, so is this
+                    body = body.replace('OIDCSessionType server-cache',
+                                        'OIDCSessionType client-cookie\n'
+                                        'OIDCSessionInactivityTimeout 3600')
+                self.servers[sc.server] = Httpd(sc.server, [port], body, openidc_mod, htdocs)
+
     def cookie_name(self, sc):
         return 'aoidc_session' if sc.module == 'mod_auth_oidc' else 'mod_auth_openidc_session'
 
     def prepare(self, sc, h):
-        """Fresh session for session scenarios (sessions die with the server)."""
-        if sc.kind == 'session':
-            name = self.cookie_name(sc)
-            value, _ = login(h, sc.path, name, self.op)
-            sc.headers = {'Cookie': '%s=%s' % (name, value)}
-            sc.bad_headers = {'Cookie': '%s=%s' % (name, corrupt(value))}
+        """Fresh session for session scenarios (sessions die with the server).
+        The Cookie header carries every session cookie the login set (the
+        cookie stores chunk the session: NAME_0, NAME_1, ...); the corrupted
+        one changes a character of the largest. A store scenario also proves
+        that the login wrote to its store (key/item count grew), a cookie
+        scenario that the cookies carry the session (not a 43-byte ticket)."""
+        if sc.kind != 'session':
+            return
+        name = self.cookie_name(sc)
+        before = self.stores.count(sc.store) if sc.store not in (None, 'cookie') else None
+        _, s = login(h, sc.path, name, self.op)
+        jar = [(c.name, c.value) for c in s.cookies
+               if c.name == name or c.name.startswith(name + '_')]
+        big = max(range(len(jar)), key=lambda i: len(jar[i][1]))
+        sc.headers = {'Cookie': '; '.join('%s=%s' % kv for kv in jar)}
+        sc.bad_headers = {'Cookie': '; '.join(
+            '%s=%s' % (n, corrupt(val) if i == big else val) for i, (n, val) in enumerate(jar))}
+        if not sc.store:
+            return
+        size = sum(len(val) for _, val in jar)
+        if sc.store == 'cookie':
+            if size < 300:
+                raise RuntimeError('cookie store: the session cookies hold only %d bytes (%s)'
+                                   % (size, [n for n, _ in jar]))
+            line = 'store: the session in %d cookie(s) %s, %d bytes' % (
+                len(jar), ', '.join(n for n, _ in jar), size)
+        else:
+            after = self.stores.count(sc.store)
+            if after <= before:
+                raise RuntimeError('the login wrote nothing to the %s store (%d entries '
+                                   'before and %d after)' % (sc.store, before, after))
+            line = 'store: the login wrote %d entries to %s; cookie %d bytes' % (
+                after - before, self.stores.url(sc.store), size)
+        sc.verify_log.append([line])
+        log('  %-20s %s' % (sc.id, line))
 
     def scen_of(self, server):
         return [s for s in self.scenarios if s.server == server]
@@ -853,8 +963,11 @@ OIDCSessionType server-cache
                 before = floor_run()
                 for sc in measured:
                     h = self.servers[sc.server]
+                    st0 = self.stores.cpu_ns(sc.store)
                     r, n, bad, out, cpu = run_wrk(sc.url(h), sc.headers, self.a.duration,
                                                   self.a.conns, h)
+                    if sc.store in self.stores.pids and n:
+                        sc.store_cpu.append((self.stores.cpu_ns(sc.store) - st0) / n)
                     after = floor_run()
                     fr = (before[0] + after[0]) / 2
                     fcpu = (before[1] + after[1]) / 2
@@ -876,6 +989,11 @@ OIDCSessionType server-cache
                     before = after
             floor.ratios = [1.0] if floor.rps else []
             floor.cpu_ratios = [1.0] if floor.cpu else []
+            for k in sorted(self.stores.pids):
+                n = sum(s.requests for s in live if s.store == k)
+                log('  store %s: %d connections accepted since it started (the bench\'s '
+                    'own checks included) for %d requests through httpd'
+                    % (k, self.stores.connections(k), n))
         finally:
             for name in needed:
                 self.servers[name].stop()
@@ -929,13 +1047,18 @@ OIDCSessionType server-cache
         return med, spread, kept
 
     def instructions(self):
-        order = ['floor', 'ours', 'openidc', 'oauth2']
+        order = (['floor', 'ours'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+                                      if m == 'mod_auth_oidc']
+                 + ['openidc'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+                                  if m != 'mod_auth_oidc'] + ['oauth2'])
         for name in order:
             scs = [s for s in self.scen_of(name) if s.status == 'ok']
             cold = self.a.cold and name in ('ours', 'openidc', 'oauth2') and (
                 not self.a.only or any(s.kind == 'bearer' for s in self.scen_of(name)))
             claims = name == 'ours' and self.a.claims and not self.a.only
             if not scs and not cold and not claims:
+                continue
+            if name not in self.servers:
                 continue
             h = self.servers[name]
             cg = Callgrind(h)
@@ -1153,12 +1276,16 @@ OIDCSessionType server-cache
         new = {k: v for k, v in after.items() if k not in before or before[k] != v}
         if not new:
             raise RuntimeError('no entry written to redis (keys: %d)' % len(after))
-        key = max(new, key=lambda k: new[k][0])
+        strings = [k for k in new if new[k][2] == 'string']
+        if not strings:
+            raise RuntimeError('no string entry written to redis (keys: %d)' % len(after))
+        key = max(strings, key=lambda k: new[k][0])
         return {'session_bytes': new[key][0], 'session_key': printable(key),
                 'session_ttl': new[key][1], 'cookie_bytes': len(value),
-                'entries_written_at_login': {printable(k): {'bytes': v[0], 'ttl': v[1]}
+                'entries_written_at_login': {printable(k): {'bytes': v[0], 'ttl': v[1],
+                                                            'type': v[2]}
                                              for k, v in new.items()},
-                'store': 'redis (value as stored, via STRLEN)'}
+                'store': 'redis (value as stored, via STRLEN; sets: their members)'}
 
     # ---- output ------------------------------------------------------------
     def write(self):
@@ -1204,6 +1331,7 @@ OIDCSessionType server-cache
             self.tls.stop()
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
+        self.stores.stop()
 
 
 def base64url_decode(s):
@@ -1263,7 +1391,17 @@ class Redis:
             keys += ks
             if cur == b'0':
                 break
-        return {k: (self.cmd('STRLEN', k), self.cmd('TTL', k)) for k in keys}
+        out = {}
+        for k in keys:
+            t = self.cmd('TYPE', k).decode()
+            if t == 'string':
+                n = self.cmd('STRLEN', k)
+            elif t == 'set':        # the store's sid/sub indexes: their members' bytes
+                n = sum(len(m) for m in self.cmd('SMEMBERS', k))
+            else:
+                n = 0
+            out[k] = (n, self.cmd('TTL', k), t)
+        return out
 
 
 def pkg_versions():
@@ -1282,6 +1420,12 @@ NOTES = {
     'openidc-introspect': 'own virtual host; introspection via the loopback TLS proxy '
                           '(result cached)',
     'aoidc-unprotected': 'callgrind only: the module\'s cost on a path it does not protect',
+    'aoidc-rediss': 'rediss://, server certificate verified against a CA the bench makes '
+                    '(AuthOIDCStoreTLS ca=)',
+    'aoidc-sentinel': 'redis-sentinel://: one master watched by one redis-sentinel',
+    'aoidc-cookie': 'AuthOIDCSessionStore cookie: the sealed session in chunked cookies',
+    'openidc-cookie': 'OIDCSessionType client-cookie, OIDCSessionInactivityTimeout 3600 '
+                      '(our default; its own 300 s ends the replayed cookie mid-run)',
 }
 COLD_NOTES = {
     'mod_auth_openidc': 'no validation cache: cold = warm',
@@ -1300,16 +1444,17 @@ def render_md(res):
              res['machine']['apache2'], res['settings']['wrk'], res['settings']['callgrind']),
          '', 'Peers: %s.' % ', '.join('%s %s' % kv for kv in res['machine']['packages'].items()),
          '', '| module | scenario | status | instructions/request | spread | ratio to floor '
-             '(throughput) | CPU ratio to floor | req/s | server CPU µs/req | non-200 | notes |',
-         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|']
+             '(throughput) | CPU ratio to floor | req/s | server CPU µs/req | store CPU µs/req '
+             '| non-200 | notes |',
+         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for s in res['scenarios']:
-        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
             s['module'], s['scenario'], s['status'] if s['status'] != 'pending' else 'not run',
             fmt(s['instructions_per_request']),
             fmt(s['instructions_spread'] and 100 * s['instructions_spread'], '%.2f%%'),
             fmt(s['ratio_to_floor'], '%.3f'), fmt(s['cpu_ratio_to_floor'], '%.3f'),
             fmt(s['requests_per_second']), fmt(s['server_cpu_us_per_request'], '%.1f'),
-            s['non200'], s['requests'], s.get('note', '')))
+            fmt(s.get('store_cpu_us_per_request'), '%.1f'), s['non200'], s['requests'], s.get('note', '')))
     fl = next((s for s in res['scenarios'] if s['id'] == 'floor'), None)
     if fl and fl['rps_rounds']:
         r = fl['rps_rounds']
@@ -1320,7 +1465,10 @@ def render_md(res):
                   'CPU time per request over the scenario\'s (httpd\'s on-CPU time from '
                   '/proc/PID/task/*/schedstat during the same wrk runs), i.e. the '
                   'throughput ratio of a server with a core of its own; much less '
-                  'affected by whatever else the machine is doing.' % (
+                  'affected by whatever else the machine is doing. Store CPU: the '
+                  'on-CPU time of the session store\'s processes (redis, sentinel, '
+                  'memcached; pinned to httpd\'s CPU) per request in the same runs, not '
+                  'in the CPU ratio (a store on another machine).' % (
                       statistics.median(r), min(r), max(r), len(r))]
     fails = [s for s in res['scenarios'] if s['status'] == 'FAILED']
     if fails:
@@ -1371,7 +1519,9 @@ def render_md(res):
             L.append('| %s | %s | %s | %s | %s |' % (
                 x['module'], x['status'] + (' (%s)' % x['reason'] if x.get('reason') else ''),
                 fmt(x.get('session_bytes')), fmt(x.get('cookie_bytes')),
-                ', '.join('%s…: %d B' % (k[:16], v['bytes'])
+                ', '.join('%s…: %d B%s' % (k[:16], v['bytes'],
+                                            '' if v.get('type', 'string') == 'string'
+                                            else ' (%s)' % v['type'])
                           for k, v in x.get('entries_written_at_login', {}).items())))
     L += ['', 'Instruction counts are taken under valgrind, whose virtual CPU has no '
               'SHA-NI and no AVX-512: OpenSSL falls back to its SSE/AVX2 code there, so '
@@ -1406,6 +1556,9 @@ def main():
     ap.add_argument('--keep-all-profiles', action='store_true',
                     help="also keep the peers' callgrind profiles")
     ap.add_argument('--only', help='comma list of scenario ids (plus the floor)')
+    ap.add_argument('--store-cpu', metavar='CPU',
+                    help="CPU for the session stores (default: httpd's when pinned; "
+                         "'any': not pinned)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('bench: run as root (apache2 switches to %s; valgrind runs as that user)'
