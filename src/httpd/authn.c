@@ -15,6 +15,7 @@
 #include "httpd/authn.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
+#include "httpd/stepup.h"
 
 /* An internal redirect (mod_dir's DirectoryIndex, mod_rewrite, a CGI's
  * local Location:) or a subrequest of a request we authenticated: it
@@ -199,6 +200,9 @@ int aoidc_check_authn(request_rec *r)
     rc = type == AOIDC_TYPE_OIDC    ? oidc(x)
          : type == AOIDC_TYPE_BASIC ? basic(x)
                                     : bearer(x);
+    if (rc == OK && r->user && *r->user) {
+        rc = aoidc_stepup_max_age(x); /* AuthOIDCMaxAge (stepup.c) */
+    }
     if (!r->main) {
         /* once per request: OK is ok whatever was logged on the way (a
          * refresh postponed); otherwise the last reason, or ok for the
@@ -256,6 +260,11 @@ static void unauthorized(aoidc_rctx_t *x)
         x->rp.extra_params = aoidc_authz_params_default(
             x->rp.extra_params, "prompt", "login", r->pool);
     }
+    if (x->stepup_acr || x->stepup_max_age) {
+        /* step-up: acr_values / max_age (stepup.c) */
+        x->rp.extra_params = aoidc_stepup_login_params(
+            x, (apr_array_header_t *)x->rp.extra_params);
+    }
     if (aoidc_login(x) != HTTP_MOVED_TEMPORARILY
         || !(loc = apr_table_get(r->err_headers_out, "Location"))) {
         /* the OP is unreachable (logged): the 403 stands */
@@ -279,17 +288,25 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
     bool to_dpop = x->dpop_used || proof_err;
     bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
     bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
+    /* RFC 9470 acr_values/max_age, RFC 9728 resource_metadata */
+    const char *extra = aoidc_stepup_challenge_params(x);
     if (bearer) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       aoidc_bearer_challenge_for(
-                           r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
-                           x->denied_by_authz ? x->required_scope : NULL));
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_pstrcat(r->pool,
+                        aoidc_bearer_challenge_for(
+                            r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
+                            x->denied_by_authz ? x->required_scope : NULL),
+                        extra, NULL));
     }
     if (dpop) {
         bool here = to_dpop || !bearer;
-        apr_table_addn(r->err_headers_out, "WWW-Authenticate",
-                       aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
-                                            here ? desc : NULL, r->pool));
+        apr_table_addn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_pstrcat(r->pool,
+                        aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
+                                             here ? desc : NULL, r->pool),
+                        extra, NULL));
     }
 }
 
@@ -328,6 +345,12 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         err = x->required_scope ? "insufficient_scope" : NULL;
         desc = NULL;
     }
+    if (x->denied_by_authz && (x->stepup_acr || x->stepup_max_age)) {
+        /* RFC 9470 §3 (stepup.c adds acr_values/max_age) */
+        err = "insufficient_user_authentication";
+        desc = x->stepup_acr ? "A different authentication level is required"
+                             : "More recent authentication is required";
+    }
     challenge(x, err, desc);
     return OK;
 }
@@ -339,7 +362,10 @@ void aoidc_insert_error_filter(request_rec *r)
 {
     aoidc_rctx_t *x =
         ap_get_module_config(r->request_config, &auth_oidc_module);
-    if (x && x->denied_by_authz && r->status == HTTP_UNAUTHORIZED) {
+    if (x && x->denied_by_authz && r->status == HTTP_UNAUTHORIZED
+        && !(x->type == AOIDC_TYPE_BEARER
+             && (x->stepup_acr || x->stepup_max_age))) {
+        /* (a bearer step-up keeps its 401: RFC 9470 §3) */
         r->status = HTTP_FORBIDDEN;
         r->status_line = NULL;
     }

@@ -56,6 +56,10 @@ typedef struct {
     /* AuthOIDCUpstreamToken exchange: the session's access token or the
      * bearer caller's token, set by the flow that authenticated */
     const char *upstream_subject;
+    /* step-up (stepup.c): what a refused Require acr / AuthOIDCMaxAge
+     * asks the next login or token for */
+    const apr_array_header_t *stepup_acr; /* of const char *, or NULL */
+    bool stepup_max_age;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */
