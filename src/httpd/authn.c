@@ -260,11 +260,6 @@ static void unauthorized(aoidc_rctx_t *x)
         x->rp.extra_params = aoidc_authz_params_default(
             x->rp.extra_params, "prompt", "login", r->pool);
     }
-    if (x->stepup_acr || x->stepup_max_age) {
-        /* step-up: acr_values / max_age (stepup.c) */
-        x->rp.extra_params = aoidc_stepup_login_params(
-            x, (apr_array_header_t *)x->rp.extra_params);
-    }
     if (aoidc_login(x) != HTTP_MOVED_TEMPORARILY
         || !(loc = apr_table_get(r->err_headers_out, "Location"))) {
         /* the OP is unreachable (logged): the 403 stands */
@@ -288,8 +283,8 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
     bool to_dpop = x->dpop_used || proof_err;
     bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
     bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
-    /* RFC 9470 acr_values/max_age, RFC 9728 resource_metadata */
-    const char *extra = aoidc_stepup_challenge_params(x);
+    /* RFC 9470 acr_values/max_age beside the error, RFC 9728
+     * resource_metadata in each challenge (stepup.c) */
     if (bearer) {
         apr_table_setn(
             r->err_headers_out, "WWW-Authenticate",
@@ -297,7 +292,7 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
                         aoidc_bearer_challenge_for(
                             r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
                             x->denied_by_authz ? x->required_scope : NULL),
-                        extra, NULL));
+                        aoidc_stepup_challenge_params(x, !to_dpop), NULL));
     }
     if (dpop) {
         bool here = to_dpop || !bearer;
@@ -306,7 +301,7 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
             apr_pstrcat(r->pool,
                         aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
                                              here ? desc : NULL, r->pool),
-                        extra, NULL));
+                        aoidc_stepup_challenge_params(x, here), NULL));
     }
 }
 

@@ -124,15 +124,24 @@ int aoidc_stepup_max_age(aoidc_rctx_t *x)
     return HTTP_UNAUTHORIZED;
 }
 
-/* Our values replace the operator's AuthOIDCAuthRequestParams acr_values
- * and max_age: asking for less than the Require would end in a 403. */
-apr_array_header_t *aoidc_stepup_login_params(const aoidc_rctx_t *x,
-                                              apr_array_header_t *extra)
+/* On the first login too: an OP that sends auth_time only when asked for
+ * max_age (OIDC Core 2), or picks the acr from acr_values, would otherwise
+ * hand back a login the next request refuses. Our values replace the
+ * operator's AuthOIDCAuthRequestParams acr_values and max_age: asking for
+ * less than the Require would end in a 403. */
+const apr_array_header_t *
+aoidc_stepup_login_params(const aoidc_rctx_t *x,
+                          const apr_array_header_t *extra)
 {
     apr_pool_t *p = x->r->pool;
-    const char *acr = aoidc_acr_join(x->stepup_acr, p);
+    const char *acr =
+        aoidc_acr_join(x->stepup_acr ? x->stepup_acr : x->c->stepup_acr, p);
     apr_int64_t max_age = aoidc_conf_max_age(x->c);
-    apr_array_header_t *out = apr_array_make(p, 4, sizeof(aoidc_param_t));
+    apr_array_header_t *out;
+    if (!acr && max_age < 0) {
+        return extra;
+    }
+    out = apr_array_make(p, 4, sizeof(aoidc_param_t));
     for (int i = 0; extra && i < extra->nelts; i++) {
         const aoidc_param_t *pr = &APR_ARRAY_IDX(extra, i, aoidc_param_t);
         if (!(acr && !strcmp(pr->name, "acr_values"))
@@ -144,19 +153,17 @@ apr_array_header_t *aoidc_stepup_login_params(const aoidc_rctx_t *x,
         APR_ARRAY_PUSH(out, aoidc_param_t) = (aoidc_param_t){"acr_values", acr};
     }
     if (max_age >= 0) {
-        /* sent on every step-up login: a login for the acr must be fresh
-         * too, or the next request refuses it for its age */
         APR_ARRAY_PUSH(out, aoidc_param_t) = (aoidc_param_t){
             "max_age", apr_psprintf(p, "%" APR_INT64_T_FMT, max_age)};
     }
     return out;
 }
 
-const char *aoidc_stepup_challenge_params(aoidc_rctx_t *x)
+const char *aoidc_stepup_challenge_params(aoidc_rctx_t *x, bool with_error)
 {
     apr_pool_t *p = x->r->pool;
     const char *s = "";
-    if (x->stepup_acr || x->stepup_max_age) {
+    if (with_error && (x->stepup_acr || x->stepup_max_age)) {
         s = aoidc_stepup_params(
             x->stepup_acr, x->stepup_max_age ? aoidc_conf_max_age(x->c) : -1,
             p);

@@ -15,16 +15,20 @@
  *  401 insufficient_user_authentication for a bearer request. */
 int aoidc_stepup_max_age(aoidc_rctx_t *x);
 
-/** unauthorized(): the step-up parameters (acr_values, max_age) the new
- *  login asks for when a step-up check refused; extra unchanged
- *  otherwise. A new array in p. */
-apr_array_header_t *aoidc_stepup_login_params(const aoidc_rctx_t *x,
-                                              apr_array_header_t *extra);
+/** aoidc_login: extra with the step-up parameters of this location:
+ *  acr_values (a refused Require acr's values, else the section's Require
+ *  acr words) and max_age (AuthOIDCMaxAge), replacing the operator's own
+ *  acr_values/max_age; extra itself when the location has neither. A new
+ *  array in r->pool otherwise. */
+const apr_array_header_t *
+aoidc_stepup_login_params(const aoidc_rctx_t *x,
+                          const apr_array_header_t *extra);
 
-/** The RFC 9470 §3 challenge parameters for a refused step-up, "" when the
- *  refusal was no step-up; then `, resource_metadata="..."` when
- *  AuthOIDCResourceMetadata is on here. */
-const char *aoidc_stepup_challenge_params(aoidc_rctx_t *x);
+/** What to append to one challenge: the RFC 9470 §3 parameters of a
+ *  refused step-up when this challenge carries the error (with_error; ""
+ *  when the refusal was no step-up), then `, resource_metadata="..."`
+ *  (RFC 9728 §5.1) when AuthOIDCResourceMetadata is on here. In r->pool. */
+const char *aoidc_stepup_challenge_params(aoidc_rctx_t *x, bool with_error);
 
 /** post_config: the locations with AuthOIDCResourceMetadata on. */
 int aoidc_stepup_post_config(apr_pool_t *pconf, server_rec *s);

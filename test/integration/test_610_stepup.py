@@ -66,10 +66,13 @@ def relogin(env, s, evil, r, path):
     return get(s, env.url(path))
 
 
-def to_op(r, evil):
+def to_op(r, op):
+    """r is a 302 to op's authorization endpoint: its query."""
     assert r.status_code == 302, (r.status_code, r.headers, r.text[:300])
     loc = location(r)
-    assert loc.split('?')[0] == evil.issuer + '/authorize', loc
+    ep = op.metadata['authorization_endpoint'] if isinstance(op.metadata, dict) \
+        else op.issuer + '/authorize'
+    assert loc.split('?')[0] == ep, loc
     return query1(loc)
 
 
@@ -77,6 +80,10 @@ def test_aoidc_610_01_acr_met_and_no_unautz(stepup, evil, s, env):
     # the login's acr is one of the Require acr values: served
     r = evil_login(env, s, evil, '/su/echo/', acr='hwk')
     assert r.status_code == 200
+    # every login of the location asks for it, the first one included
+    q = to_op(r.start_response, evil)
+    assert q['acr_values'] == 'mfa hwk' and 'max_age' not in q, q
+    assert evil.last_authorize_request['acr_values'] == 'mfa hwk'
     # without AuthOIDCUnAutzAction auth a login short of it is a plain 403
     s2 = requests.Session()
     r = evil_login(env, s2, evil, '/sn/echo/', acr='pwd')
@@ -87,6 +94,12 @@ def test_aoidc_610_01_acr_met_and_no_unautz(stepup, evil, s, env):
     assert r.status_code == 403 and 'Location' not in r.headers
     s4 = requests.Session()
     assert evil_login(env, s4, evil, '/sn/echo/', acr='mfa').status_code == 200
+    # the operator's acr_values are replaced by the Require's, max_age added
+    s5 = requests.Session()
+    r = evil_login(env, s5, evil, '/sb/echo/', acr='mfa')
+    assert r.status_code == 200
+    q = to_op(r.start_response, evil)
+    assert q['acr_values'] == 'mfa' and q['max_age'] == '300', q
 
 
 def test_aoidc_610_02_browser_step_up(stepup, evil, env):
@@ -145,6 +158,26 @@ def test_aoidc_610_03_max_age_ignored_by_op(stepup, evil, env):
     # the OP hands back the same old login: 403, not a loop
     r = relogin(env, sess, evil, r, '/sa/echo/')
     assert r.status_code == 403 and 'Location' not in r.headers
+
+
+def test_aoidc_610_04_max_age_real_op(env, op, s):
+    """The real oidc-provider: the first login asks for max_age (so the ID
+    Token has auth_time); once the login is older, a new login with max_age
+    and prompt=login, and a fresh auth_time."""
+    (AoidcConf(env).add_location('/uz', oidc_lines(op, prefix='/uz', extra=[
+        'AuthOIDCUnAutzAction auth', 'AuthOIDCMaxAge 2', 'AuthOIDCLeeway 1'])).install())
+    r = login(env, s, op, '/uz/echo/')
+    assert r.status_code == 200, (r.status_code, r.headers)
+    assert to_op(r.start_response, op)['max_age'] == '2'
+    t1 = int(Echo(r).value('OIDC_CLAIM_auth_time'))
+    time.sleep(LOOP_WINDOW)
+    r = get(s, env.url('/uz/echo/'))
+    q = to_op(r, op)
+    assert q['max_age'] == '2' and q['prompt'] == 'login', q
+    callback(env, s, op.login(s, r), expect_return='/uz/echo/')
+    r = get(s, env.url('/uz/echo/'))
+    assert r.status_code == 200, (r.status_code, r.headers)
+    assert int(Echo(r).value('OIDC_CLAIM_auth_time')) > t1
 
 
 def call(env, path, token, **kw):
