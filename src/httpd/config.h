@@ -119,7 +119,7 @@ typedef struct {
     const char *upstream_audience;
     aoidc_seal_t *seal_upstream; /* from AuthOIDCPassphrase */
     /* step-up (RFC 9470) and resource metadata (RFC 9728), issue 12:
-     * stepup.c */
+     * config_stepup.c, stepup.c */
     apr_interval_time_t max_age;        /* AuthOIDCMaxAge */
     apr_array_header_t *stepup_acr;     /* Require acr words of the section */
     apr_array_header_t *require_scopes; /* Require scope words, likewise */
@@ -172,8 +172,8 @@ const char *aoidc_config_set_ca_bundle(cmd_parms *cmd, void *dc,
                                        const char *arg);
 const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg);
 
-/* stepup.c: AuthOIDCMaxAge, AuthOIDCResourceMetadata, and what the Require
- * acr / Require scope lines of a section record into its configuration
+/* config_stepup.c: AuthOIDCMaxAge, AuthOIDCResourceMetadata, and what the
+ * Require acr / Require scope lines of a section record into its configuration
  * (the acr_values to ask for, the scopes_supported to publish) */
 const char *aoidc_config_set_max_age(cmd_parms *cmd, void *dc, const char *arg);
 const char *aoidc_config_set_resource_metadata(cmd_parms *cmd, void *dc,
