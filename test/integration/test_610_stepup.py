@@ -43,7 +43,10 @@ def stepup_conf(env, evil):
                 'AuthOIDCTokenBinding dpop', 'AuthOIDCAcceptTokenIn header query',
                 'AuthOIDCResourceMetadata on']))
             .add_location('/apin', bearer_lines(evil, authname='apin', require='acr mfa',
-                                                extra=['AuthOIDCMaxAge 60'])))
+                                                extra=['AuthOIDCMaxAge 60']))
+            # the document stays public whatever protects its path
+            .add('<LocationMatch "^/\\.well-known/oauth-protected-resource/api$">\n'
+                 '    Require all denied\n</LocationMatch>'))
 
 
 @pytest.fixture
