@@ -74,6 +74,11 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
                                "client_errors", "Insufficient scope."),
     [AOIDC_REASON_CLAIM] =
         ROW("claim", 403, NULL, INFO, CLIENT, "client_errors", "Forbidden."),
+    [AOIDC_REASON_STEP_UP] =
+        ROW("step_up", 403, "insufficient_user_authentication", INFO, CLIENT,
+            "client_errors",
+            "Stronger or more recent authentication "
+            "required."),
     [AOIDC_REASON_SESSION_EXPIRED] =
         ENDED("session_expired", "Session expired."),
     [AOIDC_REASON_SESSION_INVALID] =

@@ -48,7 +48,8 @@ typedef enum {
     AOIDC_REASON_NO_CREDENTIALS,
     AOIDC_REASON_BEARER_SYNTAX,
     AOIDC_REASON_SCOPE,
-    AOIDC_REASON_CLAIM, /* Require claim refused an authenticated user */
+    AOIDC_REASON_CLAIM,   /* Require claim refused an authenticated user */
+    AOIDC_REASON_STEP_UP, /* Require acr / AuthOIDCMaxAge: RFC 9470 */
     /* sessions */
     AOIDC_REASON_SESSION_EXPIRED,
     AOIDC_REASON_SESSION_INVALID,

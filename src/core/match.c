@@ -145,3 +145,72 @@ bool aoidc_match_scope(const apr_array_header_t *claims, const char *value,
     }
     return false;
 }
+
+bool aoidc_match_acr(const apr_array_header_t *claims,
+                     const apr_array_header_t *values)
+{
+    const aoidc_claim_t *c = aoidc_claims_get(claims, "acr");
+    if (!c || c->is_json || !*c->value) {
+        return false;
+    }
+    for (int i = 0; values && i < values->nelts; i++) {
+        if (!strcmp(c->value, APR_ARRAY_IDX(values, i, const char *))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* auth_time is a JSON number of seconds (OIDC Core 2); a fraction is
+ * allowed and cut off, anything else (a string, an exponent) is not a
+ * login time we can trust. */
+static bool auth_time(const apr_array_header_t *claims, apr_int64_t *t)
+{
+    const aoidc_claim_t *c = aoidc_claims_get(claims, "auth_time");
+    const char *s;
+    apr_int64_t v = 0;
+    if (!c || !c->is_json) {
+        return false;
+    }
+    for (s = c->value; *s >= '0' && *s <= '9' && s - c->value < 16; s++) {
+        v = v * 10 + (*s - '0');
+    }
+    if (s == c->value || (*s && *s != '.')) {
+        return false;
+    }
+    for (s += *s == '.'; *s >= '0' && *s <= '9'; s++) {
+    }
+    *t = v;
+    return *s == '\0';
+}
+
+bool aoidc_match_max_age(const apr_array_header_t *claims, apr_int64_t max_age,
+                         apr_int64_t leeway, apr_time_t now)
+{
+    apr_int64_t at, n = (apr_int64_t)apr_time_sec(now);
+    if (!auth_time(claims, &at)) {
+        return false;
+    }
+    return at <= n + leeway && n - at <= max_age + leeway;
+}
+
+const char *aoidc_acr_join(const apr_array_header_t *acr_values, apr_pool_t *p)
+{
+    char *all = NULL;
+    for (int i = 0; acr_values && i < acr_values->nelts; i++) {
+        const char *v = APR_ARRAY_IDX(acr_values, i, const char *);
+        all = all ? apr_pstrcat(p, all, " ", v, NULL) : apr_pstrdup(p, v);
+    }
+    return all;
+}
+
+const char *aoidc_stepup_params(const apr_array_header_t *acr_values,
+                                apr_int64_t max_age, apr_pool_t *p)
+{
+    const char *acr = aoidc_acr_join(acr_values, p);
+    return apr_psprintf(
+        p, "%s%s%s%s", acr ? ", acr_values=\"" : "", acr ? acr : "",
+        acr ? "\"" : "",
+        max_age >= 0 ? apr_psprintf(p, ", max_age=%" APR_INT64_T_FMT, max_age)
+                     : "");
+}

@@ -24,4 +24,31 @@ AOIDC_API bool aoidc_match_claim(const apr_array_header_t *claims,
 AOIDC_API bool aoidc_match_scope(const apr_array_header_t *claims,
                                  const char *value, apr_pool_t *p);
 
+/** `Require acr VALUE...` (OIDC Core 2, RFC 9470 §4): the "acr" claim, a
+ *  string, equals one of values (of const char *). Absent, empty or of
+ *  another type: no match. */
+AOIDC_API bool aoidc_match_acr(const apr_array_header_t *claims,
+                               const apr_array_header_t *values);
+
+/** AuthOIDCMaxAge (OIDC Core 3.1.2.1 max_age, RFC 9470 §4): the login is
+ *  young enough, now - auth_time <= max_age + leeway (seconds). auth_time
+ *  absent, not a number, or in the future by more than leeway: false (an
+ *  unknown login time counts as too old). */
+AOIDC_API bool aoidc_match_max_age(const apr_array_header_t *claims,
+                                   apr_int64_t max_age, apr_int64_t leeway,
+                                   apr_time_t now);
+
+/** The RFC 9470 §3 challenge parameters, in p: `, acr_values="a b"` when
+ *  acr_values (of const char *, may be NULL or empty) has any, and
+ *  `, max_age=N` when max_age >= 0; "" for neither. Values are the
+ *  operator's Require acr words (no quotes or backslashes: config.c's
+ *  parser refuses them). */
+AOIDC_API const char *aoidc_stepup_params(const apr_array_header_t *acr_values,
+                                          apr_int64_t max_age, apr_pool_t *p);
+
+/** acr_values joined with spaces (the acr_values request parameter, OIDC
+ *  Core 3.1.2.1), in p; NULL when there is none. */
+AOIDC_API const char *aoidc_acr_join(const apr_array_header_t *acr_values,
+                                     apr_pool_t *p);
+
 #endif

@@ -16,6 +16,7 @@
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/providers.h"
+#include "httpd/stepup.h"
 
 /* An internal redirect (mod_dir's DirectoryIndex, mod_rewrite, a CGI's
  * local Location:) or a subrequest of a request we authenticated: it
@@ -203,6 +204,9 @@ int aoidc_check_authn(request_rec *r)
     rc = type == AOIDC_TYPE_OIDC    ? oidc(x)
          : type == AOIDC_TYPE_BASIC ? basic(x)
                                     : bearer(x);
+    if (rc == OK && r->user && *r->user) {
+        rc = aoidc_stepup_max_age(x); /* AuthOIDCMaxAge (stepup.c) */
+    }
     if (!r->main) {
         /* once per request: OK is ok whatever was logged on the way (a
          * refresh postponed); otherwise the last reason, or ok for the
@@ -283,17 +287,25 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
     bool to_dpop = x->dpop_used || proof_err;
     bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
     bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
+    /* RFC 9470 acr_values/max_age beside the error, RFC 9728
+     * resource_metadata in each challenge (stepup.c) */
     if (bearer) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       aoidc_bearer_challenge_for(
-                           r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
-                           x->denied_by_authz ? x->required_scope : NULL));
+        apr_table_setn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_pstrcat(r->pool,
+                        aoidc_bearer_challenge_for(
+                            r, to_dpop ? NULL : err, to_dpop ? NULL : desc,
+                            x->denied_by_authz ? x->required_scope : NULL),
+                        aoidc_stepup_challenge_params(x, !to_dpop), NULL));
     }
     if (dpop) {
         bool here = to_dpop || !bearer;
-        apr_table_addn(r->err_headers_out, "WWW-Authenticate",
-                       aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
-                                            here ? desc : NULL, r->pool));
+        apr_table_addn(
+            r->err_headers_out, "WWW-Authenticate",
+            apr_pstrcat(r->pool,
+                        aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
+                                             here ? desc : NULL, r->pool),
+                        aoidc_stepup_challenge_params(x, here), NULL));
     }
 }
 
@@ -332,6 +344,12 @@ int aoidc_note_auth_failure(request_rec *r, const char *type)
         err = x->required_scope ? "insufficient_scope" : NULL;
         desc = NULL;
     }
+    if (x->denied_by_authz && (x->stepup_acr || x->stepup_max_age)) {
+        /* RFC 9470 §3 (stepup.c adds acr_values/max_age) */
+        err = "insufficient_user_authentication";
+        desc = x->stepup_acr ? "A different authentication level is required"
+                             : "More recent authentication is required";
+    }
     challenge(x, err, desc);
     return OK;
 }
@@ -343,7 +361,10 @@ void aoidc_insert_error_filter(request_rec *r)
 {
     aoidc_rctx_t *x =
         ap_get_module_config(r->request_config, &auth_oidc_module);
-    if (x && x->denied_by_authz && r->status == HTTP_UNAUTHORIZED) {
+    if (x && x->denied_by_authz && r->status == HTTP_UNAUTHORIZED
+        && !(x->type == AOIDC_TYPE_BEARER
+             && (x->stepup_acr || x->stepup_max_age))) {
+        /* (a bearer step-up keeps its 401: RFC 9470 §3) */
         r->status = HTTP_FORBIDDEN;
         r->status_line = NULL;
     }

@@ -16,6 +16,7 @@
 #include "core/match.h"
 #include "httpd/answer.h"
 #include "httpd/authz.h"
+#include "httpd/config.h"
 
 typedef struct {
     const char *name;
@@ -58,10 +59,65 @@ static const char *claim_parse(cmd_parms *cmd, const char *line,
     return parse_words(cmd, line, parsed, true);
 }
 
+/* The scopes are also noted in the section's configuration: RFC 9728's
+ * scopes_supported (stepup.c). */
 static const char *scope_parse(cmd_parms *cmd, const char *line,
                                const void **parsed)
 {
-    return parse_words(cmd, line, parsed, false);
+    const char *e = parse_words(cmd, line, parsed, false);
+    const apr_array_header_t *a = *parsed;
+    for (int i = 0; !e && i < a->nelts; i++) {
+        aoidc_config_note_require(cmd, false,
+                                  APR_ARRAY_IDX(a, i, pair_t).value);
+    }
+    return e;
+}
+
+/* --- Require acr (step-up, RFC 9470; stepup.c) --------------------------- */
+
+/* The words go into the section's configuration too: a refused
+ * AuthOIDCMaxAge asks the new login for them as well. Quotes and
+ * backslashes cannot be sent in a challenge's quoted string. */
+static const char *acr_parse(cmd_parms *cmd, const char *line,
+                             const void **parsed)
+{
+    apr_array_header_t *a = apr_array_make(cmd->pool, 2, sizeof(char *));
+    const char *w;
+    while (*(w = ap_getword_conf(cmd->pool, &line))) {
+        if (strpbrk(w, "\"\\") || strspn(w, " \t") == strlen(w)) {
+            return apr_psprintf(cmd->pool, "Require acr: '%s' is no acr", w);
+        }
+        APR_ARRAY_PUSH(a, const char *) = w;
+        aoidc_config_note_require(cmd, true, w);
+    }
+    if (!a->nelts) {
+        return "Require acr: expects at least one acr value";
+    }
+    *parsed = a;
+    return NULL;
+}
+
+static authz_status acr_check(request_rec *r, const char *line,
+                              const void *parsed)
+{
+    aoidc_rctx_t *x = aoidc_rctx(r);
+    aoidc_err_t err = {0};
+    const aoidc_claim_t *acr;
+    if (!r->user) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    if (aoidc_match_acr(x->claims, parsed)) {
+        return AUTHZ_GRANTED;
+    }
+    acr = aoidc_claims_get(x->claims, "acr");
+    aoidc_err_set(&err, AOIDC_REASON_STEP_UP, r->pool, "the login's acr is %s",
+                  acr ? acr->value : "absent");
+    x->denied_by_authz = true;
+    x->stepup_acr = parsed;
+    ap_custom_response(r, HTTP_UNAUTHORIZED,
+                       aoidc_reason_info(err.reason)->message);
+    aoidc_answer_log(x, &err, apr_pstrcat(r->pool, "Require acr ", line, NULL));
+    return AUTHZ_DENIED;
 }
 
 /* The refusal goes through the reason table (log line naming the Require
@@ -122,6 +178,7 @@ static authz_status scope_check(request_rec *r, const char *line,
 
 static const authz_provider claim_provider = {claim_check, claim_parse};
 static const authz_provider scope_provider = {scope_check, scope_parse};
+static const authz_provider acr_provider = {acr_check, acr_parse};
 
 void aoidc_authz_register(apr_pool_t *p)
 {
@@ -130,6 +187,9 @@ void aoidc_authz_register(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope",
                               AUTHZ_PROVIDER_VERSION, &scope_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "acr",
+                              AUTHZ_PROVIDER_VERSION, &acr_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
 }
 

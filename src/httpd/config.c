@@ -59,6 +59,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
     c->upstream_mode = AOIDC_UNSET;
+    c->max_age = c->resource_metadata = AOIDC_UNSET; /* stepup.c */
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -184,6 +185,11 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(upstream_audience);
     MERGE_PTR(seal_upstream);
     MERGE_PTR(idps);
+    MERGE_NUM(max_age); /* stepup.c */
+    MERGE_PTR(stepup_acr);
+    MERGE_PTR(require_scopes);
+    MERGE_NUM(resource_metadata);
+    MERGE_PTR(resource_metadata_path);
     return c;
 }
 
@@ -956,6 +962,13 @@ const command_rec aoidc_cmds[] = {
                   "Sender-constrained tokens required: off (default; a "
                   "bound token is still held to its binding), dpop, mtls, "
                   "any"),
+    AP_INIT_TAKE1("AuthOIDCMaxAge", aoidc_config_set_max_age, NULL, CTX,
+                  "Step-up: the login must be younger than this many "
+                  "seconds (auth_time; default none)"),
+    AP_INIT_FLAG("AuthOIDCResourceMetadata", aoidc_config_set_resource_metadata,
+                 NULL, CTX,
+                 "RFC 9728 protected resource metadata for this location "
+                 "(default off)"),
     AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_keyword, (void *)&pass_kw, CTX,
                   "Where claims go: headers, environment, both (default), "
                   "none"),

@@ -134,6 +134,13 @@ typedef struct {
     /* AuthOIDCProvider (issue 11): of aoidc_idp_t, in directive order; a
      * section with its own list replaces the outer one as a whole */
     apr_array_header_t *idps;
+    /* step-up (RFC 9470) and resource metadata (RFC 9728), issue 12:
+     * config_stepup.c, stepup.c */
+    apr_interval_time_t max_age;        /* AuthOIDCMaxAge */
+    apr_array_header_t *stepup_acr;     /* Require acr words of the section */
+    apr_array_header_t *require_scopes; /* Require scope words, likewise */
+    int resource_metadata;              /* AuthOIDCResourceMetadata */
+    const char *resource_metadata_path; /* its <Location> path ("/") */
 } aoidc_dir_conf_t;
 
 enum {
@@ -180,6 +187,16 @@ const char *aoidc_config_set_http_timeout(cmd_parms *cmd, void *dc,
 const char *aoidc_config_set_ca_bundle(cmd_parms *cmd, void *dc,
                                        const char *arg);
 const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg);
+
+/* config_stepup.c: AuthOIDCMaxAge, AuthOIDCResourceMetadata, and what the
+ * Require acr / Require scope lines of a section record into its configuration
+ * (the acr_values to ask for, the scopes_supported to publish) */
+const char *aoidc_config_set_max_age(cmd_parms *cmd, void *dc, const char *arg);
+const char *aoidc_config_set_resource_metadata(cmd_parms *cmd, void *dc,
+                                               int on);
+void aoidc_config_note_require(cmd_parms *cmd, bool acr, const char *word);
+/** AuthOIDCMaxAge in seconds; -1 when unset. */
+apr_int64_t aoidc_conf_max_age(const aoidc_dir_conf_t *c);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);

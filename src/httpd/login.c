@@ -12,6 +12,7 @@
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 #include "httpd/providers.h"
+#include "httpd/stepup.h"
 
 /* A form submitted after the session ended: its body goes into the
  * state (core/replay.h), or the request gets the 401 it always got. */
@@ -42,6 +43,9 @@ int aoidc_login(aoidc_rctx_t *x)
         && (rc = form_body(&in.post_body, x)) != OK) {
         return rc;
     }
+    /* a location with Require acr / AuthOIDCMaxAge asks for them on every
+     * login, the first one included (stepup.c) */
+    x->rp.extra_params = aoidc_stepup_login_params(x, x->rp.extra_params);
     if (aoidc_rp_login(&out, &x->rp, aoidc_op_env(x), &in, &err)
         != APR_SUCCESS) {
         if (err.reason == AOIDC_REASON_TOO_LARGE) {

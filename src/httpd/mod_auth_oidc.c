@@ -14,6 +14,7 @@
 #include "httpd/metrics.h"
 #include "httpd/op.h"
 #include "httpd/request.h"
+#include "httpd/stepup.h"
 #include "httpd/store.h"
 #include "httpd/upstream.h"
 
@@ -56,7 +57,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         || aoidc_store_post_config(pconf, ptemp, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return OK;
+    return aoidc_stepup_post_config(pconf, s);
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
@@ -72,6 +73,9 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* RFC 9728 metadata: public, before any access check (stepup.c) */
+    ap_hook_quick_handler(aoidc_stepup_metadata_handler, NULL, NULL,
+                          APR_HOOK_MIDDLE);
     ap_hook_post_perdir_config(aoidc_post_perdir_config, NULL, NULL,
                                APR_HOOK_FIRST);
     ap_hook_check_authn(aoidc_check_authn, NULL, NULL, APR_HOOK_MIDDLE,

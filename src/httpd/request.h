@@ -61,6 +61,10 @@ typedef struct {
      * chosen */
     const aoidc_idp_t *idp;
     const aoidc_rp_conf_t *base_rp;
+    /* step-up (stepup.c): what a refused Require acr / AuthOIDCMaxAge
+     * asks the next login or token for */
+    const apr_array_header_t *stepup_acr; /* of const char *, or NULL */
+    bool stepup_max_age;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */

@@ -28,6 +28,16 @@ AOIDC_FUZZ_ENTRY(claims)
             (void)aoidc_match_claim(l, c->name, "admin", p);
         }
         (void)aoidc_match_scope(l, "api:read", p);
+        {
+            /* step-up: acr and the auth_time reader (core/match.c) */
+            apr_array_header_t *acr = apr_array_make(p, 1, sizeof(char *));
+            APR_ARRAY_PUSH(acr, const char *) = "mfa";
+            bool young =
+                aoidc_match_max_age(l, 300, 60, apr_time_from_sec(1700000000));
+            FUZZ_CHECK(!young || aoidc_claims_get(l, "auth_time"));
+            FUZZ_CHECK(!aoidc_match_acr(l, acr)
+                       || !strcmp(aoidc_claims_get(l, "acr")->value, "mfa"));
+        }
         aoidc_wbuf_t w;
         aoidc_rbuf_t r;
         aoidc_codec_init(&w, 64, p);

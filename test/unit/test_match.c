@@ -121,6 +121,84 @@ START_TEST(scp_array)
 }
 END_TEST
 
+static apr_array_header_t *words(const char *a, const char *b)
+{
+    apr_array_header_t *v = apr_array_make(tp, 2, sizeof(const char *));
+    if (a) {
+        APR_ARRAY_PUSH(v, const char *) = a;
+    }
+    if (b) {
+        APR_ARRAY_PUSH(v, const char *) = b;
+    }
+    return v;
+}
+
+START_TEST(acr)
+{
+    apr_array_header_t *want = words("mfa", "urn:acr:high");
+    ck_assert(aoidc_match_acr(list("{\"acr\":\"mfa\"}"), want));
+    ck_assert(aoidc_match_acr(list("{\"acr\":\"urn:acr:high\"}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":\"pwd\"}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":\"MFA\"}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":\"mf\"}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":\"\"}"), words("", NULL)));
+    /* absent, or not a string (an array holding it is no acr) */
+    ck_assert(!aoidc_match_acr(list("{\"sub\":\"a\"}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":[\"mfa\"]}"), want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":1}"), words("1", NULL)));
+    ck_assert(!aoidc_match_acr(NULL, want));
+    ck_assert(!aoidc_match_acr(list("{\"acr\":\"mfa\"}"), words(NULL, NULL)));
+}
+END_TEST
+
+START_TEST(max_age)
+{
+    apr_time_t now = apr_time_from_sec(1700000000);
+    /* at the limit, past it only within the leeway */
+    ck_assert(
+        aoidc_match_max_age(list("{\"auth_time\":1699999700}"), 300, 0, now));
+    ck_assert(
+        !aoidc_match_max_age(list("{\"auth_time\":1699999699}"), 300, 0, now));
+    ck_assert(
+        aoidc_match_max_age(list("{\"auth_time\":1699999650}"), 300, 60, now));
+    ck_assert(
+        !aoidc_match_max_age(list("{\"auth_time\":1699999639}"), 300, 60, now));
+    ck_assert(aoidc_match_max_age(list("{\"auth_time\":1699999999.75}"), 300, 0,
+                                  now));
+    /* max_age 0: only a login of this second (plus leeway) */
+    ck_assert(
+        aoidc_match_max_age(list("{\"auth_time\":1700000000}"), 0, 0, now));
+    ck_assert(
+        !aoidc_match_max_age(list("{\"auth_time\":1699999999}"), 0, 0, now));
+    /* from the future beyond the leeway */
+    ck_assert(
+        aoidc_match_max_age(list("{\"auth_time\":1700000030}"), 300, 60, now));
+    ck_assert(
+        !aoidc_match_max_age(list("{\"auth_time\":1700000061}"), 300, 60, now));
+    /* absent or not a plain number: too old */
+    ck_assert(!aoidc_match_max_age(list("{\"sub\":\"a\"}"), 300, 60, now));
+    ck_assert(!aoidc_match_max_age(NULL, 300, 60, now));
+    ck_assert(!aoidc_match_max_age(list("{\"auth_time\":\"1700000000\"}"), 300,
+                                   60, now));
+    ck_assert(!aoidc_match_max_age(list("{\"auth_time\":-5}"), 300, 60, now));
+    ck_assert(!aoidc_match_max_age(list("{\"auth_time\":true}"), 300, 60, now));
+}
+END_TEST
+
+START_TEST(stepup_params)
+{
+    ck_assert_str_eq(aoidc_stepup_params(NULL, -1, tp), "");
+    ck_assert_str_eq(aoidc_stepup_params(words("mfa", "hw"), -1, tp),
+                     ", acr_values=\"mfa hw\"");
+    ck_assert_str_eq(aoidc_stepup_params(NULL, 300, tp), ", max_age=300");
+    ck_assert_str_eq(aoidc_stepup_params(words("mfa", NULL), 0, tp),
+                     ", acr_values=\"mfa\", max_age=0");
+    ck_assert_str_eq(aoidc_stepup_params(words(NULL, NULL), -1, tp), "");
+    ck_assert_ptr_null(aoidc_acr_join(words(NULL, NULL), tp));
+    ck_assert_str_eq(aoidc_acr_join(words("a", "b"), tp), "a b");
+}
+END_TEST
+
 TCase *aoidc_match_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("match");
@@ -128,5 +206,8 @@ TCase *aoidc_match_tcase(void)
     tcase_add_test(tc, dotted_paths);
     tcase_add_test(tc, scope);
     tcase_add_test(tc, scp_array);
+    tcase_add_test(tc, acr);
+    tcase_add_test(tc, max_age);
+    tcase_add_test(tc, stepup_params);
     return tc;
 }

@@ -10,7 +10,7 @@
     X(err) X(b64url) X(json) X(rand) X(url) X(cookie) X(seal) X(codec)       \
     X(parse) X(jwk) X(jws) X(jwt) X(pkce) X(state) X(authz_request)          \
     X(auth_response) X(token) X(id_token) X(logout_token) X(session)         \
-    X(bearer) X(match) X(claims) X(store) X(store_memcache) X(session_index) \
+    X(bearer) X(match) X(rs_metadata) X(claims) X(store) X(store_memcache) X(session_index) \
     X(logout) X(http) X(provider) X(provider_threads) X(client) X(flow)      \
     X(guard) X(flight) X(rp_store) X(rp_login) X(rp_callback) X(rp_session) \
     X(rs) X(store_redis) X(basic) X(dpop) \

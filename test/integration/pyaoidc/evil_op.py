@@ -484,6 +484,18 @@ class EvilOP:
             claims['nonce'] = entry['nonce']
         if entry.get('sid'):
             claims['sid'] = entry['sid']
+        # step-up (test_610): opts id_token_claims={name: value, None deletes};
+        # honor_acr: acr = the first of the request's acr_values; honor_max_age:
+        # a fresh auth_time when the request had max_age (else the one set)
+        for k, v in (opts.get('id_token_claims') or {}).items():
+            if v is None:
+                claims.pop(k, None)
+            else:
+                claims[k] = v
+        if opts.get('honor_acr') and entry.get('acr_values'):
+            claims['acr'] = entry['acr_values'].split()[0]
+        if opts.get('honor_max_age') and entry.get('max_age') is not None:
+            claims['auth_time'] = now
         kw = {'alg': 'RS256'}
         if mode == 'wrong_iss':
             claims['iss'] = EVIL_ISSUER
@@ -732,7 +744,8 @@ class EvilOP:
             code = secrets.token_urlsafe(24)
             with self._lock:
                 self._codes[code] = {k: q.get(k) for k in (
-                    'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'scope')}
+                    'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'scope',
+                    'acr_values', 'max_age')}
                 # every login is a new OP session: its sid goes into the ID token
                 self._codes[code]['sid'] = secrets.token_urlsafe(16)
                 self.sids.append(self._codes[code]['sid'])
