@@ -41,10 +41,10 @@ apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
         return APR_SUCCESS;
     }
     /* basic is the RFC 6749 default; post only when basic is not offered */
-    c.use_post = c.method == AOIDC_CLIENT_AUTH_POST
-                 || (c.method == AOIDC_CLIENT_AUTH_AUTO
-                     && !(methods & AOIDC_AUTH_BASIC)
-                     && (methods & AOIDC_AUTH_POST));
+    c.use_post =
+        c.method == AOIDC_CLIENT_AUTH_POST
+        || (c.method == AOIDC_CLIENT_AUTH_AUTO && !(methods & AOIDC_AUTH_BASIC)
+            && (methods & AOIDC_AUTH_POST));
     req->body = aoidc_token_client_auth(&req->authorization, body, &c, p);
     return APR_SUCCESS;
 }
@@ -272,16 +272,16 @@ apr_status_t aoidc_client_par(const char **request_uri,
                               const aoidc_client_t *c, const char *params,
                               apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
     json_t *j = NULL;
     apr_status_t rv;
     const char *u, *e;
     if (!md->par_endpoint) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
-                             "AuthOIDCPAR on: the OP has no "
-                             "pushed_authorization_request_endpoint");
+                             "PAR needed (AuthOIDCPAR on, or the OP sets "
+                             "require_pushed_authorization_requests) but the "
+                             "OP has no pushed_authorization_request_endpoint");
     }
     /* the token endpoint's methods: RFC 9126 §2 authenticates as there */
     if ((rv = aoidc_client_authenticate(&req, params, c, md,
@@ -300,10 +300,11 @@ apr_status_t aoidc_client_par(const char **request_uri,
                              resp.status, e ? e : "-");
     }
     /* RFC 9126 §2.2: it goes into the browser's URL as one parameter */
-    if (strlen(u) > 2048 || strspn(u, "abcdefghijklmnopqrstuvwxyz"
-                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                      ":-._~/%+=")
-                                != strlen(u)) {
+    if (strlen(u) > 2048
+        || strspn(u, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                     ":-._~/%+=")
+               != strlen(u)) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "PAR endpoint: malformed request_uri");
     }

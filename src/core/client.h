@@ -21,10 +21,10 @@
  *  the first key, PS256 for RSA when the OP lists it. Reasons:
  *  AOIDC_REASON_CONFIG (private_key_jwt without a key),
  *  AOIDC_REASON_INTERNAL (signing failed). */
-AOIDC_API apr_status_t aoidc_client_authenticate(
-    aoidc_http_req_t *req, const char *body, const aoidc_client_t *c,
-    const aoidc_metadata_t *md, unsigned methods, apr_pool_t *p,
-    aoidc_err_t *err);
+AOIDC_API apr_status_t
+aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
+                          const aoidc_client_t *c, const aoidc_metadata_t *md,
+                          unsigned methods, apr_pool_t *p, aoidc_err_t *err);
 
 /** RFC 9126 §2: POST the authorization request's parameters (params, a
  *  form body) to md->par_endpoint with client authentication; *request_uri

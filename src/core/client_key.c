@@ -53,8 +53,8 @@ static const char *public_members(aoidc_client_key_t *k, apr_pool_t *p)
     if (k->type == KT_RSA) {
         char *e = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, p);
         char *m = bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, p);
-        return e && m ? apr_psprintf(p, "\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"",
-                                     e, m)
+        return e && m ? apr_psprintf(
+                   p, "\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"", e, m)
                       : NULL;
     }
     if (k->type == KT_ED25519) {
@@ -62,7 +62,8 @@ static const char *public_members(aoidc_client_key_t *k, apr_pool_t *p)
         if (EVP_PKEY_get_raw_public_key(k->pkey, pt, &n) != 1) {
             return NULL;
         }
-        return apr_psprintf(p, "\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"",
+        return apr_psprintf(p,
+                            "\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"",
                             aoidc_b64url_encode(pt, n, p));
     }
     c = k->type == KT_EC256 ? 32 : 48;
@@ -72,10 +73,11 @@ static const char *public_members(aoidc_client_key_t *k, apr_pool_t *p)
         || n != 1 + 2 * c || pt[0] != 4) {
         return NULL; /* not an uncompressed point */
     }
-    return apr_psprintf(p, "\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"",
-                        k->type == KT_EC256 ? "P-256" : "P-384",
-                        aoidc_b64url_encode(pt + 1, c, p),
-                        aoidc_b64url_encode(pt + 1 + c, c, p));
+    return apr_psprintf(
+        p, "\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"",
+        k->type == KT_EC256 ? "P-256" : "P-384",
+        aoidc_b64url_encode(pt + 1, c, p),
+        aoidc_b64url_encode(pt + 1 + c, c, p));
 }
 
 static const char *key_type(kt_t *t, EVP_PKEY *k)
@@ -120,8 +122,9 @@ apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out, const char *pem,
     k->pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
     BIO_free(b);
     if (!k->pkey) {
-        return aoidc_err_set(err, AOIDC_REASON_CONFIG, p,
-                             "not a PEM private key (or one with a passphrase)");
+        return aoidc_err_set(
+            err, AOIDC_REASON_CONFIG, p,
+            "not a PEM private key (or one with a passphrase)");
     }
     apr_pool_cleanup_register(p, k->pkey, free_key, apr_pool_cleanup_null);
     if ((why = key_type(&k->type, k->pkey))) {
@@ -151,10 +154,10 @@ const char *aoidc_client_key_kid(const aoidc_client_key_t *k)
 
 const char *aoidc_client_key_alg(const aoidc_client_key_t *k, bool ps256)
 {
-    return k->type == KT_RSA       ? (ps256 ? "PS256" : "RS256")
-           : k->type == KT_EC256   ? "ES256"
-           : k->type == KT_EC384   ? "ES384"
-                                   : "EdDSA";
+    return k->type == KT_RSA     ? (ps256 ? "PS256" : "RS256")
+           : k->type == KT_EC256 ? "ES256"
+           : k->type == KT_EC384 ? "ES384"
+                                 : "EdDSA";
 }
 
 char *aoidc_client_keys_jwks(const apr_array_header_t *keys, apr_pool_t *p)
@@ -166,11 +169,11 @@ char *aoidc_client_keys_jwks(const apr_array_header_t *keys, apr_pool_t *p)
         json_t *kid = json_string(k->kid);
         char *q = kid ? json_dumps(kid, JSON_ENCODE_ANY) : NULL;
         /* no alg for RSA: the same key signs RS256 or PS256 */
-        s = apr_psprintf(p, "%s%s{%s,\"kid\":%s,\"use\":\"sig\"%s%s%s}", s,
-                         i ? "," : "", k->jwk, q ? q : "\"\"",
-                         k->type == KT_RSA ? "" : ",\"alg\":\"",
-                         k->type == KT_RSA ? "" : aoidc_client_key_alg(k, false),
-                         k->type == KT_RSA ? "" : "\"");
+        s = apr_psprintf(
+            p, "%s%s{%s,\"kid\":%s,\"use\":\"sig\"%s%s%s}", s, i ? "," : "",
+            k->jwk, q ? q : "\"\"", k->type == KT_RSA ? "" : ",\"alg\":\"",
+            k->type == KT_RSA ? "" : aoidc_client_key_alg(k, false),
+            k->type == KT_RSA ? "" : "\"");
         free(q);
         json_decref(kid);
     }
@@ -238,7 +241,8 @@ done:
 static char *b64_json(json_t *j, apr_pool_t *p)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    char *out = s ? aoidc_b64url_encode((unsigned char *)s, strlen(s), p) : NULL;
+    char *out =
+        s ? aoidc_b64url_encode((unsigned char *)s, strlen(s), p) : NULL;
     free(s);
     json_decref(j);
     return out;

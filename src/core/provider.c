@@ -147,8 +147,8 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
     }
     md->require_par = json_is_true(
         json_object_get(doc, "require_pushed_authorization_requests"));
-    md->assertion_ps256 = lists(
-        doc, "token_endpoint_auth_signing_alg_values_supported", "PS256");
+    md->assertion_ps256 =
+        lists(doc, "token_endpoint_auth_signing_alg_values_supported", "PS256");
     return rv;
 }
 

@@ -66,7 +66,8 @@ static bool use_par(const aoidc_rp_conf_t *c, const aoidc_metadata_t *md)
     /* an OP requiring PAR without an endpoint fails loudly here rather
      * than at its authorization endpoint */
     return c->par == AOIDC_PAR_ON
-           || (c->par == AOIDC_PAR_AUTO && (md->par_endpoint || md->require_par));
+           || (c->par == AOIDC_PAR_AUTO
+               && (md->par_endpoint || md->require_par));
 }
 
 /* RFC 9126: the parameters go to the OP authenticated (so they cannot be

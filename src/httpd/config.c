@@ -58,7 +58,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
-    c->upstream_mode = AOIDC_UNSET;
+    c->upstream_mode = c->par = AOIDC_UNSET;
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
          * section that sets nothing (padding zeroed by pcalloc alike) */
@@ -179,6 +179,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(error_template);
     MERGE_NUM(response_type);
     MERGE_NUM(response_mode);
+    MERGE_NUM(par);
     MERGE_NUM(upstream_mode);
     MERGE_PTR(upstream_scope);
     MERGE_PTR(upstream_audience);
@@ -246,7 +247,10 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
                                         "AuthOIDCResponseType id_token or "
                                         "\"code id_token\")"
-                                      : NULL;
+               : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
+                       && (!c->client->keys || !c->client->keys->nelts)
+                   ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
+                   : NULL;
     if (*missing) {
         return NULL;
     }
@@ -272,6 +276,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->cookie_store = c->cookie_store == 1;
     rp->response_type = OR(c->response_type, AOIDC_RT_CODE);
     rp->response_mode = OR(c->response_mode, AOIDC_RM_QUERY);
+    rp->par = OR(c->par, AOIDC_PAR_AUTO);
     return rp;
 }
 
@@ -741,6 +746,15 @@ static const char *set_response_kw(cmd_parms *cmd, void *dc, const char *arg)
     return e;
 }
 
+/* --- client authentication and PAR (issue 12) ---------------------------
+ * AuthOIDCPAR here; AuthOIDCClientAuth and AuthOIDCClientKey in
+ * config_client.c. */
+
+static const char *const par_words[] = {"auto", "on", "off", NULL};
+static const int par_values[] = {AOIDC_PAR_AUTO, AOIDC_PAR_ON, AOIDC_PAR_OFF};
+static const keyword_t par_kw = {offsetof(aoidc_dir_conf_t, par), par_words,
+                                 par_values};
+
 /* --- tokens for the backend's own calls (issue 11) ----------------------
  * AuthOIDCUpstreamToken, AuthOIDCUpstreamScope, AuthOIDCUpstreamAudience:
  * kept together (setters, accessor) so that this feature is one block. */
@@ -948,6 +962,19 @@ const command_rec aoidc_cmds[] = {
                   OFF(upstream_audience), CTX,
                   "Resource (absolute URI) or audience of the backend's token "
                   "(default none)"),
+    /* client authentication and PAR (issue 12) */
+    AP_INIT_TAKE1("AuthOIDCPAR", set_keyword, (void *)&par_kw, CTX,
+                  "on|off|auto: RFC 9126 pushed authorization requests "
+                  "(default auto: when the OP offers or requires them)"),
+    AP_INIT_TAKE1("AuthOIDCClientAuth", aoidc_config_set_client_auth, NULL,
+                  CTX,
+                  "client_secret_basic|client_secret_post|private_key_jwt: "
+                  "client authentication at the OP (default: private_key_jwt "
+                  "with a key, else as the metadata allows)"),
+    AP_INIT_TAKE12("AuthOIDCClientKey", aoidc_config_set_client_key, NULL, CTX,
+                   "FILE [KID]: PEM private key for private_key_jwt (RSA, EC "
+                   "P-256/P-384, Ed25519); repeat for rollover, the first "
+                   "signs"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 

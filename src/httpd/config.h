@@ -118,6 +118,9 @@ typedef struct {
     const char *upstream_scope;
     const char *upstream_audience;
     aoidc_seal_t *seal_upstream; /* from AuthOIDCPassphrase */
+    /* AuthOIDCPAR (issue 12): aoidc_par_mode_t; AuthOIDCClientAuth and
+     * AuthOIDCClientKey live in the client (config_client.c) */
+    int par;
 } aoidc_dir_conf_t;
 
 enum {
@@ -164,6 +167,12 @@ const char *aoidc_config_set_http_timeout(cmd_parms *cmd, void *dc,
 const char *aoidc_config_set_ca_bundle(cmd_parms *cmd, void *dc,
                                        const char *arg);
 const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg);
+
+/* config_client.c: AuthOIDCClientAuth, AuthOIDCClientKey (issue 12) */
+const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
+                                         const char *arg);
+const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
+                                        const char *file, const char *kid);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);
