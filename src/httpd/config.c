@@ -240,17 +240,18 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing)
 {
-    *missing = !c->issuer                            ? "AuthOIDCIssuer"
-               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
-               : !c->seal_session                    ? "AuthOIDCPassphrase"
-               : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
-               : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
-                                        "AuthOIDCResponseType id_token or "
-                                        "\"code id_token\")"
-               : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
-                       && (!c->client->keys || !c->client->keys->nelts)
-                   ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
-                   : NULL;
+    *missing =
+        !c->issuer                            ? "AuthOIDCIssuer"
+        : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+        : !c->seal_session                    ? "AuthOIDCPassphrase"
+        : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
+        : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
+                                 "AuthOIDCResponseType id_token or "
+                                 "\"code id_token\")"
+        : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
+                && (!c->client->keys || !c->client->keys->nelts)
+            ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
+            : NULL;
     if (*missing) {
         return NULL;
     }
@@ -966,8 +967,7 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCPAR", set_keyword, (void *)&par_kw, CTX,
                   "on|off|auto: RFC 9126 pushed authorization requests "
                   "(default auto: when the OP offers or requires them)"),
-    AP_INIT_TAKE1("AuthOIDCClientAuth", aoidc_config_set_client_auth, NULL,
-                  CTX,
+    AP_INIT_TAKE1("AuthOIDCClientAuth", aoidc_config_set_client_auth, NULL, CTX,
                   "client_secret_basic|client_secret_post|private_key_jwt: "
                   "client authentication at the OP (default: private_key_jwt "
                   "with a key, else as the metadata allows)"),
