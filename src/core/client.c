@@ -7,6 +7,12 @@
 #include "core/json.h"
 #include "core/url.h"
 
+/* body (a form we built) names client_id already: a PAR body does */
+static bool has_client_id(const char *body)
+{
+    return !strncmp(body, "client_id=", 10) || strstr(body, "&client_id=");
+}
+
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
@@ -33,7 +39,9 @@ apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        body = aoidc_url_append_param(body, "client_id", c.client_id, p);
+        if (!has_client_id(body)) {
+            body = aoidc_url_append_param(body, "client_id", c.client_id, p);
+        }
         body = aoidc_url_append_param(body, "client_assertion_type",
                                       ASSERTION_TYPE, p);
         req->body = aoidc_url_append_param(body, "client_assertion", a, p);
@@ -45,6 +53,15 @@ apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
         c.method == AOIDC_CLIENT_AUTH_POST
         || (c.method == AOIDC_CLIENT_AUTH_AUTO && !(methods & AOIDC_AUTH_BASIC)
             && (methods & AOIDC_AUTH_POST));
+    if (has_client_id(body) && (!c.client_secret || c.use_post)) {
+        /* a pushed authorization request carries client_id already, and
+         * a repeated parameter is refused (RFC 9126 §2.1, RFC 6749 §3.1) */
+        req->authorization = NULL;
+        req->body = c.client_secret ? aoidc_url_append_param(
+                        body, "client_secret", c.client_secret, p)
+                                    : body;
+        return APR_SUCCESS;
+    }
     req->body = aoidc_token_client_auth(&req->authorization, body, &c, p);
     return APR_SUCCESS;
 }

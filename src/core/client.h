@@ -18,7 +18,8 @@
  *  the endpoint's metadata) offer only client_secret_post. private_key_jwt
  *  (RFC 7523 §2.2, OIDC Core §9) sends client_id, client_assertion_type
  *  and a fresh assertion (client_key.h) for aud = md->issuer signed by
- *  the first key, PS256 for RSA when the OP lists it. Reasons:
+ *  the first key, PS256 for RSA when the OP lists it. client_id is not
+ *  repeated when body has it (a PAR body). Reasons:
  *  AOIDC_REASON_CONFIG (private_key_jwt without a key),
  *  AOIDC_REASON_INTERNAL (signing failed). */
 AOIDC_API apr_status_t

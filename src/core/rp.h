@@ -192,7 +192,9 @@ typedef struct {
  *  sealed AOIDC_RESTART_COOKIE, set in out->cookies; a cookie that does
  *  not open counts as none, a count is never believed above the bound).
  *  The OP's error=invalid_request_uri (a pushed request that expired
- *  before the browser reached the OP, RFC 9126) recovers the same way.
+ *  before the browser reached the OP, RFC 9126) recovers the same way,
+ *  also without a state (the OP lost it with the request) unless c->par
+ *  is AOIDC_PAR_OFF; then to in->location_root.
  *
  *  Response types (c->response_type, OIDC Core 3.3 / 3.2): for
  *  "code id_token" the front-channel ID Token (signature, claims, nonce,

@@ -196,6 +196,21 @@ static bool request_uri_gone(const aoidc_err_t *err)
            && !strcmp(err->op_error, "invalid_request_uri");
 }
 
+/* error=invalid_request_uri without a state: an OP that lost our pushed
+ * request (state and all) can only send the browser to the one redirect
+ * URI it knows (oidc-provider does). Only when we push at all. */
+static bool stateless_request_uri_gone(const aoidc_rp_conf_t *c,
+                                       const aoidc_callback_in_t *in,
+                                       apr_pool_t *p)
+{
+    apr_table_t *t;
+    const char *e;
+    return c->par != AOIDC_PAR_OFF && in->query
+           && aoidc_url_parse_query(&t, in->query, 16, p, NULL) == APR_SUCCESS
+           && !aoidc_url_param(t, "state") && (e = aoidc_url_param(t, "error"))
+           && !strcmp(e, "invalid_request_uri");
+}
+
 /* A login attempt that cannot finish (rp.h, "Recovery"): the error stays
  * (the glue logs and counts it); out says whether to resume, restart, or
  * where the page's "sign in again" link leads. ret: the original URL when
@@ -495,6 +510,13 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         || (rv = aoidc_auth_response_parse_for(&ar, in->query, c->response_type,
                                                env->pool, err))
                != APR_SUCCESS) {
+        if (stateless_request_uri_gone(c, in, env->pool)) {
+            /* the OP could not know our state: it lost the pushed request
+             * that held it */
+            err->reason = AOIDC_REASON_OP_ERROR;
+            err->op_error = "invalid_request_uri";
+            return recover(out, c, env, in, NULL, rv, err);
+        }
         return rv; /* not a response of ours to recover: no restart */
     }
     if ((rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS) {

@@ -4,7 +4,11 @@
  * that an expired request_uri is a fresh login (rp_callback.c). */
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "core/client.h"
+#include "core/client_key.h"
 #include "core/pkce.h"
 #include "core/url.h"
 #include "flow_fixture.h"
@@ -66,6 +70,67 @@ START_TEST(auto_pushes_when_advertised)
     /* the state cookie is set as for any login */
     ck_assert_ptr_nonnull(
         ft_cookie(out.cookies, aoidc_state_cookie_name(out.state, tp)));
+}
+END_TEST
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *s = hay; (s = strstr(s, needle)); s++) {
+        n++;
+    }
+    return n;
+}
+
+static const apr_array_header_t *ec_key(void)
+{
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    BIO *b = BIO_new(BIO_s_mem());
+    aoidc_client_key_t *k;
+    aoidc_err_t err = {0};
+    char *d;
+    ck_assert_int_eq(PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL),
+                     1);
+    long n = BIO_get_mem_data(b, &d);
+    ck_assert_ok(aoidc_client_key_parse(&k, d, (apr_size_t)n, "ec", tp, &err),
+                 err);
+    BIO_free(b);
+    EVP_PKEY_free(pk);
+    apr_array_header_t *ks = apr_array_make(tp, 1, sizeof(k));
+    APR_ARRAY_PUSH(ks, aoidc_client_key_t *) = k;
+    return ks;
+}
+
+/* the pushed body has client_id once, whatever the client auth adds (a
+ * repeated parameter is refused by the OP) */
+START_TEST(client_id_once_in_the_push)
+{
+    const aoidc_client_t clients[] = {
+        {.client_id = T_AUD,
+         .client_secret = "s",
+         .method = AOIDC_CLIENT_AUTH_POST},
+        {.client_id = T_AUD},
+        {.client_id = T_AUD,
+         .method = AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT,
+         .keys = ec_key()},
+    };
+    for (size_t i = 0; i < sizeof(clients) / sizeof(clients[0]); i++) {
+        ft_t f;
+        aoidc_login_out_t out;
+        aoidc_err_t err;
+        ft_setup(&f);
+        f.rp.client = &clients[i];
+        metadata(&f,
+                 ",\"pushed_authorization_request_endpoint\":\"" FT_PAR "\"");
+        aoidc_fake_http_route(f.fh, FT_PAR, 201, PAR_OK);
+        ck_assert_ok(login(&f, &out, &err), err);
+        const aoidc_http_req_t *r = aoidc_fake_http_last(f.fh);
+        ck_assert_int_eq(
+            count(apr_pstrcat(tp, "&", r->body, NULL), "&client_id="), 1);
+        ck_assert_ptr_null(r->authorization);
+        ck_assert_int_eq(count(r->body, "client_secret="), i == 0);
+        ck_assert_int_eq(count(r->body, "client_assertion="), i == 2);
+    }
 }
 END_TEST
 
@@ -194,6 +259,17 @@ START_TEST(expired_request_uri_restarts)
     ck_assert_reason(aoidc_rp_callback(&out, &f.rp, &f.env, &in, &err), err,
                      AOIDC_REASON_OP_ERROR);
     ck_assert_ptr_null(out.restart_to);
+
+    /* without a state (the OP lost it with the request): to the root */
+    in.query = "error=invalid_request_uri";
+    ck_assert_int_ne(aoidc_rp_callback(&out, &f.rp, &f.env, &in, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out.restart_to, "/app/");
+    /* ... unless we never push */
+    f.rp.par = AOIDC_PAR_OFF;
+    ck_assert_int_ne(aoidc_rp_callback(&out, &f.rp, &f.env, &in, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(out.restart_to);
 }
 END_TEST
 
@@ -201,6 +277,7 @@ TCase *aoidc_par_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("par");
     tcase_add_test(tc, auto_pushes_when_advertised);
+    tcase_add_test(tc, client_id_once_in_the_push);
     tcase_add_test(tc, auto_without_endpoint_and_off);
     tcase_add_test(tc, on_or_required_without_endpoint_is_an_error);
     tcase_add_test(tc, op_refusal_and_bad_answers);
