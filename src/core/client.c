@@ -291,9 +291,7 @@ apr_status_t aoidc_client_par(const char **request_uri,
 {
     aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL, AOIDC_EP_OTHER};
     aoidc_http_resp_t resp;
-    json_t *j = NULL;
     apr_status_t rv;
-    const char *u, *e;
     if (!md->par_endpoint) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "PAR needed (AuthOIDCPAR on, or the OP sets "
@@ -307,17 +305,26 @@ apr_status_t aoidc_client_par(const char **request_uri,
         || (rv = aoidc_http_send(http, &req, &resp, p, err)) != APR_SUCCESS) {
         return rv;
     }
-    aoidc_json_parse(&j, resp.body, resp.len, AOIDC_MAX_JSON_LEN, false, p,
-                     NULL);
+    return aoidc_par_response_parse(request_uri, resp.status, resp.body,
+                                    resp.len, p, err);
+}
+
+apr_status_t aoidc_par_response_parse(const char **request_uri, int status,
+                                      const char *body, apr_size_t len,
+                                      apr_pool_t *p, aoidc_err_t *err)
+{
+    json_t *j = NULL;
+    const char *u, *e;
+    aoidc_json_parse(&j, body, len, AOIDC_MAX_JSON_LEN, false, p, NULL);
     u = j ? aoidc_json_str(j, "request_uri") : NULL;
-    if (resp.status != 201 || !u) {
+    if (status != 201 || !u) {
         e = j ? aoidc_json_str(j, "error") : NULL;
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
-                             "PAR endpoint: status %d, error %.64s",
-                             resp.status, e ? e : "-");
+                             "PAR endpoint: status %d, error %.64s", status,
+                             e ? e : "-");
     }
     /* RFC 9126 §2.2: it goes into the browser's URL as one parameter */
-    if (strlen(u) > 2048
+    if (!*u || strlen(u) > AOIDC_PAR_URI_MAX
         || strspn(u, "abcdefghijklmnopqrstuvwxyz"
                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                      ":-._~/%+=")

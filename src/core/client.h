@@ -40,6 +40,18 @@ AOIDC_API apr_status_t aoidc_client_par(const char **request_uri,
                                         const char *params, apr_pool_t *p,
                                         aoidc_err_t *err);
 
+#define AOIDC_PAR_URI_MAX 2048
+
+/** The PAR endpoint's answer (RFC 9126 §2.2): 201 with a JSON request_uri
+ *  of 1 to AOIDC_PAR_URI_MAX characters from [A-Za-z0-9:-._~/%+=] (it
+ *  goes into a URL and a Location header). Anything else is
+ *  AOIDC_REASON_OP_BAD_RESPONSE (with the OP's error code, if any, in the
+ *  detail). *request_uri lives in p. */
+AOIDC_API apr_status_t aoidc_par_response_parse(const char **request_uri,
+                                                int status, const char *body,
+                                                apr_size_t len, apr_pool_t *p,
+                                                aoidc_err_t *err);
+
 /** POST the authorization code (with the PKCE verifier, may be NULL) and
  *  the exact redirect_uri; client auth as the metadata allows (basic
  *  preferred). */
