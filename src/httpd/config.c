@@ -111,6 +111,16 @@ static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
         aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
         *cl = *add->client;
         cl->client_id = base->client->client_id;
+        /* the same client: what this section does not set is the outer
+         * one's (a section setting only AuthOIDCClientAuth keeps the
+         * secret and keys) */
+        if (!cl->client_secret && !cl->keys) {
+            cl->client_secret = base->client->client_secret;
+            cl->keys = base->client->keys;
+        }
+        if (cl->method == AOIDC_CLIENT_AUTH_AUTO) {
+            cl->method = base->client->method;
+        }
         c->client = cl;
     }
     /* an identity split over sections: its tag is only known now */
@@ -801,13 +811,14 @@ const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
     }
     /* client_credentials authenticates the client itself: a public
      * client has nothing to authenticate with */
-    *missing =
-        !c->issuer                            ? "AuthOIDCIssuer"
-        : !c->client || !c->client->client_id ? "AuthOIDCClientID"
-        : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS && !c->client->client_secret
-            ? "AuthOIDCClientSecret"
-        : !c->seal_upstream ? "AuthOIDCPassphrase"
-                            : NULL;
+    *missing = !c->issuer                            ? "AuthOIDCIssuer"
+               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+               : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS
+                       && !c->client->client_secret
+                       && !(c->client->keys && c->client->keys->nelts)
+                   ? "AuthOIDCClientSecret"
+               : !c->seal_upstream ? "AuthOIDCPassphrase"
+                                   : NULL;
     if (*missing) {
         return NULL;
     }
@@ -1010,7 +1021,8 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
         sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
                          && ap_strcasestr(d->args, "form_post");
-        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret");
+        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret")
+                             || !strcasecmp(n, "AuthOIDCClientKey");
         collect(sn, d->first_child, into_vhosts);
     }
 }
