@@ -4,6 +4,7 @@ Core §9; rollover with two keys), the ?jwks document, and AuthOIDCPAR (RFC
 9126), against the real oidc-provider started here with clients of its own
 (EXTRA_CLIENTS: private_key_jwt with an inline jwks, PAR required)."""
 
+import base64
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ PK = 'pk-client'        # private_key_jwt, PAR optional
 PKPAR = 'pk-par-client'  # private_key_jwt, PAR required by the client's metadata
 SECPAR = 'sec-par-client'  # client_secret_basic, PAR required, one redirect URI
 SECRET = 'sec-par-secret-0123456789abcdef0123456789'
+PKAPI = 'pk-api-client'  # private_key_jwt, client_credentials only
 
 
 @pytest.fixture(scope='module')
@@ -73,6 +75,9 @@ class OPs:
             {'client_id': PK, 'token_endpoint_auth_method': 'private_key_jwt', 'jwks': jwks},
             {'client_id': PKPAR, 'token_endpoint_auth_method': 'private_key_jwt', 'jwks': jwks,
              'require_pushed_authorization_requests': True},
+            {'client_id': PKAPI, 'token_endpoint_auth_method': 'private_key_jwt', 'jwks': jwks,
+             'grant_types': ['client_credentials'], 'response_types': [], 'redirect_uris': [],
+             'scope': 'orders:read'},
             {'client_id': SECPAR, 'client_secret': SECRET,
              'token_endpoint_auth_method': 'client_secret_basic',
              'require_pushed_authorization_requests': True, 'redirect_uris': [cb]},
@@ -295,3 +300,26 @@ def test_aoidc_360_07_bad_key_refused_at_configtest(env, ops, keys):
     rc, out = AoidcConf(env).add_location(
         '/app', lines(ops, PK, 'AuthOIDCClientKey %s k' % keys['ec'], 'AuthOIDCPAR on')).configtest()
     assert rc == 0, out
+
+
+# ------------------------------------------------------------------ other grants
+
+def test_aoidc_360_08_client_credentials_with_a_key(env, ops, keys, s):
+    """AuthOIDCUpstreamToken client_credentials authenticates with the key
+    (no AuthOIDCClientSecret needed): the OP takes only private_key_jwt
+    from this client."""
+    op = ops.start([public_jwk(keys['ec'], 'ec-1')])
+    AoidcConf(env).add_location('/up', [
+        'AuthOIDCIssuer %s' % op.issuer,
+        'AuthOIDCClientID %s' % PKAPI,
+        'AuthOIDCClientKey %s ec-1' % keys['ec'],
+        'AuthOIDCPassphrase %s' % PASSPHRASE,
+        'AuthOIDCUpstreamToken client_credentials',
+        'AuthOIDCUpstreamScope orders:read',
+        'AuthOIDCUpstreamAudience api://default']).install()
+    r = get(s, env.url('/up/echo/'))
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    auth = Echo(r).value('Authorization')
+    assert auth.startswith('Bearer '), auth
+    claims = json.loads(base64.urlsafe_b64decode(auth.split('.')[1] + '=='))
+    assert claims['client_id'] == PKAPI and claims['aud'] == 'api://default', claims
