@@ -148,10 +148,33 @@ END_TEST
 START_TEST(ed25519_eddsa)
 {
     aoidc_client_key_t *k = key("ed25519", "ed");
-    check(k, true, "EdDSA");
+    aoidc_jws_t *jws = check(k, true, "EdDSA");
     char *doc = aoidc_client_keys_jwks(keys_of(k, NULL), tp);
     ck_assert_ptr_nonnull(strstr(doc, "\"kty\":\"OKP\""));
     ck_assert_ptr_nonnull(strstr(doc, "\"crv\":\"Ed25519\""));
+    /* jwk.c takes no OKP keys: verify with OpenSSL from the published x */
+    json_t *j;
+    aoidc_err_t err = {0};
+    unsigned char *x, *sig;
+    apr_size_t xn, sn;
+    ck_assert_ok(aoidc_json_parse(&j, doc, strlen(doc), 4096, false, tp, &err),
+                 err);
+    const char *xs =
+        aoidc_json_str(json_array_get(json_object_get(j, "keys"), 0), "x");
+    ck_assert_ok(aoidc_b64url_decode(&x, &xn, xs, strlen(xs), tp, &err), err);
+    const char *dot = strrchr(jws->compact, '.');
+    ck_assert_ok(
+        aoidc_b64url_decode(&sig, &sn, dot + 1, strlen(dot + 1), tp, &err),
+        err);
+    EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, xn);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    ck_assert_int_eq(EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub), 1);
+    ck_assert_int_eq(EVP_DigestVerify(ctx, sig, sn,
+                                      (const unsigned char *)jws->compact,
+                                      (size_t)(dot - jws->compact)),
+                     1);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pub);
 }
 END_TEST
 
