@@ -55,7 +55,9 @@ static aoidc_claim_t *find(apr_array_header_t *l, const char *name)
 {
     for (int i = 0; i < l->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        if (!strcmp(c->name, name)) {
+        /* the first byte inline: a hit's lookups (cnf, the user claim)
+         * mostly miss on it, without a call */
+        if (c->name[0] == name[0] && !strcmp(c->name, name)) {
             return c;
         }
     }

@@ -8,6 +8,8 @@
  */
 #include <stdarg.h>
 
+#include <apr_atomic.h>
+
 #include "core/err.h"
 
 /* status 400/401/403/503/502/500 spelled out: the core has no httpd
@@ -160,4 +162,18 @@ apr_status_t aoidc_err_set(aoidc_err_t *err, aoidc_reason_t reason,
     return aoidc_reason_info(reason)->fault == AOIDC_FAULT_CLIENT
                ? APR_EINVAL
                : APR_EGENERAL;
+}
+
+bool aoidc_log_due(apr_uint32_t *last_sec, apr_time_t now,
+                   apr_uint32_t interval_sec)
+{
+    /* seconds fit 32 bits until 2106; unsigned differences stay right
+     * across that wrap, and 0 means "never logged" */
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+    apr_uint32_t last = apr_atomic_read32(last_sec);
+    sec = sec ? sec : 1;
+    if (last && sec - last < interval_sec) {
+        return false;
+    }
+    return apr_atomic_cas32(last_sec, sec, last) == last;
 }

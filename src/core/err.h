@@ -131,4 +131,13 @@ AOIDC_API apr_status_t aoidc_err_set(aoidc_err_t *err, aoidc_reason_t reason,
 /** Stable lower-case name of a reason, e.g. "expired"; used in log lines. */
 AOIDC_API const char *aoidc_reason_name(aoidc_reason_t reason);
 
+/** Once-per-interval gate for a log line that would otherwise repeat on
+ *  every request of an outage (store_unavailable). True when the line is
+ *  due: the first call, or interval_sec or more after the last true one
+ *  (or before it: a clock stepped back); then now's second is recorded in
+ *  *last_sec. Lock-free: of callers
+ *  racing for one due line exactly one gets true. *last_sec starts at 0. */
+AOIDC_API bool aoidc_log_due(apr_uint32_t *last_sec, apr_time_t now,
+                             apr_uint32_t interval_sec);
+
 #endif

@@ -224,12 +224,7 @@ apr_status_t aoidc_basic_authenticate(aoidc_basic_out_t *out,
     counter_t fails[2];
     apr_status_t rv;
     memset(out, 0, sizeof(*out));
-    if (credentials_key(key, c, in) != APR_SUCCESS
-        || failures_key(fails[0].key, c, "basic/fail-user", in->user)
-               != APR_SUCCESS
-        || failures_key(fails[1].key, c, "basic/fail-addr",
-                        in->client_addr ? in->client_addr : "-")
-               != APR_SUCCESS) {
+    if (credentials_key(key, c, in) != APR_SUCCESS) {
         return aoidc_err_set(err, AOIDC_REASON_INTERNAL, env->pool,
                              "HMAC-SHA256 failed");
     }
@@ -241,6 +236,15 @@ apr_status_t aoidc_basic_authenticate(aoidc_basic_out_t *out,
         return rv;
     }
     else {
+        /* the counters only on a miss: a cached success reads none */
+        if (failures_key(fails[0].key, c, "basic/fail-user", in->user)
+                != APR_SUCCESS
+            || failures_key(fails[1].key, c, "basic/fail-addr",
+                            in->client_addr ? in->client_addr : "-")
+                   != APR_SUCCESS) {
+            return aoidc_err_set(err, AOIDC_REASON_INTERNAL, env->pool,
+                                 "HMAC-SHA256 failed");
+        }
         for (int i = 0; i < 2; i++) {
             if ((rv = counter_read(&fails[i], env)) != APR_SUCCESS) {
                 return store_down(rv, env, err);

@@ -6,9 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "core/b64url.h"
 #include "core/rand.h"
@@ -354,23 +352,48 @@ void aoidc_sha256_v(unsigned char out[32], int n, const void *const *parts,
     }
 }
 
+void aoidc_hmac_sha256(unsigned char out[32], const unsigned char *key,
+                       apr_size_t key_len, int n, const void *const *parts,
+                       const apr_size_t *lens)
+{
+    /* RFC 2104 over the per-thread SHA-256 context: no EVP_MAC fetch and
+     * context per call (~20k instructions each under callgrind) */
+    unsigned char ipad[64], opad[64], inner[32];
+    const void *ip[AOIDC_HMAC_MAX_PARTS + 1];
+    apr_size_t il[AOIDC_HMAC_MAX_PARTS + 1];
+    if (key_len > sizeof(ipad)) {
+        key_len = sizeof(ipad); /* callers pass 32-byte keys */
+    }
+    memset(ipad, 0x36, sizeof(ipad));
+    memset(opad, 0x5c, sizeof(opad));
+    for (apr_size_t i = 0; i < key_len; i++) {
+        ipad[i] ^= key[i];
+        opad[i] ^= key[i];
+    }
+    ip[0] = ipad;
+    il[0] = sizeof(ipad);
+    for (int i = 0; i < n && i < AOIDC_HMAC_MAX_PARTS; i++) {
+        ip[i + 1] = parts[i];
+        il[i + 1] = lens[i];
+    }
+    aoidc_sha256_v(inner,
+                   1 + (n < AOIDC_HMAC_MAX_PARTS ? n : AOIDC_HMAC_MAX_PARTS),
+                   ip, il);
+    const void *op[2] = {opad, inner};
+    apr_size_t ol[2] = {sizeof(opad), sizeof(inner)};
+    aoidc_sha256_v(out, 2, op, ol);
+    OPENSSL_cleanse(ipad, sizeof(ipad));
+    OPENSSL_cleanse(opad, sizeof(opad));
+}
+
 apr_status_t aoidc_seal_mac(unsigned char out[32], const aoidc_seal_t *k, int n,
                             const void *const *parts, const apr_size_t *lens)
 {
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0),
-        OSSL_PARAM_construct_end()};
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    size_t len = 0;
-    int ok = ctx && EVP_MAC_init(ctx, k->mac, sizeof(k->mac), params);
-    for (int i = 0; ok && i < n; i++) {
-        ok = !lens[i] || EVP_MAC_update(ctx, parts[i], lens[i]);
+    if (n > AOIDC_HMAC_MAX_PARTS) {
+        return APR_EGENERAL;
     }
-    ok = ok && EVP_MAC_final(ctx, out, &len, 32) && len == 32;
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-    return ok ? APR_SUCCESS : APR_EGENERAL;
+    aoidc_hmac_sha256(out, k->mac, sizeof(k->mac), n, parts, lens);
+    return APR_SUCCESS;
 }
 
 void aoidc_sha256_2(unsigned char out[32], const void *a, apr_size_t alen,

@@ -87,8 +87,18 @@ AOIDC_API void aoidc_sha256_v(unsigned char out[32], int n,
 /** HMAC-SHA256 over the concatenated parts, under a key of its own derived
  *  from k's (SHA-256(key || "mac")): a keyed hash for store keys that must
  *  not be computable without the passphrase (oidc-basic credentials).
- *  APR_EGENERAL on an OpenSSL failure (allocation): out is then unusable
- *  and the caller refuses. */
+ *  APR_EGENERAL (out unusable: the caller refuses) for more than
+ *  AOIDC_HMAC_MAX_PARTS parts. */
+#define AOIDC_HMAC_MAX_PARTS 8
+
+/** HMAC-SHA256 (RFC 2104) of the concatenated parts (at most
+ *  AOIDC_HMAC_MAX_PARTS; more are ignored) under key (at most 64 bytes;
+ *  longer keys are cut, unlike RFC 2104: callers use 32-byte keys). */
+AOIDC_API void aoidc_hmac_sha256(unsigned char out[32],
+                                 const unsigned char *key, apr_size_t key_len,
+                                 int n, const void *const *parts,
+                                 const apr_size_t *lens);
+
 AOIDC_API apr_status_t aoidc_seal_mac(unsigned char out[32],
                                       const aoidc_seal_t *k, int n,
                                       const void *const *parts,

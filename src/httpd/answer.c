@@ -52,14 +52,35 @@ static const char *request_id(aoidc_rctx_t *x)
  * log escapes control characters, quotes and backslashes of every message
  * itself (test_320_23), so escaping here (ap_escape_logitem) would only
  * double every backslash. */
+/* A store outage refuses every request that carries a cookie: its line is
+ * logged at its level once per interval and process, the others at debug
+ * (the metrics count them all). The interval is the Retry-After we send. */
+#define STORE_LINE_INTERVAL 10
+static apr_uint32_t store_line_at;
+
+static int level_for(const aoidc_err_t *err, const aoidc_reason_info_t *ri,
+                     const char **what, apr_pool_t *p)
+{
+    if (err->reason != AOIDC_REASON_STORE_UNAVAILABLE) {
+        return level_of(ri->level);
+    }
+    if (!aoidc_log_due(&store_line_at, apr_time_now(), STORE_LINE_INTERVAL)) {
+        return APLOG_DEBUG;
+    }
+    *what = apr_pstrcat(p, *what ? *what : "", *what ? " " : "",
+                        "(logged once per 10 s, the others at debug)", NULL);
+    return level_of(ri->level);
+}
+
 void aoidc_answer_log(aoidc_rctx_t *x, const aoidc_err_t *err, const char *what)
 {
     const aoidc_reason_info_t *ri = aoidc_reason_info(err->reason);
+    int level = level_for(err, ri, &what, x->r->pool);
     x->outcome = (unsigned)err->reason < AOIDC_REASON__COUNT && err->reason
                      ? err->reason
                      : AOIDC_REASON_INTERNAL;
     aoidc_metrics_refusal(x->outcome);
-    ap_log_rerror(APLOG_MARK, level_of(ri->level), 0, x->r,
+    ap_log_rerror(APLOG_MARK, level, 0, x->r,
                   AOIDCLOGNO(00100) "%s %s: reason=%s%s%s (%s)%s%s "
                                     "request_id=%s",
                   type_name(x), x->r->uri, ri->name, what ? " " : "",
@@ -109,22 +130,17 @@ static const char builtin_page[] =
     "<small>Error %STATUS% &middot; request id %REQUEST_ID%</small>"
     "</main></body></html>\n";
 
-/* The page: the template (AuthOIDCErrorTemplate) or the built-in one, each
- * placeholder replaced by its value, HTML-escaped (docs/errors.md). */
-static const char *page(aoidc_rctx_t *x, int status, const char *message)
+/* tpl with each %NAME% of names replaced by its value, HTML-escaped but
+ * for names[raw] (-1: none), which the caller built escaped already. */
+static const char *fill(apr_pool_t *p, const char *tpl,
+                        const char *const names[], const char *const vals[],
+                        size_t count, int raw)
 {
-    apr_pool_t *p = x->r->pool;
-    const char *tpl =
-        x->c->error_template ? x->c->error_template : builtin_page;
-    const char *names[] = {"TITLE", "MESSAGE", "RETRY_URL", "REQUEST_ID",
-                           "STATUS"};
-    const char *vals[] = {"Sign-in could not be completed", message,
-                          retry_url(x), request_id(x), apr_itoa(p, status)};
     apr_array_header_t *out = apr_array_make(p, 16, sizeof(const char *));
     const char *s = tpl, *pct;
     while ((pct = strchr(s, '%'))) {
         size_t i, n = 0;
-        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        for (i = 0; i < count; i++) {
             n = strlen(names[i]);
             if (!strncmp(pct + 1, names[i], n) && pct[n + 1] == '%') {
                 break;
@@ -132,16 +148,66 @@ static const char *page(aoidc_rctx_t *x, int status, const char *message)
         }
         *(const char **)apr_array_push(out) =
             apr_pstrmemdup(p, s, (apr_size_t)(pct - s));
-        if (i == sizeof(names) / sizeof(names[0])) {
+        if (i == count) {
             *(const char **)apr_array_push(out) = "%";
             s = pct + 1;
             continue;
         }
-        *(const char **)apr_array_push(out) = ap_escape_html2(p, vals[i], 1);
+        *(const char **)apr_array_push(out) =
+            (int)i == raw ? vals[i] : ap_escape_html2(p, vals[i], 1);
         s = pct + n + 2;
     }
     *(const char **)apr_array_push(out) = s;
     return apr_array_pstrcat(p, out, 0);
+}
+
+/* The page: the template (AuthOIDCErrorTemplate) or the built-in one, each
+ * placeholder replaced by its value, HTML-escaped (docs/errors.md). */
+static const char *page(aoidc_rctx_t *x, int status, const char *message)
+{
+    const char *tpl =
+        x->c->error_template ? x->c->error_template : builtin_page;
+    const char *names[] = {"TITLE",      "MESSAGE", "RETRY_URL",
+                           "REQUEST_ID", "STATUS",  "PROVIDERS"};
+    const char *vals[] = {
+        "Sign-in could not be completed", message, retry_url(x), request_id(x),
+        apr_itoa(x->r->pool, status),     ""};
+    return fill(x->r->pool, tpl, names, vals, 6, -1);
+}
+
+static const char builtin_chooser[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    "<title>%TITLE%</title><style>"
+    "body{margin:0;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\","
+    "Roboto,sans-serif;background:#f4f5f7;color:#1f2328}"
+    "main{max-width:28rem;margin:12vh auto;padding:2rem;background:#fff;"
+    "border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12)}"
+    "h1{font-size:1.25rem;margin:0 0 .75rem}p{margin:0 0 1.25rem}"
+    "ul{list-style:none;padding:0;margin:0}li{margin:0 0 .75rem}"
+    "a.btn{display:inline-block;padding:.6rem 1.2rem;border-radius:8px;"
+    "background:#0b57d0;color:#fff;text-decoration:none;font-weight:600}"
+    "a.btn:hover{background:#0a4ab0}"
+    "small{display:block;margin-top:1.5rem;color:#656d76}"
+    "</style></head><body><main><h1>%TITLE%</h1><p>%MESSAGE%</p>"
+    "%PROVIDERS%<small>request id %REQUEST_ID%</small>"
+    "</main></body></html>\n";
+
+const char *aoidc_answer_chooser(aoidc_rctx_t *x, const char *links)
+{
+    const char *tpl =
+        x->c->error_template && strstr(x->c->error_template, "%PROVIDERS%")
+            ? x->c->error_template
+            : builtin_chooser;
+    const char *names[] = {"TITLE",      "MESSAGE", "RETRY_URL",
+                           "REQUEST_ID", "STATUS",  "PROVIDERS"};
+    const char *vals[] = {"Sign in",
+                          "Choose where to sign in.",
+                          aoidc_location_root(x),
+                          request_id(x),
+                          "200",
+                          links};
+    return fill(x->r->pool, tpl, names, vals, 6, 5);
 }
 
 int aoidc_fail(aoidc_rctx_t *x, const aoidc_err_t *err)

@@ -31,6 +31,12 @@ int aoidc_answer_send(aoidc_rctx_t *x, int status, const char *ctype,
 int aoidc_answer_json_error(aoidc_rctx_t *x, const aoidc_err_t *err,
                             const char *code);
 
+/** The provider chooser page (AuthOIDCProvider): AuthOIDCErrorTemplate
+ *  when it has a %PROVIDERS% placeholder, else the built-in page; links is
+ *  the list of links, HTML already escaped by the caller (every other
+ *  placeholder is escaped here). In r->pool. */
+const char *aoidc_answer_chooser(aoidc_rctx_t *x, const char *links);
+
 /** How often each reason was answered by this process (metrics later). */
 apr_uint32_t aoidc_answer_count(aoidc_reason_t reason);
 

@@ -15,6 +15,7 @@
 #include "httpd/authn.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
+#include "httpd/providers.h"
 
 /* An internal redirect (mod_dir's DirectoryIndex, mod_rewrite, a CGI's
  * local Location:) or a subrequest of a request we authenticated: it
@@ -150,6 +151,9 @@ static int unauthenticated(aoidc_rctx_t *x)
         }
         if (!x->outcome) {
             x->outcome = AOIDC_REASON_NO_CREDENTIALS; /* for the metrics */
+        }
+        if (aoidc_idp_count(x) > 1) {
+            return aoidc_choose(x); /* AuthOIDCProvider: the user picks */
         }
         return aoidc_login(x);
     }

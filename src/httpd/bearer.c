@@ -116,6 +116,13 @@ static apr_status_t sender(aoidc_rs_in_t *in, aoidc_rctx_t *x, aoidc_err_t *err)
 {
     request_rec *r = x->r;
     int n = 0;
+    in->cert_x5t = client_cert_x5t;
+    in->cert_baton = r;
+    if (!in->dpop_scheme) {
+        /* a proof matters only with the DPoP scheme: a DPoP-bound token
+         * sent as Bearer is refused before any proof is looked at */
+        return APR_SUCCESS;
+    }
     apr_table_do(count_header, &n, r->headers_in, "DPoP", NULL);
     if (n > 1) {
         return aoidc_err_set(err, AOIDC_REASON_DPOP_PROOF, r->pool,
@@ -127,8 +134,6 @@ static apr_status_t sender(aoidc_rs_in_t *in, aoidc_rctx_t *x, aoidc_err_t *err)
     in->url =
         apr_pstrcat(r->pool, aoidc_origin(x),
                     apr_pstrmemdup(r->pool, path, strcspn(path, "?#")), NULL);
-    in->cert_x5t = client_cert_x5t;
-    in->cert_baton = r;
     return APR_SUCCESS;
 }
 

@@ -10,6 +10,7 @@
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
+#include "httpd/providers.h"
 
 /* The form that was submitted while the session had ended goes to its
  * URL again, from a page the browser submits (core/replay.h). */
@@ -73,6 +74,8 @@ int aoidc_callback(aoidc_rctx_t *x)
         aoidc_metrics_login_failed(err.reason);
         return aoidc_fail(x, &err);
     }
+    /* AuthOIDCProvider: the provider this login was started for */
+    aoidc_idp_by_state(x, in.query, in.cookie_header);
     rv = aoidc_rp_callback(&out, &x->rp, aoidc_op_env(x), &in, &err);
     aoidc_apply_cookies(x, out.cookies); /* the state cookie goes, always */
     if (out.userinfo_err.reason) {

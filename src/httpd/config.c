@@ -194,6 +194,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(upstream_scope);
     MERGE_PTR(upstream_audience);
     MERGE_PTR(seal_upstream);
+    MERGE_PTR(idps);
     return c;
 }
 
@@ -831,6 +832,55 @@ const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
     return u;
 }
 
+/* --- AuthOIDCProvider (issue 11: several providers) ------------------- */
+
+/* The registry entry of an issuer (providers, guards: one per issuer for
+ * the whole server, as AuthOIDCIssuer's). */
+static void registered(aoidc_idp_t *d, const char *issuer, apr_pool_t *p)
+{
+    d->issuer = issuer;
+    d->provider = apr_hash_get(providers, issuer, APR_HASH_KEY_STRING);
+    d->guard = apr_hash_get(guards, issuer, APR_HASH_KEY_STRING);
+    if (!d->provider) {
+        d->provider = aoidc_provider_create(issuer, p);
+        d->guard = aoidc_guard_create(0, p);
+        apr_hash_set(providers, issuer, APR_HASH_KEY_STRING, d->provider);
+        apr_hash_set(guards, issuer, APR_HASH_KEY_STRING, d->guard);
+    }
+}
+
+/* AuthOIDCProvider ISSUER [CLIENT-ID [SECRET]]: appended to this
+ * section's list; an issuer listed twice in one section is refused (the
+ * callback tells providers apart by the issuer its state names). */
+static const char *set_provider(cmd_parms *cmd, void *dc, const char *iss,
+                                const char *id, const char *secret)
+{
+    aoidc_dir_conf_t *c = dc;
+    aoidc_err_t err = {0};
+    aoidc_idp_t *d;
+    const char *v = NULL, *e;
+    if (aoidc_url_check_endpoint(NULL, iss, cmd->pool, &err) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err.detail);
+    }
+    if (secret && (e = aoidc_parse_secret(&v, secret, cmd->pool))) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
+    }
+    if (!c->idps) {
+        c->idps = apr_array_make(cmd->pool, 2, sizeof(aoidc_idp_t));
+    }
+    for (int i = 0; i < c->idps->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(c->idps, i, aoidc_idp_t).issuer, iss)) {
+            return apr_psprintf(cmd->pool, "%s: %s is listed twice",
+                                cmd->cmd->name, iss);
+        }
+    }
+    d = apr_array_push(c->idps);
+    registered(d, iss, cmd->pool);
+    d->client_id = id;
+    d->secret = v;
+    return NULL;
+}
+
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
@@ -839,6 +889,9 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCIssuer", set_issuer, NULL, CTX,
                   "Issuer URL; metadata from URL/.well-known/openid-"
                   "configuration (no default)"),
+    AP_INIT_TAKE123("AuthOIDCProvider", set_provider, NULL, CTX,
+                    "ISSUER [CLIENT-ID [SECRET]]: another provider a user "
+                    "may pick, beside AuthOIDCIssuer (repeatable)"),
     AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, CTX,
                   "OAuth 2.0 client id (no default)"),
     AP_INIT_TAKE1("AuthOIDCClientSecret", set_secret, NULL, CTX,

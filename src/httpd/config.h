@@ -58,6 +58,19 @@ typedef struct {
     const char *shown; /* without its password */
 } aoidc_proxy_t;
 
+/* AuthOIDCProvider ISSUER [CLIENT-ID [SECRET]] (issue 11): another
+ * identity a user of the location may log in with, beside AuthOIDCIssuer.
+ * Without CLIENT-ID it uses the location's AuthOIDCClientID, but never
+ * its AuthOIDCClientSecret: a secret goes only to the OP it was given
+ * for. */
+typedef struct {
+    const char *issuer;
+    aoidc_provider_t *provider; /* shared per issuer, process-wide */
+    aoidc_guard_t *guard;
+    const char *client_id; /* NULL: the location's */
+    const char *secret;    /* NULL: none (a public client) */
+} aoidc_idp_t;
+
 typedef struct {
     /* provider identity: merged as one unit (see above) */
     const char *issuer;
@@ -118,6 +131,9 @@ typedef struct {
     const char *upstream_scope;
     const char *upstream_audience;
     aoidc_seal_t *seal_upstream; /* from AuthOIDCPassphrase */
+    /* AuthOIDCProvider (issue 11): of aoidc_idp_t, in directive order; a
+     * section with its own list replaces the outer one as a whole */
+    apr_array_header_t *idps;
     /* AuthOIDCPAR (issue 12): aoidc_par_mode_t; AuthOIDCClientAuth and
      * AuthOIDCClientKey live in the client (config_client.c) */
     int par;
@@ -176,6 +192,11 @@ const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);
+/** The HTTP client for another issuer of c (AuthOIDCProvider): c's own
+ *  only when its CA bundle and proxy are bound to no issuer in particular
+ *  or to that one, else the defaults. */
+const aoidc_http_t *aoidc_conf_http_for(const aoidc_dir_conf_t *c,
+                                        const char *issuer);
 const char *aoidc_conf_claim_prefix(const aoidc_dir_conf_t *c);
 bool aoidc_conf_pass_access_token(const aoidc_dir_conf_t *c);
 int aoidc_conf_accept_in(const aoidc_dir_conf_t *c);

@@ -161,3 +161,21 @@ const char *aoidc_config_set_proxy(cmd_parms *cmd, void *dc, const char *arg)
     c->http = client_for(c, NULL, NULL, cmd->pool);
     return NULL;
 }
+
+/* The OP transport of an extra provider: the location's when its CA
+ * bundle and proxy are bound to no issuer in particular (config.h),
+ * else the defaults: a setting made for AuthOIDCIssuer's OP never applies
+ * to another OP. */
+const aoidc_http_t *aoidc_conf_http_for(const aoidc_dir_conf_t *c,
+                                        const char *issuer)
+{
+    static const aoidc_dir_conf_t none;
+    const aoidc_bound_t *b[] = {&c->ca, &c->proxy};
+    for (int i = 0; i < 2; i++) {
+        const char *to = b[i]->merged ? b[i]->issuer : c->issuer;
+        if (b[i]->value && to && strcmp(to, issuer)) {
+            return aoidc_conf_http(&none);
+        }
+    }
+    return aoidc_conf_http(c);
+}

@@ -7,10 +7,12 @@
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
+#include "core/url.h"
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
+#include "httpd/providers.h"
 
 /* A form submitted after the session ended: its body goes into the
  * state (core/replay.h), or the request gets the 401 it always got. */
@@ -70,6 +72,16 @@ int aoidc_login_initiated(aoidc_rctx_t *x)
         aoidc_err_set(&err, AOIDC_REASON_MALFORMED, r->pool,
                       "login initiation: method %s", r->method);
         return aoidc_fail(x, &err);
+    }
+    if (aoidc_idp_count(x) > 1) {
+        /* AuthOIDCProvider: any of the location's issuers (the chooser's
+         * links come here); another is judged by AuthOIDCIssuer's and
+         * refused */
+        apr_table_t *q;
+        if (aoidc_url_parse_query(&q, r->args, 16, r->pool, NULL)
+            == APR_SUCCESS) {
+            aoidc_idp_use(x, aoidc_idp_of_issuer(x, aoidc_url_param(q, "iss")));
+        }
     }
     if (aoidc_initiate_parse(&in, r->args, x->rp.issuer, origin, r->pool, &err)
         != APR_SUCCESS) {

@@ -12,6 +12,7 @@
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
+#include "httpd/providers.h"
 
 int aoidc_logout(aoidc_rctx_t *x, const char *target)
 {
@@ -26,6 +27,7 @@ int aoidc_logout(aoidc_rctx_t *x, const char *target)
                       "logout target is not a local path");
         return aoidc_fail(x, &err);
     }
+    aoidc_idp_by_session(x); /* its OP's end_session, with its client */
     in.cookie =
         aoidc_cookie_get(aoidc_cookie_header(r), x->rp.cookie_name, r->pool);
     in.target = target;
@@ -53,6 +55,15 @@ int aoidc_logout(aoidc_rctx_t *x, const char *target)
     return aoidc_redirect(r, out.location);
 }
 
+/* AuthOIDCProvider: the logout_token's issuer picks the identity first */
+static apr_status_t backchannel(aoidc_channel_out_t *out, aoidc_rctx_t *x,
+                                const char *body, aoidc_err_t *err)
+{
+    aoidc_idp_by_logout_token(x, body, strlen(body));
+    return aoidc_rp_backchannel(out, &x->rp, aoidc_op_env(x), body,
+                                strlen(body), err);
+}
+
 int aoidc_logout_backchannel(aoidc_rctx_t *x)
 {
     request_rec *r = x->r;
@@ -69,9 +80,7 @@ int aoidc_logout_backchannel(aoidc_rctx_t *x)
     }
     else if (aoidc_read_body(&body, r, AOIDC_LOGOUT_BODY_MAX, &err)
                  == APR_SUCCESS
-             && aoidc_rp_backchannel(&out, &x->rp, aoidc_op_env(x), body,
-                                     strlen(body), &err)
-                    == APR_SUCCESS) {
+             && backchannel(&out, x, body, &err) == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AOIDCLOGNO(00143) "back-channel logout: %d "
                                         "session(s) ended",
@@ -91,6 +100,13 @@ int aoidc_logout_frontchannel(aoidc_rctx_t *x)
     aoidc_err_t err = {0};
     aoidc_channel_out_t out;
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache, no-store");
+    if (aoidc_idp_count(x) > 1) {
+        apr_table_t *q; /* AuthOIDCProvider: the identity of its iss */
+        if (aoidc_url_parse_query(&q, r->args, 16, r->pool, NULL)
+            == APR_SUCCESS) {
+            aoidc_idp_use(x, aoidc_idp_of_issuer(x, aoidc_url_param(q, "iss")));
+        }
+    }
     if (aoidc_rp_frontchannel(&out, &x->rp, aoidc_op_env(x), r->args, &err)
         != APR_SUCCESS) {
         const aoidc_reason_info_t *ri = aoidc_reason_info(err.reason);

@@ -28,6 +28,11 @@ const aoidc_flow_env_t *aoidc_op_env(aoidc_rctx_t *x)
         e->cache = aoidc_store_for(x->c, AOIDC_STORE_CACHE);
         e->notes = apr_array_make(x->r->pool, 1, sizeof(const char *));
         e->counts = &x->counts;
+        if (x->idp) { /* AuthOIDCProvider: the chosen one's (providers.c) */
+            e->provider = x->idp->provider;
+            e->guard = x->idp->guard;
+            e->http = aoidc_conf_http_for(x->c, x->idp->issuer);
+        }
         x->has_env = true;
     }
     return &x->env;

@@ -56,6 +56,11 @@ typedef struct {
     /* AuthOIDCUpstreamToken exchange: the session's access token or the
      * bearer caller's token, set by the flow that authenticated */
     const char *upstream_subject;
+    /* AuthOIDCProvider (httpd/providers.h): the identity in x->rp; NULL:
+     * AuthOIDCIssuer's (identity 0), kept in base_rp once another is
+     * chosen */
+    const aoidc_idp_t *idp;
+    const aoidc_rp_conf_t *base_rp;
 } aoidc_rctx_t;
 
 /** The context of r, created on first use. */

@@ -6,6 +6,7 @@
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
 #include "httpd/op.h"
+#include "httpd/providers.h"
 
 /* The one core call: the ticket's session in the store, or the session
  * sealed in the chunk cookies (AuthOIDCSessionStore cookie). */
@@ -13,6 +14,7 @@ static apr_status_t load(aoidc_session_out_t *out, aoidc_rctx_t *x,
                          aoidc_err_t *err)
 {
     const char *hdr = aoidc_cookie_header(x->r);
+    aoidc_idp_by_session(x); /* AuthOIDCProvider: the session's identity */
     if (x->rp.cookie_store) {
         return aoidc_rp_cookie_session(out, &x->rp, aoidc_op_env(x), hdr, err);
     }

@@ -7,6 +7,8 @@ memcached (Debian's) runs on a loopback port behind a small TCP relay:
 stopping the relay is "the store is down" while memcached keeps its data,
 so "back" really means the same session again."""
 
+import base64
+import re
 import shutil
 import socket
 import subprocess
@@ -15,7 +17,7 @@ import time
 
 import pytest
 
-from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, login,
+from pyaoidc.client import (authenticate, cookies_named, get, is_clearing, jar_value, login,
                             location, new_session, raw_get, start_login)
 from pyaoidc.env import AoidcConf, Echo, INDEX_MARK, PASSPHRASE, oidc_lines
 from pyaoidc.op import free_port
@@ -130,8 +132,49 @@ def served(node, s, path='/sess/'):
     return r.status_code == 200 and INDEX_MARK in r.text, r
 
 
-def check_two_nodes(nodes, op, s, spec, extra=()):
+def store_secrets(node, s, prefix='/sess'):
+    """What a store dump must never show in clear: the claims the backend
+    sees (sub, email, sid), the access token when the location passes it,
+    and the session cookie with its ID and SECRET parts."""
+    e = Echo(get(s, node.url(prefix + '/echo/')))
+    vals = [v for k, v in e.headers if k.lower() in (
+        'oidc_claim_sub', 'oidc_claim_email', 'oidc_claim_sid', 'oidc_access_token')]
+    cookie = jar_value(s, 'aoidc_session')
+    assert cookie and 'alice' in vals, (cookie, e.headers)
+    return vals + [cookie] + [p for p in cookie.replace('~', '.').split('.') if len(p) >= 8]
+
+
+def _decodings(blob):
+    """blob, and what it decodes to when it is base64 or base64url text."""
+    out = [blob]
+    for alt in (b'-_', b'+/'):
+        if re.fullmatch(rb'[A-Za-z0-9%s]+=*' % re.escape(alt), blob):
+            try:
+                out.append(base64.b64decode(blob.rstrip(b'=') + b'=' * (-len(blob.rstrip(b'=')) % 4),
+                                            altchars=alt))
+            except ValueError:
+                pass
+    return out
+
+
+def assert_opaque(dump, secrets):
+    """dump: [(key, [values])] (bytes, RedisServer.dump()); no secret in
+    any key or value, raw or after a base64(url) decoding."""
+    assert dump, 'the store is empty: the check proves nothing'
+    blobs = [d for k, vs in dump for b in [k] + vs for d in _decodings(b)]
+    for sec in secrets:
+        hits = [b[:60] for b in blobs if sec.encode() in b]
+        assert not hits, 'store holds %r in clear: %s' % (sec[:12], hits[:3])
+
+
+def check_two_nodes(nodes, op, s, spec, extra=(), dump=None):
+    """Login on A, served on B, both restart (full stop/start), served on
+    both. dump: a callable returning the store's [(key, [values])]; then
+    nothing in it may be readable (the location passes the access token
+    to the backend so that it can be looked for)."""
     a, b = nodes
+    if dump:
+        extra = list(extra) + ['AuthOIDCPassAccessToken on']
     install_both(nodes, op, spec, extra)
     r = login(a, s, op, '/sess/')
     assert r.status_code == 200 and INDEX_MARK in r.text
@@ -144,6 +187,8 @@ def check_two_nodes(nodes, op, s, spec, extra=()):
     for n in nodes:
         ok, r = served(n, s)
         assert ok, (n.name, r.status_code)
+    if dump:
+        assert_opaque(dump(), store_secrets(b, s))
 
 
 def test_aoidc_820_01_memcache_two_nodes(nodes, op, s, memcached):

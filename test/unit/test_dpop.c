@@ -5,8 +5,10 @@
 
 #include "core/b64url.h"
 #include "core/dpop.h"
+#include "core/json.h"
 #include "core/jws.h"
 #include "core/seal.h"
+#include "flow_fixture.h"
 #include "unit.h"
 
 #define URL   "https://api.example.com/orders/7"
@@ -79,7 +81,9 @@ START_TEST(valid_proof)
                                   &r, tp, &err),
                  err);
     ck_assert_str_eq(out.jti, "jti-1");
-    ck_assert_str_eq(out.jkt, aoidc_jwk_thumbprint(public_jwk("ec-p256"), tp));
+    ck_assert_str_eq(
+        out.jkt,
+        aoidc_jwk_thumbprint(aoidc_json_own(public_jwk("ec-p256"), tp), tp));
     ck_assert_int_eq(out.iat, apr_time_from_sec(T_NOW_SEC));
     /* RFC 3986 normalisation: scheme and host case, default port, query */
     r.url = "HTTPS://API.example.com:443/orders/7?x=1";
@@ -169,24 +173,31 @@ END_TEST
 /* RFC 7638 §3.1's example key and thumbprint. */
 START_TEST(thumbprint_rfc7638)
 {
-    json_t *k = json_pack(
-        "{s:s, s:s, s:s, s:s}", "kty", "RSA", "n",
-        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7"
-        "aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXA"
-        "rwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7"
-        "d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lF"
-        "d2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
-        "e", "AQAB", "alg", "RS256");
+    json_t *k = aoidc_json_own(
+        json_pack(
+            "{s:s, s:s, s:s, s:s}", "kty", "RSA", "n",
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu"
+            "1RK7"
+            "aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+            "5JsGY4Hc5n9yBXA"
+            "rwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+            "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7"
+            "d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+            "bFTWhAI4vMQFh6WeZu0fM4lF"
+            "d2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e", "AQAB", "alg", "RS256"),
+        tp);
     ck_assert_str_eq(aoidc_jwk_thumbprint(k, tp),
                      "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     json_object_set_new(k, "d", json_string("x"));
     ck_assert_ptr_null(aoidc_jwk_thumbprint(k, tp));
-    ck_assert_ptr_null(
-        aoidc_jwk_thumbprint(json_pack("{s:s}", "kty", "oct"), tp));
-    ck_assert_ptr_null(
-        aoidc_jwk_thumbprint(json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC",
-                                       "crv", "P-256", "x", "a\"b", "y", "c"),
-                             tp));
+    ck_assert_ptr_null(aoidc_jwk_thumbprint(
+        aoidc_json_own(json_pack("{s:s}", "kty", "oct"), tp), tp));
+    ck_assert_ptr_null(aoidc_jwk_thumbprint(
+        aoidc_json_own(json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv",
+                                 "P-256", "x", "a\"b", "y", "c"),
+                       tp),
+        tp));
 }
 END_TEST
 
@@ -212,6 +223,124 @@ START_TEST(cnf)
 }
 END_TEST
 
+/* --- core/rs_bind.c: the binding of an authenticated token ------------- */
+
+static apr_array_header_t *with_cnf(const char *cnf_json)
+{
+    apr_array_header_t *l = apr_array_make(tp, 2, sizeof(aoidc_claim_t));
+    aoidc_claim_t *c = apr_array_push(l);
+    c->name = "sub";
+    c->value = "alice";
+    c->is_json = false;
+    if (cnf_json) {
+        c = apr_array_push(l);
+        c->name = "cnf";
+        c->value = cnf_json;
+        c->is_json = true;
+    }
+    return l;
+}
+
+static const char *cert_a(void *baton, apr_pool_t *p)
+{
+    (void)baton;
+    return aoidc_cert_thumbprint((const unsigned char *)"cert-a", 6, p);
+}
+
+static apr_status_t bind_check(ft_t *f, const apr_array_header_t *claims,
+                               const aoidc_rs_in_t *in, aoidc_err_t *err)
+{
+    *err = (aoidc_err_t){0};
+    return aoidc_rs_binding(claims, &f->rs, &f->env, in, err);
+}
+
+START_TEST(binding_dpop)
+{
+    ft_t f;
+    aoidc_err_t err;
+    ft_setup(&f);
+    f.rs.dpop_max_age = 300;
+    f.rs.leeway = 60;
+    const char *jkt =
+        aoidc_jwk_thumbprint(aoidc_json_own(public_jwk("ec-p256"), tp), tp);
+    apr_array_header_t *bound =
+        with_cnf(apr_psprintf(tp, "{\"jkt\":\"%s\"}", jkt));
+    aoidc_rs_in_t in = {.token = TOKEN,
+                        .dpop_scheme = true,
+                        .dpop_proof = proof_of(claims(), NULL, "dpop+jwt"),
+                        .method = "GET",
+                        .url = URL};
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* the same proof again: its jti is spent */
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* as Bearer */
+    in.dpop_scheme = false;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* a proof by another key than cnf.jkt */
+    in.dpop_scheme = true;
+    json_t *c = claims();
+    json_object_set_new(c, "jti", json_string("jti-2"));
+    in.dpop_proof =
+        aoidc_test_sign_jwk(aoidc_test_key("ec-p384", tp), "ES384", "dpop+jwt",
+                            public_jwk("ec-p384"), c, tp);
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* no proof */
+    in.dpop_proof = NULL;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* an unbound token sent as DPoP */
+    ck_assert_reason(bind_check(&f, with_cnf(NULL), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* the jti cache down: 503, not a pass */
+    c = claims();
+    json_object_set_new(c, "jti", json_string("jti-3"));
+    in.dpop_proof = proof_of(c, NULL, "dpop+jwt");
+    f.cache.down_add = true;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_STORE_UNAVAILABLE);
+}
+END_TEST
+
+START_TEST(binding_mtls_and_modes)
+{
+    ft_t f;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *a = cert_a(NULL, tp);
+    apr_array_header_t *bound =
+        with_cnf(apr_psprintf(tp, "{\"x5t#S256\":\"%s\"}", a));
+    aoidc_rs_in_t in = {.token = TOKEN};
+    /* no certificate */
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    /* its certificate */
+    in.cert_x5t = cert_a;
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* another certificate */
+    ck_assert_reason(
+        bind_check(&f, with_cnf("{\"x5t#S256\":\"other\"}"), &in, &err), err,
+        AOIDC_REASON_BINDING);
+    /* the location's demand */
+    ck_assert_ok(bind_check(&f, with_cnf(NULL), &in, &err), err); /* off */
+    f.rs.binding = AOIDC_BIND_MTLS;
+    ck_assert_reason(bind_check(&f, with_cnf(NULL), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    f.rs.binding = AOIDC_BIND_DPOP;
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_BINDING);
+    f.rs.binding = AOIDC_BIND_ANY;
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+    /* a cnf that is not an object */
+    f.rs.binding = AOIDC_BIND_OFF;
+    ck_assert_reason(bind_check(&f, with_cnf("\"jkt\""), &in, &err), err,
+                     AOIDC_REASON_BINDING);
+}
+END_TEST
+
 TCase *aoidc_dpop_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("dpop");
@@ -220,5 +349,7 @@ TCase *aoidc_dpop_tcase(void)
     tcase_add_test(tc, claim_refusals);
     tcase_add_test(tc, thumbprint_rfc7638);
     tcase_add_test(tc, cnf);
+    tcase_add_test(tc, binding_dpop);
+    tcase_add_test(tc, binding_mtls_and_modes);
     return tc;
 }

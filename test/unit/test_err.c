@@ -2,6 +2,9 @@
 /* core/err.c: reason names and the status an error carries. */
 #include <string.h>
 
+#include <apr_atomic.h>
+#include <apr_thread_proc.h>
+
 #include "unit.h"
 
 START_TEST(names_unique_and_stable)
@@ -92,6 +95,60 @@ START_TEST(table_walk)
 }
 END_TEST
 
+/* The store-outage line: the first call is due, calls within the interval
+ * are not, the first one at or after it is (and restarts the interval). */
+START_TEST(log_due_once_per_interval)
+{
+    apr_uint32_t last = 0;
+    apr_time_t t0 = apr_time_from_sec(1700000000);
+    ck_assert(aoidc_log_due(&last, t0, 10));
+    ck_assert(!aoidc_log_due(&last, t0, 10));
+    ck_assert(!aoidc_log_due(&last, t0 + apr_time_from_sec(9), 10));
+    ck_assert(aoidc_log_due(&last, t0 + apr_time_from_sec(10), 10));
+    ck_assert(!aoidc_log_due(&last, t0 + apr_time_from_sec(19), 10));
+    ck_assert(aoidc_log_due(&last, t0 + apr_time_from_sec(45), 10));
+    /* a clock stepped back: one line too many rather than a silence as
+     * long as the step, and quiet again from there */
+    ck_assert(aoidc_log_due(&last, t0 + apr_time_from_sec(40), 10));
+    ck_assert(!aoidc_log_due(&last, t0 + apr_time_from_sec(41), 10));
+    /* second 0 is not "never logged" */
+    last = 0;
+    ck_assert(aoidc_log_due(&last, 0, 10));
+    ck_assert(!aoidc_log_due(&last, apr_time_from_sec(5), 10));
+}
+END_TEST
+
+/* 8 threads x 1000 calls at one instant: exactly one line is due. */
+static apr_uint32_t race_last;
+static apr_uint32_t race_wins;
+
+static void *APR_THREAD_FUNC race(apr_thread_t *t, void *arg)
+{
+    (void)t;
+    for (int i = 0; i < 1000; i++) {
+        if (aoidc_log_due(&race_last, *(apr_time_t *)arg, 10)) {
+            apr_atomic_inc32(&race_wins);
+        }
+    }
+    return NULL;
+}
+
+START_TEST(log_due_one_winner)
+{
+    apr_thread_t *th[8];
+    apr_time_t now = apr_time_now();
+    apr_status_t rv;
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, race, &now, tp),
+                         APR_SUCCESS);
+    }
+    for (int i = 0; i < 8; i++) {
+        apr_thread_join(&rv, th[i]);
+    }
+    ck_assert_uint_eq(apr_atomic_read32(&race_wins), 1);
+}
+END_TEST
+
 START_TEST(set_without_err)
 {
     ck_assert_int_eq(aoidc_err_set(NULL, AOIDC_REASON_NONCE, tp, "x"),
@@ -109,5 +166,7 @@ TCase *aoidc_err_tcase(void)
     tcase_add_test(tc, set_fills_and_classifies);
     tcase_add_test(tc, table_walk);
     tcase_add_test(tc, set_without_err);
+    tcase_add_test(tc, log_due_once_per_interval);
+    tcase_add_test(tc, log_due_one_winner);
     return tc;
 }

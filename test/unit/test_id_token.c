@@ -520,6 +520,7 @@ START_TEST(c_hash)
     r.code = NULL;
     json_object_set_new(c, "c_hash", json_string("not-a-hash"));
     ck_assert_ok(validate(rs256(json_incref(c)), &r, &err), err);
+    json_decref(c);
 }
 END_TEST
 

@@ -284,6 +284,31 @@ END_TEST
 
 /* AuthOIDCPassphrase NEW OLD: NEW opens what OLD sealed, and seals with
  * NEW only; derived per-session seals follow. */
+/* RFC 4231 §4.3 (test case 2) and §4.2 (test case 1, a 20-byte key), the
+ * message split over parts as callers split it. */
+START_TEST(hmac_sha256_rfc4231)
+{
+    unsigned char out[32], key1[20];
+    static const unsigned char want2[32] = {
+        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24,
+        0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27,
+        0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+    static const unsigned char want1[32] = {
+        0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53, 0x5c, 0xa8, 0xaf,
+        0xce, 0xaf, 0x0b, 0xf1, 0x2b, 0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83,
+        0x3d, 0xa7, 0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7};
+    const void *parts[3] = {"what do ya", " want ", "for nothing?"};
+    apr_size_t lens[3] = {10, 6, 12};
+    aoidc_hmac_sha256(out, (const unsigned char *)"Jefe", 4, 3, parts, lens);
+    ck_assert(!memcmp(out, want2, 32));
+    memset(key1, 0x0b, sizeof(key1));
+    const void *hi[1] = {"Hi There"};
+    apr_size_t hl[1] = {8};
+    aoidc_hmac_sha256(out, key1, sizeof(key1), 1, hi, hl);
+    ck_assert(!memcmp(out, want1, 32));
+}
+END_TEST
+
 START_TEST(rotation)
 {
     aoidc_seal_t *oldk = key("old-passphrase-0123", "session");
@@ -339,5 +364,6 @@ TCase *aoidc_seal_tcase(void)
     tcase_add_test(tc, derive_needs_master_and_secret);
     tcase_add_test(tc, derive_interleaved);
     tcase_add_test(tc, rotation);
+    tcase_add_test(tc, hmac_sha256_rfc4231);
     return tc;
 }

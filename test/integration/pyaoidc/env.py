@@ -52,7 +52,8 @@ LOGGEDOUT_MARK = 'AOIDC-TEST-LOGGED-OUT'
 # RealOP must add it here).
 OIDC_PREFIXES = ('/app', '/app2', '/authz', '/sess', '/lo', '/srv', '/cs', '/nest', '/nest2',
                  '/nestno', '/uz', '/uzp', '/lc',
-                 '/fp', '/hy', '/im')   # test_345: form_post, hybrid, implicit
+                 '/fp', '/hy', '/im',   # test_345: form_post, hybrid, implicit
+                 '/multi')              # test_350: several providers
 
 # Modules every config loads (Debian file names).
 BASE_MODULES = [

@@ -171,6 +171,34 @@ class RedisServer:
                            timeout=timeout)
         return r.stdout.strip()
 
+    def command(self, *args, timeout=5):
+        """One command over a plain socket (RESP), the reply as Python
+        values with bulk strings as bytes: binary values survive intact,
+        which redis-cli's text output does not promise. Plain TCP only."""
+        assert not self.tls and not self.acl, 'command(): plain servers only'
+        with socket.create_connection(('127.0.0.1', self.port), timeout) as c:
+            out = b'*%d\r\n' % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b'$%d\r\n%s\r\n' % (len(a), a)
+            c.sendall(out)
+            return _resp_read(c.makefile('rb'))
+
+    def dump(self):
+        """Every key of every type with its value(s): [(key, [values])],
+        all bytes. For "nothing in the store is readable" checks."""
+        out = []
+        for k in self.command('KEYS', '*'):
+            t = self.command('TYPE', k)
+            vals = {'string': lambda: [self.command('GET', k)],
+                    'set': lambda: self.command('SMEMBERS', k),
+                    'hash': lambda: self.command('HGETALL', k),
+                    'list': lambda: self.command('LRANGE', k, 0, -1),
+                    'zset': lambda: self.command('ZRANGE', k, 0, -1)}.get(t)
+            assert vals, 'key of unexpected type %s' % t
+            out.append((k, [v for v in vals() if v is not None]))
+        return out
+
     def pause(self):
         self.proc.send_signal(signal.SIGSTOP)
 
@@ -195,6 +223,28 @@ class RedisServer:
                 self.proc.wait(5)
         if self in _running:
             _running.remove(self)
+
+
+def _resp_read(f):
+    line = f.readline()
+    assert line.endswith(b'\r\n'), 'short RESP reply %r' % line
+    kind, rest = line[:1], line[1:-2]
+    if kind == b'+':
+        return rest.decode()
+    if kind == b'-':
+        raise AssertionError('redis error: %s' % rest.decode())
+    if kind == b':':
+        return int(rest)
+    if kind == b'$':
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2]
+    if kind == b'*':
+        n = int(rest)
+        return None if n < 0 else [_resp_read(f) for _ in range(n)]
+    raise AssertionError('unknown RESP reply %r' % line)
 
 
 class SentinelSet:
