@@ -13,8 +13,8 @@ const char *aoidc_response_type_name(aoidc_response_type_t rt)
                                         : "code";
 }
 
-char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
-                              const aoidc_state_t *st, apr_pool_t *p)
+char *aoidc_authz_request_params(const aoidc_authz_params_t *a,
+                                 const aoidc_state_t *st, apr_pool_t *p)
 {
     char *q = "";
     q = aoidc_url_append_param(q, "response_type",
@@ -39,8 +39,26 @@ char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
         const aoidc_param_t *x = &APR_ARRAY_IDX(a->extra, i, aoidc_param_t);
         q = aoidc_url_append_param(q, x->name, x->value, p);
     }
-    return apr_pstrcat(p, a->endpoint, strchr(a->endpoint, '?') ? "&" : "?", q,
-                       NULL);
+    return q;
+}
+
+static char *with_query(const char *endpoint, const char *q, apr_pool_t *p)
+{
+    return apr_pstrcat(p, endpoint, strchr(endpoint, '?') ? "&" : "?", q, NULL);
+}
+
+char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
+                              const aoidc_state_t *st, apr_pool_t *p)
+{
+    return with_query(a->endpoint, aoidc_authz_request_params(a, st, p), p);
+}
+
+char *aoidc_authz_par_url(const char *endpoint, const char *client_id,
+                          const char *request_uri, apr_pool_t *p)
+{
+    char *q = aoidc_url_append_param("", "client_id", client_id, p);
+    q = aoidc_url_append_param(q, "request_uri", request_uri, p);
+    return with_query(endpoint, q, p);
 }
 
 static const char *const reserved[] = {

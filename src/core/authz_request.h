@@ -70,4 +70,24 @@ typedef struct {
 AOIDC_API char *aoidc_authz_request_url(const aoidc_authz_params_t *a,
                                         const aoidc_state_t *st, apr_pool_t *p);
 
+/** The query of aoidc_authz_request_url alone (no endpoint, no '?'): the
+ *  form body of a pushed authorization request (RFC 9126 §2.1). */
+AOIDC_API char *aoidc_authz_request_params(const aoidc_authz_params_t *a,
+                                           const aoidc_state_t *st,
+                                           apr_pool_t *p);
+
+/** RFC 9126 §4: endpoint?client_id=..&request_uri=.., in p (parameters in
+ *  the endpoint's query kept). */
+AOIDC_API char *aoidc_authz_par_url(const char *endpoint, const char *client_id,
+                                    const char *request_uri, apr_pool_t *p);
+
+/* AuthOIDCPAR: AUTO pushes when the OP has a
+ * pushed_authorization_request_endpoint, ON always (an OP without one is
+ * an error at login), OFF never. */
+typedef enum {
+    AOIDC_PAR_AUTO = 0,
+    AOIDC_PAR_OFF,
+    AOIDC_PAR_ON,
+} aoidc_par_mode_t;
+
 #endif

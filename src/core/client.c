@@ -3,8 +3,68 @@
 #include <string.h>
 
 #include "core/client.h"
+#include "core/client_key.h"
 #include "core/json.h"
 #include "core/url.h"
+
+/* body (a form we built) names client_id already: a PAR body does */
+static bool has_client_id(const char *body)
+{
+    return !strncmp(body, "client_id=", 10) || strstr(body, "&client_id=");
+}
+
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
+                                       const aoidc_client_t *c0,
+                                       const aoidc_metadata_t *md,
+                                       unsigned methods, apr_pool_t *p,
+                                       aoidc_err_t *err)
+{
+    aoidc_client_t c = *c0;
+    bool has_key = c.keys && c.keys->nelts > 0;
+    char *a;
+    if (c.method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
+        || (c.method == AOIDC_CLIENT_AUTH_AUTO && has_key)) {
+        if (!has_key) {
+            return aoidc_err_set(err, AOIDC_REASON_CONFIG, p,
+                                 "private_key_jwt without AuthOIDCClientKey");
+        }
+        /* OIDC Core §9: aud is the OP; oidc-provider, Keycloak and FAPI 2.0
+         * take the issuer, which is also the same for every endpoint */
+        apr_status_t rv = aoidc_client_assertion(
+            &a, APR_ARRAY_IDX(c.keys, 0, const aoidc_client_key_t *),
+            md->assertion_ps256, c.client_id, md->issuer, apr_time_now(), p,
+            err);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (!has_client_id(body)) {
+            body = aoidc_url_append_param(body, "client_id", c.client_id, p);
+        }
+        body = aoidc_url_append_param(body, "client_assertion_type",
+                                      ASSERTION_TYPE, p);
+        req->body = aoidc_url_append_param(body, "client_assertion", a, p);
+        req->authorization = NULL;
+        return APR_SUCCESS;
+    }
+    /* basic is the RFC 6749 default; post only when basic is not offered */
+    c.use_post =
+        c.method == AOIDC_CLIENT_AUTH_POST
+        || (c.method == AOIDC_CLIENT_AUTH_AUTO && !(methods & AOIDC_AUTH_BASIC)
+            && (methods & AOIDC_AUTH_POST));
+    if (has_client_id(body) && (!c.client_secret || c.use_post)) {
+        /* a pushed authorization request carries client_id already, and
+         * a repeated parameter is refused (RFC 9126 §2.1, RFC 6749 §3.1) */
+        req->authorization = NULL;
+        req->body = c.client_secret ? aoidc_url_append_param(
+                        body, "client_secret", c.client_secret, p)
+                                    : body;
+        return APR_SUCCESS;
+    }
+    req->body = aoidc_token_client_auth(&req->authorization, body, &c, p);
+    return APR_SUCCESS;
+}
 
 static apr_status_t post_token(aoidc_token_response_t *out,
                                const aoidc_http_t *http,
@@ -12,7 +72,6 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                const aoidc_client_t *c0, const char *body,
                                apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_client_t c = *c0;
     aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL,
                             AOIDC_EP_TOKEN};
     aoidc_http_resp_t resp;
@@ -21,12 +80,10 @@ static apr_status_t post_token(aoidc_token_response_t *out,
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "metadata has no token_endpoint");
     }
-    /* basic is the RFC 6749 default; post only when basic is not offered */
-    c.use_post = !(md->token_auth_methods & AOIDC_AUTH_BASIC)
-                 && (md->token_auth_methods & AOIDC_AUTH_POST);
-    req.body = aoidc_token_client_auth(&req.authorization, body, &c, p);
-    rv = aoidc_http_send(http, &req, &resp, p, err);
-    if (rv != APR_SUCCESS) {
+    if ((rv = aoidc_client_authenticate(&req, body, c0, md,
+                                        md->token_auth_methods, p, err))
+            != APR_SUCCESS
+        || (rv = aoidc_http_send(http, &req, &resp, p, err)) != APR_SUCCESS) {
         return rv;
     }
     return aoidc_token_response_parse(out, resp.status, resp.body, resp.len, p,
@@ -176,16 +233,15 @@ aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
                         const aoidc_metadata_t *md, const aoidc_client_t *c0,
                         const char *token, apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_client_t c = *c0;
     aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL,
                             AOIDC_EP_INTROSPECTION};
     char *b = "";
+    apr_status_t rv;
     b = aoidc_url_append_param(b, "token", token, p);
     b = aoidc_url_append_param(b, "token_type_hint", "access_token", p);
-    c.use_post = !(md->introspection_auth_methods & AOIDC_AUTH_BASIC)
-                 && (md->introspection_auth_methods & AOIDC_AUTH_POST);
-    req.body = aoidc_token_client_auth(&req.authorization, b, &c, p);
-    return aoidc_http_send(http, &req, resp, p, err);
+    rv = aoidc_client_authenticate(&req, b, c0, md,
+                                   md->introspection_auth_methods, p, err);
+    return rv != APR_SUCCESS ? rv : aoidc_http_send(http, &req, resp, p, err);
 }
 
 apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
@@ -194,7 +250,6 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
                                  const char *token_type_hint, apr_pool_t *p,
                                  aoidc_err_t *err)
 {
-    aoidc_client_t c = *c0;
     aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL,
                             AOIDC_EP_REVOCATION};
     aoidc_http_resp_t resp;
@@ -207,10 +262,11 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
     if (token_type_hint) {
         b = aoidc_url_append_param(b, "token_type_hint", token_type_hint, p);
     }
-    c.use_post = !(md->revocation_auth_methods & AOIDC_AUTH_BASIC)
-                 && (md->revocation_auth_methods & AOIDC_AUTH_POST);
-    req.body = aoidc_token_client_auth(&req.authorization, b, &c, p);
-    apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
+    apr_status_t rv = aoidc_client_authenticate(
+        &req, b, c0, md, md->revocation_auth_methods, p, err);
+    if (rv == APR_SUCCESS) {
+        rv = aoidc_http_send(http, &req, &resp, p, err);
+    }
     if (rv != APR_SUCCESS || resp.status == 200) {
         return rv; /* §2.2: the body of a 200 carries nothing we need */
     }
@@ -225,4 +281,57 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
     }
     return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                          "revocation endpoint: status %d", resp.status);
+}
+
+apr_status_t aoidc_client_par(const char **request_uri,
+                              const aoidc_http_t *http,
+                              const aoidc_metadata_t *md,
+                              const aoidc_client_t *c, const char *params,
+                              apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_resp_t resp;
+    apr_status_t rv;
+    if (!md->par_endpoint) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "PAR needed (AuthOIDCPAR on, or the OP sets "
+                             "require_pushed_authorization_requests) but the "
+                             "OP has no pushed_authorization_request_endpoint");
+    }
+    /* the token endpoint's methods: RFC 9126 §2 authenticates as there */
+    if ((rv = aoidc_client_authenticate(&req, params, c, md,
+                                        md->token_auth_methods, p, err))
+            != APR_SUCCESS
+        || (rv = aoidc_http_send(http, &req, &resp, p, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    return aoidc_par_response_parse(request_uri, resp.status, resp.body,
+                                    resp.len, p, err);
+}
+
+apr_status_t aoidc_par_response_parse(const char **request_uri, int status,
+                                      const char *body, apr_size_t len,
+                                      apr_pool_t *p, aoidc_err_t *err)
+{
+    json_t *j = NULL;
+    const char *u, *e;
+    aoidc_json_parse(&j, body, len, AOIDC_MAX_JSON_LEN, false, p, NULL);
+    u = j ? aoidc_json_str(j, "request_uri") : NULL;
+    if (status != 201 || !u) {
+        e = j ? aoidc_json_str(j, "error") : NULL;
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "PAR endpoint: status %d, error %.64s", status,
+                             e ? e : "-");
+    }
+    /* RFC 9126 §2.2: it goes into the browser's URL as one parameter */
+    if (!*u || strlen(u) > AOIDC_PAR_URI_MAX
+        || strspn(u, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                     ":-._~/%+=")
+               != strlen(u)) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "PAR endpoint: malformed request_uri");
+    }
+    *request_uri = u;
+    return APR_SUCCESS;
 }

@@ -10,6 +10,48 @@
 #include "core/provider.h"
 #include "core/token.h"
 
+/** Client authentication for a POST to an OP endpoint (one place for the
+ *  token, refresh, PAR, introspection, revocation and the other grants):
+ *  sets req->body (body plus the client's parameters) and
+ *  req->authorization. c->method decides; AUTO is private_key_jwt when
+ *  c has a key, else client_secret_basic unless methods (AOIDC_AUTH_* of
+ *  the endpoint's metadata) offer only client_secret_post. private_key_jwt
+ *  (RFC 7523 §2.2, OIDC Core §9) sends client_id, client_assertion_type
+ *  and a fresh assertion (client_key.h) for aud = md->issuer signed by
+ *  the first key, PS256 for RSA when the OP lists it. client_id is not
+ *  repeated when body has it (a PAR body). Reasons:
+ *  AOIDC_REASON_CONFIG (private_key_jwt without a key),
+ *  AOIDC_REASON_INTERNAL (signing failed). */
+AOIDC_API apr_status_t
+aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
+                          const aoidc_client_t *c, const aoidc_metadata_t *md,
+                          unsigned methods, apr_pool_t *p, aoidc_err_t *err);
+
+/** RFC 9126 §2: POST the authorization request's parameters (params, a
+ *  form body) to md->par_endpoint with client authentication; *request_uri
+ *  is the OP's answer (201 with request_uri). Reasons:
+ *  AOIDC_REASON_OP_BAD_RESPONSE (no endpoint, another status, no or a
+ *  malformed request_uri), those of aoidc_client_authenticate and the
+ *  transport. */
+AOIDC_API apr_status_t aoidc_client_par(const char **request_uri,
+                                        const aoidc_http_t *http,
+                                        const aoidc_metadata_t *md,
+                                        const aoidc_client_t *c,
+                                        const char *params, apr_pool_t *p,
+                                        aoidc_err_t *err);
+
+#define AOIDC_PAR_URI_MAX 2048
+
+/** The PAR endpoint's answer (RFC 9126 §2.2): 201 with a JSON request_uri
+ *  of 1 to AOIDC_PAR_URI_MAX characters from [A-Za-z0-9:-._~/%+=] (it
+ *  goes into a URL and a Location header). Anything else is
+ *  AOIDC_REASON_OP_BAD_RESPONSE (with the OP's error code, if any, in the
+ *  detail). *request_uri lives in p. */
+AOIDC_API apr_status_t aoidc_par_response_parse(const char **request_uri,
+                                                int status, const char *body,
+                                                apr_size_t len, apr_pool_t *p,
+                                                aoidc_err_t *err);
+
 /** POST the authorization code (with the PKCE verifier, may be NULL) and
  *  the exact redirect_uri; client auth as the metadata allows (basic
  *  preferred). */

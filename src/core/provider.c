@@ -69,8 +69,24 @@ static unsigned auth_methods(const json_t *doc, const char *name)
         else if (s && !strcmp(s, "client_secret_post")) {
             m |= AOIDC_AUTH_POST;
         }
+        else if (s && !strcmp(s, "private_key_jwt")) {
+            m |= AOIDC_AUTH_PRIVATE_KEY_JWT;
+        }
     }
     return m;
+}
+
+static bool lists(const json_t *doc, const char *name, const char *want)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(doc, name), i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), want)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
@@ -124,6 +140,15 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
         json_object_get(doc, "revocation_endpoint_auth_methods_supported")
             ? auth_methods(doc, "revocation_endpoint_auth_methods_supported")
             : md->token_auth_methods;
+    if (rv == APR_SUCCESS) {
+        rv = endpoint(&md->par_endpoint, doc,
+                      "pushed_authorization_request_endpoint", false, issuer, p,
+                      err);
+    }
+    md->require_par = json_is_true(
+        json_object_get(doc, "require_pushed_authorization_requests"));
+    md->assertion_ps256 =
+        lists(doc, "token_endpoint_auth_signing_alg_values_supported", "PS256");
     return rv;
 }
 

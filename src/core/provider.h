@@ -31,6 +31,7 @@
 enum {
     AOIDC_AUTH_BASIC = 1,
     AOIDC_AUTH_POST = 2,
+    AOIDC_AUTH_PRIVATE_KEY_JWT = 4,
 };
 
 typedef struct {
@@ -46,6 +47,10 @@ typedef struct {
     unsigned introspection_auth_methods;
     const char *revocation_endpoint;  /* RFC 7009; may be NULL */
     unsigned revocation_auth_methods; /* RFC 8414 §2; else the token's */
+    const char *par_endpoint;         /* RFC 9126 §5; may be NULL */
+    bool require_par;     /* require_pushed_authorization_requests */
+    bool assertion_ps256; /* PS256 listed in
+                           * token_endpoint_auth_signing_alg_values_supported */
 } aoidc_metadata_t;
 
 /** What a request holds while it works: metadata and keys, immutable. */

@@ -74,6 +74,7 @@ typedef struct {
      * implicit need form_post (the glue refuses them otherwise) */
     aoidc_response_type_t response_type;
     aoidc_response_mode_t response_mode;
+    aoidc_par_mode_t par; /* AuthOIDCPAR (issue 12) */
 } aoidc_rp_conf_t;
 
 /* What AuthOIDCSessionStore cookie left out of a session to fit its
@@ -120,7 +121,12 @@ typedef struct {
  *  upstream (discovery), AOIDC_REASON_INTERNAL, AOIDC_REASON_TOO_LARGE
  *  (a body that fails aoidc_replay_body_ok, a return URL over
  *  AOIDC_RETURN_URL_MAX with a body, or a state cookie that would not fit
- *  AOIDC_STATE_BYTES_MAX on its own). */
+ *  AOIDC_STATE_BYTES_MAX on its own). With pushed authorization requests
+ *  (c->par; RFC 9126) the parameters are POSTed to the OP first and the
+ *  location carries only client_id and request_uri; then also
+ *  AOIDC_REASON_OP_BAD_RESPONSE (AuthOIDCPAR on, or an OP requiring PAR,
+ *  without an endpoint; the OP's refusal), AOIDC_REASON_OP_BUSY and the
+ *  transport reasons. */
 AOIDC_API apr_status_t aoidc_rp_login(aoidc_login_out_t *out,
                                       const aoidc_rp_conf_t *c,
                                       const aoidc_flow_env_t *env,
@@ -185,6 +191,10 @@ typedef struct {
  *  login, at most AOIDC_RESTART_MAX times per AOIDC_RESTART_WINDOW (the
  *  sealed AOIDC_RESTART_COOKIE, set in out->cookies; a cookie that does
  *  not open counts as none, a count is never believed above the bound).
+ *  The OP's error=invalid_request_uri (a pushed request that expired
+ *  before the browser reached the OP, RFC 9126) recovers the same way,
+ *  also without a state (the OP lost it with the request) unless c->par
+ *  is AOIDC_PAR_OFF; then to in->location_root.
  *
  *  Response types (c->response_type, OIDC Core 3.3 / 3.2): for
  *  "code id_token" the front-channel ID Token (signature, claims, nonce,

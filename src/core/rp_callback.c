@@ -187,6 +187,30 @@ static bool session_alive(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
            && aoidc_rp_load(&s, c, env, &t, &ignored) == APR_SUCCESS;
 }
 
+/* RFC 9126 §4 / RFC 9101 §6.2: the OP no longer knows our pushed request
+ * (it expired while the browser was on its way): a fresh login pushes a
+ * new one, so this is a restart, not the OP refusing the user. */
+static bool request_uri_gone(const aoidc_err_t *err)
+{
+    return err->reason == AOIDC_REASON_OP_ERROR && err->op_error
+           && !strcmp(err->op_error, "invalid_request_uri");
+}
+
+/* error=invalid_request_uri without a state: an OP that lost our pushed
+ * request (state and all) can only send the browser to the one redirect
+ * URI it knows (oidc-provider does). Only when we push at all. */
+static bool stateless_request_uri_gone(const aoidc_rp_conf_t *c,
+                                       const aoidc_callback_in_t *in,
+                                       apr_pool_t *p)
+{
+    apr_table_t *t;
+    const char *e;
+    return c->par != AOIDC_PAR_OFF && in->query
+           && aoidc_url_parse_query(&t, in->query, 16, p, NULL) == APR_SUCCESS
+           && !aoidc_url_param(t, "state") && (e = aoidc_url_param(t, "error"))
+           && !strcmp(e, "invalid_request_uri");
+}
+
 /* A login attempt that cannot finish (rp.h, "Recovery"): the error stays
  * (the glue logs and counts it); out says whether to resume, restart, or
  * where the page's "sign in again" link leads. ret: the original URL when
@@ -200,7 +224,7 @@ static apr_status_t recover(aoidc_callback_out_t *out, const aoidc_rp_conf_t *c,
     int n;
     if (err->reason != AOIDC_REASON_STATE_MISSING
         && err->reason != AOIDC_REASON_STATE_EXPIRED
-        && err->reason != AOIDC_REASON_STATE_REPLAY) {
+        && err->reason != AOIDC_REASON_STATE_REPLAY && !request_uri_gone(err)) {
         return rv;
     }
     out->retry_to = ret && *ret ? ret : in->location_root;
@@ -486,6 +510,13 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
         || (rv = aoidc_auth_response_parse_for(&ar, in->query, c->response_type,
                                                env->pool, err))
                != APR_SUCCESS) {
+        if (stateless_request_uri_gone(c, in, env->pool)) {
+            /* the OP could not know our state: it lost the pushed request
+             * that held it */
+            err->reason = AOIDC_REASON_OP_ERROR;
+            err->op_error = "invalid_request_uri";
+            return recover(out, c, env, in, NULL, rv, err);
+        }
         return rv; /* not a response of ours to recover: no restart */
     }
     if ((rv = open_state(&st, out, c, env, in, ar.state, err)) != APR_SUCCESS) {
@@ -506,7 +537,7 @@ apr_status_t aoidc_rp_callback(aoidc_callback_out_t *out,
                            "error=%.64s description=%.200s", ar.error,
                            ar.error_description ? ar.error_description : "-");
         err->op_error = ar.error;
-        return rv;
+        return recover(out, c, env, in, st->return_to, rv, err);
     }
     if ((rv = use_state(c, env, st, err)) != APR_SUCCESS) {
         return recover(out, c, env, in, st->return_to, rv, err);

@@ -8,6 +8,7 @@
 
 #include "core/auth_response.h"
 #include "core/authz_request.h"
+#include "core/client.h"
 #include "core/cookie.h"
 #include "core/replay.h"
 #include "core/rp.h"
@@ -58,6 +59,43 @@ static void evict_states(apr_array_header_t **ops, const char *header, int max,
             bytes -= strlen(ck->name) + strlen(ck->value) + 3;
         }
     }
+}
+
+static bool use_par(const aoidc_rp_conf_t *c, const aoidc_metadata_t *md)
+{
+    /* an OP requiring PAR without an endpoint fails loudly here rather
+     * than at its authorization endpoint */
+    return c->par == AOIDC_PAR_ON
+           || (c->par == AOIDC_PAR_AUTO
+               && (md->par_endpoint || md->require_par));
+}
+
+/* RFC 9126: the parameters go to the OP authenticated (so they cannot be
+ * changed or read in the browser); the browser carries only a reference. */
+static apr_status_t push(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
+                         const aoidc_flow_env_t *env,
+                         const aoidc_metadata_t *md,
+                         const aoidc_authz_params_t *ap,
+                         const aoidc_state_t *st, aoidc_err_t *err)
+{
+    const char *uri;
+    apr_status_t rv = aoidc_guard_enter(env->guard, env->pool, err);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = aoidc_client_par(&uri, env->http, md, c->client,
+                          aoidc_authz_request_params(ap, st, env->pool),
+                          env->pool, err);
+    aoidc_guard_leave(env->guard, env->now,
+                      rv != APR_SUCCESS && md->par_endpoint
+                          && err->reason != AOIDC_REASON_CONFIG);
+    if (rv != APR_SUCCESS) {
+        out->cookies = NULL; /* no state cookie for a login that never left */
+        return rv;
+    }
+    out->location =
+        aoidc_authz_par_url(ap->endpoint, c->client->client_id, uri, env->pool);
+    return APR_SUCCESS;
 }
 
 apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
@@ -121,7 +159,10 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                                c->response_type,
                                c->response_mode,
                                in->login_hint};
-    out->location = aoidc_authz_request_url(&ap, st, p);
     out->state = st->state;
-    return APR_SUCCESS;
+    if (!use_par(c, &snap->md)) {
+        out->location = aoidc_authz_request_url(&ap, st, p);
+        return APR_SUCCESS;
+    }
+    return push(out, c, env, &snap->md, &ap, st, err);
 }

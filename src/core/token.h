@@ -17,10 +17,24 @@ typedef struct {
     apr_int64_t expires_in;    /* -1 when absent; at most AOIDC_TIME_MAX_SEC */
 } aoidc_token_response_t;
 
+/* AuthOIDCClientAuth: how the client authenticates at the OP's endpoints
+ * (token, PAR, introspection, revocation). AUTO: private_key_jwt when
+ * there is a key, else basic or post as the metadata allows. */
+typedef enum {
+    AOIDC_CLIENT_AUTH_AUTO = 0,
+    AOIDC_CLIENT_AUTH_BASIC,
+    AOIDC_CLIENT_AUTH_POST,
+    AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT,
+} aoidc_client_auth_t;
+
 typedef struct {
     const char *client_id;
     const char *client_secret; /* NULL for a public client */
     bool use_post;             /* client_secret_post instead of basic */
+    aoidc_client_auth_t method;
+    /* AuthOIDCClientKey, of const aoidc_client_key_t * (client_key.h): the
+     * first signs, all are published at ?jwks; NULL or empty: none */
+    const apr_array_header_t *keys;
 } aoidc_client_t;
 
 /** Add client authentication: either *authorization gets "Basic ..." (RFC

@@ -111,6 +111,9 @@ static int redirect_uri(aoidc_rctx_t *x)
     if (aoidc_url_param(q, "info") && aoidc_conf_info(x->c)) {
         return aoidc_info(x);
     }
+    if (aoidc_url_param(q, "jwks")) {
+        return aoidc_jwks(x);
+    }
     if ((target = aoidc_url_param(q, "logout"))) {
         return !strcmp(target, "backchannel")    ? aoidc_logout_backchannel(x)
                : !strcmp(target, "frontchannel") ? aoidc_logout_frontchannel(x)

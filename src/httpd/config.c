@@ -58,7 +58,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
-    c->upstream_mode = AOIDC_UNSET;
+    c->upstream_mode = c->par = AOIDC_UNSET;
     c->max_age = c->resource_metadata = AOIDC_UNSET; /* stepup.c */
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
@@ -112,6 +112,16 @@ static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
         aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
         *cl = *add->client;
         cl->client_id = base->client->client_id;
+        /* the same client: what this section does not set is the outer
+         * one's (a section setting only AuthOIDCClientAuth keeps the
+         * secret and keys) */
+        if (!cl->client_secret && !cl->keys) {
+            cl->client_secret = base->client->client_secret;
+            cl->keys = base->client->keys;
+        }
+        if (cl->method == AOIDC_CLIENT_AUTH_AUTO) {
+            cl->method = base->client->method;
+        }
         c->client = cl;
     }
     /* an identity split over sections: its tag is only known now */
@@ -180,6 +190,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(error_template);
     MERGE_NUM(response_type);
     MERGE_NUM(response_mode);
+    MERGE_NUM(par);
     MERGE_NUM(upstream_mode);
     MERGE_PTR(upstream_scope);
     MERGE_PTR(upstream_audience);
@@ -246,14 +257,18 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing)
 {
-    *missing = !c->issuer                            ? "AuthOIDCIssuer"
-               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
-               : !c->seal_session                    ? "AuthOIDCPassphrase"
-               : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
-               : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
-                                        "AuthOIDCResponseType id_token or "
-                                        "\"code id_token\")"
-                                      : NULL;
+    *missing =
+        !c->issuer                            ? "AuthOIDCIssuer"
+        : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+        : !c->seal_session                    ? "AuthOIDCPassphrase"
+        : !c->redirect_uri                    ? "AuthOIDCRedirectURI"
+        : !response_mode_ok(c) ? "AuthOIDCResponseMode form_post (for "
+                                 "AuthOIDCResponseType id_token or "
+                                 "\"code id_token\")"
+        : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
+                && (!c->client->keys || !c->client->keys->nelts)
+            ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
+            : NULL;
     if (*missing) {
         return NULL;
     }
@@ -279,6 +294,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->cookie_store = c->cookie_store == 1;
     rp->response_type = OR(c->response_type, AOIDC_RT_CODE);
     rp->response_mode = OR(c->response_mode, AOIDC_RM_QUERY);
+    rp->par = OR(c->par, AOIDC_PAR_AUTO);
     return rp;
 }
 
@@ -748,6 +764,15 @@ static const char *set_response_kw(cmd_parms *cmd, void *dc, const char *arg)
     return e;
 }
 
+/* --- client authentication and PAR (issue 12) ---------------------------
+ * AuthOIDCPAR here; AuthOIDCClientAuth and AuthOIDCClientKey in
+ * config_client.c. */
+
+static const char *const par_words[] = {"auto", "on", "off", NULL};
+static const int par_values[] = {AOIDC_PAR_AUTO, AOIDC_PAR_ON, AOIDC_PAR_OFF};
+static const keyword_t par_kw = {offsetof(aoidc_dir_conf_t, par), par_words,
+                                 par_values};
+
 /* --- tokens for the backend's own calls (issue 11) ----------------------
  * AuthOIDCUpstreamToken, AuthOIDCUpstreamScope, AuthOIDCUpstreamAudience:
  * kept together (setters, accessor) so that this feature is one block. */
@@ -793,13 +818,14 @@ const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
     }
     /* client_credentials authenticates the client itself: a public
      * client has nothing to authenticate with */
-    *missing =
-        !c->issuer                            ? "AuthOIDCIssuer"
-        : !c->client || !c->client->client_id ? "AuthOIDCClientID"
-        : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS && !c->client->client_secret
-            ? "AuthOIDCClientSecret"
-        : !c->seal_upstream ? "AuthOIDCPassphrase"
-                            : NULL;
+    *missing = !c->issuer                            ? "AuthOIDCIssuer"
+               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
+               : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS
+                       && !c->client->client_secret
+                       && !(c->client->keys && c->client->keys->nelts)
+                   ? "AuthOIDCClientSecret"
+               : !c->seal_upstream ? "AuthOIDCPassphrase"
+                                   : NULL;
     if (*missing) {
         return NULL;
     }
@@ -1014,6 +1040,18 @@ const command_rec aoidc_cmds[] = {
                   OFF(upstream_audience), CTX,
                   "Resource (absolute URI) or audience of the backend's token "
                   "(default none)"),
+    /* client authentication and PAR (issue 12) */
+    AP_INIT_TAKE1("AuthOIDCPAR", set_keyword, (void *)&par_kw, CTX,
+                  "on|off|auto: RFC 9126 pushed authorization requests "
+                  "(default auto: when the OP offers or requires them)"),
+    AP_INIT_TAKE1("AuthOIDCClientAuth", aoidc_config_set_client_auth, NULL, CTX,
+                  "client_secret_basic|client_secret_post|private_key_jwt: "
+                  "client authentication at the OP (default: private_key_jwt "
+                  "with a key, else as the metadata allows)"),
+    AP_INIT_TAKE12("AuthOIDCClientKey", aoidc_config_set_client_key, NULL, CTX,
+                   "FILE [KID]: PEM private key for private_key_jwt (RSA, EC "
+                   "P-256/P-384, Ed25519); repeat for rollover, the first "
+                   "signs"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };
 
@@ -1049,7 +1087,8 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
         sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
                          && ap_strcasestr(d->args, "form_post");
-        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret");
+        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret")
+                             || !strcasecmp(n, "AuthOIDCClientKey");
         collect(sn, d->first_child, into_vhosts);
     }
 }

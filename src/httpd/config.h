@@ -141,6 +141,9 @@ typedef struct {
     apr_array_header_t *require_scopes; /* Require scope words, likewise */
     int resource_metadata;              /* AuthOIDCResourceMetadata */
     const char *resource_metadata_path; /* its <Location> path ("/") */
+    /* AuthOIDCPAR (issue 12): aoidc_par_mode_t; AuthOIDCClientAuth and
+     * AuthOIDCClientKey live in the client (config_client.c) */
+    int par;
 } aoidc_dir_conf_t;
 
 enum {
@@ -197,6 +200,11 @@ const char *aoidc_config_set_resource_metadata(cmd_parms *cmd, void *dc,
 void aoidc_config_note_require(cmd_parms *cmd, bool acr, const char *word);
 /** AuthOIDCMaxAge in seconds; -1 when unset. */
 apr_int64_t aoidc_conf_max_age(const aoidc_dir_conf_t *c);
+/* config_client.c: AuthOIDCClientAuth, AuthOIDCClientKey (issue 12) */
+const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
+                                         const char *arg);
+const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
+                                        const char *file, const char *kid);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);

@@ -35,6 +35,10 @@ int aoidc_session_hit(aoidc_rctx_t *x);
  * caller's own session as JSON, never a token; 401 without one. */
 int aoidc_info(aoidc_rctx_t *x);
 
+/* login.c: ?jwks at the redirect URI: the JWKS of AuthOIDCClientKey
+ * (issue 12), unprotected; 404 without a key. */
+int aoidc_jwks(aoidc_rctx_t *x);
+
 /* logout.c: ?logout=target at the redirect URI. */
 int aoidc_logout(aoidc_rctx_t *x, const char *target);
 

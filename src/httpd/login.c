@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/auth_response.h"
+#include "core/client_key.h"
 #include "core/replay.h"
 #include "core/rp.h"
 #include "core/seal.h"
@@ -98,4 +99,19 @@ int aoidc_login_initiated(aoidc_rctx_t *x)
                   x->login_return, x->rp.issuer,
                   in.login_hint ? " (with login_hint)" : "");
     return aoidc_login(x);
+}
+
+/* ?jwks at the redirect URI: the public halves of AuthOIDCClientKey for
+ * the OP's jwks_uri (RFC 7591 §2). Public by nature, so unprotected and
+ * cacheable; without a key there is nothing here. */
+int aoidc_jwks(aoidc_rctx_t *x)
+{
+    request_rec *r = x->r;
+    const aoidc_client_t *cl = x->rp.client;
+    if (r->method_number != M_GET || !cl->keys || !cl->keys->nelts) {
+        return HTTP_NOT_FOUND;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
+    return aoidc_answer_send(x, HTTP_OK, "application/jwk-set+json",
+                             aoidc_client_keys_jwks(cl->keys, r->pool));
 }

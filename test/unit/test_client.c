@@ -46,8 +46,9 @@ START_TEST(code_exchange_basic)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC | AOIDC_AUTH_POST);
-    aoidc_client_t c = {"client-1", "s3cret",
-                        true /* ignored: metadata decides */};
+    aoidc_client_t c = {.client_id = "client-1",
+                        .client_secret = "s3cret",
+                        .use_post = true /* ignored: metadata decides */};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, TOKEN_EP, 200, TOKEN_OK);
@@ -91,7 +92,8 @@ START_TEST(observer_names_the_endpoint)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC);
-    aoidc_client_t c = {"client-1", "s3cret", true};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = true};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     json_t *j;
@@ -118,7 +120,8 @@ START_TEST(code_exchange_post_when_only_post)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_POST);
-    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = false};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, TOKEN_EP, 200, TOKEN_OK);
@@ -140,7 +143,9 @@ START_TEST(code_exchange_basic_by_default)
         aoidc_fake_http_t *f;
         aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
         aoidc_metadata_t m = md(methods ? AOIDC_AUTH_BASIC : 0);
-        aoidc_client_t c = {"client-1", "s3cret", true};
+        aoidc_client_t c = {.client_id = "client-1",
+                            .client_secret = "s3cret",
+                            .use_post = true};
         aoidc_token_response_t t;
         aoidc_err_t err = {0};
         aoidc_fake_http_route(f, TOKEN_EP, 200, TOKEN_OK);
@@ -158,7 +163,8 @@ START_TEST(code_exchange_public_client)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC);
-    aoidc_client_t c = {"pub", NULL, false};
+    aoidc_client_t c = {
+        .client_id = "pub", .client_secret = NULL, .use_post = false};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, TOKEN_EP, 200, TOKEN_OK);
@@ -175,7 +181,8 @@ START_TEST(code_exchange_failures)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC);
-    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = false};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     /* OIDC needs an id_token from the code exchange */
@@ -205,7 +212,8 @@ START_TEST(refresh)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_POST);
-    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = false};
     aoidc_token_response_t t;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(
@@ -273,7 +281,8 @@ START_TEST(introspect)
 {
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
-    aoidc_client_t c = {"rs", "rs-secret", false};
+    aoidc_client_t c = {
+        .client_id = "rs", .client_secret = "rs-secret", .use_post = false};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC);
@@ -310,7 +319,8 @@ START_TEST(revoke_token)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_metadata_t m = md(AOIDC_AUTH_BASIC | AOIDC_AUTH_POST);
-    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = false};
     aoidc_err_t err = {0};
     m.revocation_auth_methods = m.token_auth_methods;
 

@@ -56,8 +56,10 @@ START_TEST(metadata_ok)
     ck_assert_str_eq(md.introspection_endpoint, T_ISS "/introspect");
     ck_assert_str_eq(md.end_session_endpoint, T_ISS "/logout");
     ck_assert(md.iss_param_supported);
-    ck_assert_uint_eq(md.token_auth_methods, AOIDC_AUTH_POST);
-    ck_assert_uint_eq(md.introspection_auth_methods, AOIDC_AUTH_POST);
+    ck_assert_uint_eq(md.token_auth_methods,
+                      AOIDC_AUTH_POST | AOIDC_AUTH_PRIVATE_KEY_JWT);
+    ck_assert_uint_eq(md.introspection_auth_methods,
+                      AOIDC_AUTH_POST | AOIDC_AUTH_PRIVATE_KEY_JWT);
 }
 END_TEST
 
@@ -109,13 +111,15 @@ START_TEST(metadata_revocation)
     const char *base = metadata_for(T_ISS, JWKS_URI);
     ck_assert_ok(md_parse(&md, T_ISS, base, &err), err);
     ck_assert_ptr_null(md.revocation_endpoint);
-    ck_assert_uint_eq(md.revocation_auth_methods, AOIDC_AUTH_POST);
+    ck_assert_uint_eq(md.revocation_auth_methods,
+                      AOIDC_AUTH_POST | AOIDC_AUTH_PRIVATE_KEY_JWT);
     const char *doc =
         apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
                     ",\"revocation_endpoint\":\"" T_ISS "/revoke\"}", NULL);
     ck_assert_ok(md_parse(&md, T_ISS, doc, &err), err);
     ck_assert_str_eq(md.revocation_endpoint, T_ISS "/revoke");
-    ck_assert_uint_eq(md.revocation_auth_methods, AOIDC_AUTH_POST);
+    ck_assert_uint_eq(md.revocation_auth_methods,
+                      AOIDC_AUTH_POST | AOIDC_AUTH_PRIVATE_KEY_JWT);
     doc = apr_pstrcat(tp, apr_pstrndup(tp, base, strlen(base) - 1),
                       ",\"revocation_endpoint\":\"" T_ISS "/revoke\","
                       "\"revocation_endpoint_auth_methods_supported\":"

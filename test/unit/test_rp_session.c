@@ -169,7 +169,8 @@ START_TEST(other_issuer_or_client)
     ft_setup(&f);
     const char *c = ft_session(&f);
     aoidc_rp_conf_t mine = f.rp;
-    aoidc_client_t oc = {"client-2", "x", false};
+    aoidc_client_t oc = {
+        .client_id = "client-2", .client_secret = "x", .use_post = false};
     /* another client: its own tag, so our ticket is not its business */
     f.rp.client = &oc;
     f.rp.tag = aoidc_rp_tag(T_ISS, "client-2", tp);

@@ -343,7 +343,8 @@ START_TEST(load_checks)
                      APR_SUCCESS);
     aoidc_ticket_t t = ticket(c);
     aoidc_rp_conf_t other = f.rp;
-    aoidc_client_t oc = {"client-2", "s", false};
+    aoidc_client_t oc = {
+        .client_id = "client-2", .client_secret = "s", .use_post = false};
     other.client = &oc;
     ck_assert_reason(aoidc_rp_load(&got, &other, &f.env, &t, &err), err,
                      AOIDC_REASON_SESSION_INVALID);

@@ -9,7 +9,8 @@
 
 START_TEST(client_auth_basic)
 {
-    aoidc_client_t c = {"client-1", "s3cret", false};
+    aoidc_client_t c = {
+        .client_id = "client-1", .client_secret = "s3cret", .use_post = false};
     const char *auth = "x";
     const char *body = aoidc_token_client_auth(&auth, "grant_type=x", &c, tp);
     ck_assert_str_eq(body, "grant_type=x");
@@ -22,7 +23,8 @@ START_TEST(client_auth_basic_encodes_first)
 {
     /* RFC 6749 §2.3.1: id and secret are form-encoded before base64, so a
      * ':' in the id cannot shift the split */
-    aoidc_client_t c = {"a:b", "p w/", false};
+    aoidc_client_t c = {
+        .client_id = "a:b", .client_secret = "p w/", .use_post = false};
     const char *auth;
     aoidc_token_client_auth(&auth, "", &c, tp);
     ck_assert_str_eq(auth, "Basic YSUzQWI6cCUyMHclMkY="); /* a%3Ab:p%20w%2F */
@@ -31,7 +33,8 @@ END_TEST
 
 START_TEST(client_auth_post)
 {
-    aoidc_client_t c = {"client 1", "s&cret", true};
+    aoidc_client_t c = {
+        .client_id = "client 1", .client_secret = "s&cret", .use_post = true};
     const char *auth = "x";
     const char *body = aoidc_token_client_auth(&auth, "grant_type=x", &c, tp);
     ck_assert_ptr_null(auth);
@@ -42,7 +45,8 @@ END_TEST
 
 START_TEST(client_auth_public)
 {
-    aoidc_client_t c = {"pub", NULL, false};
+    aoidc_client_t c = {
+        .client_id = "pub", .client_secret = NULL, .use_post = false};
     const char *auth = "x";
     const char *body = aoidc_token_client_auth(&auth, "a=1", &c, tp);
     ck_assert_ptr_null(auth);

@@ -107,6 +107,10 @@ const clients = [
     response_types: [],
     redirect_uris: [],
   },
+  // EXTRA_CLIENTS (test_360): a JSON array of client metadata merged over
+  // rpCommon, e.g. private_key_jwt clients with inline jwks, or
+  // require_pushed_authorization_requests
+  ...JSON.parse(env.EXTRA_CLIENTS || '[]').map((c) => ({ ...rpCommon, ...c })),
 ];
 
 const configuration = {
@@ -202,6 +206,11 @@ const configuration = {
     devInteractions: { enabled: true },
     userinfo: { enabled: true },
     clientCredentials: { enabled: true },
+    // RFC 9126, on by default in oidc-provider 8, here only with PAR=1
+    // (test_360): AuthOIDCPAR auto would otherwise push every test's login,
+    // and the tests that read the authorization request's URL see only
+    // client_id and request_uri
+    pushedAuthorizationRequests: { enabled: env.PAR === '1' },
     introspection: {
       enabled: true,
       // `rs` may introspect any token; any other confidential client only its own.

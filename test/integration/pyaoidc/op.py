@@ -103,7 +103,7 @@ class RealOP:
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
                  jwks_file=None, log_path=None, backchannel_logout_uris=None,
-                 trust_proxy=False):
+                 trust_proxy=False, extra_clients=None, par=False):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -118,6 +118,9 @@ class RealOP:
         self.log_path = log_path
         # behind a TLS-terminating proxy: trust its X-Forwarded-Proto
         self.trust_proxy = trust_proxy
+        # more clients (a list of client metadata dicts), and PAR on: test_360
+        self.extra_clients = list(extra_clients or [])
+        self.par = par
         self.proc = None
         self._log = None
         self._meta = None
@@ -160,6 +163,10 @@ class RealOP:
                    NO_COLOR='1')
         if self.jwks_file:
             env['JWKS_FILE'] = self.jwks_file
+        if self.extra_clients:
+            env['EXTRA_CLIENTS'] = json.dumps(self.extra_clients)
+        if self.par:
+            env['PAR'] = '1'
         if not self.log_path:
             fd, self.log_path = tempfile.mkstemp(prefix='op-%d-' % self.port, suffix='.log')
             os.close(fd)
