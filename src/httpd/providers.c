@@ -88,12 +88,13 @@ static bool cookie_session_of(aoidc_rctx_t *x, const char *hdr)
 
 void aoidc_idp_by_session(aoidc_rctx_t *x)
 {
-    const char *hdr = aoidc_cookie_header(x->r), *ck = NULL;
+    const char *hdr, *ck = NULL;
     aoidc_ticket_t t;
     int n = aoidc_idp_count(x);
     if (n < 2) {
         return;
     }
+    hdr = aoidc_cookie_header(x->r);
     if (!x->rp.cookie_store) {
         ck = aoidc_cookie_get(hdr, x->rp.cookie_name, x->r->pool);
         if (!ck) {

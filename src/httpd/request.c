@@ -38,6 +38,10 @@ aoidc_type_t aoidc_request_type(request_rec *r)
     if (!t) {
         return AOIDC_TYPE_NONE;
     }
+    /* asked two or three times a request: the first letter settles most */
+    if ((t[0] | 0x20) != 'o' && (t[0] | 0x20) != 'b') {
+        return AOIDC_TYPE_NONE;
+    }
     return !strcasecmp(t, "oidc")         ? AOIDC_TYPE_OIDC
            : !strcasecmp(t, "bearer")     ? AOIDC_TYPE_BEARER
            : !strcasecmp(t, "oidc-basic") ? AOIDC_TYPE_BASIC
