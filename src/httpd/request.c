@@ -328,31 +328,32 @@ static bool is_spoofed(const scrub_t *s, const char *k)
     return aoidc_claims_has_prefix(k, s->prefix) || is_user_header(k);
 }
 
-static int scrub_one(void *b, const char *k, const char *v)
+/* The names in t that look like ours (after "HTTP_" when env), into
+ * s->doomed, made on the first one: every request of a location of ours
+ * walks its headers, and almost none has such a header. A direct walk of
+ * the entries, not apr_table_do's callback per header. */
+static void collect(scrub_t *s, const apr_table_t *t, bool env, apr_pool_t *p)
 {
-    scrub_t *s = b;
-    if (is_spoofed(s, k)) {
+    const apr_array_header_t *a = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    for (int i = 0; i < a->nelts; i++) {
+        const char *k = e[i].key;
+        if (!k || (env && strncasecmp(k, "HTTP_", 5))
+            || !is_spoofed(s, env ? k + 5 : k)) {
+            continue;
+        }
+        if (!s->doomed) {
+            s->doomed = apr_array_make(p, 2, sizeof(const char *));
+        }
         *(const char **)apr_array_push(s->doomed) = k;
     }
-    return 1;
-}
-
-/* HTTP_<name> variables a CGI would see for such a header. */
-static int scrub_env_one(void *b, const char *k, const char *v)
-{
-    scrub_t *s = b;
-    if (!strncasecmp(k, "HTTP_", 5) && is_spoofed(s, k + 5)) {
-        *(const char **)apr_array_push(s->doomed) = k;
-    }
-    return 1;
 }
 
 void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
 {
-    scrub_t s = {aoidc_conf_claim_prefix(c),
-                 apr_array_make(r->pool, 2, sizeof(const char *))};
-    apr_table_do(scrub_one, &s, r->headers_in, NULL);
-    for (int i = 0; i < s.doomed->nelts; i++) {
+    scrub_t s = {aoidc_conf_claim_prefix(c), NULL};
+    collect(&s, r->headers_in, false, r->pool);
+    for (int i = 0; s.doomed && i < s.doomed->nelts; i++) {
         const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
         if (!quiet) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -369,9 +370,11 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
      * and mod_include has put the main request's (unscrubbed) headers
      * there as HTTP_* variables already: a CGI included into our location
      * would see them next to the real claims. */
-    s.doomed->nelts = 0;
-    apr_table_do(scrub_env_one, &s, r->subprocess_env, NULL);
-    for (int i = 0; i < s.doomed->nelts; i++) {
+    if (s.doomed) {
+        s.doomed->nelts = 0;
+    }
+    collect(&s, r->subprocess_env, true, r->pool);
+    for (int i = 0; s.doomed && i < s.doomed->nelts; i++) {
         const char *k = APR_ARRAY_IDX(s.doomed, i, const char *);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AOIDCLOGNO(00250) "subrequest: removed variable %.64s "
