@@ -14,7 +14,7 @@
 #include "httpd/store.h"
 
 #define SHM_KEY "aoidc_metrics_shm"
-#define MAGIC   0x414f4d33u /* "AOM3": bump when the layout changes */
+#define MAGIC   0x414f4d34u /* "AOM4": bump when the layout changes */
 
 /* until post_config attaches the segment, and when the module is unused */
 static seg_t local;

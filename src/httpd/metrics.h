@@ -55,6 +55,7 @@ typedef enum {
     AOIDC_CACHE_SESSIONS = 0,  /* a session ticket: its record found */
     AOIDC_CACHE_TOKENS,        /* a JWT access token: a cached verdict */
     AOIDC_CACHE_INTROSPECTION, /* an opaque token: a cached introspection */
+    AOIDC_CACHE_UPSTREAM,      /* AuthOIDCUpstreamToken: a cached token */
     AOIDC_CACHE__COUNT
 } aoidc_cache_t;
 void aoidc_metrics_cache(aoidc_cache_t cache, bool hit);

@@ -27,7 +27,7 @@ static const char *const purpose_names[2] = {"sessions", "cache"};
 static const char *const sop_names[AOIDC_SOP__COUNT] = {
     "get", "set", "remove", "add", "sadd", "smembers", "srem"};
 static const char *const cache_names[AOIDC_CACHE__COUNT] = {
-    "sessions", "tokens", "introspection"};
+    "sessions", "tokens", "introspection", "upstream"};
 static const char *const ep_names[AOIDC_EP__COUNT] = {
     "other",    "discovery",     "jwks",      "token",
     "userinfo", "introspection", "revocation"};

@@ -9,6 +9,7 @@
 #include "core/seal.h"
 #include "core/upstream.h"
 #include "httpd/answer.h"
+#include "httpd/metrics.h"
 #include "httpd/op.h"
 #include "httpd/upstream.h"
 
@@ -41,7 +42,7 @@ int aoidc_upstream_fixups(request_rec *r)
     const aoidc_dir_conf_t *c =
         ap_get_module_config(r->per_dir_config, &auth_oidc_module);
     aoidc_upstream_conf_t uc;
-    aoidc_upstream_out_t out;
+    aoidc_upstream_out_t out = {0};
     aoidc_err_t err = {0};
     const char *missing;
     aoidc_rctx_t *x;
@@ -70,6 +71,9 @@ int aoidc_upstream_fixups(request_rec *r)
         return OK;
     }
     rv = aoidc_upstream_token(&out, &uc, aoidc_op_env(x), &in, &err);
+    if (!r->main) {
+        aoidc_metrics_cache(AOIDC_CACHE_UPSTREAM, out.cache_hit);
+    }
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);
     }

@@ -389,3 +389,19 @@ def test_aoidc_130_13_shm_evictions(env, op):
     assert val(b, 'aoidc_store_evictions_total', store='shm', purpose='sessions') == 0
     assert moved(a, b, 'aoidc_cache_requests_total', cache='introspection', result='miss') \
         == i + 1
+
+
+def test_aoidc_130_14_upstream_token_cache(env, op):
+    """AuthOIDCUpstreamToken: the first proxied request fetches the
+    backend's token (a miss), the next ones use the cached one (hits)."""
+    from test_510_upstream import up_lines
+    (conf(env, op).add_location('/up', up_lines(op.issuer, scope='orders:write'))
+     .install())
+    a = snap(env)
+    for _ in range(3):
+        r = raw_get(env.url('/up/echo/'))
+        assert r.status_code == 200, r.status_code
+    b = snap(env)
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='upstream', result='miss') == 1
+    assert moved(a, b, 'aoidc_cache_requests_total', cache='upstream', result='hit') == 2
+    assert moved(a, b, 'aoidc_op_requests_total', endpoint='token', result='ok') == 1
