@@ -884,9 +884,12 @@ OIDCSessionType server-cache
         oidc-basic, the password grant at the EvilOP (alice)."""
         self.servers['backend'] = Httpd('backend', [ports['backend']], '''
 <Location /upstream>
-    Require expr "%%{HTTP:Authorization} =~ /^Bearer [^ ]{20,}$/"
+    Require expr "%{HTTP:Authorization} =~ /^Bearer [^ ]{20,}$/"
+    # the expression adds "Vary: Authorization": the front would parse (and
+    # the scenario pay for) one more backend header line than aoidc-proxied
+    Header unset Vary
 </Location>
-''', [], htdocs)
+''', [('headers_module', os.path.join(MODDIR, 'mod_headers.so'))], htdocs)
         b = 'http://127.0.0.1:%d' % ports['backend']
         self.backend_base = b
         self.servers['ours_proxy'] = Httpd('ours_proxy', [ports['ours_proxy']], '''
