@@ -61,6 +61,10 @@ BASE_MODULES = [
     ('socache_shmcb_module', 'mod_socache_shmcb.so'),
     ('mime_module', 'mod_mime.so'),
 ]
+PROXY_MODULES = [
+    ('proxy_module', os.path.join(MODDIR, 'mod_proxy.so')),
+    ('proxy_http_module', os.path.join(MODDIR, 'mod_proxy_http.so')),
+]
 
 # wrk: one httpd process with a fixed number of threads
 EVENT_CONF = '''LoadModule mpm_event_module %(moddir)s/mod_mpm_event.so
@@ -465,6 +469,7 @@ class Scenario:
         self.headers = {}
         self.bad_headers = {}
         self.store = None       # session store kind of the several-nodes scenarios
+        self.check = None       # extra verification: () -> (ok, line)
         self.status = 'pending'
         self.reason = ''
         self.verify_log = []
@@ -525,6 +530,12 @@ def bearer(token):
     return {'Authorization': 'Bearer ' + token}
 
 
+def basic(user, password):
+    import base64
+    return {'Authorization': 'Basic ' + base64.b64encode(
+        ('%s:%s' % (user, password)).encode()).decode()}
+
+
 def verify(sc, h, op_issuer):
     """No credential -> the expected 302/401; corrupted credential -> a
     refusal (302/401); real credential -> 200 with the file. Sets status."""
@@ -545,6 +556,11 @@ def verify(sc, h, op_issuer):
             good = r.status_code == 302 and loc.startswith(op_issuer)
             lines.append('no credentials: %d Location %s (want 302 to the OP)'
                          % (r.status_code, loc[:60]))
+        elif sc.kind == 'basic':
+            wa = r.headers.get('WWW-Authenticate', '-')
+            good = r.status_code == 401 and wa.startswith('Basic ')
+            lines.append('no credentials: %d WWW-Authenticate: %s (want 401 Basic)'
+                         % (r.status_code, wa))
         else:
             good = r.status_code == 401
             lines.append('no credentials: %d WWW-Authenticate: %s (want 401)'
@@ -552,13 +568,20 @@ def verify(sc, h, op_issuer):
         ok &= good
         if sc.kind != 'none':
             r = get(sc.bad_headers)
-            good = r.status_code in (302, 401)
-            lines.append('corrupted credential: %d (want 302/401)' % r.status_code)
+            want = (401,) if sc.kind == 'basic' else (302, 401)
+            good = r.status_code in want
+            lines.append('corrupted credential%s: %d (want %s)' % (
+                ' (wrong password)' if sc.kind == 'basic' else '', r.status_code,
+                '/'.join(map(str, want))))
             ok &= good
             r = get(sc.headers)
             good = r.status_code == 200 and r.text == CONTENT
             lines.append('real credential: %d, body %s' % (
                 r.status_code, 'is the file' if r.text == CONTENT else repr(r.text[:80])))
+            ok &= good
+        if sc.check:
+            good, line = sc.check()
+            lines.append(line)
             ok &= good
     except requests.RequestException as e:
         lines.append('request failed: %s' % e)
@@ -647,7 +670,7 @@ class Bench:
         htdocs = os.path.join(RUN, 'htdocs')
         if os.path.isdir(htdocs):
             shutil.rmtree(htdocs)
-        for d in ('public', 'app', 'api', 'apiq', 'apic'):
+        for d in ('public', 'app', 'api', 'apiq', 'apic', 'proxied', 'upstream', 'basic'):
             os.makedirs(os.path.join(htdocs, d))
             with open(os.path.join(htdocs, d, FILE), 'w') as f:
                 f.write(CONTENT)
@@ -656,7 +679,8 @@ class Bench:
         self.htdocs = htdocs
 
         ports = {k: free_port() for k in ('floor', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
-                                           'ours_size', 'openidc_size')}
+                                           'ours_size', 'openidc_size', 'ours_proxy',
+                                           'ours_basic', 'backend')}
         # several nodes: one server per session store (ours and mod_auth_openidc's)
         ports.update({srv: free_port() for _, _, srv, _, _ in STORE_SCENARIOS})
         redirect_uris = ['http://127.0.0.1:%d/app/redirect_uri' % ports[k]
@@ -788,6 +812,8 @@ OIDCSessionType server-cache
                                   cache='OIDCCacheType redis\nOIDCRedisCacheServer 127.0.0.1:%d'
                                   % self.redis_port), openidc_mod, htdocs)
 
+        self.proxy_servers(v, ports, ours_mod, htdocs)
+
         S = Scenario
         self.scenarios = [
             S('floor', 'none (floor)', 'floor', '/public/' + FILE, 'none', 'no auth'),
@@ -810,6 +836,12 @@ OIDCSessionType server-cache
             # callgrind only
             S('aoidc-unprotected', 'mod_auth_oidc', 'ours', '/public/' + FILE, 'none',
               'unprotected path, module loaded', wrk=False),
+            S('aoidc-proxied', 'mod_auth_oidc', 'ours_proxy', '/proxied/' + FILE, 'none',
+              'proxied request (mod_proxy), no upstream token'),
+            S('aoidc-upstream', 'mod_auth_oidc', 'ours_proxy', '/upstream/' + FILE, 'none',
+              'proxied request + AuthOIDCUpstreamToken client_credentials (token cached)'),
+            S('aoidc-basic', 'mod_auth_oidc', 'ours_basic', '/basic/' + FILE, 'basic',
+              'AuthType oidc-basic (cached success)'),
         ]
         for sid, mod, srv, store, title in STORE_SCENARIOS:
             sc = S(sid, mod, srv, '/app/' + FILE, 'session', title)
@@ -825,6 +857,9 @@ OIDCSessionType server-cache
                            openidc_mod, htdocs)
         for h in self.servers.values():
             h.setup()
+        if any(s.server == 'ours_proxy' for s in self.scenarios):
+            log('starting the proxy backend (plain httpd) on %d' % ports['backend'])
+            self.servers['backend'].start()
 
         # credentials minted once and used by every module
         self.jwt = self.op.mint_jwt_at(SCOPE)
@@ -833,6 +868,62 @@ OIDCSessionType server-cache
             if sc.kind == 'bearer':
                 tok = self.opaque if sc.path.startswith('/apiq/') else self.jwt
                 sc.headers, sc.bad_headers = bearer(tok), bearer(corrupt(tok))
+            elif sc.kind == 'basic':
+                pw = EvilOP.PASSWORDS['alice']
+                sc.headers, sc.bad_headers = basic('alice', pw), basic('alice', corrupt(pw))
+            if sc.id == 'aoidc-upstream':
+                sc.check = self.backend_refuses_without_token
+
+    def proxy_servers(self, v, ports, ours_mod, htdocs):
+        """aoidc-proxied / aoidc-upstream: the same mod_proxy request to a
+        plain httpd backend (the same static file), once without and once with
+        AuthOIDCUpstreamToken client_credentials (api-client at the RealOP; the
+        token is fetched once and cached). The backend's /upstream/ answers
+        only a request that carries a bearer token, so a 200 through
+        /upstream/ proves the token was attached. aoidc-basic: AuthType
+        oidc-basic, the password grant at the EvilOP (alice)."""
+        self.servers['backend'] = Httpd('backend', [ports['backend']], '''
+<Location /upstream>
+    Require expr "%{HTTP:Authorization} =~ /^Bearer [^ ]{20,}$/"
+    # the expression adds "Vary: Authorization": the front would parse (and
+    # the scenario pay for) one more backend header line than aoidc-proxied
+    Header unset Vary
+</Location>
+''', [('headers_module', os.path.join(MODDIR, 'mod_headers.so'))], htdocs)
+        b = 'http://127.0.0.1:%d' % ports['backend']
+        self.backend_base = b
+        self.servers['ours_proxy'] = Httpd('ours_proxy', [ports['ours_proxy']], '''
+ProxyPass /proxied/ %(b)s/proxied/
+ProxyPass /upstream/ %(b)s/upstream/
+<Location /upstream/>
+    AuthOIDCIssuer %(iss)s
+    AuthOIDCClientID %(cid)s
+    AuthOIDCClientSecret %(sec)s
+    AuthOIDCPassphrase %(pp)s
+    AuthOIDCUpstreamToken client_credentials
+    AuthOIDCUpstreamScope "%(scope)s"
+    AuthOIDCUpstreamAudience api://default
+</Location>
+''' % dict(v, b=b, cid=RealOP.API_CLIENT_ID, sec=RealOP.API_CLIENT_SECRET, scope=SCOPE),
+            PROXY_MODULES + ours_mod, htdocs)
+        self.servers['ours_basic'] = Httpd('ours_basic', [ports['ours_basic']], '''
+<Location /basic>
+    AuthType oidc-basic
+    AuthName legacy
+    AuthOIDCIssuer %(iss)s
+    AuthOIDCClientID %(cid)s
+    AuthOIDCClientSecret %(sec)s
+    AuthOIDCPassphrase %(pp)s
+    Require valid-user
+</Location>
+''' % {'iss': self.evil.issuer, 'cid': EvilOP.CLIENT_ID, 'sec': EvilOP.CLIENT_SECRET,
+       'pp': PASSPHRASE}, ours_mod, htdocs)
+
+    def backend_refuses_without_token(self):
+        """The check that makes aoidc-upstream's 200 mean something."""
+        r = requests.get(self.backend_base + '/upstream/' + FILE, timeout=30)
+        return r.status_code == 403, 'backend /upstream/ without a token: %d (want 403)' % (
+            r.status_code)
 
     def store_servers(self, v, ports, ours_body, ours_apis, ours_mod, openidc_common,
                       openidc_mod, htdocs):
@@ -1047,7 +1138,7 @@ OIDCSessionType server-cache
         return med, spread, kept
 
     def instructions(self):
-        order = (['floor', 'ours'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+        order = (['floor', 'ours', 'ours_proxy', 'ours_basic'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                       if m == 'mod_auth_oidc']
                  + ['openidc'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                   if m != 'mod_auth_oidc'] + ['oauth2'])
@@ -1308,6 +1399,12 @@ OIDCSessionType server-cache
                              self.a.cold_n2, self.a.cold_n1, self.a.cold_n2 - self.a.cold_n1)},
             'scenarios': [s.result() for s in self.scenarios],
         }
+        by = {x.id: x for x in self.scenarios}
+        up, px = by.get('aoidc-upstream'), by.get('aoidc-proxied')
+        if up and px and up.instr and px.instr:
+            res['upstream_token_cost'] = {
+                'instructions_per_request': up.instr - px.instr,
+                'what': 'aoidc-upstream - aoidc-proxied (the same proxied request)'}
         res.update(self.extras)
         with open(os.path.join(OUT, 'results.json'), 'w') as f:
             json.dump(res, f, indent=1)
@@ -1420,6 +1517,13 @@ NOTES = {
     'openidc-introspect': 'own virtual host; introspection via the loopback TLS proxy '
                           '(result cached)',
     'aoidc-unprotected': 'callgrind only: the module\'s cost on a path it does not protect',
+    'aoidc-proxied': 'ProxyPass to a plain httpd backend (the same file), no module '
+                     'directive on the path',
+    'aoidc-upstream': 'as aoidc-proxied + AuthOIDCUpstreamToken client_credentials '
+                      '(api-client, scope orders:read, audience api://default); the '
+                      'backend answers only a request with a bearer token',
+    'aoidc-basic': 'AuthType oidc-basic, Basic alice:… against the EvilOP\'s password '
+                   'grant; the success is cached',
     'aoidc-rediss': 'rediss://, server certificate verified against a CA the bench makes '
                     '(AuthOIDCStoreTLS ca=)',
     'aoidc-sentinel': 'redis-sentinel://: one master watched by one redis-sentinel',
@@ -1470,6 +1574,11 @@ def render_md(res):
                   'memcached; pinned to httpd\'s CPU) per request in the same runs, not '
                   'in the CPU ratio (a store on another machine).' % (
                       statistics.median(r), min(r), max(r), len(r))]
+    ut = res.get('upstream_token_cost')
+    if ut:
+        L += ['', 'Cached upstream token (AuthOIDCUpstreamToken client_credentials): '
+                  '**%+.0f instructions/request** over the same proxied request without it '
+                  '(%s).' % (ut['instructions_per_request'], ut['what'])]
     fails = [s for s in res['scenarios'] if s['status'] == 'FAILED']
     if fails:
         L += ['', '## Failed verification', '']
