@@ -28,6 +28,22 @@ def pytest_configure(config):
                    'that this test expects; anything else at warn+ fails the test')
 
 
+# Tests of the gcc pass only: they start an apache2 of their own that
+# cannot preload libasan (demo/run). test/run counts a skip as a failure, so
+# the ASan pass leaves them out of its collection instead (pytest
+# "deselected"), and says so in its summary line.
+NOT_UNDER_ASAN = ('test_960_demo.py',)
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get('AOIDC_ASAN', '') not in ('1', 'yes', 'true'):
+        return
+    out = [i for i in items if i.nodeid.split('::')[0] in NOT_UNDER_ASAN]
+    if out:
+        config.hook.pytest_deselected(items=out)
+        items[:] = [i for i in items if i not in out]
+
+
 @pytest.fixture(scope='session')
 def env():
     e = Env().setup()
