@@ -15,8 +15,6 @@ import http.server
 import os
 import re
 import select
-import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -26,7 +24,8 @@ import urllib.parse
 import pytest
 
 from pyaoidc.client import get, login, new_session
-from pyaoidc.env import AoidcConf, Echo, free_port, oidc_lines, port_open
+from pyaoidc.env import AoidcConf, Echo, free_port, oidc_lines
+from pyaoidc import tlsfront
 from pyaoidc.op import RealOP
 
 PREFIXES = ('/og', '/og/same', '/og/ob', '/tc', '/tn', '/pp', '/pt', '/pd', '/ph')
@@ -56,83 +55,17 @@ def make_ca(root):
     return os.path.join(root, 'ca.crt')
 
 
-FRONT_CONF = '''ServerName 127.0.0.1
-Listen 127.0.0.1:%(port)d
-LoadModule mpm_event_module %(md)s/mod_mpm_event.so
-LoadModule authz_core_module %(md)s/mod_authz_core.so
-LoadModule headers_module %(md)s/mod_headers.so
-LoadModule proxy_module %(md)s/mod_proxy.so
-LoadModule proxy_http_module %(md)s/mod_proxy_http.so
-LoadModule socache_shmcb_module %(md)s/mod_socache_shmcb.so
-LoadModule ssl_module %(md)s/mod_ssl.so
-User www-data
-Group www-data
-PidFile %(r)s/run/httpd.pid
-DefaultRuntimeDir %(r)s/run
-Mutex file:%(r)s/run default
-ErrorLog %(r)s/logs/error_log
-LogLevel warn
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MaxRequestWorkers 16
-MinSpareThreads 1
-MaxSpareThreads 16
-SSLEngine on
-SSLCertificateFile %(r)s/ca/op.crt
-SSLCertificateKeyFile %(r)s/ca/op.key
-SSLSessionCache none
-<Location />
-    Require all granted
-</Location>
-ProxyPreserveHost On
-RequestHeader set X-Forwarded-Proto https
-ProxyPass / http://127.0.0.1:%(backend)d/
-ProxyPassReverse / http://127.0.0.1:%(backend)d/
-'''
-
-
-class TLSFront:
-    """Debian apache2 terminating TLS on 127.0.0.1:port in front of an OP."""
+class TLSFront(tlsfront.TLSFront):
+    """Debian apache2 terminating TLS on 127.0.0.1:port in front of an OP,
+    with a certificate from a CA the test makes (self.ca: its file)."""
 
     def __init__(self, env, port, backend):
-        self.root = os.path.join(env.gen, 'tls140')
-        self.env, self.port, self.backend = env, port, backend
-        self.proc = self.log = None
+        super().__init__(env, 'tls140', port, backend)
 
-    def start(self):
-        shutil.rmtree(self.root, ignore_errors=True)
-        for d in ('run', 'logs'):
-            os.makedirs(os.path.join(self.root, d))
+    def make_cert(self):
         self.ca = make_ca(os.path.join(self.root, 'ca'))
-        conf = os.path.join(self.root, 'httpd.conf')
-        with open(conf, 'w') as f:
-            f.write(FRONT_CONF % {'port': self.port, 'md': self.env.mod_dir, 'r': self.root,
-                                  'backend': self.backend})
-        self.log = open(os.path.join(self.root, 'logs', 'stderr.log'), 'ab')
-        self.proc = subprocess.Popen([self.env.apache2, '-d', self.root, '-f', conf,
-                                      '-DFOREGROUND'], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 15
-        while not port_open(self.port):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError('TLS front did not start: %s' % open(
-                    os.path.join(self.root, 'logs', 'error_log')).read()[-2000:])
-            time.sleep(0.05)
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGWINCH)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.log:
-            self.log.close()
+        return (os.path.join(self.root, 'ca', 'op.crt'),
+                os.path.join(self.root, 'ca', 'op.key'))
 
 
 # --------------------------------------------------------- the forward proxy

@@ -12,8 +12,6 @@ import http.client
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import time
 import urllib.parse
@@ -24,7 +22,8 @@ import requests
 from pyaoidc.client import (authenticate, cookie_header, cookies_named, get, is_clearing,
                             jar_names, jar_value, location, login, new_session,
                             query1, raw_get, set_cookies, start_login)
-from pyaoidc.env import AoidcConf, Echo, cgi_env, free_port, oidc_lines, port_open
+from pyaoidc.env import AoidcConf, Echo, cgi_env, free_port, oidc_lines
+from pyaoidc import tlsfront
 from pyaoidc.op import RealOP
 
 PREFIXES = ('/ck', '/cd', '/st', '/ua', '/pc', '/px', '/rb', '/rn', '/in')
@@ -411,89 +410,23 @@ def test_aoidc_310_16_backend_cookie_header(env, op310, s):
 
 # --------------------------------------------------------------------- reverse proxy
 
-PROXY_CONF = '''ServerName 127.0.0.1
-Listen 127.0.0.1:%(port)d
-LoadModule mpm_event_module %(md)s/mod_mpm_event.so
-LoadModule authz_core_module %(md)s/mod_authz_core.so
-LoadModule headers_module %(md)s/mod_headers.so
-LoadModule proxy_module %(md)s/mod_proxy.so
-LoadModule proxy_http_module %(md)s/mod_proxy_http.so
-LoadModule socache_shmcb_module %(md)s/mod_socache_shmcb.so
-LoadModule ssl_module %(md)s/mod_ssl.so
-User www-data
-Group www-data
-PidFile %(r)s/run/httpd.pid
-DefaultRuntimeDir %(r)s/run
-Mutex file:%(r)s/run default
-ErrorLog %(r)s/logs/error_log
-LogLevel warn
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-ThreadLimit 16
-MaxRequestWorkers 16
-MinSpareThreads 1
-MaxSpareThreads 16
-SSLEngine on
-SSLCertificateFile %(r)s/cert.pem
-SSLCertificateKeyFile %(r)s/key.pem
-SSLSessionCache none
-<Location />
-    Require all granted
-</Location>
-# TLS ends here; the protected httpd behind is plain http
-RequestHeader set X-Forwarded-Proto https
-ProxyPass / http://127.0.0.1:%(backend)d/
-ProxyPassReverse / http://127.0.0.1:%(backend)d/
-'''
-
-
-class TLSProxy:
+class TLSProxy(tlsfront.TLSFront):
     """A second Debian apache2 (mod_ssl + mod_proxy_http) on 127.0.0.1:port
-    terminating TLS in front of the httpd under test."""
+    terminating TLS in front of the httpd under test (self-signed)."""
+
+    name = 'TLS proxy'
 
     def __init__(self, env, port):
-        self.root = os.path.join(env.gen, 'tlsproxy')
-        self.port = port
-        self.env = env
+        super().__init__(env, 'tlsproxy', port, env.port)
         self.cert = os.path.join(self.root, 'cert.pem')
-        self.url = 'https://127.0.0.1:%d' % port
-        self.proc = None
 
-    def start(self):
-        shutil.rmtree(self.root, ignore_errors=True)
-        for d in ('run', 'logs'):
-            os.makedirs(os.path.join(self.root, d))
+    def make_cert(self):
+        key = os.path.join(self.root, 'key.pem')
         subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
                         '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-                        '-keyout', os.path.join(self.root, 'key.pem'), '-out', self.cert],
+                        '-keyout', key, '-out', self.cert],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        conf = os.path.join(self.root, 'httpd.conf')
-        with open(conf, 'w') as f:
-            f.write(PROXY_CONF % {'port': self.port, 'md': self.env.mod_dir, 'r': self.root,
-                                  'backend': self.env.port})
-        self.log = open(os.path.join(self.root, 'logs', 'stderr.log'), 'ab')
-        self.proc = subprocess.Popen([self.env.apache2, '-d', self.root, '-f', conf,
-                                      '-DFOREGROUND'], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 15
-        while not port_open(self.port):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError('TLS proxy did not start: %s' % open(
-                    os.path.join(self.root, 'logs', 'stderr.log')).read()[-2000:])
-            time.sleep(0.05)
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGWINCH)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        return self.cert, key
 
     def session(self):
         s = new_session()
