@@ -32,6 +32,8 @@
 #include "core/upstream.h"
 
 #define AOIDC_UNSET (-1)
+/* v unless unset, else dflt */
+#define AOIDC_OR(v, dflt) ((v) != AOIDC_UNSET ? (v) : (dflt))
 
 enum {
     AOIDC_ACCEPT_HEADER = 1,

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * configtest: an AuthOIDCRedirectURI (path form) that no <Location> with
+ * configtest (check_config, also for `apachectl configtest`): the
+ * cross-directive checks over the configuration tree, apart from the
+ * directive setters in config.c.
+ *
+ * First: an AuthOIDCRedirectURI (path form) that no <Location> with
  * AuthType oidc covers. The module answers the redirect URI only where
  * AuthType oidc applies, so such a callback is served by whatever else is
  * there (a 404, or the backend). Refused only when the tree proves it:
@@ -142,6 +146,150 @@ int aoidc_config_check_redirect_uri(apr_pool_t *ptemp, server_rec *s)
             scan(vh, d->first_child, NULL, true, ptemp);
             vh->any_oidc |= main_sc->any_oidc;
             if (judge(vh, main_sc, s) != OK) {
+                return !OK;
+            }
+        }
+    }
+    return OK;
+}
+
+/* --- configtest ---------------------------------------------------------- */
+
+/*
+ * Cross-directive checks at configtest time (check_config runs for
+ * `apachectl configtest` too). The merged per-directory configuration does
+ * not exist yet, and httpd merges <Directory>, <Location> and <Files>
+ * sections of one virtual host at request time in ways the tree does not
+ * show, so only what can be proven is refused: an AuthType oidc or bearer
+ * whose virtual host (with the main server) names a needed directive
+ * nowhere at all. Anything subtler is caught at request time (a 500 with
+ * reason=config naming the directive).
+ */
+typedef struct {
+    bool issuer, client_id, passphrase, audience, redirect_uri;
+    bool form_post;     /* AuthOIDCResponseMode form_post (issue 11) */
+    bool client_secret; /* AuthOIDCUpstreamToken client_credentials */
+} seen_t;
+
+static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
+{
+    for (; d; d = d->next) {
+        const char *n = d->directive;
+        if (!into_vhosts && !strcasecmp(n, "<VirtualHost")) {
+            continue;
+        }
+        sn->issuer |= !strcasecmp(n, "AuthOIDCIssuer");
+        sn->client_id |= !strcasecmp(n, "AuthOIDCClientID");
+        sn->passphrase |= !strcasecmp(n, "AuthOIDCPassphrase");
+        sn->audience |= !strcasecmp(n, "AuthOIDCAudience");
+        sn->redirect_uri |= !strcasecmp(n, "AuthOIDCRedirectURI");
+        sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
+                         && ap_strcasestr(d->args, "form_post");
+        sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret")
+                             || !strcasecmp(n, "AuthOIDCClientKey");
+        collect(sn, d->first_child, into_vhosts);
+    }
+}
+
+static const char *missing(const seen_t *sn, const char *type)
+{
+    if (!strcasecmp(type, "oidc")) {
+        return !sn->issuer         ? "AuthOIDCIssuer"
+               : !sn->client_id    ? "AuthOIDCClientID"
+               : !sn->passphrase   ? "AuthOIDCPassphrase"
+               : !sn->redirect_uri ? "AuthOIDCRedirectURI"
+                                   : NULL;
+    }
+    if (!strcasecmp(type, "oidc-basic")) {
+        return !sn->issuer       ? "AuthOIDCIssuer"
+               : !sn->client_id  ? "AuthOIDCClientID"
+               : !sn->passphrase ? "AuthOIDCPassphrase"
+                                 : NULL;
+    }
+    if (!strcasecmp(type, "bearer")) {
+        return !sn->issuer     ? "AuthOIDCIssuer"
+               : !sn->audience ? "AuthOIDCAudience"
+                               : NULL;
+    }
+    return NULL;
+}
+
+/* AuthOIDCUpstreamToken MODE: what the grant needs (aoidc_conf_upstream
+ * says the same at request time). */
+static const char *upstream_missing(const seen_t *sn, const char *mode)
+{
+    bool cc = !strcasecmp(mode, "client_credentials");
+    if (!cc && strcasecmp(mode, "exchange")) {
+        return NULL; /* off */
+    }
+    return !sn->issuer                ? "AuthOIDCIssuer"
+           : !sn->client_id           ? "AuthOIDCClientID"
+           : cc && !sn->client_secret ? "AuthOIDCClientSecret"
+           : !sn->passphrase          ? "AuthOIDCPassphrase"
+                                      : NULL;
+}
+
+/* Every AuthType of ours under d (not descending into other virtual
+ * hosts when !into_vhosts) checked against what sn saw. */
+static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
+                 server_rec *s)
+{
+    const char *what;
+    for (; d; d = d->next) {
+        if (!into_vhosts && !strcasecmp(d->directive, "<VirtualHost")) {
+            continue;
+        }
+        if (!strcasecmp(d->directive, "AuthType") && d->args
+            && (what = missing(sn, d->args))) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00001) "%s:%d: AuthType %s needs %s "
+                                           "(set nowhere in this virtual "
+                                           "host or the main server)",
+                         d->filename, d->line_num, d->args, what);
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "AuthOIDCResponseType") && d->args
+            && !sn->form_post && ap_strcasestr(d->args, "id_token")) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00820) "%s:%d: AuthOIDCResponseType %s "
+                                           "needs AuthOIDCResponseMode "
+                                           "form_post (set nowhere in this "
+                                           "virtual host or the main server)",
+                         d->filename, d->line_num, d->args);
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args
+            && (what = upstream_missing(sn, d->args))) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(00800) "%s:%d: AuthOIDCUpstreamToken %s "
+                                           "needs %s (set nowhere in this "
+                                           "virtual host or the main server)",
+                         d->filename, d->line_num, d->args, what);
+            return !OK;
+        }
+        if (check(d->first_child, sn, into_vhosts, s) != OK) {
+            return !OK;
+        }
+    }
+    return OK;
+}
+
+int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    seen_t global = {0};
+    if (aoidc_config_check_redirect_uri(ptemp, s) != OK) {
+        return !OK;
+    }
+    collect(&global, ap_conftree, false);
+    if (check(ap_conftree, &global, false, s) != OK) {
+        return !OK;
+    }
+    for (const ap_directive_t *d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            seen_t vh = global;
+            collect(&vh, d->first_child, true);
+            if (check(d->first_child, &vh, true, s) != OK) {
                 return !OK;
             }
         }
