@@ -83,11 +83,13 @@ apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
     while (*s == ' ') {
         s++;
     }
-    apr_size_t n = strlen(s);
+    apr_size_t len = strlen(s), n = len;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
         n--;
     }
-    const char *t = apr_pstrmemdup(p, s, n);
+    /* the header's own bytes (they live as long as the request) unless
+     * trailing blanks must go */
+    const char *t = n == len ? s : apr_pstrmemdup(p, s, n);
     if (!aoidc_bearer_token_syntax_ok(t)) {
         return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
                              "Bearer credentials are not one b64token");

@@ -39,6 +39,9 @@ typedef struct {
                                   * never logs), e.g. JWKS keys skipped;
                                   * may be NULL */
     aoidc_flow_counts_t *counts; /* may be NULL */
+    struct aoidc_l1_t *l1;       /* this process's L1 of sessions (l1.h);
+                                  * NULL: every request asks the store */
+    apr_interval_time_t l1_ttl;  /* how long an L1 entry may be served */
 } aoidc_flow_env_t;
 
 /* A cookie the glue must set (max_age > 0 or < 0 for a session cookie) or

@@ -61,9 +61,11 @@ typedef struct {
     apr_int64_t leeway;    /* seconds */
     aoidc_session_limits_t limits;
     const char *remote_user_claim;
-    const char *cookie_name; /* the session cookie */
-    const char *tag;         /* aoidc_rp_tag(issuer, client_id) */
-    int state_max_cookies;   /* login attempts kept per browser */
+    const char *claim_prefix; /* of the claim headers: names made once per
+                               * L1 entry (aoidc_session_t.claim_names) */
+    const char *cookie_name;  /* the session cookie */
+    const char *tag;          /* aoidc_rp_tag(issuer, client_id) */
+    int state_max_cookies;    /* login attempts kept per browser */
     const apr_array_header_t *extra_params; /* AuthOIDCAuthRequestParams */
     apr_interval_time_t refresh_before;     /* AuthOIDCRefreshBeforeExpiry */
     apr_interval_time_t state_ttl;

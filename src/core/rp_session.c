@@ -176,6 +176,30 @@ static apr_status_t refresh(aoidc_session_out_t *out, const aoidc_rp_conf_t *c,
     return APR_SUCCESS;
 }
 
+static bool refresh_due(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
+                        const aoidc_flow_env_t *env)
+{
+    return s->refresh_token && s->at_expires
+           && env->now >= s->at_expires - c->refresh_before;
+}
+
+/* The user of a loaded session; a session without one ends. */
+static apr_status_t session_user(aoidc_session_out_t *out,
+                                 const aoidc_rp_conf_t *c,
+                                 const aoidc_flow_env_t *env,
+                                 const char *cookie, aoidc_err_t *err)
+{
+    out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
+    if (!out->user) {
+        out->clear_cookie = true;
+        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
+        return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
+                             "session has no usable %s or sub claim",
+                             c->remote_user_claim);
+    }
+    return APR_SUCCESS;
+}
+
 /* Write last_seen back. Under the refresh lock, from a fresh read: a copy
  * loaded before another request refreshed must never be saved over the
  * new tokens (the OP may have rotated the refresh token away). When the
@@ -204,6 +228,8 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
 {
     aoidc_ticket_t t;
     apr_status_t rv;
+    apr_uint32_t gen;
+    bool wrote = false;
 
     memset(out, 0, sizeof(*out));
     if (!cookie || !*cookie) {
@@ -219,6 +245,12 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
         }
         return APR_NOTFOUND; /* other identities' tickets: not ours to end */
     }
+    if (aoidc_rp_l1_load(&out->session, c, env, &t)
+        && !refresh_due(out->session, c, env)
+        && !aoidc_session_touch_due(out->session, &c->limits, env->now)) {
+        return session_user(out, c, env, cookie, err); /* nothing to do */
+    }
+    gen = aoidc_rp_l1_gen(env, &t); /* before the read: see l1.h */
     rv = aoidc_rp_load(&out->session, c, env, &t, err);
     if (rv == APR_SUCCESS) {
         rv = refresh(out, c, env, &t, err);
@@ -238,23 +270,13 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     if (!out->refreshed
         && aoidc_session_touch_due(out->session, &c->limits, env->now)) {
         touch(c, env, &t);
+        wrote = true;
     }
-    out->user = aoidc_flow_user(out->session->claims, c->remote_user_claim);
-    if (!out->user) {
-        out->clear_cookie = true;
-        aoidc_ticket_cookie(&out->cookies, c, cookie, NULL, env->pool);
-        return aoidc_err_set(err, AOIDC_REASON_NO_USER, env->pool,
-                             "session has no usable %s or sub claim",
-                             c->remote_user_claim);
+    rv = session_user(out, c, env, cookie, err);
+    if (rv == APR_SUCCESS && !out->refreshed && !wrote) {
+        aoidc_rp_l1_keep(c, env, &t, gen, out->session); /* as read: unchanged */
     }
-    return APR_SUCCESS;
-}
-
-static bool refresh_due(const aoidc_session_t *s, const aoidc_rp_conf_t *c,
-                        const aoidc_flow_env_t *env)
-{
-    return s->refresh_token && s->at_expires
-           && env->now >= s->at_expires - c->refresh_before;
+    return rv;
 }
 
 /* The cookie store has no ticket: the refresh lock is named after the

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/b64url.h"
+#include "core/l1.h"
 #include "core/rand.h"
 #include "core/rp.h"
 #include "core/rp_store.h"
@@ -254,9 +255,14 @@ apr_status_t aoidc_rp_save(const aoidc_rp_conf_t *c,
     unsigned char *plain;
     apr_size_t plen;
     hot.id_token = NULL;
+    apr_status_t rv;
     aoidc_session_encode(&plain, &plen, &hot, env->pool);
-    return aoidc_rp_put(c, env, t, AOIDC_NS_SESSION, plain, plen,
-                        aoidc_session_expiry(s, &c->limits));
+    rv = aoidc_rp_put(c, env, t, AOIDC_NS_SESSION, plain, plen,
+                      aoidc_session_expiry(s, &c->limits));
+    if (env->l1) { /* after the write: see l1.h */
+        aoidc_l1_forget(env->l1, t->id, HALF);
+    }
+    return rv;
 }
 
 apr_status_t aoidc_rp_load(aoidc_session_t **out, const aoidc_rp_conf_t *c,
@@ -320,4 +326,84 @@ void aoidc_rp_destroy(const aoidc_flow_env_t *env, const aoidc_ticket_t *t)
 {
     aoidc_rp_remove(env, t, AOIDC_NS_SESSION);
     aoidc_rp_remove(env, t, AOIDC_NS_ID_TOKEN);
+    if (env->l1) {
+        aoidc_l1_forget(env->l1, t->id, HALF);
+    }
+}
+
+/* --- the L1 (l1.h): the hot record, keyed by the ticket's id, found only
+ * with its secret; owned by the store it came from ----------------------- */
+
+apr_uint32_t aoidc_rp_l1_gen(const aoidc_flow_env_t *env,
+                             const aoidc_ticket_t *t)
+{
+    return env->l1 ? aoidc_l1_gen(env->l1, t->id, HALF) : 0;
+}
+
+bool aoidc_rp_l1_load(aoidc_session_t **out, const aoidc_rp_conf_t *c,
+                      const aoidc_flow_env_t *env, const aoidc_ticket_t *t)
+{
+    aoidc_err_t err = {0};
+    const aoidc_session_t *shared;
+    aoidc_session_t *s;
+    if (!env->l1 || env->l1_ttl <= 0
+        || !(shared = aoidc_l1_get(env->l1, env->sessions, t->id, HALF,
+                                   t->secret, HALF, env->now, env->pool))) {
+        return false;
+    }
+    /* the request's own copy of the fields; what they point to (strings,
+     * the claims) is shared by the threads and only ever read */
+    s = apr_pmemdup(env->pool, shared, sizeof(*s));
+    if (s->claim_names_prefix != c->claim_prefix
+        && (!c->claim_prefix || !s->claim_names_prefix
+            || strcmp(s->claim_names_prefix, c->claim_prefix))) {
+        s->claim_names = NULL; /* made for another location's prefix */
+    }
+    if (strcmp(s->issuer, c->issuer)
+        || strcmp(s->client_id, c->client->client_id)
+        || aoidc_session_check(s, &c->limits, env->now, env->pool, &err)
+               != APR_SUCCESS) {
+        return false; /* the store path decides, and says why */
+    }
+    *out = s;
+    return true;
+}
+
+/* The entry's object: the decoded record, and the claim header names for
+ * arg (the prefix), so a hit allocates nothing per claim. */
+static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
+                           const void *arg)
+{
+    aoidc_session_t *s;
+    aoidc_err_t err = {0};
+    const char *prefix = arg;
+    const char **names;
+    if (aoidc_session_decode(&s, val, len, p, &err) != APR_SUCCESS) {
+        return NULL;
+    }
+    if (prefix && s->claims && s->claims->nelts) {
+        names = apr_palloc(p, sizeof(*names) * (apr_size_t)s->claims->nelts);
+        for (int i = 0; i < s->claims->nelts; i++) {
+            names[i] = apr_pstrcat(
+                p, prefix, APR_ARRAY_IDX(s->claims, i, aoidc_claim_t).name,
+                NULL);
+        }
+        s->claim_names = names;
+        s->claim_names_prefix = prefix;
+    }
+    return s;
+}
+
+void aoidc_rp_l1_keep(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
+                      const aoidc_ticket_t *t, apr_uint32_t gen,
+                      const aoidc_session_t *s)
+{
+    unsigned char *plain;
+    apr_size_t plen;
+    if (env->l1 && env->l1_ttl > 0) {
+        aoidc_session_encode(&plain, &plen, s, env->pool);
+        aoidc_l1_put(env->l1, env->sessions, t->id, HALF, t->secret, HALF, gen,
+                     env->now + env->l1_ttl, plain, plen, l1_make,
+                     c->claim_prefix);
+    }
 }

@@ -84,6 +84,25 @@ AOIDC_API apr_status_t aoidc_rp_load(aoidc_session_t **out,
                                      const aoidc_flow_env_t *env,
                                      const aoidc_ticket_t *t, aoidc_err_t *err);
 
+/** The L1 generation of t's bucket, to take before aoidc_rp_load (l1.h);
+ *  0 without an L1. */
+AOIDC_API apr_uint32_t aoidc_rp_l1_gen(const aoidc_flow_env_t *env,
+                                       const aoidc_ticket_t *t);
+
+/** The session of t from this process's L1, checked like aoidc_rp_load
+ *  (issuer, client, limits); false on a miss or any doubt: then the store
+ *  path decides. */
+AOIDC_API bool aoidc_rp_l1_load(aoidc_session_t **out, const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                const aoidc_ticket_t *t);
+
+/** Keep s (the hot record as just loaded, nothing written since) in the L1
+ *  for env->l1_ttl, unless a write to t's bucket followed gen. */
+AOIDC_API void aoidc_rp_l1_keep(const aoidc_rp_conf_t *c,
+                                const aoidc_flow_env_t *env,
+                                const aoidc_ticket_t *t, apr_uint32_t gen,
+                                const aoidc_session_t *s);
+
 /** Remove every entry of the session of t (best effort). */
 AOIDC_API void aoidc_rp_destroy(const aoidc_flow_env_t *env,
                                 const aoidc_ticket_t *t);

@@ -4,6 +4,7 @@
 
 #include "core/client.h"
 #include "core/json.h"
+#include "core/l1.h"
 #include "core/rs.h"
 
 void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
@@ -77,8 +78,8 @@ static void remember(const aoidc_flow_env_t *env, const unsigned char *key,
     env->cache->set(env->cache, key, entry, len, until, env->pool);
 }
 
-/* Validate on a cache miss and remember the verdict. */
-static apr_status_t validate(apr_array_header_t **claims,
+/* Validate on a cache miss and remember the verdict (until *until). */
+static apr_status_t validate(apr_array_header_t **claims, apr_time_t *until,
                              const aoidc_rs_conf_t *c,
                              const aoidc_flow_env_t *env, const char *token,
                              const unsigned char *key, aoidc_err_t *err)
@@ -87,7 +88,6 @@ static apr_status_t validate(apr_array_header_t **claims,
                               c->require_typ};
     aoidc_snapshot_t *snap;
     json_t *j = NULL;
-    apr_time_t until;
     bool jwt = aoidc_bearer_is_jwt(token);
     apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
     if (rv != APR_SUCCESS) {
@@ -105,26 +105,25 @@ static apr_status_t validate(apr_array_header_t **claims,
      * an unbound one */
     const char *keep[] = {c->remote_user_claim, "cnf", NULL};
     *claims = aoidc_claims_add_json_keep(NULL, j, keep, env->pool);
-    until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
-    remember(env, key, until, true, *claims);
+    *until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
+    remember(env, key, *until, true, *claims);
     return APR_SUCCESS;
 }
 
 /* The cached verdict for key: APR_SUCCESS with claims, APR_EINVAL for a
  * cached refusal, APR_NOTFOUND on a miss. */
-static apr_status_t cached(apr_array_header_t **claims,
+static apr_status_t cached(apr_array_header_t **claims, apr_time_t *until,
                            const aoidc_flow_env_t *env,
                            const unsigned char *key, aoidc_err_t *err)
 {
     unsigned char *entry;
     apr_size_t len;
-    apr_time_t until;
     bool active;
     if (env->cache->get(env->cache, key, &entry, &len, env->pool) != APR_SUCCESS
-        || aoidc_bearer_entry_decode(&until, &active, claims, entry, len,
+        || aoidc_bearer_entry_decode(until, &active, claims, entry, len,
                                      env->pool, err)
                != APR_SUCCESS
-        || until <= env->now) {
+        || *until <= env->now) {
         return APR_NOTFOUND;
     }
     if (!active) {
@@ -134,26 +133,119 @@ static apr_status_t cached(apr_array_header_t **claims,
     return APR_SUCCESS;
 }
 
+/* --- the L1 (l1.h): a positive verdict on this very token under these
+ * rules (the store key's namespace: typ rule, issuer, audience), kept by
+ * this process until the verdict's own end. Nothing ends a verdict
+ * earlier in the store either, so the L1 adds no staleness. -------------- */
+
+typedef struct {
+    apr_array_header_t *claims;
+    const char *const *names; /* prefix + each claim's name */
+} l1_verdict_t;
+
+static const char *l1_rules(const aoidc_rs_conf_t *c, apr_pool_t *p)
+{
+    return apr_pstrcat(p, c->require_typ ? "1" : "0", c->issuer, "\n",
+                       c->audience, NULL);
+}
+
+static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
+                           const void *arg)
+{
+    const char *prefix = arg;
+    l1_verdict_t *v = apr_pcalloc(p, sizeof(*v));
+    const char **names;
+    apr_time_t until;
+    bool active;
+    aoidc_err_t err = {0};
+    if (aoidc_bearer_entry_decode(&until, &active, &v->claims, val, len, p,
+                                  &err)
+            != APR_SUCCESS
+        || !active) {
+        return NULL;
+    }
+    names = apr_palloc(p, sizeof(*names) * (apr_size_t)(v->claims->nelts + 1));
+    for (int i = 0; i < v->claims->nelts; i++) {
+        names[i] = apr_pstrcat(
+            p, prefix, APR_ARRAY_IDX(v->claims, i, aoidc_claim_t).name, NULL);
+    }
+    v->names = names;
+    return v;
+}
+
+static bool l1_hit(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
+                   const aoidc_flow_env_t *env, const char *token,
+                   apr_size_t tlen, const char *rules)
+{
+    const l1_verdict_t *v;
+    if (!env->l1 || !c->claim_prefix
+        || !(v = aoidc_l1_get(env->l1, env->cache, token, tlen, rules,
+                              strlen(rules), env->now, env->pool))) {
+        return false;
+    }
+    out->claims = v->claims;
+    out->claim_names = v->names;
+    return true;
+}
+
+static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
+                    const char *token, apr_size_t tlen, const char *rules,
+                    apr_uint32_t gen, apr_time_t until,
+                    const apr_array_header_t *claims)
+{
+    unsigned char *entry;
+    apr_size_t len;
+    if (env->l1 && c->claim_prefix) {
+        aoidc_bearer_entry_encode(&entry, &len, until, true, claims, env->pool);
+        aoidc_l1_put(env->l1, env->cache, token, tlen, rules, strlen(rules),
+                     gen, until, entry, len, l1_make, c->claim_prefix);
+    }
+}
+
+/* The verdict: from the L1, else the cache store, else validation. */
+static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
+                            const aoidc_flow_env_t *env,
+                            const aoidc_rs_in_t *in, aoidc_err_t *err)
+{
+    unsigned char key[AOIDC_STORE_KEY_LEN];
+    apr_array_header_t *claims = NULL;
+    apr_time_t until = 0;
+    const char *rules = l1_rules(c, env->pool);
+    apr_size_t tlen = strlen(in->token);
+    apr_uint32_t gen;
+    apr_status_t rv;
+    if (l1_hit(out, c, env, in->token, tlen, rules)) {
+        out->cache_hit = true;
+        return APR_SUCCESS;
+    }
+    gen = env->l1 ? aoidc_l1_gen(env->l1, in->token, tlen) : 0;
+    aoidc_rs_cache_key(key, c, in->token);
+    rv = cached(&claims, &until, env, key, err);
+    if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(in->token)
+        && !aoidc_flight_enter(in->flight, key, env->http->timeout,
+                               env->pool)) {
+        rv = cached(&claims, &until, env, key, err);
+    }
+    out->cache_hit = rv != APR_NOTFOUND;
+    if (rv == APR_NOTFOUND) {
+        rv = validate(&claims, &until, c, env, in->token, key, err);
+    }
+    out->claims = claims;
+    if (rv == APR_SUCCESS) {
+        l1_keep(c, env, in->token, tlen, rules, gen, until, claims);
+    }
+    return rv;
+}
+
 apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
                                    const aoidc_rs_conf_t *c,
                                    const aoidc_flow_env_t *env,
                                    const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
-    unsigned char key[AOIDC_STORE_KEY_LEN];
     apr_status_t rv;
 
     memset(out, 0, sizeof(*out));
-    aoidc_rs_cache_key(key, c, in->token);
-    rv = cached(&out->claims, env, key, err);
-    if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(in->token)
-        && !aoidc_flight_enter(in->flight, key, env->http->timeout,
-                               env->pool)) {
-        rv = cached(&out->claims, env, key, err);
-    }
-    out->cache_hit = rv != APR_NOTFOUND;
-    if (rv == APR_NOTFOUND) {
-        rv = validate(&out->claims, c, env, in->token, key, err);
-    }
+    rv = verdict(out, c, env, in, err);
     if (rv != APR_SUCCESS
         || (rv = aoidc_rs_binding(out->claims, c, env, in, err))
                != APR_SUCCESS) {

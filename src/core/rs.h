@@ -30,6 +30,7 @@ typedef struct {
     const char *remote_user_claim; /* must be present and not empty */
     int binding;                   /* AuthOIDCTokenBinding: AOIDC_BIND_* */
     apr_int64_t dpop_max_age;      /* seconds a proof's iat may be old */
+    const char *claim_prefix;      /* claim header names made per L1 entry */
 } aoidc_rs_conf_t;
 
 /* AuthOIDCTokenBinding: which sender constraint a token must carry. A
@@ -57,9 +58,11 @@ typedef struct {
 } aoidc_rs_in_t;
 
 typedef struct {
-    apr_array_header_t *claims; /* of aoidc_claim_t, in env->pool */
-    const char *user;           /* REMOTE_USER: never NULL or empty */
+    const apr_array_header_t *claims; /* of aoidc_claim_t; read only */
+    const char *user;                 /* REMOTE_USER: never NULL or empty */
     bool cache_hit;
+    /* from the L1: claim_prefix + each claim's name; NULL otherwise */
+    const char *const *claim_names;
 } aoidc_rs_out_t;
 
 /** Authenticate a bearer token. Reasons: every token-validation reason of

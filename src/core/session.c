@@ -30,7 +30,7 @@ apr_status_t aoidc_session_decode(aoidc_session_t **out,
                                   apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_rbuf_t r;
-    aoidc_session_t *s = apr_palloc(p, sizeof(*s));
+    aoidc_session_t *s = apr_pcalloc(p, sizeof(*s));
     aoidc_codec_reader(&r, buf, len);
     unsigned v = aoidc_codec_get_u8(&r);
     s->created = (apr_time_t)aoidc_codec_get_u64(&r);

@@ -24,6 +24,10 @@ typedef struct {
     const char *refresh_token; /* may be NULL */
     const char *scope;
     apr_array_header_t *claims; /* of aoidc_claim_t */
+    /* not in the record: from the L1 (l1.h), claim_prefix + the name of
+     * each claim, made once per entry; NULL otherwise */
+    const char *const *claim_names;
+    const char *claim_names_prefix;
 } aoidc_session_t;
 
 typedef struct {

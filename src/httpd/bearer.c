@@ -164,7 +164,7 @@ int aoidc_bearer(aoidc_rctx_t *x)
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);
     }
-    aoidc_set_user(x, out.user, out.claims);
+    aoidc_set_user_named(x, out.user, out.claims, out.claim_names);
     x->upstream_subject = in.token;
     return OK;
 }

@@ -53,7 +53,8 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pkce = c->userinfo = c->pass_access_token = AOIDC_UNSET;
     c->accept_in = c->typ_required = c->revoke_on_logout = AOIDC_UNSET;
     c->leeway = c->inactivity = c->max_duration = AOIDC_UNSET;
-    c->token_cache_ttl = c->state_timeout = c->refresh_before = AOIDC_UNSET;
+    c->token_cache_ttl = c->session_cache_ttl = c->state_timeout =
+        c->refresh_before = AOIDC_UNSET;
     c->state_max_cookies = c->unauth_action = c->unautz_action = AOIDC_UNSET;
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
@@ -167,6 +168,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(inactivity);
     MERGE_NUM(max_duration);
     MERGE_NUM(token_cache_ttl);
+    MERGE_NUM(session_cache_ttl);
     MERGE_NUM(userinfo);
     MERGE_NUM(pass_access_token);
     MERGE_NUM(accept_in);
@@ -808,6 +810,10 @@ const command_rec aoidc_cmds[] = {
                   CTX,
                   "Seconds a validated bearer token stays cached "
                   "(default 300)"),
+    AP_INIT_TAKE1("AuthOIDCSessionCacheTTL", set_seconds,
+                  OFF(session_cache_ttl), CTX,
+                  "Seconds a process may serve a session from its own memory "
+                  "(default 1; 0: ask the store on every request)"),
     AP_INIT_ITERATE("AuthOIDCAcceptTokenIn", set_accept, NULL, CTX,
                     "Where bearer tokens are taken from: header (default), "
                     "form, query"),

@@ -98,6 +98,7 @@ typedef struct {
     apr_interval_time_t inactivity;
     apr_interval_time_t max_duration;
     apr_interval_time_t token_cache_ttl;
+    apr_interval_time_t session_cache_ttl; /* the L1 (core/l1.h) */
     int userinfo;
     int pass_access_token;
     int accept_in; /* AOIDC_ACCEPT_* mask */

@@ -84,6 +84,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->limits.inactivity = AOIDC_OR(c->inactivity, apr_time_from_sec(3600));
     rp->limits.max_age = AOIDC_OR(c->max_duration, apr_time_from_sec(28800));
     rp->remote_user_claim = remote_user_claim(c);
+    rp->claim_prefix = aoidc_conf_claim_prefix(c);
     rp->cookie_name = aoidc_conf_cookie_name(c);
     rp->tag = c->tag;
     rp->state_max_cookies =
@@ -117,6 +118,7 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     rs->remote_user_claim = remote_user_claim(c);
     rs->binding = AOIDC_OR(c->token_binding, AOIDC_BIND_OFF);
     rs->dpop_max_age = AOIDC_DPOP_MAX_AGE;
+    rs->claim_prefix = aoidc_conf_claim_prefix(c);
     return rs;
 }
 

@@ -57,6 +57,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         || aoidc_store_post_config(pconf, ptemp, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    aoidc_op_post_config(s);
     return aoidc_stepup_post_config(pconf, s);
 }
 

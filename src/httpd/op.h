@@ -17,6 +17,7 @@ const aoidc_flow_env_t *aoidc_op_env(aoidc_rctx_t *x);
 /** The single-flight table of this process (NULL before child_init). */
 aoidc_flight_t *aoidc_op_flight(void);
 
+void aoidc_op_post_config(server_rec *s);
 void aoidc_op_child_init(apr_pool_t *pchild);
 
 #endif

@@ -385,8 +385,25 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
     }
 }
 
+static const char *prefixed(const char *claim, const char *prefix,
+                            apr_size_t plen, apr_pool_t *p)
+{
+    apr_size_t nl = strlen(claim);
+    char *name = apr_palloc(p, plen + nl + 1);
+    memcpy(name, prefix, plen);
+    memcpy(name + plen, claim, nl + 1);
+    return name;
+}
+
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims)
+{
+    aoidc_set_user_named(x, user, claims, NULL);
+}
+
+void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
+                          const apr_array_header_t *claims,
+                          const char *const *names)
 {
     request_rec *r = x->r;
     const char *prefix = aoidc_conf_claim_prefix(x->c);
@@ -397,10 +414,8 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
     x->claims = claims;
     for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
-        apr_size_t nl = strlen(cl->name);
-        char *name = apr_palloc(r->pool, plen + nl + 1);
-        memcpy(name, prefix, plen);
-        memcpy(name + plen, cl->name, nl + 1);
+        const char *name =
+            names ? names[i] : prefixed(cl->name, prefix, plen, r->pool);
         const char *v = delim && cl->is_json
                             ? aoidc_claims_join(cl->value, *delim, r->pool)
                             : cl->value;

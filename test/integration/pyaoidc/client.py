@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 import urllib.parse
 
 import requests
@@ -217,6 +218,28 @@ def session_sid(env, s, prefix='/app'):
     sid = session_claims(env, s, prefix).get('sid')
     assert sid, 'the ID token of this session carried no sid'
     return sid
+
+
+# AuthOIDCSessionCacheTTL's default (docs/performance.md, "The L1"): a
+# process may serve a session it read from the store this long without
+# asking the store again. A logout received by another node, and a store
+# outage, are seen within it; on the node that took the logout, at once.
+L1_TTL = 1.0
+
+
+def wait_out_l1():
+    """Sleep past the L1's bound: every process asks the store again."""
+    time.sleep(L1_TTL + 0.2)
+
+
+def session_ends_within(env, s, path='/app/', bound=L1_TTL + 1.0):
+    """Poll until s has no session at path; assert that took at most bound
+    seconds (the L1's TTL plus a margin for a loaded or ASan host)."""
+    t0 = time.time()
+    while session_alive(env, s, path):
+        assert time.time() - t0 < bound, 'session alive after %.1f s' % (time.time() - t0)
+        time.sleep(0.1)
+    return time.time() - t0
 
 
 def session_alive(env, s, path='/app/'):
