@@ -104,7 +104,9 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
 {
     *missing = !c->issuer     ? "AuthOIDCIssuer"
                : !c->audience ? "AuthOIDCAudience"
-                              : NULL;
+               : c->dpop_nonce == 1 && !c->seal_dpop_nonce
+                   ? "AuthOIDCPassphrase (for AuthOIDCDPoPNonce)"
+                   : NULL;
     if (*missing) {
         return NULL;
     }
@@ -117,6 +119,7 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     rs->remote_user_claim = remote_user_claim(c);
     rs->binding = AOIDC_OR(c->token_binding, AOIDC_BIND_OFF);
     rs->dpop_max_age = AOIDC_DPOP_MAX_AGE;
+    rs->dpop_nonce = c->dpop_nonce == 1 ? c->seal_dpop_nonce : NULL;
     return rs;
 }
 
