@@ -140,25 +140,6 @@ static char *normal_url(const char *u, apr_pool_t *p)
     return out;
 }
 
-/* The proof's key as a one-key JWKS, so it passes the same import rules
- * (RSA size, EC curve) as an issuer's keys. */
-static apr_status_t proof_key(const aoidc_jwks_t **keys, const json_t *jwk,
-                              apr_pool_t *p, aoidc_err_t *err)
-{
-    aoidc_jwks_t *k;
-    aoidc_err_t ignored = {0};
-    json_t *doc = json_pack("{s:[O]}", "keys", jwk);
-    char *text = doc ? aoidc_json_dump(doc, p) : NULL;
-    json_decref(doc);
-    if (!text
-        || aoidc_jwks_parse(&k, text, strlen(text), p, &ignored) != APR_SUCCESS
-        || k->keys->nelts != 1) {
-        return bad(err, p, "jwk not a usable public key");
-    }
-    *keys = k;
-    return APR_SUCCESS;
-}
-
 static apr_status_t check_claims(aoidc_dpop_proof_t *out, const json_t *c,
                                  const aoidc_dpop_rules_t *r, apr_pool_t *p,
                                  aoidc_err_t *err)
@@ -222,8 +203,8 @@ apr_status_t aoidc_dpop_check(aoidc_dpop_proof_t *out, const char *proof,
     if (!json_is_object(jwk) || !(out->jkt = aoidc_jwk_thumbprint(jwk, p))) {
         return bad(err, p, "jwk missing, private or unsupported");
     }
-    if (proof_key(&keys, jwk, p, err) != APR_SUCCESS) {
-        return APR_EINVAL;
+    if (aoidc_dpop_proof_key(&keys, jwk, out->jkt, p) != APR_SUCCESS) {
+        return bad(err, p, "jwk not a usable public key");
     }
     one = *jws;
     one.kid = NULL; /* the key is the header's own, whatever kid says */

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/jwk.h"
 #include "core/seal.h"
 
 #define AOIDC_DPOP_MAX_PROOF 8192 /* a proof with an RSA-4096 jwk fits */
@@ -80,6 +81,16 @@ AOIDC_API aoidc_dpop_nonce_t aoidc_dpop_nonce_check(const aoidc_seal_t *k,
                                                     const char *nonce,
                                                     apr_time_t now,
                                                     apr_pool_t *p);
+
+/** The proof's public key jwk (whose thumbprint is jkt) as a one-key JWKS
+ *  for aoidc_jws_verify, by the same import rules as an issuer's keys (RSA
+ *  size, curve, strict base64url, "use" sig, "alg" restricting). Imported
+ *  once per thread and kept by thumbprint (dpop_keys.c); the key is valid
+ *  until this thread's next call, so use it at once and keep nothing.
+ *  APR_EINVAL when the key is unusable. */
+AOIDC_API apr_status_t aoidc_dpop_proof_key(const aoidc_jwks_t **out,
+                                            const json_t *jwk, const char *jkt,
+                                            apr_pool_t *p);
 
 /** The RFC 7638 thumbprint of a public JWK (JSON object; RSA or EC);
  *  NULL when it lacks a required member or has a private one. */

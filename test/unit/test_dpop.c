@@ -3,6 +3,11 @@
  * 8705), cnf. */
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
 #include "core/b64url.h"
 #include "core/dpop.h"
 #include "core/json.h"
@@ -342,6 +347,76 @@ START_TEST(binding_mtls_and_modes)
 }
 END_TEST
 
+/* --- the per-thread proof key cache (dpop_keys.c) ---------------------- */
+
+/* A fresh P-256 public key as a JWK object. */
+static json_t *fresh_ec_jwk(void)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    BIGNUM *x = NULL, *y = NULL;
+    unsigned char bx[32], by[32];
+    ck_assert_ptr_nonnull(k);
+    ck_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x));
+    ck_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y));
+    ck_assert_int_eq(BN_bn2binpad(x, bx, 32), 32);
+    ck_assert_int_eq(BN_bn2binpad(y, by, 32), 32);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256",
+                          "x", aoidc_b64url_encode(bx, 32, tp), "y",
+                          aoidc_b64url_encode(by, 32, tp));
+    BN_free(x);
+    BN_free(y);
+    EVP_PKEY_free(k);
+    return j;
+}
+
+START_TEST(key_cache)
+{
+    aoidc_dpop_rules_t r = rules();
+    aoidc_dpop_proof_t out;
+    aoidc_err_t err = {0};
+    const aoidc_jwks_t *keys;
+    /* twice: imported, then from the cache */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ok(aoidc_dpop_check(&out,
+                                      proof_of(claims(), NULL, "dpop+jwt"), &r,
+                                      tp, &err),
+                     err);
+    }
+    /* the cached key still answers to the rules outside the thumbprint:
+     * a "use" other than sig, an "alg" other than the proof's */
+    json_t *j = public_jwk("ec-p256");
+    json_object_set_new(j, "use", json_string("enc"));
+    refused(proof_of(claims(), j, "dpop+jwt"), &r, "jwk not a usable");
+    j = public_jwk("ec-p256");
+    json_object_set_new(j, "alg", json_string("ES384"));
+    refused(proof_of(claims(), j, "dpop+jwt"), &r, "signature");
+    /* and the signature is checked on a hit: the cached key named in the
+     * header, another key signing */
+    refused(aoidc_test_sign_jwk(aoidc_test_key("ec-p384", tp), "ES384",
+                                "dpop+jwt", public_jwk("ec-p256"), claims(),
+                                tp),
+            &r, "signature");
+    /* a refused key is never cached: refused again */
+    for (int i = 0; i < 2; i++) {
+        refused(aoidc_test_sign_jwk(aoidc_test_key("rsa1024", tp), "RS256",
+                                    "dpop+jwt", public_jwk("rsa1024"), claims(),
+                                    tp),
+                &r, "jwk not a usable");
+    }
+    /* more keys than slots: evicted ones are imported again */
+    for (int i = 0; i < 20; i++) {
+        json_t *f = aoidc_json_own(fresh_ec_jwk(), tp);
+        const char *jkt = aoidc_jwk_thumbprint(f, tp);
+        ck_assert_int_eq(aoidc_dpop_proof_key(&keys, f, jkt, tp), APR_SUCCESS);
+        ck_assert_int_eq(keys->keys->nelts, 1);
+        ck_assert_int_eq(aoidc_dpop_proof_key(&keys, f, jkt, tp), APR_SUCCESS);
+    }
+    ck_assert_ok(aoidc_dpop_check(&out, proof_of(claims(), NULL, "dpop+jwt"),
+                                  &r, tp, &err),
+                 err);
+}
+END_TEST
+
 /* --- server nonces (RFC 9449 §8, §9) ------------------------------------ */
 
 static aoidc_seal_t *nonce_key(const char *passphrase)
@@ -513,6 +588,7 @@ TCase *aoidc_dpop_tcase(void)
     tcase_add_test(tc, cnf);
     tcase_add_test(tc, binding_dpop);
     tcase_add_test(tc, binding_mtls_and_modes);
+    tcase_add_test(tc, key_cache);
     tcase_add_test(tc, nonce_windows);
     tcase_add_test(tc, nonce_forged);
     tcase_add_test(tc, binding_nonce);
