@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The raw cost of one RS256 signature verification with OpenSSL, for
- * comparison with the first sight of a bearer token (bench/README.md).
+ * The raw cost of one RS256 (or ES256) signature verification with
+ * OpenSSL, for comparison with the first sight of a bearer token (and
+ * with a DPoP proof) (bench/README.md).
  *
  *     rsa_verify KEY.pem N
  *
- * Loads an RSA private key (PEM), signs a JWT-sized signing input once
- * (RS256 = RSASSA-PKCS1-v1_5 with SHA-256), then verify_loop() verifies that
+ * Loads a private key (PEM), signs a JWT-sized signing input once (RS256 =
+ * RSASSA-PKCS1-v1_5 with SHA-256 for an RSA key; ES256 = ECDSA P-256 with
+ * SHA-256, DER signature, for an EC key), then verify_loop() verifies that
  * signature N times with a key already parsed into an EVP_PKEY: digest
  * context, SHA-256 of the input and the public-key operation. Nothing else.
  * bench.py runs it under callgrind with --toggle-collect=verify_loop for
@@ -76,8 +78,9 @@ int main(int argc, char **argv)
     }
     EVP_MD_CTX_free(c);
     int ok = verify_loop(pk, sig, siglen, n);
-    printf("verified %d/%d (RSA %d bits, signing input %zu bytes)\n", ok, n,
-           EVP_PKEY_get_bits(pk), sizeof(signing_input) - 1);
+    printf("verified %d/%d (%s %d bits, signing input %zu bytes)\n", ok, n,
+           EVP_PKEY_get0_type_name(pk), EVP_PKEY_get_bits(pk),
+           sizeof(signing_input) - 1);
     EVP_PKEY_free(pk);
     return ok == n ? 0 : 1;
 }

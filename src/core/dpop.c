@@ -2,6 +2,7 @@
 /* DPoP proofs and certificate thumbprints (dpop.h). */
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -139,25 +140,6 @@ static char *normal_url(const char *u, apr_pool_t *p)
     return out;
 }
 
-/* The proof's key as a one-key JWKS, so it passes the same import rules
- * (RSA size, EC curve) as an issuer's keys. */
-static apr_status_t proof_key(const aoidc_jwks_t **keys, const json_t *jwk,
-                              apr_pool_t *p, aoidc_err_t *err)
-{
-    aoidc_jwks_t *k;
-    aoidc_err_t ignored = {0};
-    json_t *doc = json_pack("{s:[O]}", "keys", jwk);
-    char *text = doc ? aoidc_json_dump(doc, p) : NULL;
-    json_decref(doc);
-    if (!text
-        || aoidc_jwks_parse(&k, text, strlen(text), p, &ignored) != APR_SUCCESS
-        || k->keys->nelts != 1) {
-        return bad(err, p, "jwk not a usable public key");
-    }
-    *keys = k;
-    return APR_SUCCESS;
-}
-
 static apr_status_t check_claims(aoidc_dpop_proof_t *out, const json_t *c,
                                  const aoidc_dpop_rules_t *r, apr_pool_t *p,
                                  aoidc_err_t *err)
@@ -189,6 +171,7 @@ static apr_status_t check_claims(aoidc_dpop_proof_t *out, const json_t *c,
     }
     out->jti = jti;
     out->iat = apr_time_from_sec(iat);
+    out->nonce = aoidc_json_str(c, "nonce");
     return APR_SUCCESS;
 }
 
@@ -220,8 +203,8 @@ apr_status_t aoidc_dpop_check(aoidc_dpop_proof_t *out, const char *proof,
     if (!json_is_object(jwk) || !(out->jkt = aoidc_jwk_thumbprint(jwk, p))) {
         return bad(err, p, "jwk missing, private or unsupported");
     }
-    if (proof_key(&keys, jwk, p, err) != APR_SUCCESS) {
-        return APR_EINVAL;
+    if (aoidc_dpop_proof_key(&keys, jwk, out->jkt, p) != APR_SUCCESS) {
+        return bad(err, p, "jwk not a usable public key");
     }
     one = *jws;
     one.kid = NULL; /* the key is the header's own, whatever kid says */
@@ -229,6 +212,53 @@ apr_status_t aoidc_dpop_check(aoidc_dpop_proof_t *out, const char *proof,
         return bad(err, p, "signature");
     }
     return check_claims(out, jws->payload, r, p, err);
+}
+
+/* The MAC part of window w's nonce, base64url (43 characters), in p. */
+static const char *nonce_mac(const aoidc_seal_t *k, apr_int64_t w,
+                             apr_pool_t *p)
+{
+    unsigned char be[8], mac[32];
+    const void *parts[1] = {be};
+    apr_size_t lens[1] = {sizeof(be)};
+    for (int i = 0; i < 8; i++) {
+        be[i] = (unsigned char)((apr_uint64_t)w >> (56 - 8 * i));
+    }
+    /* one part: aoidc_seal_mac cannot fail */
+    (void)aoidc_seal_mac(mac, k, 1, parts, lens);
+    return aoidc_b64url_encode(mac, sizeof(mac), p);
+}
+
+const char *aoidc_dpop_nonce(const aoidc_seal_t *k, apr_time_t now,
+                             apr_pool_t *p)
+{
+    apr_int64_t w = apr_time_sec(now) / AOIDC_DPOP_NONCE_WINDOW;
+    return apr_psprintf(p, "%" APR_INT64_T_FMT ".%s", w, nonce_mac(k, w, p));
+}
+
+aoidc_dpop_nonce_t aoidc_dpop_nonce_check(const aoidc_seal_t *k,
+                                          const char *nonce, apr_time_t now,
+                                          apr_pool_t *p)
+{
+    apr_int64_t w = 0, cur = apr_time_sec(now) / AOIDC_DPOP_NONCE_WINDOW;
+    const char *s = nonce, *mac;
+    if (!nonce) {
+        return AOIDC_DPOP_NONCE_BAD;
+    }
+    /* decimal digits only, no sign or leading zero: one spelling per
+     * window; 18 digits cannot overflow */
+    for (; *s >= '0' && *s <= '9' && s - nonce < 18; s++) {
+        w = w * 10 + (*s - '0');
+    }
+    if (s == nonce || *s != '.' || (nonce[0] == '0' && s - nonce > 1)
+        || (w != cur && w != cur - 1)) {
+        return AOIDC_DPOP_NONCE_BAD;
+    }
+    mac = nonce_mac(k, w, p);
+    if (strlen(s + 1) != 43 || CRYPTO_memcmp(s + 1, mac, 43)) {
+        return AOIDC_DPOP_NONCE_BAD;
+    }
+    return w == cur ? AOIDC_DPOP_NONCE_CURRENT : AOIDC_DPOP_NONCE_STALE;
 }
 
 apr_status_t aoidc_cnf_parse(const char **jkt, const char **x5t,

@@ -21,6 +21,8 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/jwk.h"
+#include "core/seal.h"
 
 #define AOIDC_DPOP_MAX_PROOF 8192 /* a proof with an RSA-4096 jwk fits */
 #define AOIDC_DPOP_MAX_JTI   256
@@ -42,6 +44,7 @@ typedef struct {
     const char *jkt; /* RFC 7638 thumbprint (base64url SHA-256) of the key */
     const char *jti;
     apr_time_t iat;
+    const char *nonce; /* the proof's nonce claim, NULL when it has none */
 } aoidc_dpop_proof_t;
 
 /** Check the proof against the rules. Reason AOIDC_REASON_DPOP_PROOF for
@@ -50,6 +53,44 @@ AOIDC_API apr_status_t aoidc_dpop_check(aoidc_dpop_proof_t *out,
                                         const char *proof,
                                         const aoidc_dpop_rules_t *r,
                                         apr_pool_t *p, aoidc_err_t *err);
+
+/* Server nonces (RFC 9449 §8, §9), stateless: a nonce is the number of
+ * its time window (AOIDC_DPOP_NONCE_WINDOW seconds) and an HMAC of it
+ * under the passphrase's "dpop-nonce" key, so every node sharing the
+ * passphrase issues and accepts the same nonces without a store. A nonce
+ * of the current or the previous window is accepted: it lives one to two
+ * windows. */
+#define AOIDC_DPOP_NONCE_WINDOW 60
+
+typedef enum {
+    AOIDC_DPOP_NONCE_CURRENT = 0, /* this window's: nothing to send */
+    AOIDC_DPOP_NONCE_STALE,       /* the previous window's: accepted, send
+                                   * a fresh one (DPoP-Nonce) */
+    AOIDC_DPOP_NONCE_BAD,         /* missing, older, from the future, forged
+                                   * or under another passphrase */
+} aoidc_dpop_nonce_t;
+
+/** The nonce for the window holding now ("<window>.<base64url MAC>", in
+ *  p). */
+AOIDC_API const char *aoidc_dpop_nonce(const aoidc_seal_t *k, apr_time_t now,
+                                       apr_pool_t *p);
+
+/** Judge a proof's nonce (NULL: missing) against now's window. Constant
+ *  time in the MAC comparison. */
+AOIDC_API aoidc_dpop_nonce_t aoidc_dpop_nonce_check(const aoidc_seal_t *k,
+                                                    const char *nonce,
+                                                    apr_time_t now,
+                                                    apr_pool_t *p);
+
+/** The proof's public key jwk (whose thumbprint is jkt) as a one-key JWKS
+ *  for aoidc_jws_verify, by the same import rules as an issuer's keys (RSA
+ *  size, curve, strict base64url, "use" sig, "alg" restricting). Imported
+ *  once per thread and kept by thumbprint (dpop_keys.c); the key is valid
+ *  until this thread's next call, so use it at once and keep nothing.
+ *  APR_EINVAL when the key is unusable. */
+AOIDC_API apr_status_t aoidc_dpop_proof_key(const aoidc_jwks_t **out,
+                                            const json_t *jwk, const char *jkt,
+                                            apr_pool_t *p);
 
 /** The RFC 7638 thumbprint of a public JWK (JSON object; RSA or EC);
  *  NULL when it lacks a required member or has a private one. */

@@ -117,6 +117,10 @@ static const aoidc_reason_info_t table[AOIDC_REASON__COUNT] = {
         ROW("dpop_proof", 401, "invalid_dpop_proof", INFO, CLIENT,
             "token_rejected", "Invalid DPoP proof."),
     [AOIDC_REASON_BINDING] = TOKEN("binding", "Invalid token."),
+    /* RFC 9449 §9: use_dpop_nonce; the glue adds the DPoP-Nonce header */
+    [AOIDC_REASON_DPOP_NONCE] =
+        ROW("dpop_nonce", 401, "use_dpop_nonce", INFO, CLIENT, "token_rejected",
+            "A DPoP nonce is required."),
     [AOIDC_REASON_BASIC_REFUSED] =
         ROW("basic_refused", 401, NULL, INFO, CLIENT, "client_errors",
             "Wrong user name or password."),

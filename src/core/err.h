@@ -75,6 +75,7 @@ typedef enum {
     /* sender-constrained tokens (RFC 9449, RFC 8705) */
     AOIDC_REASON_DPOP_PROOF, /* the DPoP proof is missing, malformed, wrong */
     AOIDC_REASON_BINDING,    /* the token's binding is not met */
+    AOIDC_REASON_DPOP_NONCE, /* AuthOIDCDPoPNonce: proof nonce missing/old */
     /* hybrid flow (issue 11) */
     AOIDC_REASON_C_HASH, /* front-channel ID Token: c_hash missing/wrong */
     /* tokens for the backend's own calls (issue 11) */

@@ -247,7 +247,8 @@ apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
     memset(out, 0, sizeof(*out));
     rv = verdict(out, c, env, in, err);
     if (rv != APR_SUCCESS
-        || (rv = aoidc_rs_binding(out->claims, c, env, in, err))
+        || (rv = aoidc_rs_binding(&out->dpop_nonce, out->claims, c, env, in,
+                                  err))
                != APR_SUCCESS) {
         return rv;
     }

@@ -16,6 +16,7 @@
 #include "core/bearer.h"
 #include "core/flight.h"
 #include "core/flow.h"
+#include "core/seal.h"
 #include "core/token.h"
 
 #define AOIDC_RS_NEGATIVE_TTL apr_time_from_sec(10)
@@ -31,6 +32,9 @@ typedef struct {
     int binding;                   /* AuthOIDCTokenBinding: AOIDC_BIND_* */
     apr_int64_t dpop_max_age;      /* seconds a proof's iat may be old */
     const char *claim_prefix;      /* claim header names made per L1 entry */
+    /* AuthOIDCDPoPNonce on: the passphrase's "dpop-nonce" key (proofs
+     * must carry a nonce of ours, dpop.h); NULL: no nonces */
+    const aoidc_seal_t *dpop_nonce;
 } aoidc_rs_conf_t;
 
 /* AuthOIDCTokenBinding: which sender constraint a token must carry. A
@@ -63,6 +67,9 @@ typedef struct {
     bool cache_hit;
     /* from the L1: claim_prefix + each claim's name; NULL otherwise */
     const char *const *claim_names;
+    /* a fresh server nonce for the DPoP-Nonce header (RFC 9449 §8): set
+     * when the proof's nonce was of the previous window; NULL otherwise */
+    const char *dpop_nonce;
 } aoidc_rs_out_t;
 
 /** Authenticate a bearer token. Reasons: every token-validation reason of
@@ -80,9 +87,13 @@ AOIDC_API apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
  *  AOIDC_REASON_BINDING (a bound token sent without its binding, an unbound
  *  one where c->binding demands one, a certificate that is not the
  *  token's), AOIDC_REASON_DPOP_PROOF (no proof, a bad one, another key
- *  than cnf.jkt, a replayed jti), AOIDC_REASON_STORE_UNAVAILABLE (the jti
- *  cache). Called by aoidc_rs_authenticate. */
-AOIDC_API apr_status_t aoidc_rs_binding(const apr_array_header_t *claims,
+ *  than cnf.jkt, a replayed jti), AOIDC_REASON_DPOP_NONCE (c->dpop_nonce
+ *  set and the proof's nonce missing, forged or too old: the glue answers
+ *  with a fresh one), AOIDC_REASON_STORE_UNAVAILABLE (the jti cache).
+ *  *nonce: a fresh nonce to send on success, or NULL. Called by
+ *  aoidc_rs_authenticate. */
+AOIDC_API apr_status_t aoidc_rs_binding(const char **nonce,
+                                        const apr_array_header_t *claims,
                                         const aoidc_rs_conf_t *c,
                                         const aoidc_flow_env_t *env,
                                         const aoidc_rs_in_t *in,

@@ -40,7 +40,29 @@ static apr_status_t jti_once(const aoidc_dpop_proof_t *pf,
     return APR_SUCCESS;
 }
 
-static apr_status_t dpop_bound(const char *jkt, const aoidc_rs_conf_t *c,
+/* RFC 9449 §8, §9: checked after the proof itself, so a bad proof is
+ * answered invalid_dpop_proof and only a good one without a usable nonce
+ * use_dpop_nonce (before its jti is recorded: the retry has another). */
+static apr_status_t nonce_ok(const char **nonce, const aoidc_dpop_proof_t *pf,
+                             const aoidc_rs_conf_t *c,
+                             const aoidc_flow_env_t *env, aoidc_err_t *err)
+{
+    switch (
+        aoidc_dpop_nonce_check(c->dpop_nonce, pf->nonce, env->now, env->pool)) {
+    case AOIDC_DPOP_NONCE_CURRENT:
+        return APR_SUCCESS;
+    case AOIDC_DPOP_NONCE_STALE:
+        *nonce = aoidc_dpop_nonce(c->dpop_nonce, env->now, env->pool);
+        return APR_SUCCESS;
+    default:
+        return refuse(AOIDC_REASON_DPOP_NONCE, env, err,
+                      pf->nonce ? "DPoP proof: nonce forged or expired"
+                                : "DPoP proof: no nonce");
+    }
+}
+
+static apr_status_t dpop_bound(const char **nonce, const char *jkt,
+                               const aoidc_rs_conf_t *c,
                                const aoidc_flow_env_t *env,
                                const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
@@ -72,22 +94,28 @@ static apr_status_t dpop_bound(const char *jkt, const aoidc_rs_conf_t *c,
         return refuse(AOIDC_REASON_DPOP_PROOF, env, err,
                       "DPoP proof: signed by another key than cnf.jkt");
     }
+    if (c->dpop_nonce
+        && (rv = nonce_ok(nonce, &pf, c, env, err)) != APR_SUCCESS) {
+        return rv;
+    }
     return jti_once(&pf, c, env, err);
 }
 
-apr_status_t aoidc_rs_binding(const apr_array_header_t *claims,
+apr_status_t aoidc_rs_binding(const char **nonce,
+                              const apr_array_header_t *claims,
                               const aoidc_rs_conf_t *c,
                               const aoidc_flow_env_t *env,
                               const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
     const aoidc_claim_t *cnf = aoidc_claims_get(claims, "cnf");
     const char *jkt, *x5t;
+    *nonce = NULL;
     if (aoidc_cnf_parse(&jkt, &x5t, cnf ? cnf->value : NULL, env->pool, err)
         != APR_SUCCESS) {
         return refuse(AOIDC_REASON_BINDING, env, err, "token cnf malformed");
     }
     if (jkt) {
-        apr_status_t rv = dpop_bound(jkt, c, env, in, err);
+        apr_status_t rv = dpop_bound(nonce, jkt, c, env, in, err);
         if (rv != APR_SUCCESS) {
             return rv;
         }

@@ -9,6 +9,7 @@
 
 #include "core/auth_response.h"
 #include "core/authz_request.h"
+#include "core/dpop.h"
 #include "core/session.h"
 #include "core/url.h"
 #include "httpd/answer.h"
@@ -282,11 +283,14 @@ static void unauthorized(aoidc_rctx_t *x)
 
 /* RFC 6750 §3 and RFC 9449 §7.1: a Bearer challenge unless only DPoP is
  * taken, a DPoP one where DPoP is taken or was used; the error goes to
- * the scheme the client used (invalid_dpop_proof always to DPoP). */
+ * the scheme the client used (invalid_dpop_proof and use_dpop_nonce always to
+ * DPoP). */
 static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
 {
     request_rec *r = x->r;
-    bool proof_err = err && !strcmp(err, "invalid_dpop_proof");
+    bool proof_err = err
+                     && (!strcmp(err, "invalid_dpop_proof")
+                         || !strcmp(err, "use_dpop_nonce"));
     bool to_dpop = x->dpop_used || proof_err;
     bool dpop = to_dpop || (x->rs.binding & AOIDC_BIND_DPOP);
     bool bearer = x->rs.binding != AOIDC_BIND_DPOP;
@@ -309,6 +313,13 @@ static void challenge(aoidc_rctx_t *x, const char *err, const char *desc)
                         aoidc_dpop_challenge(ap_auth_name(r), here ? err : NULL,
                                              here ? desc : NULL, r->pool),
                         aoidc_stepup_challenge_params(x, here), NULL));
+        /* RFC 9449 §8, §9: the nonce with every DPoP challenge (required
+         * with use_dpop_nonce), so a client's next proof can carry it */
+        if (x->rs.dpop_nonce) {
+            apr_table_setn(
+                r->err_headers_out, "DPoP-Nonce",
+                aoidc_dpop_nonce(x->rs.dpop_nonce, apr_time_now(), r->pool));
+        }
     }
 }
 

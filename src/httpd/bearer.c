@@ -164,6 +164,11 @@ int aoidc_bearer(aoidc_rctx_t *x)
     if (rv != APR_SUCCESS) {
         return aoidc_fail(x, &err);
     }
+    if (out.dpop_nonce) {
+        /* RFC 9449 §8: the window turned; err_headers_out so it survives
+         * whatever the handler (or a proxied backend) answers */
+        apr_table_setn(r->err_headers_out, "DPoP-Nonce", out.dpop_nonce);
+    }
     aoidc_set_user_named(x, out.user, out.claims, out.claim_names);
     x->upstream_subject = in.token;
     return OK;

@@ -59,7 +59,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->pass_claims_as = c->info = c->cookie_store = AOIDC_UNSET;
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
-    c->upstream_mode = c->par = AOIDC_UNSET;
+    c->upstream_mode = c->par = c->dpop_nonce = AOIDC_UNSET;
     c->max_age = c->resource_metadata = AOIDC_UNSET; /* stepup.c */
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
@@ -183,6 +183,8 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(unauth_action);
     MERGE_NUM(unautz_action);
     MERGE_NUM(token_binding);
+    MERGE_NUM(dpop_nonce);
+    MERGE_PTR(seal_dpop_nonce);
     MERGE_NUM(pass_claims_as);
     MERGE_PTR(claim_delimiter);
     MERGE_PTR(auth_params);
@@ -273,12 +275,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 /* The purpose keys of one passphrase value. */
-#define SEALS 5
+#define SEALS 6
 static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
                                     const char *arg)
 {
     static const char *const purposes[SEALS] = {
-        "session", "state", "session-index", "basic", "upstream"};
+        "session", "state", "session-index", "basic", "upstream", "dpop-nonce"};
     const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
     if (e) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
@@ -320,6 +322,9 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
     c->seal_index = k[2];
     c->seal_basic = k[3]; /* oidc-basic cache keys: never rotated (a cache) */
     c->seal_upstream = k[4];
+    /* DPoP nonces: MACs under the NEW key only; a node still on OLD
+     * issues nonces the others refuse with a fresh one (one retry) */
+    c->seal_dpop_nonce = k[5];
     return NULL;
 }
 
@@ -853,6 +858,9 @@ const command_rec aoidc_cmds[] = {
                   "Sender-constrained tokens required: off (default; a "
                   "bound token is still held to its binding), dpop, mtls, "
                   "any"),
+    AP_INIT_FLAG("AuthOIDCDPoPNonce", set_flag, OFF(dpop_nonce), CTX,
+                 "DPoP proofs must carry a server nonce (RFC 9449 §8; "
+                 "default off; needs AuthOIDCPassphrase)"),
     AP_INIT_TAKE1("AuthOIDCMaxAge", aoidc_config_set_max_age, NULL, CTX,
                   "Step-up: the login must be younger than this many "
                   "seconds (auth_time; default none)"),

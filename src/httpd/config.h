@@ -147,6 +147,9 @@ typedef struct {
     /* AuthOIDCPAR (issue 12): aoidc_par_mode_t; AuthOIDCClientAuth and
      * AuthOIDCClientKey live in the client (config_client.c) */
     int par;
+    /* AuthOIDCDPoPNonce (RFC 9449 §8, beyond the interface table) */
+    int dpop_nonce;
+    aoidc_seal_t *seal_dpop_nonce; /* from AuthOIDCPassphrase */
 } aoidc_dir_conf_t;
 
 enum {

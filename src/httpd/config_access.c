@@ -105,7 +105,9 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
 {
     *missing = !c->issuer     ? "AuthOIDCIssuer"
                : !c->audience ? "AuthOIDCAudience"
-                              : NULL;
+               : c->dpop_nonce == 1 && !c->seal_dpop_nonce
+                   ? "AuthOIDCPassphrase (for AuthOIDCDPoPNonce)"
+                   : NULL;
     if (*missing) {
         return NULL;
     }
@@ -119,6 +121,7 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
     rs->binding = AOIDC_OR(c->token_binding, AOIDC_BIND_OFF);
     rs->dpop_max_age = AOIDC_DPOP_MAX_AGE;
     rs->claim_prefix = aoidc_conf_claim_prefix(c);
+    rs->dpop_nonce = c->dpop_nonce == 1 ? c->seal_dpop_nonce : NULL;
     return rs;
 }
 

@@ -248,6 +248,17 @@ static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
                          d->filename, d->line_num, d->args, what);
             return !OK;
         }
+        if (!strcasecmp(d->directive, "AuthOIDCDPoPNonce") && d->args
+            && !strcasecmp(d->args, "on") && !sn->passphrase) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(01040) "%s:%d: AuthOIDCDPoPNonce on needs "
+                                           "AuthOIDCPassphrase (its nonces "
+                                           "are MACs under it; set nowhere "
+                                           "in this virtual host or the main "
+                                           "server)",
+                         d->filename, d->line_num);
+            return !OK;
+        }
         if (!strcasecmp(d->directive, "AuthOIDCResponseType") && d->args
             && !sn->form_post && ap_strcasestr(d->args, "id_token")) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,

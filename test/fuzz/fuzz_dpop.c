@@ -2,8 +2,11 @@
 /* dpop: any DPoP header value (and any cnf text); nothing crashes, and a
  * proof that passes has a thumbprint and a jti within bounds. The inputs
  * cannot carry a valid signature, so the interesting part is everything
- * before it: JWS parsing, the header's jwk, the one-key JWKS. */
+ * before it: JWS parsing, the header's jwk, the one-key JWKS. The same
+ * text as a server nonce: never taken unless it is what we issue. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/dpop.h"
 #include "core/jws.h"
@@ -30,6 +33,21 @@ AOIDC_FUZZ_ENTRY(dpop)
         FUZZ_CHECK(err.reason == AOIDC_REASON_DPOP_PROOF);
     }
     (void)aoidc_cnf_parse(&jkt, &x5t, s, p, &err);
+    static aoidc_seal_t *nk;
+    static apr_pool_t *kp;
+    if (!nk) {
+        apr_pool_create(&kp, NULL);
+        if (aoidc_seal_create(&nk, "fuzz nonce passphrase", 21, "dpop-nonce",
+                              kp)
+            != APR_SUCCESS) {
+            abort();
+        }
+    }
+    if (aoidc_dpop_nonce_check(nk, s, r.now, p) != AOIDC_DPOP_NONCE_BAD) {
+        FUZZ_CHECK(!strcmp(s, aoidc_dpop_nonce(nk, r.now, p))
+                   || !strcmp(s, aoidc_dpop_nonce(
+                                     nk, r.now - apr_time_from_sec(60), p)));
+    }
     apr_pool_destroy(p);
     return 0;
 }

@@ -8,6 +8,7 @@ per request, as clients do, or a defective one.
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -56,6 +57,57 @@ def dpop_api(env, evil):
                                            extra=['AuthOIDCTokenBinding dpop']))
      .install())
     return env
+
+
+NONCE_PASS = 'dpop-nonce-passphrase-of-the-nodes-0123'
+OTHER_PASS = 'dpop-nonce-passphrase-of-another-site-0123'
+NONCE_WINDOW = 60    # AOIDC_DPOP_NONCE_WINDOW
+
+
+def server_nonce(passphrase, window):
+    """What the module issues for a time window (core/dpop.c): the window
+    number and an HMAC of it under the passphrase's "dpop-nonce" key, as
+    another node computes it; lets the test make an older window's nonce."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    key = HKDF(hashes.SHA256(), 32, b'mod_auth_oidc seal v1',
+               b'dpop-nonce').derive(passphrase.encode())
+    mac = hmac.new(hashlib.sha256(key + b'mac').digest(),
+                   window.to_bytes(8, 'big'), hashlib.sha256).digest()
+    return '%d.%s' % (window, b64u(mac))
+
+
+@pytest.fixture
+def nonce_api(env, evil):
+    """/dpn and /dpn2 share a passphrase (two nodes of one site); /dpx has
+    another one (another site)."""
+    def loc(name, passphrase):
+        return bearer_lines(evil, authname=name, require='valid-user', extra=[
+            'AuthOIDCPassphrase %s' % passphrase, 'AuthOIDCDPoPNonce on'])
+    (AoidcConf(env)
+     .add_location('/dpn', loc('dpn', NONCE_PASS))
+     .add_location('/dpn2', loc('dpn2', NONCE_PASS))
+     .add_location('/dpx', loc('dpx', OTHER_PASS))
+     .install())
+    return env
+
+
+def call_h(env, path, token, proof=None, scheme='DPoP'):
+    """call(), with the DPoP-Nonce response header."""
+    import http.client
+    import urllib.parse
+    u = urllib.parse.urlsplit(env.url(path))
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.putrequest('GET', u.path)
+    c.putheader('Authorization', '%s %s' % (scheme, token))
+    if proof:
+        c.putheader('DPoP', proof)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return (r.status, r.headers.get_all('WWW-Authenticate') or [], body,
+            r.headers.get('DPoP-Nonce'))
 
 
 def call(env, path, token, proof=None, scheme='DPoP', proofs=None):
@@ -189,3 +241,100 @@ def test_aoidc_530_07_configtest(env, evil):
     rc, out = AoidcConf(env).add_location('/dp', bearer_lines(evil, extra=[
         'AuthOIDCTokenBinding maybe'])).configtest()
     assert rc != 0 and 'AuthOIDCTokenBinding' in out and 'off|dpop|mtls|any' in out, out
+
+
+def test_aoidc_530_08_nonce_required_then_retry(nonce_api, evil):
+    cl = DPoPClient()
+    tok = evil.access_token(cnf={'jkt': cl.jkt})
+    url = nonce_api.url('/dpn/env.cgi')
+    # RFC 9449 §8: the first proof has no nonce: 401 use_dpop_nonce, with one
+    mark = nonce_api.log_mark()
+    status, www, body, nonce = call_h(nonce_api, '/dpn/env.cgi', tok,
+                                      cl.proof('GET', url, tok))
+    assert status == 401, body
+    ch = challenges(www)
+    assert 'error="use_dpop_nonce"' in ch['dpop'], www
+    assert 'error=' not in ch.get('bearer', ''), www
+    assert nonce and nonce.split('.')[0].isdigit(), nonce
+    nonce_api.assert_reason('dpop_nonce', mark=mark)
+    # the retry carries it: 200; the window has not turned, nothing new sent
+    # (unless it turned just now: then the new nonce is the next window's)
+    status, _, body, fresh = call_h(nonce_api, '/dpn/env.cgi', tok,
+                                    cl.proof('GET', url, tok, nonce=nonce))
+    assert status == 200, body
+    assert json.loads(body)['env']['REMOTE_USER'] == 'alice'
+    assert fresh is None or int(fresh.split('.')[0]) == int(nonce.split('.')[0]) + 1
+    # another node with the same passphrase takes it (stateless)
+    url2 = nonce_api.url('/dpn2/env.cgi')
+    assert call_h(nonce_api, '/dpn2/env.cgi', tok,
+                  cl.proof('GET', url2, tok, nonce=nonce))[0] == 200
+    # a bad proof is still invalid_dpop_proof, with a nonce to go on with
+    status, www, _, n2 = call_h(nonce_api, '/dpn/env.cgi', tok,
+                                cl.proof('POST', url, tok, nonce=nonce))
+    assert status == 401 and 'error="invalid_dpop_proof"' in challenges(www)['dpop']
+    assert n2
+
+
+def test_aoidc_530_09_nonce_windows(nonce_api, evil):
+    cl = DPoPClient()
+    tok = evil.access_token(cnf={'jkt': cl.jkt})
+    url = nonce_api.url('/dpn/echo/')
+    now = int(time.time()) // NONCE_WINDOW
+    # the test computes the nonces as a node does: this window's passes
+    status, _, body, fresh = call_h(nonce_api, '/dpn/echo/', tok, cl.proof(
+        'GET', url, tok, nonce=server_nonce(NONCE_PASS, now)))
+    assert status == 200, body
+    # the previous window's passes, and the answer carries a fresh one
+    status, _, body, fresh = call_h(nonce_api, '/dpn/echo/', tok, cl.proof(
+        'GET', url, tok, nonce=server_nonce(NONCE_PASS, now - 1)))
+    assert status == 200, body
+    assert fresh in (server_nonce(NONCE_PASS, now), server_nonce(NONCE_PASS, now + 1))
+    # two windows back, and a next window's: refused
+    for w in (now - 2, now + 2):
+        status, www, _, n = call_h(nonce_api, '/dpn/echo/', tok, cl.proof(
+            'GET', url, tok, nonce=server_nonce(NONCE_PASS, w)))
+        assert status == 401 and 'use_dpop_nonce' in challenges(www)['dpop'], (w, www)
+        assert n in (server_nonce(NONCE_PASS, now), server_nonce(NONCE_PASS, now + 1))
+
+
+def test_aoidc_530_10_nonce_of_another_passphrase_refused(nonce_api, evil):
+    cl = DPoPClient()
+    tok = evil.access_token(cnf={'jkt': cl.jkt})
+    # a nonce issued by the other site (its own challenge)
+    status, _, _, other = call_h(nonce_api, '/dpx/echo/', tok,
+                                 cl.proof('GET', nonce_api.url('/dpx/echo/'), tok))
+    assert status == 401 and other
+    url = nonce_api.url('/dpn/echo/')
+    mark = nonce_api.log_mark()
+    status, www, _, mine = call_h(nonce_api, '/dpn/echo/', tok,
+                                  cl.proof('GET', url, tok, nonce=other))
+    assert status == 401 and 'error="use_dpop_nonce"' in challenges(www)['dpop'], www
+    assert mine and mine != other
+    nonce_api.assert_reason('dpop_nonce', mark=mark)
+    # a forged MAC likewise
+    forged = other.split('.')[0] + '.' + b64u(secrets.token_bytes(32))
+    assert call_h(nonce_api, '/dpn/echo/', tok,
+                  cl.proof('GET', url, tok, nonce=forged))[0] == 401
+    # and the one /dpx issued works there
+    assert call_h(nonce_api, '/dpx/echo/', tok, cl.proof(
+        'GET', nonce_api.url('/dpx/echo/'), tok, nonce=other))[0] == 200
+
+
+def test_aoidc_530_11_nonce_off_by_default(dpop_api, evil):
+    # without AuthOIDCDPoPNonce no nonce is asked for or sent
+    cl = DPoPClient()
+    tok = evil.access_token(cnf={'jkt': cl.jkt})
+    url = dpop_api.url('/dp/echo/')
+    status, _, _, n = call_h(dpop_api, '/dp/echo/', tok, cl.proof('GET', url, tok))
+    assert status == 200 and n is None
+    status, _, _, n = call_h(dpop_api, '/dp/echo/', tok, cl.proof('POST', url, tok))
+    assert status == 401 and n is None
+
+
+def test_aoidc_530_12_nonce_configtest(env, evil):
+    rc, out = AoidcConf(env).add_location('/dp', bearer_lines(evil, extra=[
+        'AuthOIDCDPoPNonce on'])).configtest()
+    assert rc != 0 and 'AuthOIDCDPoPNonce on needs AuthOIDCPassphrase' in out, out
+    rc, out = AoidcConf(env).add_location('/dp', bearer_lines(evil, extra=[
+        'AuthOIDCDPoPNonce on', 'AuthOIDCPassphrase %s' % NONCE_PASS])).configtest()
+    assert rc == 0, out

@@ -2,10 +2,17 @@
 browsers and bearer callers, and RFC 9728 protected resource metadata
 (AuthOIDCResourceMetadata). Against the EvilOP, which mints the acr and
 auth_time each test sets (and, with honor_acr/honor_max_age, answers
-acr_values/max_age as a conforming OP would)."""
+acr_values/max_age as a conforming OP would), and against the real
+oidc-provider (acr_op: ACR_VALUES pwd,mfa, a login is pwd unless acr_values
+asks for mfa; its access tokens carry acr and auth_time)."""
 
+import base64
+import hashlib
 import json
+import os
+import secrets
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -13,6 +20,7 @@ import requests
 from pyaoidc.client import (authenticate, bearer, callback, get, location, login, query1,
                             raw_get, www_authenticate)
 from pyaoidc.env import AoidcConf, Echo, bearer_lines, oidc_lines
+from pyaoidc.op import RealOP
 
 # mod_authz_core logs each authorization failure (Require acr) at error level.
 pytestmark = pytest.mark.expect_log(r'AH01631: user [^:]+: authorization failure')
@@ -181,6 +189,127 @@ def test_aoidc_610_04_max_age_real_op(env, op, s):
     r = get(s, env.url('/uz/echo/'))
     assert r.status_code == 200, (r.status_code, r.headers)
     assert int(Echo(r).value('OIDC_CLAIM_auth_time')) > t1
+
+
+@pytest.fixture(scope='module')
+def acr_op(env):
+    """A real oidc-provider of its own with acr values pwd (a login's
+    default) and mfa (when acr_values asks for it)."""
+    o = RealOP(redirect_uris=env.redirect_uris(), acr_values=['pwd', 'mfa'],
+               log_path=os.path.join(env.logs_dir, 'op-acr.log'))
+    o.start()
+    yield o
+    o.stop()
+    env.mark_dirty()        # its issuer is gone: do not keep caches about it
+
+
+def test_aoidc_610_05_browser_step_up_real_op(env, acr_op, s):
+    """Log in with the low acr, reach a `Require acr mfa` location: sent
+    back to the real OP with acr_values=mfa, then the page with acr mfa; the
+    same user, the page asked for (query included), the other pages still
+    served by the session."""
+    (AoidcConf(env)
+     .add_location('/uz', oidc_lines(acr_op, prefix='/uz', extra=['AuthOIDCUnAutzAction auth']))
+     .add_location('/uz/high', ['Require acr mfa'])
+     .install())
+    assert acr_op.metadata['acr_values_supported'] == ['pwd', 'mfa']
+    r = login(env, s, acr_op, '/uz/echo/')
+    assert r.status_code == 200, (r.status_code, r.headers)
+    assert 'acr_values' not in to_op(r.start_response, acr_op)
+    low = Echo(r)
+    assert low.value('OIDC_CLAIM_acr') == 'pwd'
+    sub, t1 = low.value('OIDC_CLAIM_sub'), int(low.value('OIDC_CLAIM_auth_time'))
+    # right after the login: 403 (loop protection), then a new login
+    r = get(s, env.url('/uz/high/echo/?x=1'))
+    assert r.status_code == 403 and 'Location' not in r.headers
+    time.sleep(LOOP_WINDOW)
+    r = get(s, env.url('/uz/high/echo/?x=1'))
+    q = to_op(r, acr_op)
+    assert q['acr_values'] == 'mfa' and q['prompt'] == 'login', q
+    callback(env, s, acr_op.login(s, r), expect_return='/uz/high/echo/?x=1')
+    r = get(s, env.url('/uz/high/echo/?x=1'))
+    assert r.status_code == 200, (r.status_code, r.headers)
+    high = Echo(r)
+    assert high.value('OIDC_CLAIM_acr') == 'mfa'
+    assert high.path.endswith('/uz/high/echo/?x=1'), high.path
+    assert high.value('OIDC_CLAIM_sub') == sub
+    assert high.value('OIDC_CLAIM_email') == low.value('OIDC_CLAIM_email')
+    assert int(high.value('OIDC_CLAIM_auth_time')) > t1
+    # the rest of the location goes on with the stepped-up session
+    r = get(s, env.url('/uz/echo/'))
+    assert r.status_code == 200 and Echo(r).value('OIDC_CLAIM_acr') == 'mfa'
+    assert 'login acr=pwd' in acr_op.log() and 'login acr=mfa' in acr_op.log()
+
+
+def op_user_token(env, op, acr_values=None, user='alice'):
+    """A user's JWT access token (aud api://default) straight from the real
+    OP: the code flow as client rp, the login scripted, no httpd."""
+    s = requests.Session()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(
+        hashlib.sha256(verifier.encode()).digest()).rstrip(b'=').decode()
+    redirect = env.url('/app/redirect_uri')
+    q = {'client_id': RealOP.RP_CLIENT_ID, 'response_type': 'code', 'redirect_uri': redirect,
+         'scope': 'openid orders:read', 'resource': op.audience, 'state': secrets.token_urlsafe(8),
+         'nonce': secrets.token_urlsafe(8), 'code_challenge': challenge,
+         'code_challenge_method': 'S256'}
+    if acr_values:
+        q['acr_values'] = acr_values
+    cb = op.login(s, op.metadata['authorization_endpoint'] + '?' + urllib.parse.urlencode(q),
+                  username=user)
+    code = query1(cb)['code']
+    r = requests.post(op.metadata['token_endpoint'], timeout=10,
+                      auth=(RealOP.RP_CLIENT_ID, RealOP.RP_CLIENT_SECRET),
+                      data={'grant_type': 'authorization_code', 'code': code,
+                            'redirect_uri': redirect, 'code_verifier': verifier,
+                            'resource': op.audience})
+    assert r.status_code == 200, r.text
+    tok = r.json()['access_token']
+    assert tok.count('.') == 2, 'not a JWT access token'
+    return tok
+
+
+def claims_of(jwt):
+    p = jwt.split('.')[1]
+    return json.loads(base64.urlsafe_b64decode(p + '=' * (-len(p) % 4)))
+
+
+def test_aoidc_610_12_bearer_real_op_acr(env, acr_op):
+    (AoidcConf(env)
+     .add_location('/api', bearer_lines(acr_op, require='acr mfa'))
+     .install())
+    low = op_user_token(env, acr_op)
+    assert claims_of(low)['acr'] == 'pwd', claims_of(low)
+    r = call(env, '/api/echo/', low)
+    assert r.status_code == 401, (r.status_code, r.headers)
+    scheme, p = www_authenticate(r)
+    assert scheme == 'bearer' and p['error'] == 'insufficient_user_authentication', p
+    assert p['acr_values'] == 'mfa' and 'max_age' not in p, p
+    env.assert_reason('step_up')
+    # the client gets a new token with the challenge's acr_values: served
+    high = op_user_token(env, acr_op, acr_values=p['acr_values'])
+    assert claims_of(high)['acr'] == 'mfa'
+    r = call(env, '/api/echo/', high)
+    assert r.status_code == 200, (r.status_code, r.headers)
+
+
+def test_aoidc_610_13_bearer_real_op_max_age(env, acr_op):
+    """AuthOIDCMaxAge on the real OP's auth_time in its access token."""
+    (AoidcConf(env)
+     .add_location('/api', bearer_lines(acr_op, require='valid-user',
+                                        extra=['AuthOIDCMaxAge 2', 'AuthOIDCLeeway 1']))
+     .install())
+    tok = op_user_token(env, acr_op)
+    t = claims_of(tok)['auth_time']
+    assert abs(t - time.time()) < 30, t
+    r = call(env, '/api/echo/', tok)
+    assert r.status_code == 200, (r.status_code, r.headers)
+    time.sleep(4.5)
+    r = call(env, '/api/echo/', tok)
+    assert r.status_code == 401, (r.status_code, r.headers)
+    _, p = www_authenticate(r)
+    assert p['error'] == 'insufficient_user_authentication', p
+    assert p['max_age'] == '2' and 'acr_values' not in p, p
 
 
 def call(env, path, token, **kw):

@@ -3,6 +3,11 @@
  * 8705), cnf. */
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
 #include "core/b64url.h"
 #include "core/dpop.h"
 #include "core/json.h"
@@ -250,8 +255,9 @@ static const char *cert_a(void *baton, apr_pool_t *p)
 static apr_status_t bind_check(ft_t *f, const apr_array_header_t *claims,
                                const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
+    const char *nonce;
     *err = (aoidc_err_t){0};
-    return aoidc_rs_binding(claims, &f->rs, &f->env, in, err);
+    return aoidc_rs_binding(&nonce, claims, &f->rs, &f->env, in, err);
 }
 
 START_TEST(binding_dpop)
@@ -341,6 +347,237 @@ START_TEST(binding_mtls_and_modes)
 }
 END_TEST
 
+/* --- the per-thread proof key cache (dpop_keys.c) ---------------------- */
+
+/* A fresh P-256 public key as a JWK object. */
+static json_t *fresh_ec_jwk(void)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    BIGNUM *x = NULL, *y = NULL;
+    unsigned char bx[32], by[32];
+    ck_assert_ptr_nonnull(k);
+    ck_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x));
+    ck_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y));
+    ck_assert_int_eq(BN_bn2binpad(x, bx, 32), 32);
+    ck_assert_int_eq(BN_bn2binpad(y, by, 32), 32);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256",
+                          "x", aoidc_b64url_encode(bx, 32, tp), "y",
+                          aoidc_b64url_encode(by, 32, tp));
+    BN_free(x);
+    BN_free(y);
+    EVP_PKEY_free(k);
+    return j;
+}
+
+START_TEST(key_cache)
+{
+    aoidc_dpop_rules_t r = rules();
+    aoidc_dpop_proof_t out;
+    aoidc_err_t err = {0};
+    const aoidc_jwks_t *keys;
+    /* twice: imported, then from the cache */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ok(aoidc_dpop_check(&out,
+                                      proof_of(claims(), NULL, "dpop+jwt"), &r,
+                                      tp, &err),
+                     err);
+    }
+    /* the cached key still answers to the rules outside the thumbprint:
+     * a "use" other than sig, an "alg" other than the proof's */
+    json_t *j = public_jwk("ec-p256");
+    json_object_set_new(j, "use", json_string("enc"));
+    refused(proof_of(claims(), j, "dpop+jwt"), &r, "jwk not a usable");
+    j = public_jwk("ec-p256");
+    json_object_set_new(j, "alg", json_string("ES384"));
+    refused(proof_of(claims(), j, "dpop+jwt"), &r, "signature");
+    /* and the signature is checked on a hit: the cached key named in the
+     * header, another key signing */
+    refused(aoidc_test_sign_jwk(aoidc_test_key("ec-p384", tp), "ES384",
+                                "dpop+jwt", public_jwk("ec-p256"), claims(),
+                                tp),
+            &r, "signature");
+    /* a refused key is never cached: refused again */
+    for (int i = 0; i < 2; i++) {
+        refused(aoidc_test_sign_jwk(aoidc_test_key("rsa1024", tp), "RS256",
+                                    "dpop+jwt", public_jwk("rsa1024"), claims(),
+                                    tp),
+                &r, "jwk not a usable");
+    }
+    /* more keys than slots: evicted ones are imported again */
+    for (int i = 0; i < 20; i++) {
+        json_t *f = aoidc_json_own(fresh_ec_jwk(), tp);
+        const char *jkt = aoidc_jwk_thumbprint(f, tp);
+        ck_assert_int_eq(aoidc_dpop_proof_key(&keys, f, jkt, tp), APR_SUCCESS);
+        ck_assert_int_eq(keys->keys->nelts, 1);
+        ck_assert_int_eq(aoidc_dpop_proof_key(&keys, f, jkt, tp), APR_SUCCESS);
+    }
+    ck_assert_ok(aoidc_dpop_check(&out, proof_of(claims(), NULL, "dpop+jwt"),
+                                  &r, tp, &err),
+                 err);
+}
+END_TEST
+
+/* --- server nonces (RFC 9449 §8, §9) ------------------------------------ */
+
+static aoidc_seal_t *nonce_key(const char *passphrase)
+{
+    aoidc_seal_t *k;
+    ck_assert_int_eq(
+        aoidc_seal_create(&k, passphrase, strlen(passphrase), "dpop-nonce", tp),
+        APR_SUCCESS);
+    return k;
+}
+
+#define WIN apr_time_from_sec(AOIDC_DPOP_NONCE_WINDOW)
+
+START_TEST(nonce_windows)
+{
+    aoidc_seal_t *k = nonce_key("a passphrase of the nodes");
+    const char *n = aoidc_dpop_nonce(k, T_NOW, tp);
+    /* RFC 9449 §8.1: NQCHAR only */
+    for (const char *c = n; *c; c++) {
+        ck_assert(*c >= 0x21 && *c <= 0x7e && *c != '"' && *c != '\\');
+    }
+    /* valid: this window; another node with the passphrase agrees */
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, n, T_NOW, tp),
+                     AOIDC_DPOP_NONCE_CURRENT);
+    ck_assert_int_eq(aoidc_dpop_nonce_check(nonce_key("a passphrase of the "
+                                                      "nodes"),
+                                            n, T_NOW, tp),
+                     AOIDC_DPOP_NONCE_CURRENT);
+    ck_assert_str_eq(aoidc_dpop_nonce(k, T_NOW, tp), n); /* stateless */
+    /* the next window: still taken, but stale (a fresh one is sent) */
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, n, T_NOW + WIN, tp),
+                     AOIDC_DPOP_NONCE_STALE);
+    ck_assert_str_ne(aoidc_dpop_nonce(k, T_NOW + WIN, tp), n);
+    /* two windows on: too old */
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, n, T_NOW + 2 * WIN, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    /* from the future (a next window's nonce now) */
+    ck_assert_int_eq(aoidc_dpop_nonce_check(
+                         k, aoidc_dpop_nonce(k, T_NOW + WIN, tp), T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    /* missing */
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, NULL, T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, "", T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+}
+END_TEST
+
+START_TEST(nonce_forged)
+{
+    aoidc_seal_t *k = nonce_key("a passphrase of the nodes");
+    const char *n = aoidc_dpop_nonce(k, T_NOW, tp);
+    const char *dot = strchr(n, '.');
+    apr_size_t wl = (apr_size_t)(dot - n);
+    char *flip = apr_pstrdup(tp, n);
+    ck_assert_ptr_nonnull(dot);
+    /* another passphrase's nonce */
+    ck_assert_int_eq(
+        aoidc_dpop_nonce_check(
+            k, aoidc_dpop_nonce(nonce_key("another passphrase!!"), T_NOW, tp),
+            T_NOW, tp),
+        AOIDC_DPOP_NONCE_BAD);
+    /* one MAC character changed, the MAC cut, one character added */
+    flip[strlen(flip) - 2] = flip[strlen(flip) - 2] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, flip, T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(aoidc_dpop_nonce_check(
+                         k, apr_pstrmemdup(tp, n, strlen(n) - 1), T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(
+        aoidc_dpop_nonce_check(k, apr_pstrcat(tp, n, "A", NULL), T_NOW, tp),
+        AOIDC_DPOP_NONCE_BAD);
+    /* the MAC of this window under another window number; a second
+     * spelling of the number; no window; no dot */
+    ck_assert_int_eq(
+        aoidc_dpop_nonce_check(
+            k,
+            apr_psprintf(tp, "%" APR_INT64_T_FMT "%s",
+                         apr_time_sec(T_NOW) / AOIDC_DPOP_NONCE_WINDOW - 1,
+                         dot),
+            T_NOW, tp),
+        AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(
+        aoidc_dpop_nonce_check(k, apr_pstrcat(tp, "0", n, NULL), T_NOW, tp),
+        AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(aoidc_dpop_nonce_check(k, dot, T_NOW, tp),
+                     AOIDC_DPOP_NONCE_BAD);
+    ck_assert_int_eq(
+        aoidc_dpop_nonce_check(k, apr_pstrmemdup(tp, n, wl), T_NOW, tp),
+        AOIDC_DPOP_NONCE_BAD);
+}
+END_TEST
+
+/* A proof with claim nonce (NULL: none) and jti. */
+static const char *proof_nonce(const char *nonce, const char *jti)
+{
+    json_t *c = claims();
+    json_object_set_new(c, "jti", json_string(jti));
+    if (nonce) {
+        json_object_set_new(c, "nonce", json_string(nonce));
+    }
+    return proof_of(c, NULL, "dpop+jwt");
+}
+
+START_TEST(binding_nonce)
+{
+    ft_t f;
+    aoidc_err_t err;
+    const char *fresh = "unset";
+    ft_setup(&f);
+    f.rs.dpop_max_age = 300;
+    f.rs.leeway = 60;
+    f.rs.dpop_nonce = nonce_key("a passphrase of the nodes");
+    const char *jkt =
+        aoidc_jwk_thumbprint(aoidc_json_own(public_jwk("ec-p256"), tp), tp);
+    apr_array_header_t *bound =
+        with_cnf(apr_psprintf(tp, "{\"jkt\":\"%s\"}", jkt));
+    aoidc_rs_in_t in = {.token = TOKEN,
+                        .dpop_scheme = true,
+                        .dpop_proof = proof_nonce(NULL, "n-1"),
+                        .method = "GET",
+                        .url = URL};
+    /* missing: use_dpop_nonce, and the jti is not spent by it */
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_NONCE);
+    /* forged (another passphrase's) */
+    in.dpop_proof = proof_nonce(
+        aoidc_dpop_nonce(nonce_key("another passphrase!!"), T_NOW, tp), "n-1");
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_NONCE);
+    /* valid: nothing to send */
+    in.dpop_proof =
+        proof_nonce(aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW, tp), "n-1");
+    ck_assert_ok(aoidc_rs_binding(&fresh, bound, &f.rs, &f.env, &in, &err),
+                 err);
+    ck_assert_ptr_null(fresh);
+    /* stale (the previous window's): taken, and a fresh one to send */
+    in.dpop_proof =
+        proof_nonce(aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW - WIN, tp), "n-2");
+    ck_assert_ok(aoidc_rs_binding(&fresh, bound, &f.rs, &f.env, &in, &err),
+                 err);
+    ck_assert_ptr_nonnull(fresh);
+    ck_assert_str_eq(fresh, aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW, tp));
+    /* expired (two windows back) */
+    in.dpop_proof = proof_nonce(
+        aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW - 2 * WIN, tp), "n-3");
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_NONCE);
+    /* a bad proof is invalid_dpop_proof whatever its nonce */
+    in.dpop_proof = proof_nonce(NULL, "n-5");
+    in.url = "https://api.example.com/other";
+    ck_assert_reason(bind_check(&f, bound, &in, &err), err,
+                     AOIDC_REASON_DPOP_PROOF);
+    /* nonces off: a nonce-less proof passes */
+    in.url = URL;
+    f.rs.dpop_nonce = NULL;
+    in.dpop_proof = proof_nonce(NULL, "n-4");
+    ck_assert_ok(bind_check(&f, bound, &in, &err), err);
+}
+END_TEST
+
 TCase *aoidc_dpop_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("dpop");
@@ -351,5 +588,9 @@ TCase *aoidc_dpop_tcase(void)
     tcase_add_test(tc, cnf);
     tcase_add_test(tc, binding_dpop);
     tcase_add_test(tc, binding_mtls_and_modes);
+    tcase_add_test(tc, key_cache);
+    tcase_add_test(tc, nonce_windows);
+    tcase_add_test(tc, nonce_forged);
+    tcase_add_test(tc, binding_nonce);
     return tc;
 }

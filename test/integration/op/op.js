@@ -38,6 +38,15 @@ const backchannel = (clientId) => (BACKCHANNEL_URIS[clientId]
 
 const API_SCOPES = 'orders:read api:read orders:write';
 
+// ACR_VALUES (test_610's step-up against this OP), e.g. "pwd,mfa": the acr
+// values it supports, lowest first. A login yields the first (low) one,
+// unless the authorization request's acr_values asks for others it knows:
+// then the highest of those (as an OP that makes the user pass a second
+// factor would). Every ID Token carries acr and auth_time, and the access
+// tokens of a login too (RFC 9470 §4 suggests both for a resource
+// server). Unset: none of this, the library's defaults.
+const ACR_VALUES = list(env.ACR_VALUES);
+
 // ---- signing key: RSA 2048, RS256. JWKS_FILE (optional) keeps it stable across restarts.
 function loadOrMakeJwks() {
   if (env.JWKS_FILE && existsSync(env.JWKS_FILE)) {
@@ -200,6 +209,12 @@ const configuration = {
   // introspection (JWT access tokens already get sub=client_id from the library).
   async extraTokenClaims(ctx, token) {
     if (token.kind === 'ClientCredentials') return { sub: token.clientId };
+    // the login behind a code or refresh grant (the access token model
+    // does not keep it)
+    const login = ctx?.oidc?.entities?.AuthorizationCode || ctx?.oidc?.entities?.RefreshToken;
+    if (ACR_VALUES.length && token.kind === 'AccessToken' && login?.acr) {
+      return { acr: login.acr, auth_time: login.authTime };
+    }
     return undefined;
   },
   features: {
@@ -259,7 +274,35 @@ ${form}
   },
 };
 
+if (ACR_VALUES.length) configuration.acrValues = ACR_VALUES;
+
 const provider = new Provider(ISSUER, configuration);
+
+// ACR_VALUES: the acr of a login (devInteractions finish every login here).
+if (ACR_VALUES.length) {
+  const finish = provider.interactionFinished.bind(provider);
+  provider.interactionFinished = async (req, res, result, options) => {
+    if (result?.login && !result.login.acr) {
+      const { params } = await provider.interactionDetails(req, res);
+      const asked = (params.acr_values || '').split(' ');
+      const known = ACR_VALUES.filter((v) => asked.includes(v));
+      // eslint-disable-next-line no-param-reassign
+      result.login.acr = known.length ? known[known.length - 1] : ACR_VALUES[0];
+      console.error(`login acr=${result.login.acr}`);
+    }
+    return finish(req, res, result, options);
+  };
+  // and in every ID Token, as Keycloak and most OPs put them (the library
+  // keeps them for a request that asked: acr_values, max_age)
+  const { payload } = provider.IdToken.prototype;
+  provider.IdToken.prototype.payload = async function payloadWithAcr() {
+    const p = await payload.call(this);
+    for (const c of ['acr', 'auth_time']) {
+      if (p[c] === undefined && this.available[c] !== undefined) p[c] = this.available[c];
+    }
+    return p;
+  };
+}
 // Behind a TLS-terminating proxy (test_140): believe its X-Forwarded-Proto.
 if (env.TRUST_PROXY === '1') provider.proxy = true;
 
