@@ -257,7 +257,7 @@ static apr_status_t fetch_json(const char **body, apr_size_t *len,
                                aoidc_http_endpoint_t ep, apr_pool_t *p,
                                aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep};
+    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep, NULL};
     aoidc_http_resp_t resp;
     apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
     if (rv != APR_SUCCESS) {
