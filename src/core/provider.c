@@ -322,6 +322,7 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
             apr_pstrdup(sp, keep_md->end_session_endpoint);
         s->md.revocation_endpoint =
             apr_pstrdup(sp, keep_md->revocation_endpoint);
+        s->md.par_endpoint = apr_pstrdup(sp, keep_md->par_endpoint);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,
