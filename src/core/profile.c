@@ -46,5 +46,5 @@ const char *aoidc_profile_conflict(aoidc_profile_t prof,
     if (in->dpop == 0) {
         return "AuthOIDCDPoP off"; /* §5.3.2.1: sender-constrained tokens */
     }
-    return client_auth_conflict(in);
+    return in->has_client ? client_auth_conflict(in) : NULL;
 }

@@ -29,6 +29,8 @@ typedef struct {
     int pkce;          /* 1 S256, 0 off (AuthOIDCPKCE) */
     int response_type; /* aoidc_response_type_t (AuthOIDCResponseType) */
     int dpop;          /* 1 on, 0 off (AuthOIDCDPoP) */
+    bool has_client;   /* AuthOIDCClientID: else no client rule applies (a
+                        * server-wide profile over sections with clients) */
     aoidc_client_auth_t client_auth; /* AUTO when unset */
     bool has_key;                    /* AuthOIDCClientKey */
     bool has_cert;                   /* a client certificate (RFC 8705) */

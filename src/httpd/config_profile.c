@@ -47,13 +47,18 @@ static bool fapi2(const aoidc_dir_conf_t *c)
 
 const char *aoidc_config_profile_conflict(const aoidc_dir_conf_t *c)
 {
+    const aoidc_client_t *cl = c->client;
     aoidc_profile_in_t in = {
-        c->par, c->pkce, c->response_type, c->dpop,
-        c->client ? c->client->method : AOIDC_CLIENT_AUTH_AUTO,
-        c->client && c->client->keys && c->client->keys->nelts > 0,
+        .par = c->par,
+        .pkce = c->pkce,
+        .response_type = c->response_type,
+        .dpop = c->dpop,
+        .has_client = cl && cl->client_id,
+        .client_auth = cl ? cl->method : AOIDC_CLIENT_AUTH_AUTO,
+        .has_key = cl && cl->keys && cl->keys->nelts > 0,
         /* tls_client_auth (RFC 8705) is another helper's: it sets this
          * from the client certificate when it lands */
-        false};
+        .has_cert = false};
     return aoidc_profile_conflict(AOIDC_OR(c->profile, AOIDC_PROFILE_NONE),
                                   &in);
 }

@@ -9,8 +9,13 @@
 /* nothing said explicitly, a key for private_key_jwt */
 static aoidc_profile_in_t base(void)
 {
-    aoidc_profile_in_t in = {-1,   -1,   -1, -1, AOIDC_CLIENT_AUTH_AUTO,
-                             true, false};
+    aoidc_profile_in_t in = {.par = -1,
+                             .pkce = -1,
+                             .response_type = -1,
+                             .dpop = -1,
+                             .has_client = true,
+                             .client_auth = AOIDC_CLIENT_AUTH_AUTO,
+                             .has_key = true};
     return in;
 }
 
@@ -19,7 +24,7 @@ START_TEST(conflict_table)
     struct {
         aoidc_profile_in_t in;
         const char *want;
-    } t[16];
+    } t[24];
     int n = 0;
     aoidc_profile_in_t in;
 
@@ -50,6 +55,12 @@ START_TEST(conflict_table)
                                 "client certificate (tls_client_auth)";
     in = base(), in.has_key = false, in.has_cert = true;
     t[n].in = in, t[n++].want = NULL;
+    /* no client here (a server-wide profile): no client rule */
+    in = base(), in.has_key = false, in.has_client = false;
+    in.client_auth = AOIDC_CLIENT_AUTH_BASIC;
+    t[n].in = in, t[n++].want = NULL;
+    in.par = AOIDC_PAR_OFF;
+    t[n].in = in, t[n++].want = "AuthOIDCPAR off";
 
     for (int i = 0; i < n; i++) {
         const char *got = aoidc_profile_conflict(AOIDC_PROFILE_FAPI2, &t[i].in);

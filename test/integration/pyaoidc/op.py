@@ -103,7 +103,7 @@ class RealOP:
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
                  jwks_file=None, log_path=None, backchannel_logout_uris=None,
-                 trust_proxy=False, extra_clients=None, par=False):
+                 trust_proxy=False, extra_clients=None, par=False, extra_env=None):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -121,6 +121,8 @@ class RealOP:
         # more clients (a list of client metadata dicts), and PAR on: test_360
         self.extra_clients = list(extra_clients or [])
         self.par = par
+        # more op.js switches (test_370: DPOP, DPOP_NONCE, EC_SIGNING)
+        self.extra_env = dict(extra_env or {})
         self.proc = None
         self._log = None
         self._meta = None
@@ -167,6 +169,7 @@ class RealOP:
             env['EXTRA_CLIENTS'] = json.dumps(self.extra_clients)
         if self.par:
             env['PAR'] = '1'
+        env.update(self.extra_env)
         if not self.log_path:
             fd, self.log_path = tempfile.mkstemp(prefix='op-%d-' % self.port, suffix='.log')
             os.close(fd)
