@@ -170,6 +170,41 @@ START_TEST(post_with_auth)
 }
 END_TEST
 
+/* RFC 9449: the DPoP request header goes out; DPoP-Nonce and
+ * WWW-Authenticate come back (any case, trimmed); others are not kept */
+START_TEST(dpop_headers)
+{
+    const char *r = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n"
+                    "dpop-nonce:   n-1.x_Y  \r\n"
+                    "WWW-Authenticate: DPoP error=\"use_dpop_nonce\"\r\n"
+                    "Connection: close\r\n\r\n{}";
+    server_t *s = start(r, strlen(r));
+    aoidc_http_t h = client(apr_time_from_sec(5));
+    aoidc_http_req_t req = {url(s, "/me"), NULL,           "DPoP at-1",
+                            NULL,          AOIDC_EP_OTHER, "h.p.s"};
+    aoidc_http_resp_t resp;
+    aoidc_err_t err = {0};
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_int_eq(resp.status, 401);
+    ck_assert_str_eq(resp.dpop_nonce, "n-1.x_Y");
+    ck_assert_str_eq(resp.www_authenticate, "DPoP error=\"use_dpop_nonce\"");
+    ck_assert_ptr_nonnull(strstr(s->request, "\r\nDPoP: h.p.s\r\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s->request, "\r\nAuthorization: DPoP at-1\r\n"));
+    /* none of them: NULL */
+    r = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    s = start(r, strlen(r));
+    req.url = url(s, "/me");
+    req.dpop = NULL;
+    ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
+    stop(s);
+    ck_assert_ptr_null(resp.dpop_nonce);
+    ck_assert_ptr_null(resp.www_authenticate);
+    ck_assert_ptr_null(strcasestr(s->request, "\r\nDPoP:"));
+}
+END_TEST
+
 START_TEST(no_redirects)
 {
     server_t *s = start(NULL, 0);
@@ -430,6 +465,7 @@ TCase *aoidc_http_tcase(void)
     tcase_add_test(tc, init_defaults);
     tcase_add_test(tc, get_ok);
     tcase_add_test(tc, post_with_auth);
+    tcase_add_test(tc, dpop_headers);
     tcase_add_test(tc, no_redirects);
     tcase_add_test(tc, size_cap);
     tcase_add_test(tc, timeout);
