@@ -77,7 +77,7 @@ static const char *header_value(const char *line, size_t n, const char *name,
     while (n && (*line == ' ' || *line == '\t')) {
         line++, n--;
     }
-    while (n && strchr(" \t\r\n", line[n - 1])) {
+    while (n && line[n - 1] && strchr(" \t\r\n", line[n - 1])) {
         n--;
     }
     return n <= AOIDC_HTTP_HEADER_MAX ? apr_pstrmemdup(p, line, n) : NULL;

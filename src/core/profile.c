@@ -46,5 +46,8 @@ const char *aoidc_profile_conflict(aoidc_profile_t prof,
     if (in->dpop == 0) {
         return "AuthOIDCDPoP off"; /* §5.3.2.1: sender-constrained tokens */
     }
+    if (in->other_providers) {
+        return "AuthOIDCProvider (its client has a secret, not a key)";
+    }
     return in->has_client ? client_auth_conflict(in) : NULL;
 }

@@ -34,6 +34,7 @@ typedef struct {
     aoidc_client_auth_t client_auth; /* AUTO when unset */
     bool has_key;                    /* AuthOIDCClientKey */
     bool has_cert;                   /* a client certificate (RFC 8705) */
+    bool other_providers; /* AuthOIDCProvider: those clients have secrets */
 } aoidc_profile_in_t;
 
 /** "fapi2" or "none". */
@@ -45,8 +46,9 @@ AOIDC_API const char *aoidc_profile_name(aoidc_profile_t prof);
  *  (tls_client_auth)". A static string. Under fapi2: AuthOIDCPAR off,
  *  AuthOIDCPKCE off, an AuthOIDCResponseType other than code,
  *  AuthOIDCDPoP off, AuthOIDCClientAuth client_secret_basic or
- *  client_secret_post, and (automatic client authentication) neither a
- *  key nor a certificate. */
+ *  client_secret_post, (automatic client authentication) neither a key
+ *  nor a certificate, and an AuthOIDCProvider (its client authenticates
+ *  with a shared secret or none, and would inherit the rest). */
 AOIDC_API const char *aoidc_profile_conflict(aoidc_profile_t prof,
                                              const aoidc_profile_in_t *in);
 

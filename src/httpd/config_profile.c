@@ -58,7 +58,8 @@ const char *aoidc_config_profile_conflict(const aoidc_dir_conf_t *c)
         .has_key = cl && cl->keys && cl->keys->nelts > 0,
         /* tls_client_auth (RFC 8705) is another helper's: it sets this
          * from the client certificate when it lands */
-        .has_cert = false};
+        .has_cert = false,
+        .other_providers = c->idps && c->idps->nelts > 0};
     return aoidc_profile_conflict(AOIDC_OR(c->profile, AOIDC_PROFILE_NONE),
                                   &in);
 }

@@ -265,6 +265,9 @@ def test_aoidc_370_06_configtest_profile_rules(env, ops, key):
     assert rc != 0 and re.search(r'AuthOIDCProfile fapi2 conflicts with AuthOIDCClientKey', out), out
     rc, out = configtest(env, ops, key, 'AuthOIDCPAR off', server=('AuthOIDCProfile fapi2',))
     assert rc != 0 and 'AuthOIDCProfile fapi2 conflicts with AuthOIDCPAR off' in out, out
+    rc, out = configtest(env, ops, key, 'AuthOIDCProfile fapi2',
+                         'AuthOIDCProvider http://127.0.0.1:%d other-client s3cret' % ops.port)
+    assert rc != 0 and 'AuthOIDCProfile fapi2 conflicts with AuthOIDCProvider' in out, out
     rc, out = configtest(env, ops, key, 'AuthOIDCProfile sometimes')
     assert rc != 0 and 'fapi2|none' in out, out
     rc, out = configtest(env, ops, key, 'AuthOIDCProfile none', 'AuthOIDCPAR off')

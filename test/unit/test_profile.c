@@ -61,6 +61,9 @@ START_TEST(conflict_table)
     t[n].in = in, t[n++].want = NULL;
     in.par = AOIDC_PAR_OFF;
     t[n].in = in, t[n++].want = "AuthOIDCPAR off";
+    in = base(), in.other_providers = true;
+    t[n].in = in,
+    t[n++].want = "AuthOIDCProvider (its client has a secret, not a key)";
 
     for (int i = 0; i < n; i++) {
         const char *got = aoidc_profile_conflict(AOIDC_PROFILE_FAPI2, &t[i].in);
