@@ -4,6 +4,7 @@
 
 #include "core/client.h"
 #include "core/client_key.h"
+#include "core/dpop_rp.h"
 #include "core/json.h"
 #include "core/url.h"
 
@@ -66,6 +67,43 @@ apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
     return APR_SUCCESS;
 }
 
+/* A DPoP proof for req when c has a DPoP key (RFC 9449 §5; §7.1 with the
+ * token when the call presents one). */
+static apr_status_t add_proof(aoidc_http_req_t *req, const aoidc_client_t *c,
+                              const char *token, const char *nonce,
+                              apr_pool_t *p, aoidc_err_t *err)
+{
+    char *proof;
+    apr_status_t rv;
+    if (!c->dpop_key) {
+        return APR_SUCCESS;
+    }
+    rv = aoidc_dpop_proof(&proof, c->dpop_key, req->body ? "POST" : "GET",
+                          req->url, token, nonce, apr_time_now(), p, err);
+    req->dpop = rv == APR_SUCCESS ? proof : NULL;
+    return rv;
+}
+
+/* RFC 9449 §5: a DPoP token only when a proof went with the request, and
+ * (AuthOIDCProfile fapi2) nothing but one when it must be bound. */
+static apr_status_t check_binding(const aoidc_token_response_t *out,
+                                  const aoidc_client_t *c, apr_pool_t *p,
+                                  aoidc_err_t *err)
+{
+    bool dpop = !strcasecmp(out->token_type, "DPoP");
+    if (dpop && !c->dpop_key) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: a DPoP token without a proof");
+    }
+    if (!dpop && c->dpop_required) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "token endpoint: a %.16s token where a DPoP-bound "
+                             "one is required (AuthOIDCProfile fapi2)",
+                             out->token_type);
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t post_token(aoidc_token_response_t *out,
                                const aoidc_http_t *http,
                                const aoidc_metadata_t *md,
@@ -73,21 +111,48 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_TOKEN};
+                            AOIDC_EP_TOKEN,     NULL};
     aoidc_http_resp_t resp;
+    const char *nonce = NULL;
     apr_status_t rv;
     if (!md->token_endpoint) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "metadata has no token_endpoint");
     }
-    if ((rv = aoidc_client_authenticate(&req, body, c0, md,
-                                        md->token_auth_methods, p, err))
-            != APR_SUCCESS
-        || (rv = aoidc_http_send(http, &req, &resp, p, err)) != APR_SUCCESS) {
-        return rv;
+    /* RFC 9449 §8: at most one retry, with the nonce the OP demanded; the
+     * client authentication is made afresh (an assertion's jti is single
+     * use at the OP) */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((rv = aoidc_client_authenticate(&req, body, c0, md,
+                                            md->token_auth_methods, p, err))
+                != APR_SUCCESS
+            || (rv = add_proof(&req, c0, NULL, nonce, p, err)) != APR_SUCCESS
+            || (rv = aoidc_http_send(http, &req, &resp, p, err))
+                   != APR_SUCCESS) {
+            return rv;
+        }
+        if (!c0->dpop_key || attempt
+            || !aoidc_dpop_nonce_challenge(&nonce, &resp, p)) {
+            break;
+        }
     }
-    return aoidc_token_response_parse(out, resp.status, resp.body, resp.len, p,
-                                      err);
+    rv = aoidc_token_response_parse(out, resp.status, resp.body, resp.len, p,
+                                    err);
+    return rv == APR_SUCCESS ? check_binding(out, c0, p, err) : rv;
+}
+
+const aoidc_client_t *aoidc_client_dpop(aoidc_client_t *tmp,
+                                        const aoidc_client_t *c,
+                                        const aoidc_client_key_t *key,
+                                        bool required)
+{
+    if (!key || !c) {
+        return c;
+    }
+    *tmp = *c;
+    tmp->dpop_key = key;
+    tmp->dpop_required = required;
+    return tmp;
 }
 
 apr_status_t aoidc_client_password(aoidc_token_response_t *out,
@@ -199,17 +264,36 @@ apr_status_t aoidc_client_token_exchange(aoidc_token_response_t *out,
 
 apr_status_t aoidc_client_userinfo(json_t **out, const aoidc_http_t *http,
                                    const aoidc_metadata_t *md,
-                                   const char *access_token, const char *sub,
+                                   const aoidc_client_t *c,
+                                   const char *access_token,
+                                   const char *token_type, const char *sub,
                                    apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {md->userinfo_endpoint, NULL,
-                            apr_pstrcat(p, "Bearer ", access_token, NULL), NULL,
-                            AOIDC_EP_USERINFO};
+    bool dpop =
+        c && c->dpop_key && token_type && !strcasecmp(token_type, "DPoP");
+    /* RFC 9449 §7.1: a DPoP-bound token goes with its scheme and a proof */
+    aoidc_http_req_t req = {
+        md->userinfo_endpoint,
+        NULL,
+        apr_pstrcat(p, dpop ? "DPoP " : "Bearer ", access_token, NULL),
+        NULL,
+        AOIDC_EP_USERINFO,
+        NULL};
     aoidc_http_resp_t resp;
+    const char *nonce = NULL;
     json_t *j;
-    apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
-    if (rv != APR_SUCCESS) {
-        return rv;
+    apr_status_t rv;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((dpop
+             && (rv = add_proof(&req, c, access_token, nonce, p, err))
+                    != APR_SUCCESS)
+            || (rv = aoidc_http_send(http, &req, &resp, p, err))
+                   != APR_SUCCESS) {
+            return rv;
+        }
+        if (!dpop || attempt || !aoidc_dpop_nonce_challenge(&nonce, &resp, p)) {
+            break;
+        }
     }
     if (resp.status != 200
         || aoidc_json_parse(&j, resp.body, resp.len, AOIDC_MAX_JSON_LEN, false,
@@ -234,7 +318,7 @@ aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
                         const char *token, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_INTROSPECTION};
+                            AOIDC_EP_INTROSPECTION,     NULL};
     char *b = "";
     apr_status_t rv;
     b = aoidc_url_append_param(b, "token", token, p);
@@ -251,7 +335,7 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
                                  aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_REVOCATION};
+                            AOIDC_EP_REVOCATION,     NULL};
     aoidc_http_resp_t resp;
     json_t *j;
     char *b = "";
@@ -289,7 +373,8 @@ apr_status_t aoidc_client_par(const char **request_uri,
                               const aoidc_client_t *c, const char *params,
                               apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL,
+                            AOIDC_EP_OTHER,   NULL};
     aoidc_http_resp_t resp;
     apr_status_t rv;
     if (!md->par_endpoint) {

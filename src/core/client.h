@@ -102,10 +102,24 @@ AOIDC_API apr_status_t aoidc_client_token_exchange(
     apr_pool_t *p, aoidc_err_t *err);
 
 /** GET userinfo with the access token; *out is the JSON object. Its sub
- *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. */
+ *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. A token
+ *  of token_type DPoP, when c (may be NULL) has a DPoP key, goes as
+ *  "Authorization: DPoP" with a proof carrying ath (RFC 9449 §7.1), and
+ *  a 401 use_dpop_nonce challenge is answered once with the nonce (§9). */
 AOIDC_API apr_status_t aoidc_client_userinfo(
     json_t **out, const aoidc_http_t *http, const aoidc_metadata_t *md,
-    const char *access_token, const char *sub, apr_pool_t *p, aoidc_err_t *err);
+    const aoidc_client_t *c, const char *access_token, const char *token_type,
+    const char *sub, apr_pool_t *p, aoidc_err_t *err);
+
+/** c with DPoP (RFC 9449): a copy in *tmp whose token requests carry
+ *  proofs by key, and whose answers must be DPoP tokens when required;
+ *  c itself when key is NULL. Every token request (code, refresh, the
+ *  other grants) of a client with a DPoP key sends a proof, retried once
+ *  with the nonce of an OP's use_dpop_nonce answer (§8); a DPoP token
+ *  answered to a client without a key is AOIDC_REASON_OP_BAD_RESPONSE. */
+AOIDC_API const aoidc_client_t *
+aoidc_client_dpop(aoidc_client_t *tmp, const aoidc_client_t *c,
+                  const struct aoidc_client_key_st *key, bool required);
 
 /** POST token to the introspection endpoint (RFC 7662 §2.1); the answer's
  *  status and body come back unjudged. */

@@ -7,6 +7,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "core/b64url.h"
@@ -14,6 +15,7 @@
 #include "core/jwk.h"
 #include "core/json.h"
 #include "core/rand.h"
+#include "core/seal.h"
 
 typedef enum { KT_RSA, KT_EC256, KT_EC384, KT_ED25519 } kt_t;
 
@@ -111,21 +113,12 @@ static const char *key_type(kt_t *t, EVP_PKEY *k)
     return "EC curve is not P-256 or P-384";
 }
 
-apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out, const char *pem,
-                                    apr_size_t len, const char *kid,
-                                    apr_pool_t *p, aoidc_err_t *err)
+/* k->pkey set: its type, public members and kid (given, or the RFC 7638
+ * thumbprint). */
+static apr_status_t adopt(aoidc_client_key_t *k, const char *kid, apr_pool_t *p,
+                          aoidc_err_t *err)
 {
-    aoidc_client_key_t *k = apr_pcalloc(p, sizeof(*k));
     const char *why;
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
-    /* no passphrase callback: an encrypted key fails here, not at a prompt */
-    k->pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
-    BIO_free(b);
-    if (!k->pkey) {
-        return aoidc_err_set(
-            err, AOIDC_REASON_CONFIG, p,
-            "not a PEM private key (or one with a passphrase)");
-    }
     apr_pool_cleanup_register(p, k->pkey, free_key, apr_pool_cleanup_null);
     if ((why = key_type(&k->type, k->pkey))) {
         return aoidc_err_set(err, AOIDC_REASON_CONFIG, p, "%s", why);
@@ -143,6 +136,95 @@ apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out, const char *pem,
         EVP_Digest(in, strlen(in), h, NULL, EVP_sha256(), NULL);
         k->kid = aoidc_b64url_encode(h, sizeof(h), p);
     }
+    return APR_SUCCESS;
+}
+
+apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out, const char *pem,
+                                    apr_size_t len, const char *kid,
+                                    apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_client_key_t *k = apr_pcalloc(p, sizeof(*k));
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    /* no passphrase callback: an encrypted key fails here, not at a prompt */
+    k->pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
+    BIO_free(b);
+    if (!k->pkey) {
+        return aoidc_err_set(
+            err, AOIDC_REASON_CONFIG, p,
+            "not a PEM private key (or one with a passphrase)");
+    }
+    if (adopt(k, kid, p, err) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    *out = k;
+    return APR_SUCCESS;
+}
+
+/* The P-256 key pair of the private scalar d (big-endian, 0 < d < n):
+ * the public point d*G computed here, since OpenSSL's fromdata takes it
+ * as given. */
+static EVP_PKEY *p256_from_scalar(const unsigned char d[32])
+{
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    EC_POINT *pt = g ? EC_POINT_new(g) : NULL;
+    BIGNUM *bn = BN_bin2bn(d, 32, NULL);
+    unsigned char pub[65];
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *k = NULL;
+    if (!pt || !bn || BN_is_zero(bn) || BN_cmp(bn, EC_GROUP_get0_order(g)) >= 0
+        || EC_POINT_mul(g, pt, bn, NULL, NULL, NULL) != 1
+        || EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub,
+                              sizeof(pub), NULL)
+               != sizeof(pub)
+        || !(bld = OSSL_PARAM_BLD_new())
+        || OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+                                           "P-256", 0)
+               != 1
+        || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn) != 1
+        || OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+                                            sizeof(pub))
+               != 1
+        || !(params = OSSL_PARAM_BLD_to_param(bld))
+        || !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL))
+        || EVP_PKEY_fromdata_init(ctx) != 1
+        || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1) {
+        EVP_PKEY_free(k);
+        k = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(bn);
+    EC_POINT_free(pt);
+    EC_GROUP_free(g);
+    return k;
+}
+
+apr_status_t aoidc_client_key_derive_p256(aoidc_client_key_t **out,
+                                          const char *secret, apr_size_t len,
+                                          const char *purpose, apr_pool_t *p,
+                                          aoidc_err_t *err)
+{
+    aoidc_client_key_t *k = apr_pcalloc(p, sizeof(*k));
+    unsigned char d[32];
+    /* a scalar >= n (odds about 2^-32) moves on to the next counter: the
+     * result is still a function of secret and purpose alone */
+    for (int i = 0; i < 8 && !k->pkey; i++) {
+        const char *info = i ? apr_psprintf(p, "%s/%d", purpose, i) : purpose;
+        if (aoidc_seal_hkdf(d, sizeof(d), secret, len, info) == APR_SUCCESS) {
+            k->pkey = p256_from_scalar(d);
+        }
+    }
+    OPENSSL_cleanse(d, sizeof(d));
+    if (!k->pkey) {
+        return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
+                             "key derivation failed");
+    }
+    if (adopt(k, NULL, p, err) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     *out = k;
     return APR_SUCCESS;
 }
@@ -150,6 +232,11 @@ apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out, const char *pem,
 const char *aoidc_client_key_kid(const aoidc_client_key_t *k)
 {
     return k->kid;
+}
+
+char *aoidc_client_key_public_jwk(const aoidc_client_key_t *k, apr_pool_t *p)
+{
+    return apr_pstrcat(p, "{", k->jwk, "}", NULL);
 }
 
 const char *aoidc_client_key_alg(const aoidc_client_key_t *k, bool ps256)
@@ -248,32 +335,44 @@ static char *b64_json(json_t *j, apr_pool_t *p)
     return out;
 }
 
+char *aoidc_client_key_jws(const aoidc_client_key_t *k, bool ps256,
+                           json_t *header, json_t *claims, apr_pool_t *p)
+{
+    char *h, *c, *sig = NULL;
+    if (header
+        && json_object_set_new(header, "alg",
+                               json_string(aoidc_client_key_alg(k, ps256)))) {
+        json_decref(header);
+        header = NULL;
+    }
+    h = b64_json(header, p);
+    c = b64_json(claims, p);
+    if (h && c) {
+        sig = sign(k, ps256, apr_pstrcat(p, h, ".", c, NULL), p);
+    }
+    return sig ? apr_pstrcat(p, h, ".", c, ".", sig, NULL) : NULL;
+}
+
 apr_status_t aoidc_client_assertion(char **out, const aoidc_client_key_t *k,
                                     bool ps256, const char *client_id,
                                     const char *aud, apr_time_t now,
                                     apr_pool_t *p, aoidc_err_t *err)
 {
-    char *jti, *h, *c, *sig = NULL;
+    char *jti;
     json_int_t t = (json_int_t)apr_time_sec(now);
     if (aoidc_rand_token(&jti, 16, p) != APR_SUCCESS) {
         return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
                              "client assertion: no random jti");
     }
-    h = b64_json(json_pack("{s:s, s:s, s:s}", "alg",
-                           aoidc_client_key_alg(k, ps256), "kid", k->kid, "typ",
-                           "JWT"),
-                 p);
-    c = b64_json(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", client_id,
-                           "sub", client_id, "aud", aud, "jti", jti, "iat", t,
-                           "exp", t + AOIDC_ASSERTION_TTL_SEC),
-                 p);
-    if (h && c) {
-        sig = sign(k, ps256, apr_pstrcat(p, h, ".", c, NULL), p);
-    }
-    if (!sig) {
+    *out = aoidc_client_key_jws(
+        k, ps256, json_pack("{s:s, s:s}", "kid", k->kid, "typ", "JWT"),
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", client_id, "sub",
+                  client_id, "aud", aud, "jti", jti, "iat", t, "exp",
+                  t + AOIDC_ASSERTION_TTL_SEC),
+        p);
+    if (!*out) {
         return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
                              "client assertion: signing failed");
     }
-    *out = apr_pstrcat(p, h, ".", c, ".", sig, NULL);
     return APR_SUCCESS;
 }

@@ -13,6 +13,8 @@
 #ifndef AOIDC_CORE_CLIENT_KEY_H
 #define AOIDC_CORE_CLIENT_KEY_H
 
+#include <jansson.h>
+
 #include "core/err.h"
 
 /* How long an assertion is valid: short (RFC 7523 §3 item 4 wants an
@@ -30,6 +32,29 @@ AOIDC_API apr_status_t aoidc_client_key_parse(aoidc_client_key_t **out,
                                               const char *pem, apr_size_t len,
                                               const char *kid, apr_pool_t *p,
                                               aoidc_err_t *err);
+
+/** An EC P-256 key derived from secret alone (HKDF-SHA256 with purpose
+ *  as info, aoidc_seal_hkdf; the scalar reduced by retrying with
+ *  "PURPOSE/1".. in the rare case it is not below the group order): every
+ *  process and every node with the same secret holds the same key, and no
+ *  key file is needed. kid is the RFC 7638 thumbprint. Reasons:
+ *  AOIDC_REASON_INTERNAL (OpenSSL failed). */
+AOIDC_API apr_status_t aoidc_client_key_derive_p256(
+    aoidc_client_key_t **out, const char *secret, apr_size_t len,
+    const char *purpose, apr_pool_t *p, aoidc_err_t *err);
+
+/** The public JWK of k as a JSON object text: the RFC 7638 members only
+ *  (no kid, alg, use), in p. */
+AOIDC_API char *aoidc_client_key_public_jwk(const aoidc_client_key_t *k,
+                                            apr_pool_t *p);
+
+/** A compact JWS of claims signed by k: header gets "alg" (ps256 as for
+ *  aoidc_client_key_alg). Takes the references of header and claims
+ *  (either may be NULL from a failed json_pack: then NULL). NULL when
+ *  signing failed. In p. */
+AOIDC_API char *aoidc_client_key_jws(const aoidc_client_key_t *k, bool ps256,
+                                     json_t *header, json_t *claims,
+                                     apr_pool_t *p);
 
 /** The key's kid (as given, or its thumbprint). */
 AOIDC_API const char *aoidc_client_key_kid(const aoidc_client_key_t *k);

@@ -28,13 +28,21 @@ typedef struct {
     const char *authorization; /* full header value, or NULL */
     const char *accept;        /* default application/json */
     aoidc_http_endpoint_t endpoint;
+    const char *dpop; /* RFC 9449 DPoP header value (a proof), or NULL */
 } aoidc_http_req_t;
 
 typedef struct {
     int status;
     const char *body; /* NUL-terminated */
     apr_size_t len;
+    /* RFC 9449 §8/§9: the answer's DPoP-Nonce and WWW-Authenticate header
+     * values (the last of each, at most AOIDC_HTTP_HEADER_MAX bytes, else
+     * NULL); implementations set both (NULL when absent) */
+    const char *dpop_nonce;
+    const char *www_authenticate;
 } aoidc_http_resp_t;
+
+#define AOIDC_HTTP_HEADER_MAX 1024
 
 typedef struct aoidc_http_t aoidc_http_t;
 typedef apr_status_t (*aoidc_http_send_cb)(const aoidc_http_t *h,

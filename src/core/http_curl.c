@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include <apr_file_io.h>
+#include <apr_strings.h>
 
 #include "core/http.h"
 
@@ -54,6 +55,48 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* The two answer headers the DPoP client reads (http.h); others are
+ * ignored. libcurl hands over one header line at a time, also those of
+ * any 1xx answer, so the last value wins. */
+typedef struct {
+    aoidc_http_resp_t *resp;
+    apr_pool_t *p;
+} hsink_t;
+
+/* The value of line (n bytes, with its CRLF) when it is the header name,
+ * trimmed, as a string in p; else NULL. */
+static const char *header_value(const char *line, size_t n, const char *name,
+                                apr_pool_t *p)
+{
+    size_t k = strlen(name);
+    if (n <= k || strncasecmp(line, name, k) || line[k] != ':') {
+        return NULL;
+    }
+    line += k + 1;
+    n -= k + 1;
+    while (n && (*line == ' ' || *line == '\t')) {
+        line++, n--;
+    }
+    while (n && line[n - 1] && strchr(" \t\r\n", line[n - 1])) {
+        n--;
+    }
+    return n <= AOIDC_HTTP_HEADER_MAX ? apr_pstrmemdup(p, line, n) : NULL;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
+{
+    hsink_t *h = ud;
+    size_t n = size * nmemb;
+    const char *v;
+    if ((v = header_value(line, n, "DPoP-Nonce", h->p))) {
+        h->resp->dpop_nonce = v;
+    }
+    else if ((v = header_value(line, n, "WWW-Authenticate", h->p))) {
+        h->resp->www_authenticate = v;
+    }
+    return n;
+}
+
 /* The CA file and the proxy. Without a proxy "" keeps libcurl from
  * reading http_proxy and friends from httpd's environment: the default is
  * "none", not whatever envvars happen to say. With one, no_proxy is
@@ -95,6 +138,7 @@ static apr_status_t curl_send(const aoidc_http_t *h,
                               aoidc_err_t *err)
 {
     sink_t s = {apr_palloc(p, 4096), 0, 4096, h->max_body, p, false};
+    hsink_t hs = {resp, p};
     struct curl_slist *hdrs = NULL;
     long status = 0;
     long ms = (long)apr_time_as_msec(h->timeout);
@@ -111,6 +155,11 @@ static apr_status_t curl_send(const aoidc_http_t *h,
         hdrs = curl_slist_append(
             hdrs, apr_pstrcat(p, "Authorization: ", req->authorization, NULL));
     }
+    if (req->dpop) {
+        hdrs =
+            curl_slist_append(hdrs, apr_pstrcat(p, "DPoP: ", req->dpop, NULL));
+    }
+    resp->dpop_nonce = resp->www_authenticate = NULL;
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -123,6 +172,8 @@ static apr_status_t curl_send(const aoidc_http_t *h,
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mod_auth_oidc/" AOIDC_VERSION);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hs);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
     if (req->body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);

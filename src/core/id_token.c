@@ -11,7 +11,7 @@ unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r)
     if (r->client_secret) {
         allowed |= AOIDC_ALGS_HMAC; /* (8): HS with the client secret only */
     }
-    return allowed;
+    return r->algs ? allowed & r->algs : allowed;
 }
 
 /* Steps shared by a login's and a refresh's ID Token: (1)-(10) of 3.1.3.7
@@ -20,11 +20,12 @@ unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r)
 static apr_status_t verify(aoidc_jws_t **jws, const char *token,
                            const aoidc_jwks_t *jwks, const char *issuer,
                            const char *client_id, const char *client_secret,
-                           apr_time_t now, apr_int64_t leeway, apr_pool_t *p,
-                           aoidc_err_t *err)
+                           unsigned mask, apr_time_t now, apr_int64_t leeway,
+                           apr_pool_t *p, aoidc_err_t *err)
 {
     apr_status_t rv;
-    aoidc_id_token_rules_t algs = {.client_secret = client_secret};
+    aoidc_id_token_rules_t algs = {.client_secret = client_secret,
+                                   .algs = mask};
     unsigned allowed = aoidc_id_token_algs(&algs);
     aoidc_jwt_rules_t jr = {issuer, client_id, client_id, now,
                             leeway, true,      true};
@@ -76,8 +77,9 @@ apr_status_t aoidc_id_token_validate(json_t **claims, const char *token,
                                      apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_jws_t *jws;
-    apr_status_t rv = verify(&jws, token, jwks, r->issuer, r->client_id,
-                             r->client_secret, r->now, r->leeway, p, err);
+    apr_status_t rv =
+        verify(&jws, token, jwks, r->issuer, r->client_id, r->client_secret,
+               r->algs, r->now, r->leeway, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -159,8 +161,9 @@ apr_status_t aoidc_id_token_validate_refresh(
     const aoidc_id_token_refresh_rules_t *r, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_jws_t *jws;
-    apr_status_t rv = verify(&jws, token, jwks, r->issuer, r->client_id,
-                             r->client_secret, r->now, r->leeway, p, err);
+    apr_status_t rv =
+        verify(&jws, token, jwks, r->issuer, r->client_id, r->client_secret,
+               r->algs, r->now, r->leeway, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }

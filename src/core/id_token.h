@@ -18,11 +18,13 @@ typedef struct {
     bool no_nonce;    /* none was sent (password grant): the token has none */
     const char *code; /* a hybrid response's code: c_hash required and
                        * equal (OIDC Core 3.3.2.11); NULL: not checked */
+    unsigned algs;    /* mask of AOIDC_ALG_* narrowing the list; 0: none */
 } aoidc_id_token_rules_t;
 
 /** The algorithms an ID Token of these rules may be signed with: the
  *  asymmetric allow-list, plus HS* when a client secret is set (OIDC Core
- *  3.1.3.7 (8): the secret is then the only HMAC key). Logout tokens are
+ *  3.1.3.7 (8): the secret is then the only HMAC key), narrowed to r->algs
+ *  when that is set (AuthOIDCProfile fapi2). Logout tokens are
  *  held to the same policy (core/logout_token.c), so the two never drift. */
 AOIDC_API unsigned aoidc_id_token_algs(const aoidc_id_token_rules_t *r);
 
@@ -48,6 +50,7 @@ typedef struct {
     const char *access_token;  /* the new access token, for at_hash */
     apr_time_t now;
     apr_int64_t leeway;
+    unsigned algs; /* as in aoidc_id_token_rules_t */
 } aoidc_id_token_refresh_rules_t;
 
 /** Validate the ID Token of a refresh response (OIDC Core §12.2); *claims

@@ -257,7 +257,7 @@ static apr_status_t fetch_json(const char **body, apr_size_t *len,
                                aoidc_http_endpoint_t ep, apr_pool_t *p,
                                aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep};
+    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep, NULL};
     aoidc_http_resp_t resp;
     apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
     if (rv != APR_SUCCESS) {
@@ -322,6 +322,7 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
             apr_pstrdup(sp, keep_md->end_session_endpoint);
         s->md.revocation_endpoint =
             apr_pstrdup(sp, keep_md->revocation_endpoint);
+        s->md.par_endpoint = apr_pstrdup(sp, keep_md->par_endpoint);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,

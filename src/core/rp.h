@@ -77,6 +77,15 @@ typedef struct {
     aoidc_response_type_t response_type;
     aoidc_response_mode_t response_mode;
     aoidc_par_mode_t par; /* AuthOIDCPAR (issue 12) */
+    /* RFC 9449 (AuthOIDCDPoP, AuthOIDCProfile fapi2): the proofs' key
+     * (dpop_rp.h), NULL without DPoP; dpop_required refuses unbound
+     * tokens; iss_required needs RFC 9207 iss whatever the metadata says;
+     * algs (a mask of AOIDC_ALG_*, 0: the default list) narrows the ID
+     * Token algorithms (profile.h) */
+    const struct aoidc_client_key_st *dpop_key;
+    bool dpop_required;
+    bool iss_required;
+    unsigned algs;
 } aoidc_rp_conf_t;
 
 /* What AuthOIDCSessionStore cookie left out of a session to fit its

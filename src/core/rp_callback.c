@@ -264,7 +264,8 @@ validate_id_token(json_t **claims, const aoidc_rp_conf_t *c,
                                     .access_token = access_token,
                                     .now = env->now,
                                     .leeway = c->leeway,
-                                    .code = code};
+                                    .code = code,
+                                    .algs = c->algs};
     const aoidc_jwks_t *keys;
     apr_status_t rv;
     if (!id_token) {
@@ -301,10 +302,13 @@ static apr_status_t same_subject(const json_t *front, const json_t *back,
 /* RFC 9207 iss: a response that carries an ID Token (hybrid, implicit)
  * names its issuer in it, checked equal to ours with the token, which is
  * the same mix-up defence; oidc-provider sends no iss parameter there. So
- * it is required only of a code response, and checked whenever present. */
+ * it is required only of a code response, and checked whenever present.
+ * AuthOIDCProfile fapi2 requires it always (FAPI 2.0 §5.3.2.2 item 6). */
 static bool iss_required(const aoidc_rp_conf_t *c, const aoidc_snapshot_t *snap)
 {
-    return snap->md.iss_param_supported && c->response_type == AOIDC_RT_CODE;
+    return c->iss_required
+           || (snap->md.iss_param_supported
+               && c->response_type == AOIDC_RT_CODE);
 }
 
 /* The tokens of the login, by response type (rp.h): the code exchanged
@@ -333,9 +337,11 @@ static apr_status_t tokens(aoidc_token_response_t *tr, json_t **idc,
         *idc = front;
         return APR_SUCCESS;
     }
-    if ((rv = aoidc_client_code_exchange(tr, env->http, &snap->md, c->client,
-                                         ar->code, in->redirect_uri,
-                                         st->verifier, env->pool, err))
+    aoidc_client_t dc;
+    if ((rv = aoidc_client_code_exchange(
+             tr, env->http, &snap->md,
+             aoidc_client_dpop(&dc, c->client, c->dpop_key, c->dpop_required),
+             ar->code, in->redirect_uri, st->verifier, env->pool, err))
             != APR_SUCCESS
         || (rv = validate_id_token(idc, c, env, snap, st, tr->id_token,
                                    tr->access_token, NULL, err))
@@ -349,14 +355,17 @@ static apr_status_t tokens(aoidc_token_response_t *tr, json_t **idc,
  * drops them (OIDC Core 5.3.2), it does not fail the login. */
 static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
                          const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
-                         aoidc_snapshot_t *snap)
+                         aoidc_snapshot_t *snap, const char *token_type)
 {
+    aoidc_client_t dc;
     json_t *ui;
     if (!c->userinfo || !snap->md.userinfo_endpoint || !s->access_token) {
         return;
     }
-    if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
-                              s->sub, env->pool, &out->userinfo_err)
+    if (aoidc_client_userinfo(
+            &ui, env->http, &snap->md,
+            aoidc_client_dpop(&dc, c->client, c->dpop_key, c->dpop_required),
+            s->access_token, token_type, s->sub, env->pool, &out->userinfo_err)
         == APR_SUCCESS) {
         const char *keep[] = {c->remote_user_claim, NULL};
         aoidc_claims_add_json_keep(s->claims, ui, keep, env->pool);
@@ -460,7 +469,7 @@ static apr_status_t new_session(aoidc_callback_out_t *out,
     /* sub and the REMOTE_USER claim survive the claim cap (review 8) */
     const char *keep[] = {c->remote_user_claim, NULL};
     s->claims = aoidc_claims_add_json_keep(NULL, idc, keep, p);
-    add_userinfo(s, out, c, env, snap);
+    add_userinfo(s, out, c, env, snap, tr->token_type);
     out->claims_dropped = bound_record(s, c, p);
     out->user = aoidc_flow_user(s->claims, c->remote_user_claim);
     if (!out->user) {

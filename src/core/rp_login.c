@@ -9,6 +9,7 @@
 #include "core/auth_response.h"
 #include "core/authz_request.h"
 #include "core/client.h"
+#include "core/dpop_rp.h"
 #include "core/cookie.h"
 #include "core/replay.h"
 #include "core/rp.h"
@@ -159,6 +160,12 @@ apr_status_t aoidc_rp_login(aoidc_login_out_t *out, const aoidc_rp_conf_t *c,
                                c->response_type,
                                c->response_mode,
                                in->login_hint};
+    if (c->dpop_key) {
+        /* RFC 9449 §10: the code is bound to the key, so a stolen code is
+         * worthless without it */
+        ap.extra = aoidc_authz_params_default(
+            ap.extra, "dpop_jkt", aoidc_dpop_key_jkt(c->dpop_key), p);
+    }
     out->state = st->state;
     if (!use_par(c, &snap->md)) {
         out->location = aoidc_authz_request_url(&ap, st, p);

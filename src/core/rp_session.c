@@ -60,8 +60,11 @@ static apr_status_t do_refresh(aoidc_token_response_t *tr,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = aoidc_client_refresh(tr, env->http, &snap->md, c->client,
-                              s->refresh_token, env->pool, err);
+    aoidc_client_t dc;
+    rv = aoidc_client_refresh(
+        tr, env->http, &snap->md,
+        aoidc_client_dpop(&dc, c->client, c->dpop_key, c->dpop_required),
+        s->refresh_token, env->pool, err);
     aoidc_guard_leave(env->guard, env->now,
                       rv != APR_SUCCESS && !is_fatal(err)
                           && err->reason != AOIDC_REASON_TOKEN_ENDPOINT);
@@ -84,7 +87,8 @@ static apr_status_t check_id_token(const aoidc_token_response_t *tr,
                                         NULL,
                                         tr->access_token,
                                         env->now,
-                                        c->leeway};
+                                        c->leeway,
+                                        c->algs};
     aoidc_snapshot_t *snap;
     aoidc_jws_t *orig;
     const aoidc_jwks_t *keys;

@@ -99,14 +99,13 @@ static apr_status_t seal_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
-                               apr_size_t secret_len, const char *purpose,
-                               apr_pool_t *p)
+apr_status_t aoidc_seal_hkdf(unsigned char *out, apr_size_t n,
+                             const char *secret, apr_size_t secret_len,
+                             const char *purpose)
 {
     static const char salt[] = "mod_auth_oidc seal v1";
-    aoidc_seal_t *k = apr_pcalloc(p, sizeof(*k));
     EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-    size_t klen = sizeof(k->key);
+    size_t klen = n;
     int ok = kctx && EVP_PKEY_derive_init(kctx) > 0
              && EVP_PKEY_CTX_set_hkdf_md(kctx, EVP_sha256()) > 0
              && EVP_PKEY_CTX_set1_hkdf_salt(kctx, (const unsigned char *)salt,
@@ -118,8 +117,19 @@ apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
              && EVP_PKEY_CTX_add1_hkdf_info(
                     kctx, (const unsigned char *)purpose, (int)strlen(purpose))
                     > 0
-             && EVP_PKEY_derive(kctx, k->key, &klen) > 0;
+             && EVP_PKEY_derive(kctx, out, &klen) > 0 && klen == n;
     EVP_PKEY_CTX_free(kctx);
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
+                               apr_size_t secret_len, const char *purpose,
+                               apr_pool_t *p)
+{
+    aoidc_seal_t *k = apr_pcalloc(p, sizeof(*k));
+    int ok =
+        aoidc_seal_hkdf(k->key, sizeof(k->key), secret, secret_len, purpose)
+        == APR_SUCCESS;
     k->cipher = ok ? EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL) : NULL;
     if (ok) {
         aoidc_sha256_2(k->kdf, k->key, sizeof(k->key), "kdf", 3);

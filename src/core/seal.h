@@ -26,6 +26,15 @@ AOIDC_API apr_status_t aoidc_seal_create(aoidc_seal_t **out, const char *secret,
                                          apr_size_t secret_len,
                                          const char *purpose, apr_pool_t *p);
 
+/** HKDF-SHA256 (RFC 5869) of secret with the seals' salt and purpose as
+ *  info, n bytes into out: the one derivation of every passphrase key
+ *  (aoidc_seal_create uses it; so does the DPoP key, dpop_rp.h), so no two
+ *  purposes share key material. APR_EGENERAL when OpenSSL fails. */
+AOIDC_API apr_status_t aoidc_seal_hkdf(unsigned char *out, apr_size_t n,
+                                       const char *secret,
+                                       apr_size_t secret_len,
+                                       const char *purpose);
+
 /** A seal whose key is derived from master's and secret (fixed-length
  *  secret material of at least 16 bytes, e.g. the secret half of a session
  *  cookie): a value sealed with it opens only for whoever holds both the

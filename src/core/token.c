@@ -145,7 +145,8 @@ apr_status_t aoidc_token_response_parse(aoidc_token_response_t *out, int status,
         out->expires_in = n > AOIDC_TIME_MAX_SEC ? AOIDC_TIME_MAX_SEC : n;
     }
     if (!out->access_token || !*out->access_token || !out->token_type
-        || strcasecmp(out->token_type, "Bearer")
+        || (strcasecmp(out->token_type, "Bearer")
+            && strcasecmp(out->token_type, "DPoP"))
         || strlen(out->access_token) > AOIDC_MAX_TOKEN_LEN) {
         return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
                              "token endpoint: no usable access_token");

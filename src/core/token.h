@@ -35,6 +35,12 @@ typedef struct {
     /* AuthOIDCClientKey, of const aoidc_client_key_t * (client_key.h): the
      * first signs, all are published at ?jwks; NULL or empty: none */
     const apr_array_header_t *keys;
+    /* RFC 9449 (dpop_rp.h): the key of the DPoP proofs sent with every
+     * token request and with the access token; NULL: no DPoP. With
+     * dpop_required (AuthOIDCProfile fapi2) a token_type other than DPoP
+     * is refused. */
+    const struct aoidc_client_key_st *dpop_key;
+    bool dpop_required;
 } aoidc_client_t;
 
 /** Add client authentication: either *authorization gets "Basic ..." (RFC
@@ -45,8 +51,9 @@ AOIDC_API const char *aoidc_token_client_auth(const char **authorization,
                                               const aoidc_client_t *c,
                                               apr_pool_t *p);
 
-/** Parse a token endpoint answer. 200 with access_token and a Bearer (any
- *  case) token_type succeeds; 400/401 with {"error":..} is
+/** Parse a token endpoint answer. 200 with access_token and a Bearer or
+ *  (RFC 9449 §5) DPoP token_type, in any case, succeeds (client.c refuses
+ *  a DPoP one it sent no proof for); 400/401 with {"error":..} is
  *  AOIDC_REASON_TOKEN_ENDPOINT; anything else AOIDC_REASON_OP_BAD_RESPONSE.
  *  Every token is refused (AOIDC_REASON_OP_BAD_RESPONSE) unless it is safe
  *  to put into a header: access_token must be an RFC 6750 §2.1 b64token,

@@ -11,6 +11,7 @@
 
 #include "apr_network_io.h"
 
+#include "core/dpop_rp.h"
 #include "core/authz_request.h"
 #include "core/dpop.h"
 #include "core/parse.h"
@@ -60,6 +61,7 @@ void *aoidc_create_dir_conf(apr_pool_t *p, char *dir)
     c->http_timeout = c->token_binding = AOIDC_UNSET;
     c->response_type = c->response_mode = AOIDC_UNSET;
     c->upstream_mode = c->par = c->dpop_nonce = AOIDC_UNSET;
+    c->profile = c->dpop = AOIDC_UNSET;              /* config_profile.c */
     c->max_age = c->resource_metadata = AOIDC_UNSET; /* stepup.c */
     if (!unset_ready) {
         /* before any directive has written to it: the template of a
@@ -205,6 +207,9 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(require_scopes);
     MERGE_NUM(resource_metadata);
     MERGE_PTR(resource_metadata_path);
+    MERGE_NUM(profile); /* config_profile.c */
+    MERGE_NUM(dpop);
+    MERGE_PTR(dpop_key);
     return c;
 }
 
@@ -276,8 +281,8 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
 
 /* The purpose keys of one passphrase value. */
 #define SEALS 6
-static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
-                                    const char *arg)
+static const char *passphrase_seals(aoidc_seal_t *k[SEALS], const char **out,
+                                    cmd_parms *cmd, const char *arg)
 {
     static const char *const purposes[SEALS] = {
         "session", "state", "session-index", "basic", "upstream", "dpop-nonce"};
@@ -296,6 +301,7 @@ static const char *passphrase_seals(aoidc_seal_t *k[SEALS], cmd_parms *cmd,
                                 cmd->cmd->name);
         }
     }
+    *out = v;
     return NULL;
 }
 
@@ -307,9 +313,11 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
 {
     aoidc_dir_conf_t *c = dc;
     aoidc_seal_t *k[SEALS], *o[SEALS];
-    const char *e = passphrase_seals(k, cmd, now);
+    const char *v = NULL, *ov, *e = passphrase_seals(k, &v, cmd, now);
+    aoidc_client_key_t *dpop = NULL;
+    aoidc_err_t err = {0};
     if (!e && old) {
-        e = passphrase_seals(o, cmd, old);
+        e = passphrase_seals(o, &ov, cmd, old);
         for (int i = 0; !e && i < SEALS; i++) {
             aoidc_seal_set_previous(k[i], o[i]);
         }
@@ -325,6 +333,14 @@ static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
     /* DPoP nonces: MACs under the NEW key only; a node still on OLD
      * issues nonces the others refuse with a fresh one (one retry) */
     c->seal_dpop_nonce = k[5];
+    /* the DPoP key (RFC 9449) follows the new passphrase: tokens bound to
+     * the old one end at their next refresh (a new login) */
+    if (aoidc_dpop_key_derive(&dpop, v, strlen(v), cmd->pool, &err)
+        != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: DPoP key derivation failed",
+                            cmd->cmd->name);
+    }
+    c->dpop_key = dpop;
     return NULL;
 }
 
@@ -925,5 +941,13 @@ const command_rec aoidc_cmds[] = {
                    "FILE [KID]: PEM private key for private_key_jwt (RSA, EC "
                    "P-256/P-384, Ed25519); repeat for rollover, the first "
                    "signs"),
+    /* FAPI 2.0 profile and RP-side DPoP (issue 12, config_profile.c) */
+    AP_INIT_TAKE1("AuthOIDCProfile", aoidc_config_set_profile, NULL, CTX,
+                  "fapi2|none: the FAPI 2.0 Security Profile's client "
+                  "settings (default none)"),
+    AP_INIT_FLAG("AuthOIDCDPoP", aoidc_config_set_dpop, NULL, CTX,
+                 "On|Off: ask for DPoP-bound tokens (RFC 9449), sending "
+                 "proofs with a key derived from AuthOIDCPassphrase "
+                 "(default off; on under AuthOIDCProfile fapi2)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };

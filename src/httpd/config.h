@@ -150,6 +150,11 @@ typedef struct {
     /* AuthOIDCDPoPNonce (RFC 9449 §8, beyond the interface table) */
     int dpop_nonce;
     aoidc_seal_t *seal_dpop_nonce; /* from AuthOIDCPassphrase */
+    /* AuthOIDCProfile (aoidc_profile_t) and AuthOIDCDPoP (config_profile.c);
+     * the DPoP key is derived from AuthOIDCPassphrase (core/dpop_rp.h) */
+    int profile;
+    int dpop;
+    const struct aoidc_client_key_st *dpop_key;
 } aoidc_dir_conf_t;
 
 enum {
@@ -211,6 +216,17 @@ const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
                                          const char *arg);
 const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
                                         const char *file, const char *kid);
+
+/* config_profile.c: AuthOIDCProfile, AuthOIDCDPoP (issue 12) */
+const char *aoidc_config_set_profile(cmd_parms *cmd, void *dc, const char *arg);
+const char *aoidc_config_set_dpop(cmd_parms *cmd, void *dc, int on);
+/** NULL, or the directive of c that contradicts its AuthOIDCProfile. */
+const char *aoidc_config_profile_conflict(const aoidc_dir_conf_t *c);
+/** What c's profile and AuthOIDCDPoP imply, into rp (aoidc_conf_rp). */
+void aoidc_config_profile_rp(aoidc_rp_conf_t *rp, const aoidc_dir_conf_t *c);
+/** configtest: every server's and section's configuration (merged over
+ *  its server's) against its profile; OK or !OK (logged). */
+int aoidc_config_check_profile(apr_pool_t *ptemp, server_rec *s);
 
 /* accessors with defaults */
 const aoidc_http_t *aoidc_conf_http(const aoidc_dir_conf_t *c);

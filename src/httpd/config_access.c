@@ -67,6 +67,9 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
         : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
                 && (!c->client->keys || !c->client->keys->nelts)
             ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
+        : aoidc_config_profile_conflict(c)
+            ? "AuthOIDCProfile fapi2 without a directive contradicting it "
+              "(apachectl configtest names it)"
             : NULL;
     if (*missing) {
         return NULL;
@@ -96,6 +99,7 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
     rp->response_type = AOIDC_OR(c->response_type, AOIDC_RT_CODE);
     rp->response_mode = AOIDC_OR(c->response_mode, AOIDC_RM_QUERY);
     rp->par = AOIDC_OR(c->par, AOIDC_PAR_AUTO);
+    aoidc_config_profile_rp(rp, c); /* AuthOIDCProfile, AuthOIDCDPoP */
     return rp;
 }
 

@@ -289,7 +289,8 @@ int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
     seen_t global = {0};
-    if (aoidc_config_check_redirect_uri(ptemp, s) != OK) {
+    if (aoidc_config_check_redirect_uri(ptemp, s) != OK
+        || aoidc_config_check_profile(ptemp, s) != OK) {
         return !OK;
     }
     collect(&global, ap_conftree, false);

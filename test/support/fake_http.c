@@ -20,6 +20,7 @@ typedef struct {
     aoidc_reason_t reason;
     int calls;
     apr_interval_time_t delay;
+    const char *dpop_nonce, *www_authenticate; /* answer headers */
 } route_t;
 
 struct aoidc_fake_http_t {
@@ -47,6 +48,8 @@ static apr_status_t send_locked(aoidc_fake_http_t *f,
     f->last.authorization =
         req->authorization ? apr_pstrdup(f->pool, req->authorization) : NULL;
     f->last.accept = req->accept ? apr_pstrdup(f->pool, req->accept) : NULL;
+    f->last.dpop = req->dpop ? apr_pstrdup(f->pool, req->dpop) : NULL;
+    resp->dpop_nonce = resp->www_authenticate = NULL;
     f->has_last = true;
     if (!r) {
         int *n = apr_hash_get(f->unrouted_calls, url, APR_HASH_KEY_STRING);
@@ -66,6 +69,8 @@ static apr_status_t send_locked(aoidc_fake_http_t *f,
     resp->status = r->status;
     resp->body = apr_pmemdup(p, r->body, r->len + 1);
     resp->len = r->len;
+    resp->dpop_nonce = r->dpop_nonce;
+    resp->www_authenticate = r->www_authenticate;
     return APR_SUCCESS;
 }
 
@@ -127,6 +132,16 @@ void aoidc_fake_http_route(aoidc_fake_http_t *f, const char *url, int status,
     r->status = status;
     r->body = apr_pstrdup(f->pool, body ? body : "");
     r->len = strlen(r->body);
+}
+
+void aoidc_fake_http_headers(aoidc_fake_http_t *f, const char *url,
+                             const char *dpop_nonce,
+                             const char *www_authenticate)
+{
+    route_t *r = route_of(f, url);
+    r->dpop_nonce = dpop_nonce ? apr_pstrdup(f->pool, dpop_nonce) : NULL;
+    r->www_authenticate =
+        www_authenticate ? apr_pstrdup(f->pool, www_authenticate) : NULL;
 }
 
 void aoidc_fake_http_delay(aoidc_fake_http_t *f, const char *url,

@@ -121,6 +121,11 @@ aoidc_http_t *aoidc_fake_http_create(aoidc_fake_http_t **f, apr_pool_t *p);
 /** Answer url with status and body (copied). */
 void aoidc_fake_http_route(aoidc_fake_http_t *f, const char *url, int status,
                            const char *body);
+/** Answer url with these DPoP-Nonce and WWW-Authenticate headers (NULL:
+ *  none); set up the route first. */
+void aoidc_fake_http_headers(aoidc_fake_http_t *f, const char *url,
+                             const char *dpop_nonce,
+                             const char *www_authenticate);
 /** Answer url only after delay (set up the route first; not thread-safe
  *  against concurrent sends, call it before starting threads). */
 void aoidc_fake_http_delay(aoidc_fake_http_t *f, const char *url,

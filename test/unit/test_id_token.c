@@ -4,6 +4,7 @@
 
 #include "core/id_token.h"
 #include "core/json.h"
+#include "core/profile.h"
 #include "unit.h"
 
 #define NONCE  "n-0S6_WzA2Mj"
@@ -55,6 +56,28 @@ START_TEST(valid_rs256_es256)
     char *ps = aoidc_test_sign(aoidc_test_key("rsa2048", tp), "PS256", "rsa-1",
                                NULL, claims(), tp);
     ck_assert_ok(validate(ps, &r, &err), err);
+}
+END_TEST
+
+/* AuthOIDCProfile fapi2 narrows the list to PS256 and ES256 (profile.h),
+ * for the login's ID Token and a refresh's alike */
+START_TEST(fapi2_alg_list)
+{
+    aoidc_id_token_rules_t r = rules();
+    aoidc_err_t err = {0};
+    r.algs = AOIDC_FAPI2_ALGS;
+    r.client_secret = "a-client-secret-0123456789";
+    ck_assert_reason(validate(rs256(claims()), &r, &err), err,
+                     AOIDC_REASON_ALG);
+    ck_assert_int_eq(aoidc_id_token_algs(&r), AOIDC_FAPI2_ALGS);
+    char *es = aoidc_test_sign(aoidc_test_key("ec-p256", tp), "ES256", "ec-1",
+                               NULL, claims(), tp);
+    ck_assert_ok(validate(es, &r, &err), err);
+    char *ps = aoidc_test_sign(aoidc_test_key("rsa2048", tp), "PS256", "rsa-1",
+                               NULL, claims(), tp);
+    ck_assert_ok(validate(ps, &r, &err), err);
+    r.algs = 0;
+    ck_assert_int_ne(aoidc_id_token_algs(&r) & AOIDC_ALGS_HMAC, 0);
 }
 END_TEST
 
@@ -256,8 +279,8 @@ static json_t *refreshed(void)
 
 static aoidc_id_token_refresh_rules_t refresh_rules(void)
 {
-    aoidc_id_token_refresh_rules_t r = {T_ISS,      T_AUD, NULL,  "alice",
-                                        original(), NULL,  T_NOW, 60};
+    aoidc_id_token_refresh_rules_t r = {T_ISS, T_AUD, NULL, "alice", original(),
+                                        NULL,  T_NOW, 60,   0};
     return r;
 }
 
@@ -529,6 +552,7 @@ TCase *aoidc_id_token_tcase(void)
     TCase *tc = aoidc_test_tcase("id_token");
     tcase_add_test(tc, valid_rs256_es256);
     tcase_add_test(tc, claims_returned);
+    tcase_add_test(tc, fapi2_alg_list);
     tcase_add_test(tc, nonce);
     tcase_add_test(tc, no_nonce_sent);
     tcase_add_test(tc, at_hash);

@@ -9,6 +9,7 @@
 
 #include "core/client.h"
 #include "core/client_key.h"
+#include "core/dpop_rp.h"
 #include "core/pkce.h"
 #include "core/url.h"
 #include "flow_fixture.h"
@@ -70,6 +71,37 @@ START_TEST(auto_pushes_when_advertised)
     /* the state cookie is set as for any login */
     ck_assert_ptr_nonnull(
         ft_cookie(out.cookies, aoidc_state_cookie_name(out.state, tp)));
+}
+END_TEST
+
+/* RFC 9449 §10: with a DPoP key the authorization request (pushed or
+ * not) names its thumbprint, binding the code to the key */
+START_TEST(dpop_jkt_in_the_request)
+{
+    ft_t f;
+    aoidc_login_out_t out;
+    aoidc_err_t err;
+    apr_table_t *t;
+    aoidc_client_key_t *k;
+    const char *pass = "a-passphrase-of-some-length";
+    ft_setup(&f);
+    ck_assert_ok(aoidc_dpop_key_derive(&k, pass, strlen(pass), tp, &err), err);
+    f.rp.dpop_key = k;
+    metadata(&f, ",\"pushed_authorization_request_endpoint\":\"" FT_PAR "\"");
+    aoidc_fake_http_route(f.fh, FT_PAR, 201, PAR_OK);
+    ck_assert_ok(login(&f, &out, &err), err);
+    const aoidc_http_req_t *r = aoidc_fake_http_last(f.fh);
+    ck_assert_ok(aoidc_url_parse_query(&t, r->body, 32, tp, &err), err);
+    ck_assert_str_eq(aoidc_url_param(t, "dpop_jkt"), aoidc_dpop_key_jkt(k));
+    f.rp.par = AOIDC_PAR_OFF;
+    ck_assert_ok(login(&f, &out, &err), err);
+    ck_assert_ok(
+        aoidc_url_parse_query(&t, strchr(out.location, '?') + 1, 32, tp, &err),
+        err);
+    ck_assert_str_eq(aoidc_url_param(t, "dpop_jkt"), aoidc_dpop_key_jkt(k));
+    f.rp.dpop_key = NULL;
+    ck_assert_ok(login(&f, &out, &err), err);
+    ck_assert_ptr_null(strstr(out.location, "dpop_jkt"));
 }
 END_TEST
 
@@ -277,6 +309,7 @@ TCase *aoidc_par_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("par");
     tcase_add_test(tc, auto_pushes_when_advertised);
+    tcase_add_test(tc, dpop_jkt_in_the_request);
     tcase_add_test(tc, client_id_once_in_the_push);
     tcase_add_test(tc, auto_without_endpoint_and_off);
     tcase_add_test(tc, on_or_required_without_endpoint_is_an_error);

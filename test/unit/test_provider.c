@@ -554,6 +554,59 @@ START_TEST(refetch_rate_limited)
 }
 END_TEST
 
+/* A keys-only refetch copies every string of the metadata into the new
+ * snapshot: the old one may go first (a par_endpoint borrowed from it was
+ * a use after free once the request holding the old snapshot ended). */
+START_TEST(refetch_copies_all_metadata)
+{
+    fixture_t x = setup(T_ISS, NULL);
+    apr_pool_t *p = request(), *q = request();
+    const char *md = metadata_for(T_ISS, JWKS_URI);
+    md = apr_pstrcat(tp, apr_pstrndup(tp, md, strlen(md) - 1),
+                     ",\"revocation_endpoint\":\"" T_ISS "/revoke\","
+                     "\"pushed_authorization_request_endpoint\":\"" T_ISS
+                     "/par\"}",
+                     NULL);
+    aoidc_fake_http_route(x.f, WK, 200, md);
+    aoidc_fake_http_route(x.f, JWKS_URI, 200, test_jwks_text());
+    aoidc_snapshot_t *s = get_ok(&x, T_NOW, p), *n = NULL;
+    aoidc_err_t err = {0};
+    aoidc_fake_http_route(x.f, JWKS_URI, 200, jwks_with_new_key());
+    ck_assert_ok(aoidc_provider_refetch_keys(
+                     &n, x.pv, x.h, T_NOW + apr_time_from_sec(1), q, &err),
+                 err);
+    const char *const *a[] = {&s->md.issuer,
+                              &s->md.authorization_endpoint,
+                              &s->md.token_endpoint,
+                              &s->md.userinfo_endpoint,
+                              &s->md.jwks_uri,
+                              &s->md.introspection_endpoint,
+                              &s->md.end_session_endpoint,
+                              &s->md.revocation_endpoint,
+                              &s->md.par_endpoint};
+    const char *const *b[] = {&n->md.issuer,
+                              &n->md.authorization_endpoint,
+                              &n->md.token_endpoint,
+                              &n->md.userinfo_endpoint,
+                              &n->md.jwks_uri,
+                              &n->md.introspection_endpoint,
+                              &n->md.end_session_endpoint,
+                              &n->md.revocation_endpoint,
+                              &n->md.par_endpoint};
+    for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+        ck_assert_ptr_nonnull(*a[i]);
+        ck_assert_str_eq(*a[i], *b[i]);
+        ck_assert_msg(*a[i] != *b[i],
+                      "field %zu borrowed from the old "
+                      "snapshot",
+                      i);
+    }
+    apr_pool_destroy(p); /* the old snapshot goes */
+    ck_assert_str_eq(n->md.par_endpoint, T_ISS "/par");
+    apr_pool_destroy(q);
+}
+END_TEST
+
 START_TEST(refetch_failure_still_limited)
 {
     fixture_t x = setup(T_ISS, WK);
@@ -663,6 +716,7 @@ TCase *aoidc_provider_tcase(void)
     tcase_add_test(tc, no_copy_fails_fast);
     tcase_add_test(tc, refetch_rate_limited);
     tcase_add_test(tc, refetch_failure_still_limited);
+    tcase_add_test(tc, refetch_copies_all_metadata);
     tcase_add_test(tc, refetch_before_first_get);
     tcase_add_test(tc, snapshots_outlive_refresh);
     tcase_add_test(tc, first_look_once_per_snapshot);

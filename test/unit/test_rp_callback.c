@@ -25,8 +25,8 @@ static void start(ft_t *f, cb_t *cb, const char *ret)
 static apr_status_t finish(ft_t *f, cb_t *cb, const char *query,
                            const char *hdr)
 {
-    aoidc_callback_in_t in = {query, hdr, FT_REDIRECT, cb->navigation,
-                              cb->root, false};
+    aoidc_callback_in_t in = {query,          hdr,      FT_REDIRECT,
+                              cb->navigation, cb->root, false};
     cb->err = (aoidc_err_t){0};
     cb->rv = aoidc_rp_callback(&cb->out, &f->rp, &f->env, &in, &cb->err);
     return cb->rv;
@@ -237,6 +237,33 @@ START_TEST(iss_param)
                      AOIDC_REASON_ISS_PARAM);
     ck_assert(!marker_in(&f.cache, cb.state));
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+}
+END_TEST
+
+/* AuthOIDCProfile fapi2 (rp->iss_required): iss is required even of an
+ * OP that does not announce it; without the profile such an OP's answer
+ * without iss is taken */
+START_TEST(iss_required_by_the_profile)
+{
+    ft_t f;
+    cb_t cb;
+    ft_setup(&f);
+    aoidc_fake_http_route(
+        f.fh, FT_WK, 200,
+        "{\"issuer\":\"" T_ISS "\",\"authorization_endpoint\":\"" FT_AUTHORIZE
+        "\",\"token_endpoint\":\"" FT_TOKEN "\",\"jwks_uri\":\"" FT_JWKS "\"}");
+    f.rp.iss_required = true;
+    start(&f, &cb, "/");
+    const char *q = apr_pstrcat(tp, "code=c&state=", cb.state, NULL);
+    ck_assert_reason(finish(&f, &cb, q, cb.hdr), cb.err,
+                     AOIDC_REASON_ISS_PARAM);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 0);
+    f.rp.iss_required = false;
+    start(&f, &cb, "/");
+    q = apr_pstrcat(tp, "code=c&state=", cb.state, NULL);
+    finish(&f, &cb, q, cb.hdr);
+    ck_assert_int_ne(cb.err.reason, AOIDC_REASON_ISS_PARAM);
+    ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_TOKEN), 1);
 }
 END_TEST
 
@@ -749,6 +776,7 @@ TCase *aoidc_rp_callback_tcase(void)
     tcase_add_test(tc, state_expired);
     tcase_add_test(tc, op_error);
     tcase_add_test(tc, iss_param);
+    tcase_add_test(tc, iss_required_by_the_profile);
     tcase_add_test(tc, state_of_other_issuer);
     tcase_add_test(tc, bad_nonce);
     tcase_add_test(tc, token_endpoint_refuses);

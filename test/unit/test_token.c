@@ -114,7 +114,7 @@ START_TEST(response_unusable)
         "{\"access_token\":\"\",\"token_type\":\"Bearer\"}",
         "{\"access_token\":7,\"token_type\":\"Bearer\"}",
         "{\"access_token\":\"at\"}",
-        "{\"access_token\":\"at\",\"token_type\":\"DPoP\"}",
+        "{\"access_token\":\"at\",\"token_type\":\"DPoP \"}",
         "{\"access_token\":\"at\",\"token_type\":\"Bearer \"}",
         "{\"access_token\":\"at\",\"token_type\":\"mac\"}",
         "[]",
@@ -130,6 +130,19 @@ START_TEST(response_unusable)
         ck_assert_reason(parse(&t, 200, bad[i], &err), err,
                          AOIDC_REASON_OP_BAD_RESPONSE);
     }
+}
+END_TEST
+
+/* RFC 9449 §5: a DPoP-bound token (client.c checks a proof was sent) */
+START_TEST(response_dpop_type)
+{
+    aoidc_token_response_t t;
+    aoidc_err_t err = {0};
+    ck_assert_ok(parse(&t, 200,
+                       "{\"access_token\":\"at\",\"token_type\":\"dpop\"}",
+                       &err),
+                 err);
+    ck_assert_str_eq(t.token_type, "dpop");
 }
 END_TEST
 
@@ -324,6 +337,7 @@ TCase *aoidc_token_tcase(void)
     tcase_add_test(tc, response_ok);
     tcase_add_test(tc, response_minimal);
     tcase_add_test(tc, response_unusable);
+    tcase_add_test(tc, response_dpop_type);
     tcase_add_test(tc, response_token_too_long);
     tcase_add_test(tc, response_errors);
     tcase_add_test(tc, response_access_token_charset);

@@ -60,6 +60,14 @@ function loadOrMakeJwks() {
     alg: 'RS256',
   };
   const jwks = { keys: [jwk] };
+  // EC_SIGNING=1 (test_370, FAPI 2.0: PS256/ES256/EdDSA only): an ES256 key
+  // beside the RS256 one, for clients with id_token_signed_response_alg ES256
+  if (env.EC_SIGNING === '1') {
+    const { privateKey: ec } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    jwks.keys.push({
+      ...ec.export({ format: 'jwk' }), kid: `test-ec-${randomBytes(6).toString('hex')}`, use: 'sig', alg: 'ES256',
+    });
+  }
   if (env.JWKS_FILE) writeFileSync(env.JWKS_FILE, JSON.stringify(jwks, null, 2));
   return jwks;
 }
@@ -226,6 +234,12 @@ const configuration = {
     // and the tests that read the authorization request's URL see only
     // client_id and request_uri
     pushedAuthorizationRequests: { enabled: env.PAR === '1' },
+    // RFC 9449, only with DPOP=1 (test_370); DPOP_NONCE=1 makes the token
+    // and userinfo endpoints demand a server nonce (use_dpop_nonce)
+    dPoP: {
+      enabled: env.DPOP === '1',
+      ...(env.DPOP_NONCE === '1' ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+    },
     introspection: {
       enabled: true,
       // `rs` may introspect any token; any other confidential client only its own.

@@ -103,7 +103,8 @@ class RealOP:
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
                  jwks_file=None, log_path=None, backchannel_logout_uris=None,
-                 trust_proxy=False, extra_clients=None, par=False, acr_values=None):
+                 trust_proxy=False, extra_clients=None, par=False, acr_values=None,
+                 extra_env=None):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -124,6 +125,8 @@ class RealOP:
         # acr values, lowest first: a login gets the first unless acr_values
         # asks for a higher one (op.js ACR_VALUES; test_610)
         self.acr_values = list(acr_values or [])
+        # more op.js switches (test_370: DPOP, DPOP_NONCE, EC_SIGNING)
+        self.extra_env = dict(extra_env or {})
         self.proc = None
         self._log = None
         self._meta = None
@@ -172,6 +175,7 @@ class RealOP:
             env['PAR'] = '1'
         if self.acr_values:
             env['ACR_VALUES'] = ','.join(self.acr_values)
+        env.update(self.extra_env)
         if not self.log_path:
             fd, self.log_path = tempfile.mkstemp(prefix='op-%d-' % self.port, suffix='.log')
             os.close(fd)
