@@ -278,7 +278,8 @@ apr_status_t aoidc_rp_session(aoidc_session_out_t *out,
     }
     rv = session_user(out, c, env, cookie, err);
     if (rv == APR_SUCCESS && !out->refreshed && !wrote) {
-        aoidc_rp_l1_keep(c, env, &t, gen, out->session); /* as read: unchanged */
+        aoidc_rp_l1_keep(c, env, &t, gen,
+                         out->session); /* as read: unchanged */
     }
     return rv;
 }
