@@ -355,8 +355,9 @@ static void add_userinfo(aoidc_session_t *s, aoidc_callback_out_t *out,
     if (!c->userinfo || !snap->md.userinfo_endpoint || !s->access_token) {
         return;
     }
-    if (aoidc_client_userinfo(&ui, env->http, &snap->md, s->access_token,
-                              s->sub, env->pool, &out->userinfo_err)
+    if (aoidc_client_userinfo(&ui, env->http, &snap->md, c->client,
+                              s->access_token, s->sub, env->pool,
+                              &out->userinfo_err)
         == APR_SUCCESS) {
         const char *keep[] = {c->remote_user_claim, NULL};
         aoidc_claims_add_json_keep(s->claims, ui, keep, env->pool);

@@ -67,6 +67,8 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
         : c->client->method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
                 && (!c->client->keys || !c->client->keys->nelts)
             ? "AuthOIDCClientKey (for AuthOIDCClientAuth private_key_jwt)"
+        : c->client->method == AOIDC_CLIENT_AUTH_TLS && !c->client->cert
+            ? "AuthOIDCClientCert (for AuthOIDCClientAuth tls_client_auth)"
             : NULL;
     if (*missing) {
         return NULL;
@@ -102,9 +104,13 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing)
 {
-    *missing = !c->issuer     ? "AuthOIDCIssuer"
-               : !c->audience ? "AuthOIDCAudience"
-                              : NULL;
+    *missing =
+        !c->issuer     ? "AuthOIDCIssuer"
+        : !c->audience ? "AuthOIDCAudience"
+        : c->client && c->client->method == AOIDC_CLIENT_AUTH_TLS
+                && !c->client->cert
+            ? "AuthOIDCClientCert (for AuthOIDCClientAuth tls_client_auth)"
+            : NULL;
     if (*missing) {
         return NULL;
     }

@@ -169,6 +169,7 @@ typedef struct {
     bool issuer, client_id, passphrase, audience, redirect_uri;
     bool form_post;     /* AuthOIDCResponseMode form_post (issue 11) */
     bool client_secret; /* AuthOIDCUpstreamToken client_credentials */
+    bool client_cert;   /* AuthOIDCClientAuth tls_client_auth */
 } seen_t;
 
 static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
@@ -186,7 +187,9 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
                          && ap_strcasestr(d->args, "form_post");
         sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret")
-                             || !strcasecmp(n, "AuthOIDCClientKey");
+                             || !strcasecmp(n, "AuthOIDCClientKey")
+                             || !strcasecmp(n, "AuthOIDCClientCert");
+        sn->client_cert |= !strcasecmp(n, "AuthOIDCClientCert");
         collect(sn, d->first_child, into_vhosts);
     }
 }
@@ -256,6 +259,17 @@ static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
                                            "form_post (set nowhere in this "
                                            "virtual host or the main server)",
                          d->filename, d->line_num, d->args);
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "AuthOIDCClientAuth") && d->args
+            && !strcasecmp(d->args, "tls_client_auth") && !sn->client_cert) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(01000) "%s:%d: AuthOIDCClientAuth "
+                                           "tls_client_auth needs "
+                                           "AuthOIDCClientCert (set nowhere "
+                                           "in this virtual host or the main "
+                                           "server)",
+                         d->filename, d->line_num);
             return !OK;
         }
         if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args

@@ -47,6 +47,7 @@ static apr_status_t send_locked(aoidc_fake_http_t *f,
     f->last.authorization =
         req->authorization ? apr_pstrdup(f->pool, req->authorization) : NULL;
     f->last.accept = req->accept ? apr_pstrdup(f->pool, req->accept) : NULL;
+    f->last.cert = req->cert; /* config-lifetime, not copied */
     f->has_last = true;
     if (!r) {
         int *n = apr_hash_get(f->unrouted_calls, url, APR_HASH_KEY_STRING);

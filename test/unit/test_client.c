@@ -107,8 +107,9 @@ START_TEST(observer_names_the_endpoint)
                  err);
     ck_assert_int_eq(seen[AOIDC_EP_TOKEN], 1);
     ck_assert_int_eq(seen_status, 200);
-    ck_assert_int_ne(aoidc_client_userinfo(&j, h, &m, "at", "alice", tp, &err),
-                     APR_SUCCESS);
+    ck_assert_int_ne(
+        aoidc_client_userinfo(&j, h, &m, NULL, "at", "alice", tp, &err),
+        APR_SUCCESS);
     ck_assert_int_eq(seen[AOIDC_EP_USERINFO], 1);
     ck_assert_int_eq(seen_status, 403);
     ck_assert_int_eq(seen[AOIDC_EP_OTHER], 0);
@@ -241,8 +242,9 @@ START_TEST(userinfo)
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, USERINFO_EP, 200,
                           "{\"sub\":\"alice\",\"email\":\"a@example.com\"}");
-    ck_assert_ok(aoidc_client_userinfo(&ui, h, &m, "at-1", "alice", tp, &err),
-                 err);
+    ck_assert_ok(
+        aoidc_client_userinfo(&ui, h, &m, NULL, "at-1", "alice", tp, &err),
+        err);
     ck_assert_str_eq(aoidc_json_str(ui, "email"), "a@example.com");
     const aoidc_http_req_t *r = aoidc_fake_http_last(f);
     ck_assert_str_eq(r->authorization, "Bearer at-1");
@@ -265,15 +267,17 @@ START_TEST(userinfo_sub_mismatch)
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         aoidc_fake_http_route(f, USERINFO_EP, 200, bodies[i]);
         ck_assert_reason(
-            aoidc_client_userinfo(&ui, h, &m, "at", "alice", tp, &err), err,
-            AOIDC_REASON_USERINFO_SUB);
+            aoidc_client_userinfo(&ui, h, &m, NULL, "at", "alice", tp, &err),
+            err, AOIDC_REASON_USERINFO_SUB);
     }
     aoidc_fake_http_route(f, USERINFO_EP, 401, "{\"sub\":\"alice\"}");
-    ck_assert_reason(aoidc_client_userinfo(&ui, h, &m, "at", "alice", tp, &err),
-                     err, AOIDC_REASON_OP_BAD_RESPONSE);
+    ck_assert_reason(
+        aoidc_client_userinfo(&ui, h, &m, NULL, "at", "alice", tp, &err), err,
+        AOIDC_REASON_OP_BAD_RESPONSE);
     aoidc_fake_http_route(f, USERINFO_EP, 200, "eyJhbGciOi.signed.jwt");
-    ck_assert_reason(aoidc_client_userinfo(&ui, h, &m, "at", "alice", tp, &err),
-                     err, AOIDC_REASON_OP_BAD_RESPONSE);
+    ck_assert_reason(
+        aoidc_client_userinfo(&ui, h, &m, NULL, "at", "alice", tp, &err), err,
+        AOIDC_REASON_OP_BAD_RESPONSE);
 }
 END_TEST
 

@@ -119,8 +119,12 @@ START_TEST(get_ok)
                     "Connection: close\r\n\r\n{\"a\":\"b\"}\r\n";
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/.well-known/openid-configuration"), NULL,
-                            NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {url(s, "/.well-known/openid-configuration"),
+                            NULL,
+                            NULL,
+                            NULL,
+                            AOIDC_EP_OTHER,
+                            NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -147,9 +151,9 @@ START_TEST(post_with_auth)
                     "Connection: close\r\n\r\n{}";
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/token"), "grant_type=x&code=y",
-                            "Basic Y2xpZW50OnNlY3JldA==", "application/jwt",
-                            AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {
+        url(s, "/token"),  "grant_type=x&code=y", "Basic Y2xpZW50OnNlY3JldA==",
+        "application/jwt", AOIDC_EP_OTHER,        NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -178,7 +182,8 @@ START_TEST(no_redirects)
     s->response = r;
     s->response_len = strlen(r);
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL,
+                            AOIDC_EP_OTHER,  NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -206,8 +211,8 @@ START_TEST(size_cap)
         char *r = big_response(5000, with_length);
         server_t *s = start(r, strlen(r));
         aoidc_http_t h = client(apr_time_from_sec(5));
-        aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL,
-                                AOIDC_EP_OTHER};
+        aoidc_http_req_t req = {url(s, "/big"), NULL,           NULL,
+                                NULL,           AOIDC_EP_OTHER, NULL};
         aoidc_http_resp_t resp;
         aoidc_err_t err = {0};
         h.max_body = 4096;
@@ -219,7 +224,8 @@ START_TEST(size_cap)
     char *r = big_response(4096, true);
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/big"), NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {url(s, "/big"), NULL,           NULL,
+                            NULL,           AOIDC_EP_OTHER, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.max_body = 4096;
@@ -234,7 +240,8 @@ START_TEST(timeout)
 {
     server_t *s = start(NULL, 0); /* accepts, never answers */
     aoidc_http_t h = client(apr_time_from_msec(300));
-    aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL,
+                            AOIDC_EP_OTHER,  NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     apr_time_t t0 = apr_time_now();
@@ -258,8 +265,12 @@ START_TEST(unreachable)
     close(fd);
     aoidc_http_t h = client(apr_time_from_sec(2));
     aoidc_http_req_t req = {
-        apr_psprintf(tp, "http://127.0.0.1:%d/", ntohs(a.sin_port)), NULL, NULL,
-        NULL, AOIDC_EP_OTHER};
+        apr_psprintf(tp, "http://127.0.0.1:%d/", ntohs(a.sin_port)),
+        NULL,
+        NULL,
+        NULL,
+        AOIDC_EP_OTHER,
+        NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -274,7 +285,8 @@ START_TEST(other_schemes_refused)
                                        "dict://127.0.0.1/"};
     aoidc_http_t h = client(apr_time_from_sec(2));
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
-        aoidc_http_req_t req = {urls[i], NULL, NULL, NULL, AOIDC_EP_OTHER};
+        aoidc_http_req_t req = {urls[i], NULL,           NULL,
+                                NULL,    AOIDC_EP_OTHER, NULL};
         aoidc_http_resp_t resp = {0};
         aoidc_err_t err = {0};
         ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -288,8 +300,8 @@ START_TEST(send_dispatches)
 {
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
-    aoidc_http_req_t req = {"https://op.example.com/x", NULL, NULL, NULL,
-                            AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {
+        "https://op.example.com/x", NULL, NULL, NULL, AOIDC_EP_OTHER, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, req.url, 204, "");
@@ -307,8 +319,8 @@ START_TEST(via_proxy)
                     "Connection: close\r\n\r\n{}";
     server_t *s = start(r, strlen(r)); /* plays the proxy */
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {"http://op.invalid/jwks", NULL, NULL, NULL,
-                            AOIDC_EP_JWKS};
+    aoidc_http_req_t req = {
+        "http://op.invalid/jwks", NULL, NULL, NULL, AOIDC_EP_JWKS, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.proxy = apr_psprintf(tp, "http://u:s3cret@127.0.0.1:%d", s->port);
@@ -329,7 +341,8 @@ START_TEST(no_proxy_ignores_environment)
     const char *r = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
-    aoidc_http_req_t req = {url(s, "/x"), NULL, NULL, NULL, AOIDC_EP_OTHER};
+    aoidc_http_req_t req = {url(s, "/x"), NULL,           NULL,
+                            NULL,         AOIDC_EP_OTHER, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     /* a proxy nobody listens on: used, the request would fail */
@@ -348,7 +361,7 @@ START_TEST(proxy_down_hides_password)
 {
     aoidc_http_t h = client(apr_time_from_sec(2));
     aoidc_http_req_t req = {"http://op.invalid/", NULL, NULL, NULL,
-                            AOIDC_EP_DISCOVERY};
+                            AOIDC_EP_DISCOVERY,   NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.proxy = "http://u:s3cret@127.0.0.1:9";
