@@ -103,7 +103,7 @@ class RealOP:
     def __init__(self, port=None, at_ttl=300, redirect_uris=(), post_logout_uris=(),
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
                  jwks_file=None, log_path=None, backchannel_logout_uris=None,
-                 trust_proxy=False, extra_clients=None, par=False):
+                 trust_proxy=False, extra_clients=None, par=False, mtls_ca=None):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -121,6 +121,9 @@ class RealOP:
         # more clients (a list of client metadata dicts), and PAR on: test_360
         self.extra_clients = list(extra_clients or [])
         self.par = par
+        # RFC 8705 (test_540): the CA file whose certificates authenticate
+        # tls_client_auth clients; None: mTLS off
+        self.mtls_ca = mtls_ca
         self.proc = None
         self._log = None
         self._meta = None
@@ -167,6 +170,8 @@ class RealOP:
             env['EXTRA_CLIENTS'] = json.dumps(self.extra_clients)
         if self.par:
             env['PAR'] = '1'
+        if self.mtls_ca:
+            env['MTLS_CA'] = self.mtls_ca
         if not self.log_path:
             fd, self.log_path = tempfile.mkstemp(prefix='op-%d-' % self.port, suffix='.log')
             os.close(fd)
