@@ -11,6 +11,7 @@
 #include "core/b64url.h"
 #include "core/client.h"
 #include "core/client_cert.h"
+#include "core/dpop.h"
 #include "core/url.h"
 #include "unit.h"
 
@@ -131,6 +132,101 @@ START_TEST(bad_pairs_refused)
         AOIDC_REASON_CONFIG);
     ck_assert_ptr_null(strstr(err.detail, "garbage"));
     ck_assert_ptr_null(c);
+}
+END_TEST
+
+/* --- the RS side: mod_ssl's SSL_CLIENT_CERT to x5t#S256 (dpop.c) -------- */
+
+static const char *tp_pem(const char *pem)
+{
+    return aoidc_cert_thumbprint_pem(pem, strlen(pem), tp);
+}
+
+START_TEST(pem_thumbprint_without_parsing)
+{
+    pair_t a = make_pair("client-1");
+    const char *want = aoidc_b64url_encode(a.x5t, 32, tp);
+    ck_assert_str_eq(tp_pem(a.cert), want);
+    /* the same as the RP side's X509_digest */
+    ck_assert_str_eq(tp_pem(a.cert), parse(a.cert, a.key)->x5t_s256);
+    /* whitespace before, more after: the first block counts */
+    ck_assert_str_eq(tp_pem(apr_pstrcat(tp, " \n", a.cert, a.key, NULL)), want);
+    /* one line of base64 (no line breaks) decodes the same */
+    char *one = apr_pstrdup(tp, a.cert), *w = one;
+    for (const char *r = a.cert; *r; r++) {
+        if (*r != '\n' || !strncmp(r + 1, "-----END", 8) || r[1] == '\0'
+            || (r > a.cert && r[-1] == '-')) {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    ck_assert_str_eq(tp_pem(one), want);
+}
+END_TEST
+
+START_TEST(pem_thumbprint_refusals)
+{
+    pair_t a = make_pair("client-1");
+    ck_assert_ptr_null(tp_pem(""));
+    ck_assert_ptr_null(tp_pem("garbage"));
+    ck_assert_ptr_null(tp_pem(a.key)); /* not a certificate block */
+    /* no END line; bad base64; too short to be a certificate */
+    ck_assert_ptr_null(tp_pem(apr_pstrndup(tp, a.cert, strlen(a.cert) - 30)));
+    ck_assert_ptr_null(tp_pem("-----BEGIN CERTIFICATE-----\n!!!!\n"
+                              "-----END CERTIFICATE-----\n"));
+    ck_assert_ptr_null(tp_pem("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                              "-----END CERTIFICATE-----\n"));
+    /* over the cap */
+    char *big = apr_palloc(tp, AOIDC_CERT_PEM_MAX + 2);
+    memset(big, ' ', AOIDC_CERT_PEM_MAX + 1);
+    big[AOIDC_CERT_PEM_MAX + 1] = '\0';
+    ck_assert_ptr_null(tp_pem(apr_pstrcat(tp, a.cert, big, NULL)));
+    /* len is honoured: the block cut short is no block */
+    ck_assert_ptr_null(aoidc_cert_thumbprint_pem(a.cert, 40, tp));
+}
+END_TEST
+
+/* cnf as the claim list keeps it: the one-member compact forms take the
+ * fast path, everything else jansson; both agree */
+START_TEST(cnf_forms)
+{
+    const char *jkt, *x5t;
+    aoidc_err_t err = {0};
+    static const struct {
+        const char *in, *jkt, *x5t;
+    } ok[] = {
+        {"{\"x5t#S256\":\"abc-_09\"}", NULL, "abc-_09"},
+        {"{\"jkt\":\"Zz\"}", "Zz", NULL},
+        {"{ \"x5t#S256\" : \"abc\" }", NULL, "abc"},
+        {"{\"x5t#S256\":\"a\\u0062c\"}", NULL, "abc"}, /* escaped: jansson */
+        {"{\"x5t#S256\":\"abc\",\"jkt\":\"k\"}", "k", "abc"},
+        {"{\"x5t#S256\":\"abc\"}x", NULL, NULL}, /* trailing junk: refused */
+        {"{}", NULL, NULL},
+    };
+    for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        apr_status_t rv = aoidc_cnf_parse(&jkt, &x5t, ok[i].in, tp, &err);
+        if (strcmp(ok[i].in + strlen(ok[i].in) - 1, "x") == 0) {
+            ck_assert_int_ne(rv, APR_SUCCESS);
+            continue;
+        }
+        ck_assert_ok(rv, err);
+        if (ok[i].jkt) {
+            ck_assert_str_eq(jkt, ok[i].jkt);
+        }
+        else {
+            ck_assert_ptr_null(jkt);
+        }
+        if (ok[i].x5t) {
+            ck_assert_str_eq(x5t, ok[i].x5t);
+        }
+        else {
+            ck_assert_ptr_null(x5t);
+        }
+    }
+    ck_assert_reason(aoidc_cnf_parse(&jkt, &x5t, "{\"x5t#S256\":1}", tp, &err),
+                     err, AOIDC_REASON_MALFORMED);
+    ck_assert_reason(aoidc_cnf_parse(&jkt, &x5t, "[]", tp, &err), err,
+                     AOIDC_REASON_MALFORMED);
 }
 END_TEST
 
@@ -319,6 +415,9 @@ TCase *aoidc_client_cert_tcase(void)
     TCase *tc = aoidc_test_tcase("client_cert");
     tcase_add_test(tc, pair_in_one_or_two_files);
     tcase_add_test(tc, bad_pairs_refused);
+    tcase_add_test(tc, pem_thumbprint_without_parsing);
+    tcase_add_test(tc, pem_thumbprint_refusals);
+    tcase_add_test(tc, cnf_forms);
     tcase_add_test(tc, every_call_presents_the_cert);
     tcase_add_test(tc, cert_with_a_secret_and_without);
     tcase_add_test(tc, metadata_aliases);
