@@ -16,6 +16,7 @@
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
+#include "httpd/tls_peer.h"
 #include "httpd/op.h"
 
 #define MAX_FORM (64 * 1024)
@@ -107,7 +108,8 @@ typedef struct {
 
 /* RFC 8705 §3: the TLS client certificate mod_ssl verified (or, with
  * SSLVerifyClient optional_no_ca, took), if any. Asked on every request:
- * only mod_ssl knows whether a renegotiation changed it. */
+ * only mod_ssl knows whether a renegotiation changed it. From its SSL
+ * object where we have it (tls_peer.c), else from SSL_CLIENT_CERT. */
 static const char *client_cert_x5t(void *baton, apr_pool_t *p)
 {
     static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * lookup;
@@ -115,6 +117,11 @@ static const char *client_cert_x5t(void *baton, apr_pool_t *p)
     conn_rec *c = r->connection;
     x5t_memo_t *m = NULL;
     const char *pem, *x5t;
+    bool known;
+    x5t = aoidc_tls_peer_x5t(c, &known);
+    if (known) {
+        return x5t;
+    }
     if (!lookup) {
         lookup = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup); /* idempotent */
     }
