@@ -457,8 +457,11 @@ class Scenario:
     """kind: none | session | bearer. cred(): headers of the real credential,
     bad(): the same credential corrupted."""
 
-    def __init__(self, sid, module, server, path, kind, title, wrk=True, port=None):
+    def __init__(self, sid, module, server, path, kind, title, wrk=True, port=None, tls=None):
         self.id = sid
+        # (cert, key, ca): https with this client certificate, the server's
+        # certificate checked against ca (aoidc-mtls, aoidc-tls-floor)
+        self.tls = tls
         self.module = module
         self.server = server
         self.path = path
@@ -487,7 +490,12 @@ class Scenario:
         self.profile = None
 
     def url(self, h):
-        return 'http://127.0.0.1:%d%s' % (self.port or h.port, self.path)
+        return '%s://127.0.0.1:%d%s' % ('https' if self.tls else 'http', self.port or h.port,
+                                       self.path)
+
+    def tls_kw(self):
+        """requests' arguments for this scenario's TLS client side."""
+        return {'cert': self.tls[:2], 'verify': self.tls[2]} if self.tls else {}
 
     def result(self):
         return {
@@ -514,6 +522,55 @@ class Scenario:
             'profile': self.profile,
             'note': NOTES.get(self.id, ''),
         }
+
+
+MTLS_CLIENT = {'client_id': 'mtls-bench', 'token_endpoint_auth_method': 'tls_client_auth',
+               'tls_client_auth_subject_dn': 'CN=aoidc-bench-client',
+               'tls_client_certificate_bound_access_tokens': True,
+               'grant_types': ['client_credentials'], 'response_types': [], 'redirect_uris': [],
+               'scope': SCOPE}
+
+
+class MtlsPKI:
+    """openssl-made CA, server certificate for 127.0.0.1, the bench
+    client's certificate and another one (aoidc-mtls)."""
+
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+
+        def ossl(*args):
+            subprocess.run(['openssl'] + list(args), cwd=root, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+        ossl('req', '-x509', *ec, '-days', '2', '-subj', '/CN=aoidc bench CA',
+             '-keyout', 'ca.key', '-out', 'ca.crt')
+        with open(os.path.join(root, 'san.ext'), 'w') as f:
+            f.write('subjectAltName=IP:127.0.0.1\n')
+        for name, subj in (('server', '/CN=127.0.0.1'), ('client', '/CN=aoidc-bench-client'),
+                           ('other', '/CN=aoidc-bench-other')):
+            ossl('req', *ec, '-subj', subj, '-keyout', name + '.key', '-out', name + '.csr')
+            ossl('x509', '-req', '-in', name + '.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key',
+                 '-CAcreateserial', '-days', '2', '-out', name + '.crt',
+                 *(['-extfile', 'san.ext'] if name == 'server' else []))
+        for n in os.listdir(root):
+            os.chmod(os.path.join(root, n), 0o644)
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def pair(self, name):
+        return (self.path(name + '.crt'), self.path(name + '.key'))
+
+    def client_tls(self):
+        return self.pair('client') + (self.path('ca.crt'),)
+
+    def x5t(self, name):
+        import base64
+        import hashlib
+        der = subprocess.run(['openssl', 'x509', '-in', self.path(name + '.crt'), '-outform',
+                              'DER'], check=True, stdout=subprocess.PIPE).stdout
+        return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b'=').decode()
 
 
 def corrupt(value):
@@ -545,7 +602,8 @@ def verify(sc, h, op_issuer):
     ok = True
 
     def get(headers):
-        return requests.get(url, headers=headers, allow_redirects=False, timeout=60)
+        return requests.get(url, headers=headers, allow_redirects=False, timeout=60,
+                            **sc.tls_kw())
 
     try:
         r = get({})
@@ -754,7 +812,7 @@ class Bench:
         if os.path.isdir(htdocs):
             shutil.rmtree(htdocs)
         for d in ('public', 'app', 'api', 'apiq', 'apic', 'apid', 'proxied', 'upstream',
-                  'basic'):
+                  'basic', 'mtls', 'mtlsjwt'):
             os.makedirs(os.path.join(htdocs, d))
             with open(os.path.join(htdocs, d, FILE), 'w') as f:
                 f.write(CONTENT)
@@ -764,7 +822,7 @@ class Bench:
 
         ports = {k: free_port() for k in ('floor', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
                                            'ours_size', 'openidc_size', 'ours_proxy',
-                                           'ours_basic', 'backend')}
+                                           'ours_basic', 'backend', 'ours_mtls')}
         # several nodes: one server per session store (ours and mod_auth_openidc's)
         ports.update({srv: free_port() for _, _, srv, _, _ in STORE_SCENARIOS})
         redirect_uris = ['http://127.0.0.1:%d/app/redirect_uri' % ports[k]
@@ -772,8 +830,13 @@ class Bench:
                          + [srv for _, _, srv, _, _ in STORE_SCENARIOS]]
         log('starting the test OP (node oidc-provider, npm ci when needed)')
         RealOP.ensure_installed()
+        # aoidc-mtls: RFC 8705 at the OP (MTLS_CA) for one more client,
+        # whose tokens are bound to its certificate; the other clients and
+        # their tokens are as before
+        self.pki = MtlsPKI(os.path.join(RUN, 'pki'))
         self.op = RealOP(redirect_uris=redirect_uris, at_ttl=3600,
-                         log_path=os.path.join(RUN, 'op.log'))
+                         log_path=os.path.join(RUN, 'op.log'),
+                         mtls_ca=self.pki.path('ca.crt'), extra_clients=[MTLS_CLIENT])
         self.op.start()
         self.evil = EvilOP().start()
         iss = self.op.issuer
@@ -905,6 +968,7 @@ OIDCSessionType server-cache
                                   % self.redis_port), openidc_mod, htdocs)
 
         self.proxy_servers(v, ports, ours_mod, htdocs)
+        self.mtls_server(v, ports, ours_mod, htdocs)
 
         S = Scenario
         self.scenarios = [
@@ -932,6 +996,15 @@ OIDCSessionType server-cache
               'proxied request (mod_proxy), no upstream token'),
             S('aoidc-upstream', 'mod_auth_oidc', 'ours_proxy', '/upstream/' + FILE, 'none',
               'proxied request + AuthOIDCUpstreamToken client_credentials (token cached)'),
+            S('aoidc-tls-floor', 'mod_auth_oidc', 'ours_mtls', '/public/' + FILE, 'none',
+              'TLS floor: unprotected path, same mTLS keep-alive connection', wrk=False,
+              tls=self.pki.client_tls()),
+            S('aoidc-jwt-tls', 'mod_auth_oidc', 'ours_mtls', '/mtlsjwt/' + FILE, 'bearer',
+              'bearer JWT, unbound (same TLS connection, AuthOIDCTokenBinding off)',
+              wrk=False, tls=self.pki.client_tls()),
+            S('aoidc-mtls', 'mod_auth_oidc', 'ours_mtls', '/mtls/' + FILE, 'bearer',
+              'certificate-bound JWT (RFC 8705; same token, same TLS connection)', wrk=False,
+              tls=self.pki.client_tls()),
             S('aoidc-basic', 'mod_auth_oidc', 'ours_basic', '/basic/' + FILE, 'basic',
               'AuthType oidc-basic (cached success)'),
             # a new proof per request cannot be replayed by wrk: callgrind only
@@ -948,6 +1021,9 @@ OIDCSessionType server-cache
             unknown = keep - {s.id for s in self.scenarios}
             if unknown:
                 raise RuntimeError('--only: no scenario %s' % ', '.join(sorted(unknown)))
+            if 'aoidc-mtls' in keep:
+                # its floor, and the unbound token over the same TLS connection
+                keep.update(('aoidc-tls-floor', 'aoidc-jwt-tls'))
             self.scenarios = [s for s in self.scenarios if s.id in keep or s.id == 'floor']
         self.store_servers(v, ports, ours_body, ours_apis, ours_mod, openidc_common,
                            openidc_mod, htdocs)
@@ -971,6 +1047,10 @@ OIDCSessionType server-cache
                 sc.headers, sc.bad_headers = basic('alice', pw), basic('alice', corrupt(pw))
             if sc.id == 'aoidc-upstream':
                 sc.check = self.backend_refuses_without_token
+            if sc.id == 'aoidc-mtls':
+                tok = self.mtls_token()
+                sc.headers, sc.bad_headers = bearer(tok), bearer(corrupt(tok))
+                sc.check = self.mtls_refuses_other_certs
 
     def proxy_servers(self, v, ports, ours_mod, htdocs):
         """aoidc-proxied / aoidc-upstream: the same mod_proxy request to a
@@ -1016,6 +1096,71 @@ ProxyPass /upstream/ %(b)s/upstream/
 </Location>
 ''' % {'iss': self.evil.issuer, 'cid': EvilOP.CLIENT_ID, 'sec': EvilOP.CLIENT_SECRET,
        'pp': PASSPHRASE}, ours_mod, htdocs)
+
+    def mtls_server(self, v, ports, ours_mod, htdocs):
+        """aoidc-mtls / aoidc-jwt-tls / aoidc-tls-floor: mod_ssl asking for
+        a client certificate (optional_no_ca: the token's cnf judges it),
+        the bearer location with AuthOIDCTokenBinding mtls, the same
+        without binding (an unbound token), and /public/ unprotected on
+        the same server: the TLS floor of the same keep-alive
+        connection."""
+        crt, key = self.pki.pair('server')
+        body = '''
+SSLEngine on
+SSLCertificateFile %(crt)s
+SSLCertificateKeyFile %(key)s
+SSLSessionCache shmcb:%(run)s/ours_mtls/run/ssl(512000)
+SSLVerifyClient optional_no_ca
+SSLVerifyDepth 3
+<Location /mtls>
+    AuthType bearer
+    AuthName mtls
+    AuthOIDCIssuer %(iss)s
+    AuthOIDCAudience api://default
+    AuthOIDCTokenBinding mtls
+    Require scope orders:read
+</Location>
+<Location /mtlsjwt>
+    AuthType bearer
+    AuthName mtlsjwt
+    AuthOIDCIssuer %(iss)s
+    AuthOIDCAudience api://default
+    Require scope orders:read
+</Location>
+''' % dict(v, crt=crt, key=key, run=RUN)
+        self.servers['ours_mtls'] = Httpd(
+            'ours_mtls', [ports['ours_mtls']], body,
+            ours_mod + [('ssl_module', os.path.join(MODDIR, 'mod_ssl.so'))], htdocs)
+
+    def mtls_token(self):
+        """A JWT bound to the bench client's certificate, by
+        client_credentials with tls_client_auth at the OP. The OP is plain
+        http here: the bench plays its TLS front and forwards the
+        certificate in the header op.js reads (test/integration/op)."""
+        with open(self.pki.path('client.crt')) as f:
+            pem = ' '.join(f.read().split('\n'))
+        r = requests.post(self.op.metadata['token_endpoint'], timeout=10,
+                          headers={'X-SSL-Client-Cert': pem},
+                          data={'grant_type': 'client_credentials',
+                                'client_id': MTLS_CLIENT['client_id'], 'scope': SCOPE,
+                                'resource': 'api://default'})
+        r.raise_for_status()
+        tok = r.json()['access_token']
+        cnf = json.loads(base64url_decode(tok.split('.')[1])).get('cnf')
+        if cnf != {'x5t#S256': self.pki.x5t('client')}:
+            raise RuntimeError('aoidc-mtls: the OP did not bind the token (cnf %r)' % cnf)
+        return tok
+
+    def mtls_refuses_other_certs(self):
+        """The bound token with another certificate, and with none: 401."""
+        sc = next(s for s in self.scenarios if s.id == 'aoidc-mtls')
+        url = sc.url(self.servers['ours_mtls'])
+        other = requests.get(url, headers=sc.headers, timeout=60, verify=self.pki.path('ca.crt'),
+                             cert=self.pki.pair('other'))
+        none = requests.get(url, headers=sc.headers, timeout=60, verify=self.pki.path('ca.crt'))
+        ok = other.status_code == 401 and none.status_code == 401
+        return ok, 'the bound token with another certificate: %d, with none: %d (want 401)' % (
+            other.status_code, none.status_code)
 
     def backend_refuses_without_token(self):
         """The check that makes aoidc-upstream's 200 mean something."""
@@ -1211,8 +1356,10 @@ ProxyPass /upstream/ %(b)s/upstream/
             keep = p2
         return est, keep
 
-    def requester(self, url, headers, counter):
+    def requester(self, url, headers, counter, tls_kw=None):
         s = no_cookies_session()
+        for k, v in (tls_kw or {}).items():
+            setattr(s, k, v)    # one keep-alive TLS connection, one handshake
 
         def do(n, hdr_iter=None):
             for _ in range(n):
@@ -1236,7 +1383,7 @@ ProxyPass /upstream/ %(b)s/upstream/
         return med, spread, kept
 
     def instructions(self):
-        order = (['floor', 'ours', 'ours_proxy', 'ours_basic'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+        order = (['floor', 'ours', 'ours_proxy', 'ours_basic', 'ours_mtls'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                       if m == 'mod_auth_oidc']
                  + ['openidc'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                   if m != 'mod_auth_oidc'] + ['oauth2'])
@@ -1278,7 +1425,7 @@ ProxyPass /upstream/ %(b)s/upstream/
             log('  %-20s FAILED under callgrind: %s' % (sc.id, sc.reason))
             return
         counter = {'n': 0, 'bad': 0}
-        do, s = self.requester(sc.url(h), sc.headers, counter)
+        do, s = self.requester(sc.url(h), sc.headers, counter, sc.tls_kw())
         if sc.kind == 'dpop':
             do = sc.dpop.sender(do, sc.url(h))
         do(self.a.warmup)
@@ -1637,6 +1784,13 @@ def pkg_versions():
 
 
 NOTES = {
+    'aoidc-mtls': 'AuthOIDCTokenBinding mtls on mod_ssl (SSLVerifyClient optional_no_ca), one '
+                  'keep-alive TLS connection with a client certificate; compare with '
+                  'aoidc-tls-floor (the TLS cost of the same request without auth)',
+    'aoidc-jwt-tls': 'the aoidc-jwt token on the aoidc-mtls server and connection: '
+                     'aoidc-mtls minus this is the cost of the binding',
+    'aoidc-tls-floor': 'unprotected path on the aoidc-mtls server: TLS record layer and '
+                       'mod_ssl per request, module loaded',
     'openidc-jwt': 'verifies the signature on every request (no validation cache); '
                    'own virtual host; JWKS via the loopback TLS proxy',
     'openidc-introspect': 'own virtual host; introspection via the loopback TLS proxy '

@@ -14,6 +14,40 @@ static bool has_client_id(const char *body)
     return !strncmp(body, "client_id=", 10) || strstr(body, "&client_id=");
 }
 
+/* RFC 8705 §5: the alias of url for a client presenting a certificate,
+ * or url itself when the OP names none. */
+static const char *mtls_alias(const aoidc_metadata_t *md, const char *url)
+{
+    const char *plain[] = {md->token_endpoint, md->par_endpoint,
+                           md->introspection_endpoint, md->revocation_endpoint,
+                           md->userinfo_endpoint};
+    const char *alias[] = {md->mtls.token, md->mtls.par, md->mtls.introspection,
+                           md->mtls.revocation, md->mtls.userinfo};
+    for (int i = 0; url && i < 5; i++) {
+        if (plain[i] && alias[i] && !strcmp(url, plain[i])) {
+            return alias[i];
+        }
+    }
+    return url;
+}
+
+/* tls_client_auth (RFC 8705 §2.1): the TLS handshake authenticates;
+ * the body names the client and carries no secret. */
+static apr_status_t tls_client_auth(aoidc_http_req_t *req, const char *body,
+                                    const aoidc_client_t *c, apr_pool_t *p,
+                                    aoidc_err_t *err)
+{
+    if (!c->cert) {
+        return aoidc_err_set(err, AOIDC_REASON_CONFIG, p,
+                             "tls_client_auth without AuthOIDCClientCert");
+    }
+    req->authorization = NULL;
+    req->body = has_client_id(body) ? body
+                                    : aoidc_url_append_param(body, "client_id",
+                                                             c->client_id, p);
+    return APR_SUCCESS;
+}
+
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
@@ -25,6 +59,17 @@ apr_status_t aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
     aoidc_client_t c = *c0;
     bool has_key = c.keys && c.keys->nelts > 0;
     char *a;
+    if (c.cert) {
+        /* RFC 8705 §3: a certificate goes with every call, whatever
+         * authenticates, so that the OP can bind the tokens to it */
+        req->cert = c.cert;
+        req->url = mtls_alias(md, req->url);
+    }
+    if (c.method == AOIDC_CLIENT_AUTH_TLS
+        || (c.method == AOIDC_CLIENT_AUTH_AUTO && c.cert && !has_key
+            && !c.client_secret)) {
+        return tls_client_auth(req, body, &c, p, err);
+    }
     if (c.method == AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT
         || (c.method == AOIDC_CLIENT_AUTH_AUTO && has_key)) {
         if (!has_key) {
@@ -111,7 +156,7 @@ static apr_status_t post_token(aoidc_token_response_t *out,
                                apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->token_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_TOKEN,     NULL};
+                            AOIDC_EP_TOKEN,     NULL, NULL};
     aoidc_http_resp_t resp;
     const char *nonce = NULL;
     apr_status_t rv;
@@ -278,11 +323,17 @@ apr_status_t aoidc_client_userinfo(json_t **out, const aoidc_http_t *http,
         apr_pstrcat(p, dpop ? "DPoP " : "Bearer ", access_token, NULL),
         NULL,
         AOIDC_EP_USERINFO,
+        NULL,
         NULL};
     aoidc_http_resp_t resp;
     const char *nonce = NULL;
     json_t *j;
     apr_status_t rv;
+    if (c && c->cert) {
+        /* RFC 8705 §3: a certificate-bound token goes with its certificate */
+        req.cert = c->cert;
+        req.url = mtls_alias(md, req.url);
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         if ((dpop
              && (rv = add_proof(&req, c, access_token, nonce, p, err))
@@ -318,7 +369,7 @@ aoidc_client_introspect(aoidc_http_resp_t *resp, const aoidc_http_t *http,
                         const char *token, apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->introspection_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_INTROSPECTION,     NULL};
+                            AOIDC_EP_INTROSPECTION,     NULL, NULL};
     char *b = "";
     apr_status_t rv;
     b = aoidc_url_append_param(b, "token", token, p);
@@ -335,7 +386,7 @@ apr_status_t aoidc_client_revoke(const aoidc_http_t *http,
                                  aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->revocation_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_REVOCATION,     NULL};
+                            AOIDC_EP_REVOCATION,     NULL, NULL};
     aoidc_http_resp_t resp;
     json_t *j;
     char *b = "";
@@ -374,7 +425,7 @@ apr_status_t aoidc_client_par(const char **request_uri,
                               apr_pool_t *p, aoidc_err_t *err)
 {
     aoidc_http_req_t req = {md->par_endpoint, NULL, NULL, NULL,
-                            AOIDC_EP_OTHER,   NULL};
+                            AOIDC_EP_OTHER,   NULL, NULL};
     aoidc_http_resp_t resp;
     apr_status_t rv;
     if (!md->par_endpoint) {

@@ -19,8 +19,13 @@
  *  (RFC 7523 §2.2, OIDC Core §9) sends client_id, client_assertion_type
  *  and a fresh assertion (client_key.h) for aud = md->issuer signed by
  *  the first key, PS256 for RSA when the OP lists it. client_id is not
- *  repeated when body has it (a PAR body). Reasons:
- *  AOIDC_REASON_CONFIG (private_key_jwt without a key),
+ *  repeated when body has it (a PAR body). tls_client_auth (RFC 8705
+ *  §2.1; AUTO picks it for a client with a certificate and neither key
+ *  nor secret) sends client_id only. A client with a certificate
+ *  presents it (req->cert) whatever the method, and req->url becomes the
+ *  endpoint's mtls_endpoint_aliases entry when the OP names one (§5).
+ *  Reasons: AOIDC_REASON_CONFIG (private_key_jwt without a key,
+ *  tls_client_auth without a certificate),
  *  AOIDC_REASON_INTERNAL (signing failed). */
 AOIDC_API apr_status_t
 aoidc_client_authenticate(aoidc_http_req_t *req, const char *body,
@@ -102,7 +107,10 @@ AOIDC_API apr_status_t aoidc_client_token_exchange(
     apr_pool_t *p, aoidc_err_t *err);
 
 /** GET userinfo with the access token; *out is the JSON object. Its sub
- *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. A token
+ *  must equal sub (OIDC Core 5.3.2): AOIDC_REASON_USERINFO_SUB. With a
+ *  client (may be NULL) that has a certificate, the request presents it
+ *  at the userinfo mTLS alias (RFC 8705 §3, §5: the token may be bound
+ *  to it). A token
  *  of token_type DPoP, when c (may be NULL) has a DPoP key, goes as
  *  "Authorization: DPoP" with a proof carrying ath (RFC 9449 §7.1), and
  *  a 401 use_dpop_nonce challenge is answered once with the nonce (§9). */

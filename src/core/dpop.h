@@ -100,9 +100,17 @@ AOIDC_API const char *aoidc_jwk_thumbprint(const json_t *jwk, apr_pool_t *p);
 AOIDC_API const char *aoidc_cert_thumbprint(const unsigned char *der,
                                             apr_size_t len, apr_pool_t *p);
 
-/** The same for a PEM certificate (mod_ssl's SSL_CLIENT_CERT); NULL when
- *  it does not parse. */
-AOIDC_API const char *aoidc_cert_thumbprint_pem(const char *pem, apr_pool_t *p);
+/* longest SSL_CLIENT_CERT taken (a certificate of 12 KiB DER) */
+#define AOIDC_CERT_PEM_MAX (16 * 1024)
+
+/** The same for the first PEM certificate of pem (len bytes; mod_ssl's
+ *  SSL_CLIENT_CERT): the SHA-256 of the base64 between its BEGIN and END
+ *  CERTIFICATE lines, decoded without parsing the certificate (a
+ *  malformed one just matches no cnf). NULL when there is no such block,
+ *  its base64 is bad, it is too short to be a certificate, or len is
+ *  over AOIDC_CERT_PEM_MAX. */
+AOIDC_API const char *aoidc_cert_thumbprint_pem(const char *pem, apr_size_t len,
+                                                apr_pool_t *p);
 
 /** The confirmation members of a token's claims (its "cnf" member, given
  *  as the JSON text the claim list keeps; NULL when there is none): *jkt

@@ -22,6 +22,16 @@ typedef enum {
     AOIDC_EP__COUNT
 } aoidc_http_endpoint_t;
 
+/* A TLS client certificate (RFC 8705) to present, from
+ * aoidc_client_cert_parse (client_cert.h): PEM texts, NUL-terminated. */
+typedef struct {
+    const char *cert_pem; /* the certificate, then its chain */
+    apr_size_t cert_len;
+    const char *key_pem; /* its private key (secret: never logged) */
+    apr_size_t key_len;
+    const char *x5t_s256; /* base64url SHA-256 of the certificate's DER */
+} aoidc_http_cert_t;
+
 typedef struct {
     const char *url;
     const char *body;          /* NULL: GET; else POST form body */
@@ -29,6 +39,8 @@ typedef struct {
     const char *accept;        /* default application/json */
     aoidc_http_endpoint_t endpoint;
     const char *dpop; /* RFC 9449 DPoP header value (a proof), or NULL */
+    /* presented in the TLS handshake of an https URL; NULL: none */
+    const aoidc_http_cert_t *cert;
 } aoidc_http_req_t;
 
 typedef struct {

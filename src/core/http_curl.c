@@ -118,6 +118,25 @@ static void set_transport(CURL *c, const aoidc_http_t *h, char *ebuf)
     }
 }
 
+/* RFC 8705: the client certificate from memory, never a file (httpd has
+ * dropped its privileges by now). libcurl copies the blobs; each request
+ * has its own handle, so no connection made with one client's
+ * certificate is reused for another's request. */
+static void set_client_cert(CURL *c, const aoidc_http_cert_t *cert)
+{
+    if (!cert) {
+        return;
+    }
+    struct curl_blob cb = {(void *)cert->cert_pem, cert->cert_len,
+                           CURL_BLOB_COPY};
+    struct curl_blob kb = {(void *)cert->key_pem, cert->key_len,
+                           CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &kb);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+}
+
 /* A certificate nobody here vouches for is no outage but a trust problem
  * (a missing AuthOIDCCABundle, or someone in the middle). */
 static aoidc_reason_t failure_reason(CURLcode cc)
@@ -179,6 +198,7 @@ static apr_status_t curl_send(const aoidc_http_t *h,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
     }
     set_transport(c, h, ebuf);
+    set_client_cert(c, req->cert);
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);

@@ -89,6 +89,40 @@ static bool lists(const json_t *doc, const char *name, const char *want)
     return false;
 }
 
+/* RFC 8705 §5: the aliases object; absent is fine, anything but an object
+ * is a broken document (a client would otherwise silently skip mTLS). */
+static apr_status_t mtls_aliases(aoidc_metadata_t *md, const json_t *doc,
+                                 const char *issuer, apr_pool_t *p,
+                                 aoidc_err_t *err)
+{
+    const json_t *a = json_object_get(doc, "mtls_endpoint_aliases");
+    apr_status_t rv;
+    if (!a) {
+        return APR_SUCCESS;
+    }
+    if (!json_is_object(a)) {
+        return aoidc_err_set(err, AOIDC_REASON_OP_BAD_RESPONSE, p,
+                             "metadata: mtls_endpoint_aliases not an object");
+    }
+    if ((rv = endpoint(&md->mtls.token, a, "token_endpoint", false, issuer, p,
+                       err))
+            != APR_SUCCESS
+        || (rv = endpoint(&md->mtls.par, a,
+                          "pushed_authorization_request_endpoint", false,
+                          issuer, p, err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->mtls.introspection, a, "introspection_endpoint",
+                          false, issuer, p, err))
+               != APR_SUCCESS
+        || (rv = endpoint(&md->mtls.revocation, a, "revocation_endpoint", false,
+                          issuer, p, err))
+               != APR_SUCCESS) {
+        return rv;
+    }
+    return endpoint(&md->mtls.userinfo, a, "userinfo_endpoint", false, issuer,
+                    p, err);
+}
+
 apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
                                   const char *in, apr_size_t len, apr_pool_t *p,
                                   aoidc_err_t *err)
@@ -149,6 +183,9 @@ apr_status_t aoidc_metadata_parse(aoidc_metadata_t *md, const char *issuer,
         json_object_get(doc, "require_pushed_authorization_requests"));
     md->assertion_ps256 =
         lists(doc, "token_endpoint_auth_signing_alg_values_supported", "PS256");
+    if (rv == APR_SUCCESS) {
+        rv = mtls_aliases(md, doc, issuer, p, err);
+    }
     return rv;
 }
 
@@ -257,7 +294,7 @@ static apr_status_t fetch_json(const char **body, apr_size_t *len,
                                aoidc_http_endpoint_t ep, apr_pool_t *p,
                                aoidc_err_t *err)
 {
-    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep, NULL};
+    aoidc_http_req_t req = {url, NULL, NULL, NULL, ep, NULL, NULL};
     aoidc_http_resp_t resp;
     apr_status_t rv = aoidc_http_send(http, &req, &resp, p, err);
     if (rv != APR_SUCCESS) {
@@ -323,6 +360,11 @@ static apr_status_t build(aoidc_snapshot_t **out, aoidc_provider_t *pv,
         s->md.revocation_endpoint =
             apr_pstrdup(sp, keep_md->revocation_endpoint);
         s->md.par_endpoint = apr_pstrdup(sp, keep_md->par_endpoint);
+        s->md.mtls.token = apr_pstrdup(sp, keep_md->mtls.token);
+        s->md.mtls.par = apr_pstrdup(sp, keep_md->mtls.par);
+        s->md.mtls.introspection = apr_pstrdup(sp, keep_md->mtls.introspection);
+        s->md.mtls.revocation = apr_pstrdup(sp, keep_md->mtls.revocation);
+        s->md.mtls.userinfo = apr_pstrdup(sp, keep_md->mtls.userinfo);
     }
     else {
         url = apr_pstrcat(sp, pv->issuer,

@@ -51,6 +51,12 @@ typedef struct {
     bool require_par;     /* require_pushed_authorization_requests */
     bool assertion_ps256; /* PS256 listed in
                            * token_endpoint_auth_signing_alg_values_supported */
+    /* RFC 8705 §5 mtls_endpoint_aliases: where a client presenting a
+     * certificate calls instead (checked as the plain ones); NULL: the
+     * plain endpoint */
+    struct {
+        const char *token, *par, *introspection, *revocation, *userinfo;
+    } mtls;
 } aoidc_metadata_t;
 
 /** What a request holds while it works: metadata and keys, immutable. */

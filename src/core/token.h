@@ -7,6 +7,7 @@
 #define AOIDC_CORE_TOKEN_H
 
 #include "core/err.h"
+#include "core/http.h"
 
 typedef struct {
     const char *access_token;
@@ -19,12 +20,14 @@ typedef struct {
 
 /* AuthOIDCClientAuth: how the client authenticates at the OP's endpoints
  * (token, PAR, introspection, revocation). AUTO: private_key_jwt when
- * there is a key, else basic or post as the metadata allows. */
+ * there is a key, else tls_client_auth when there is a certificate and no
+ * secret, else basic or post as the metadata allows. */
 typedef enum {
     AOIDC_CLIENT_AUTH_AUTO = 0,
     AOIDC_CLIENT_AUTH_BASIC,
     AOIDC_CLIENT_AUTH_POST,
     AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT,
+    AOIDC_CLIENT_AUTH_TLS, /* RFC 8705 §2.1 tls_client_auth */
 } aoidc_client_auth_t;
 
 typedef struct {
@@ -41,6 +44,10 @@ typedef struct {
      * is refused. */
     const struct aoidc_client_key_st *dpop_key;
     bool dpop_required;
+    /* AuthOIDCClientCert (RFC 8705): presented on every call this client
+     * makes to its OP (and the OP's mtls_endpoint_aliases used); NULL:
+     * none */
+    const aoidc_http_cert_t *cert;
 } aoidc_client_t;
 
 /** Add client authentication: either *authorization gets "Basic ..." (RFC

@@ -16,6 +16,7 @@
 #include "httpd/answer.h"
 #include "httpd/flows.h"
 #include "httpd/metrics.h"
+#include "httpd/tls_peer.h"
 #include "httpd/op.h"
 
 #define MAX_FORM (64 * 1024)
@@ -94,20 +95,54 @@ static int count_header(void *n, const char *key, const char *value)
     return 1;
 }
 
+/* The last certificate's thumbprint on this connection: a keep-alive
+ * client sends the same certificate with every request, and decoding and
+ * hashing it cost twice the rest of the binding check. Keyed by the whole
+ * PEM, so a renegotiated certificate is hashed anew. */
+typedef struct {
+    const char *pem;
+    const char *x5t;
+} x5t_memo_t;
+
+#define X5T_MEMO "aoidc_x5t"
+
 /* RFC 8705 §3: the TLS client certificate mod_ssl verified (or, with
- * SSLVerifyClient optional_no_ca, took), if any. */
+ * SSLVerifyClient optional_no_ca, took), if any. Asked on every request:
+ * only mod_ssl knows whether a renegotiation changed it. From its SSL
+ * object where we have it (tls_peer.c), else from SSL_CLIENT_CERT. */
 static const char *client_cert_x5t(void *baton, apr_pool_t *p)
 {
     static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) * lookup;
     request_rec *r = baton;
-    const char *pem;
+    conn_rec *c = r->connection;
+    x5t_memo_t *m = NULL;
+    const char *pem, *x5t;
+    bool known;
+    x5t = aoidc_tls_peer_x5t(c, &known);
+    if (known) {
+        return x5t;
+    }
     if (!lookup) {
         lookup = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup); /* idempotent */
     }
-    pem = lookup ? lookup(p, r->server, r->connection, r,
-                          (char *)"SSL_CLIENT_CERT")
-                 : NULL;
-    return pem && *pem ? aoidc_cert_thumbprint_pem(pem, p) : NULL;
+    pem = lookup ? lookup(p, r->server, c, r, (char *)"SSL_CLIENT_CERT") : NULL;
+    if (!pem || !*pem) {
+        return NULL;
+    }
+    apr_pool_userdata_get((void **)&m, X5T_MEMO, c->pool);
+    if (m && !strcmp(m->pem, pem)) {
+        return m->x5t;
+    }
+    if (!(x5t = aoidc_cert_thumbprint_pem(pem, strlen(pem), c->pool))) {
+        return NULL;
+    }
+    if (!m) {
+        m = apr_palloc(c->pool, sizeof(*m));
+        apr_pool_userdata_setn(m, X5T_MEMO, NULL, c->pool);
+    }
+    m->pem = apr_pstrdup(c->pool, pem);
+    m->x5t = x5t;
+    return x5t;
 }
 
 /* RFC 9449 §4.3 1, 9: exactly one DPoP header; htu is this request's URL

@@ -117,10 +117,11 @@ static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
         cl->client_id = base->client->client_id;
         /* the same client: what this section does not set is the outer
          * one's (a section setting only AuthOIDCClientAuth keeps the
-         * secret and keys) */
-        if (!cl->client_secret && !cl->keys) {
+         * secret, keys and certificate: the credentials go as one) */
+        if (!cl->client_secret && !cl->keys && !cl->cert) {
             cl->client_secret = base->client->client_secret;
             cl->keys = base->client->keys;
+            cl->cert = base->client->cert;
         }
         if (cl->method == AOIDC_CLIENT_AUTH_AUTO) {
             cl->method = base->client->method;
@@ -705,7 +706,11 @@ const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
                : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS
                        && !c->client->client_secret
                        && !(c->client->keys && c->client->keys->nelts)
+                       && !c->client->cert
                    ? "AuthOIDCClientSecret"
+               : c->client->method == AOIDC_CLIENT_AUTH_TLS && !c->client->cert
+                   ? "AuthOIDCClientCert (for AuthOIDCClientAuth "
+                     "tls_client_auth)"
                : !c->seal_upstream ? "AuthOIDCPassphrase"
                                    : NULL;
     if (*missing) {
@@ -934,9 +939,10 @@ const command_rec aoidc_cmds[] = {
                   "on|off|auto: RFC 9126 pushed authorization requests "
                   "(default auto: when the OP offers or requires them)"),
     AP_INIT_TAKE1("AuthOIDCClientAuth", aoidc_config_set_client_auth, NULL, CTX,
-                  "client_secret_basic|client_secret_post|private_key_jwt: "
-                  "client authentication at the OP (default: private_key_jwt "
-                  "with a key, else as the metadata allows)"),
+                  "client_secret_basic|client_secret_post|private_key_jwt|"
+                  "tls_client_auth: client authentication at the OP "
+                  "(default: private_key_jwt with a key, tls_client_auth "
+                  "with only a certificate, else as the metadata allows)"),
     AP_INIT_TAKE12("AuthOIDCClientKey", aoidc_config_set_client_key, NULL, CTX,
                    "FILE [KID]: PEM private key for private_key_jwt (RSA, EC "
                    "P-256/P-384, Ed25519); repeat for rollover, the first "
@@ -949,5 +955,10 @@ const command_rec aoidc_cmds[] = {
                  "On|Off: ask for DPoP-bound tokens (RFC 9449), sending "
                  "proofs with a key derived from AuthOIDCPassphrase "
                  "(default off; on under AuthOIDCProfile fapi2)"),
+    AP_INIT_TAKE12("AuthOIDCClientCert", aoidc_config_set_client_cert, NULL,
+                   CTX,
+                   "CERTFILE [KEYFILE]: PEM client certificate (and key, "
+                   "else in CERTFILE) presented to the OP (RFC 8705 "
+                   "tls_client_auth, certificate-bound tokens)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL},
 };

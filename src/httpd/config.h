@@ -211,11 +211,14 @@ const char *aoidc_config_set_resource_metadata(cmd_parms *cmd, void *dc,
 void aoidc_config_note_require(cmd_parms *cmd, bool acr, const char *word);
 /** AuthOIDCMaxAge in seconds; -1 when unset. */
 apr_int64_t aoidc_conf_max_age(const aoidc_dir_conf_t *c);
-/* config_client.c: AuthOIDCClientAuth, AuthOIDCClientKey (issue 12) */
+/* config_client.c: AuthOIDCClientAuth, AuthOIDCClientKey,
+ * AuthOIDCClientCert (issue 12) */
 const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
                                          const char *arg);
 const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
                                         const char *file, const char *kid);
+const char *aoidc_config_set_client_cert(cmd_parms *cmd, void *dc,
+                                         const char *cert, const char *key);
 
 /* config_profile.c: AuthOIDCProfile, AuthOIDCDPoP (issue 12) */
 const char *aoidc_config_set_profile(cmd_parms *cmd, void *dc, const char *arg);

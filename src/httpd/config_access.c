@@ -70,6 +70,8 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
         : aoidc_config_profile_conflict(c)
             ? "AuthOIDCProfile fapi2 without a directive contradicting it "
               "(apachectl configtest names it)"
+        : c->client->method == AOIDC_CLIENT_AUTH_TLS && !c->client->cert
+            ? "AuthOIDCClientCert (for AuthOIDCClientAuth tls_client_auth)"
             : NULL;
     if (*missing) {
         return NULL;
@@ -107,11 +109,15 @@ const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing)
 {
-    *missing = !c->issuer     ? "AuthOIDCIssuer"
-               : !c->audience ? "AuthOIDCAudience"
-               : c->dpop_nonce == 1 && !c->seal_dpop_nonce
-                   ? "AuthOIDCPassphrase (for AuthOIDCDPoPNonce)"
-                   : NULL;
+    *missing =
+        !c->issuer     ? "AuthOIDCIssuer"
+        : !c->audience ? "AuthOIDCAudience"
+        : c->dpop_nonce == 1 && !c->seal_dpop_nonce
+            ? "AuthOIDCPassphrase (for AuthOIDCDPoPNonce)"
+        : c->client && c->client->method == AOIDC_CLIENT_AUTH_TLS
+                && !c->client->cert
+            ? "AuthOIDCClientCert (for AuthOIDCClientAuth tls_client_auth)"
+            : NULL;
     if (*missing) {
         return NULL;
     }

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * AuthOIDCClientAuth and AuthOIDCClientKey (issue 12): how the client
- * authenticates at the OP, and its signing keys for private_key_jwt. Both
- * are part of the client (config.h: the provider identity merges as one
- * unit), so a section under another issuer never signs with this one's
- * key. Keys are read and parsed here, once, at config time: a bad file
- * fails `apachectl configtest` with the directive's name, and the private
- * key is never logged.
+ * AuthOIDCClientAuth, AuthOIDCClientKey and AuthOIDCClientCert (issue 12):
+ * how the client authenticates at the OP, its signing keys for
+ * private_key_jwt and its TLS certificate for tls_client_auth (RFC 8705).
+ * All are part of the client (config.h: the provider identity merges as
+ * one unit), so a section under another issuer never signs with this
+ * one's key or presents this one's certificate. Files are read and parsed
+ * here, once, at config time: a bad file fails `apachectl configtest`
+ * with the directive's name, and no private key is ever logged.
  */
 #include <string.h>
 
 #include "apr_file_io.h"
 #include "apr_strings.h"
 
+#include "core/client_cert.h"
 #include "core/client_key.h"
 #include "httpd/config.h"
 
@@ -29,17 +31,12 @@ static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
 const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
                                          const char *arg)
 {
-    static const char *const words[] = {
-        "client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
+    static const char *const words[] = {"client_secret_basic",
+                                        "client_secret_post", "private_key_jwt",
+                                        "tls_client_auth", NULL};
     static const aoidc_client_auth_t values[] = {
         AOIDC_CLIENT_AUTH_BASIC, AOIDC_CLIENT_AUTH_POST,
-        AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT};
-    if (!strcasecmp(arg, "tls_client_auth")) {
-        return apr_psprintf(cmd->pool,
-                            "%s: tls_client_auth is not supported yet (no "
-                            "directive names a client certificate)",
-                            cmd->cmd->name);
-    }
+        AOIDC_CLIENT_AUTH_PRIVATE_KEY_JWT, AOIDC_CLIENT_AUTH_TLS};
     for (int i = 0; words[i]; i++) {
         if (!strcasecmp(arg, words[i])) {
             client_of(dc, cmd->pool)->method = values[i];
@@ -120,5 +117,42 @@ const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
     }
     APR_ARRAY_PUSH(keys, aoidc_client_key_t *) = k;
     cl->keys = keys;
+    return NULL;
+}
+
+/* AuthOIDCClientCert CERTFILE [KEYFILE]: one per client (a second line
+ * replaces the first); the key may sit in CERTFILE. Checked as a pair
+ * here so that a mismatch is a configtest error, not a failed login. */
+const char *aoidc_config_set_client_cert(cmd_parms *cmd, void *dc,
+                                         const char *cert, const char *key)
+{
+    const char *cpath = ap_server_root_relative(cmd->pool, cert), *why;
+    const char *kpath = key ? ap_server_root_relative(cmd->pool, key) : NULL;
+    aoidc_http_cert_t *out;
+    aoidc_err_t err = {0};
+    char *cpem, *kpem = NULL;
+    apr_size_t cn, kn = 0;
+    apr_status_t rv;
+    if (!cpath || (key && !kpath)) {
+        return apr_psprintf(cmd->pool, "%s: bad path %s", cmd->cmd->name,
+                            cpath ? key : cert);
+    }
+    if ((why = read_small(&cpem, &cn, cpath, cmd->temp_pool))) {
+        return apr_psprintf(cmd->pool, "%s: %s %s", cmd->cmd->name, cpath, why);
+    }
+    if (kpath && (why = read_small(&kpem, &kn, kpath, cmd->temp_pool))) {
+        memset(cpem, 0, cn);
+        return apr_psprintf(cmd->pool, "%s: %s %s", cmd->cmd->name, kpath, why);
+    }
+    rv = aoidc_client_cert_parse(&out, cpem, cn, kpem, kn, cmd->pool, &err);
+    memset(cpem, 0, cn); /* the key may be in either file */
+    if (kpem) {
+        memset(kpem, 0, kn);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s%s%s: %s", cmd->cmd->name, cpath,
+                            kpath ? ", " : "", kpath ? kpath : "", err.detail);
+    }
+    client_of(dc, cmd->pool)->cert = out;
     return NULL;
 }

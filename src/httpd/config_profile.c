@@ -56,9 +56,7 @@ const char *aoidc_config_profile_conflict(const aoidc_dir_conf_t *c)
         .has_client = cl && cl->client_id,
         .client_auth = cl ? cl->method : AOIDC_CLIENT_AUTH_AUTO,
         .has_key = cl && cl->keys && cl->keys->nelts > 0,
-        /* tls_client_auth (RFC 8705) is another helper's: it sets this
-         * from the client certificate when it lands */
-        .has_cert = false,
+        .has_cert = cl && cl->cert, /* AuthOIDCClientCert (RFC 8705) */
         .other_providers = c->idps && c->idps->nelts > 0};
     return aoidc_profile_conflict(AOIDC_OR(c->profile, AOIDC_PROFILE_NONE),
                                   &in);
@@ -77,62 +75,4 @@ void aoidc_config_profile_rp(aoidc_rp_conf_t *rp, const aoidc_dir_conf_t *c)
         rp->pkce = true;        /* item 2: S256 */
         rp->response_type = AOIDC_RT_CODE;
     }
-}
-
-/* One section's configuration (merged over its server's defaults, as
- * httpd merges a <Location> at request time): refused when it
- * contradicts the profile. */
-static int check_one(const aoidc_dir_conf_t *c, const char *where,
-                     server_rec *s)
-{
-    const char *what = aoidc_config_profile_conflict(c);
-    if (!what) {
-        return OK;
-    }
-    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                 AOIDCLOGNO(01020) "%s: AuthOIDCProfile fapi2 conflicts with "
-                                   "%s (the FAPI 2.0 profile requires "
-                                   "otherwise; see docs/security.md)",
-                 where, what);
-    return !OK;
-}
-
-static int check_sections(const apr_array_header_t *secs,
-                          const aoidc_dir_conf_t *base, apr_pool_t *ptemp,
-                          server_rec *s)
-{
-    for (int i = 0; secs && i < secs->nelts; i++) {
-        ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
-        const aoidc_dir_conf_t *c = ap_get_module_config(v, &auth_oidc_module);
-        core_dir_config *cd = ap_get_core_module_config(v);
-        if (c
-            && check_one(
-                   aoidc_merge_dir_conf(ptemp, (void *)base, (void *)c),
-                   apr_psprintf(ptemp, "<%s>", cd && cd->d ? cd->d : "section"),
-                   s)
-                   != OK) {
-            return !OK;
-        }
-    }
-    return OK;
-}
-
-int aoidc_config_check_profile(apr_pool_t *ptemp, server_rec *s)
-{
-    for (server_rec *v = s; v; v = v->next) {
-        core_server_config *sc = ap_get_core_module_config(v->module_config);
-        const aoidc_dir_conf_t *base =
-            ap_get_module_config(v->lookup_defaults, &auth_oidc_module);
-        const char *name =
-            apr_psprintf(ptemp, "server %s:%u",
-                         v->server_hostname ? v->server_hostname : "(unnamed)",
-                         (unsigned)v->port);
-        if (base
-            && (check_one(base, name, v) != OK
-                || check_sections(sc->sec_url, base, ptemp, v) != OK
-                || check_sections(sc->sec_dir, base, ptemp, v) != OK)) {
-            return !OK;
-        }
-    }
-    return OK;
 }

@@ -15,6 +15,8 @@
  */
 #include <string.h>
 
+#include "http_core.h"
+
 #include "httpd/config.h"
 #include "httpd/mod_auth_oidc.h"
 #include "util_cfgtree.h"
@@ -169,6 +171,7 @@ typedef struct {
     bool issuer, client_id, passphrase, audience, redirect_uri;
     bool form_post;     /* AuthOIDCResponseMode form_post (issue 11) */
     bool client_secret; /* AuthOIDCUpstreamToken client_credentials */
+    bool client_cert;   /* AuthOIDCClientAuth tls_client_auth */
 } seen_t;
 
 static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
@@ -186,7 +189,9 @@ static void collect(seen_t *sn, const ap_directive_t *d, bool into_vhosts)
         sn->form_post |= !strcasecmp(n, "AuthOIDCResponseMode") && d->args
                          && ap_strcasestr(d->args, "form_post");
         sn->client_secret |= !strcasecmp(n, "AuthOIDCClientSecret")
-                             || !strcasecmp(n, "AuthOIDCClientKey");
+                             || !strcasecmp(n, "AuthOIDCClientKey")
+                             || !strcasecmp(n, "AuthOIDCClientCert");
+        sn->client_cert |= !strcasecmp(n, "AuthOIDCClientCert");
         collect(sn, d->first_child, into_vhosts);
     }
 }
@@ -269,6 +274,17 @@ static int check(const ap_directive_t *d, const seen_t *sn, bool into_vhosts,
                          d->filename, d->line_num, d->args);
             return !OK;
         }
+        if (!strcasecmp(d->directive, "AuthOIDCClientAuth") && d->args
+            && !strcasecmp(d->args, "tls_client_auth") && !sn->client_cert) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         AOIDCLOGNO(01000) "%s:%d: AuthOIDCClientAuth "
+                                           "tls_client_auth needs "
+                                           "AuthOIDCClientCert (set nowhere "
+                                           "in this virtual host or the main "
+                                           "server)",
+                         d->filename, d->line_num);
+            return !OK;
+        }
         if (!strcasecmp(d->directive, "AuthOIDCUpstreamToken") && d->args
             && (what = upstream_missing(sn, d->args))) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -304,6 +320,67 @@ int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             if (check(d->first_child, &vh, true, s) != OK) {
                 return !OK;
             }
+        }
+    }
+    return OK;
+}
+
+/* --- AuthOIDCProfile (config_profile.c): each section merged over its
+ * server's settings, so a server-wide profile meets a section's directive */
+
+/* One section's configuration (merged over its server's defaults, as
+ * httpd merges a <Location> at request time): refused when it
+ * contradicts the profile. */
+static int check_one(const aoidc_dir_conf_t *c, const char *where,
+                     server_rec *s)
+{
+    const char *what = aoidc_config_profile_conflict(c);
+    if (!what) {
+        return OK;
+    }
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                 AOIDCLOGNO(01020) "%s: AuthOIDCProfile fapi2 conflicts with "
+                                   "%s (the FAPI 2.0 profile requires "
+                                   "otherwise; see docs/security.md)",
+                 where, what);
+    return !OK;
+}
+
+static int check_sections(const apr_array_header_t *secs,
+                          const aoidc_dir_conf_t *base, apr_pool_t *ptemp,
+                          server_rec *s)
+{
+    for (int i = 0; secs && i < secs->nelts; i++) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+        const aoidc_dir_conf_t *c = ap_get_module_config(v, &auth_oidc_module);
+        core_dir_config *cd = ap_get_core_module_config(v);
+        if (c
+            && check_one(
+                   aoidc_merge_dir_conf(ptemp, (void *)base, (void *)c),
+                   apr_psprintf(ptemp, "<%s>", cd && cd->d ? cd->d : "section"),
+                   s)
+                   != OK) {
+            return !OK;
+        }
+    }
+    return OK;
+}
+
+int aoidc_config_check_profile(apr_pool_t *ptemp, server_rec *s)
+{
+    for (server_rec *v = s; v; v = v->next) {
+        core_server_config *sc = ap_get_core_module_config(v->module_config);
+        const aoidc_dir_conf_t *base =
+            ap_get_module_config(v->lookup_defaults, &auth_oidc_module);
+        const char *name =
+            apr_psprintf(ptemp, "server %s:%u",
+                         v->server_hostname ? v->server_hostname : "(unnamed)",
+                         (unsigned)v->port);
+        if (base
+            && (check_one(base, name, v) != OK
+                || check_sections(sc->sec_url, base, ptemp, v) != OK
+                || check_sections(sc->sec_dir, base, ptemp, v) != OK)) {
+            return !OK;
         }
     }
     return OK;

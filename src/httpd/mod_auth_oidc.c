@@ -16,6 +16,7 @@
 #include "httpd/request.h"
 #include "httpd/stepup.h"
 #include "httpd/store.h"
+#include "httpd/tls_peer.h"
 #include "httpd/upstream.h"
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -92,6 +93,7 @@ static void register_hooks(apr_pool_t *p)
     aoidc_authz_register(p);
     aoidc_metrics_register(p);
     aoidc_metrics_status_register(p);
+    aoidc_tls_peer_register();
 }
 
 AP_DECLARE_MODULE(auth_oidc) = {

@@ -50,6 +50,7 @@ static apr_status_t send_locked(aoidc_fake_http_t *f,
     f->last.accept = req->accept ? apr_pstrdup(f->pool, req->accept) : NULL;
     f->last.dpop = req->dpop ? apr_pstrdup(f->pool, req->dpop) : NULL;
     resp->dpop_nonce = resp->www_authenticate = NULL;
+    f->last.cert = req->cert; /* config-lifetime, not copied */
     f->has_last = true;
     if (!r) {
         int *n = apr_hash_get(f->unrouted_calls, url, APR_HASH_KEY_STRING);

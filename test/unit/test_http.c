@@ -124,7 +124,7 @@ START_TEST(get_ok)
                             NULL,
                             NULL,
                             AOIDC_EP_OTHER,
-                            NULL};
+                            NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -153,7 +153,7 @@ START_TEST(post_with_auth)
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {
         url(s, "/token"),  "grant_type=x&code=y", "Basic Y2xpZW50OnNlY3JldA==",
-        "application/jwt", AOIDC_EP_OTHER,        NULL};
+        "application/jwt", AOIDC_EP_OTHER,        NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -181,7 +181,7 @@ START_TEST(dpop_headers)
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/me"), NULL,           "DPoP at-1",
-                            NULL,          AOIDC_EP_OTHER, "h.p.s"};
+                            NULL,          AOIDC_EP_OTHER, "h.p.s", NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -218,7 +218,7 @@ START_TEST(no_redirects)
     s->response_len = strlen(r);
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/jwks"), NULL, NULL, NULL,
-                            AOIDC_EP_OTHER,  NULL};
+                            AOIDC_EP_OTHER,  NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_ok(aoidc_http_send(&h, &req, &resp, tp, &err), err);
@@ -247,7 +247,7 @@ START_TEST(size_cap)
         server_t *s = start(r, strlen(r));
         aoidc_http_t h = client(apr_time_from_sec(5));
         aoidc_http_req_t req = {url(s, "/big"), NULL,           NULL,
-                                NULL,           AOIDC_EP_OTHER, NULL};
+                                NULL,           AOIDC_EP_OTHER, NULL, NULL};
         aoidc_http_resp_t resp;
         aoidc_err_t err = {0};
         h.max_body = 4096;
@@ -260,7 +260,7 @@ START_TEST(size_cap)
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/big"), NULL,           NULL,
-                            NULL,           AOIDC_EP_OTHER, NULL};
+                            NULL,           AOIDC_EP_OTHER, NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.max_body = 4096;
@@ -276,7 +276,7 @@ START_TEST(timeout)
     server_t *s = start(NULL, 0); /* accepts, never answers */
     aoidc_http_t h = client(apr_time_from_msec(300));
     aoidc_http_req_t req = {url(s, "/slow"), NULL, NULL, NULL,
-                            AOIDC_EP_OTHER,  NULL};
+                            AOIDC_EP_OTHER,  NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     apr_time_t t0 = apr_time_now();
@@ -305,7 +305,7 @@ START_TEST(unreachable)
         NULL,
         NULL,
         AOIDC_EP_OTHER,
-        NULL};
+        NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -321,7 +321,7 @@ START_TEST(other_schemes_refused)
     aoidc_http_t h = client(apr_time_from_sec(2));
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         aoidc_http_req_t req = {urls[i], NULL,           NULL,
-                                NULL,    AOIDC_EP_OTHER, NULL};
+                                NULL,    AOIDC_EP_OTHER, NULL, NULL};
         aoidc_http_resp_t resp = {0};
         aoidc_err_t err = {0};
         ck_assert_reason(aoidc_http_send(&h, &req, &resp, tp, &err), err,
@@ -336,7 +336,7 @@ START_TEST(send_dispatches)
     aoidc_fake_http_t *f;
     aoidc_http_t *h = aoidc_fake_http_create(&f, tp);
     aoidc_http_req_t req = {
-        "https://op.example.com/x", NULL, NULL, NULL, AOIDC_EP_OTHER, NULL};
+        "https://op.example.com/x", NULL, NULL, NULL, AOIDC_EP_OTHER, NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     aoidc_fake_http_route(f, req.url, 204, "");
@@ -355,7 +355,7 @@ START_TEST(via_proxy)
     server_t *s = start(r, strlen(r)); /* plays the proxy */
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {
-        "http://op.invalid/jwks", NULL, NULL, NULL, AOIDC_EP_JWKS, NULL};
+        "http://op.invalid/jwks", NULL, NULL, NULL, AOIDC_EP_JWKS, NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.proxy = apr_psprintf(tp, "http://u:s3cret@127.0.0.1:%d", s->port);
@@ -377,7 +377,7 @@ START_TEST(no_proxy_ignores_environment)
     server_t *s = start(r, strlen(r));
     aoidc_http_t h = client(apr_time_from_sec(5));
     aoidc_http_req_t req = {url(s, "/x"), NULL,           NULL,
-                            NULL,         AOIDC_EP_OTHER, NULL};
+                            NULL,         AOIDC_EP_OTHER, NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     /* a proxy nobody listens on: used, the request would fail */
@@ -396,7 +396,7 @@ START_TEST(proxy_down_hides_password)
 {
     aoidc_http_t h = client(apr_time_from_sec(2));
     aoidc_http_req_t req = {"http://op.invalid/", NULL, NULL, NULL,
-                            AOIDC_EP_DISCOVERY,   NULL};
+                            AOIDC_EP_DISCOVERY,   NULL, NULL};
     aoidc_http_resp_t resp;
     aoidc_err_t err = {0};
     h.proxy = "http://u:s3cret@127.0.0.1:9";

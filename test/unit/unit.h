@@ -15,7 +15,7 @@
     X(guard) X(flight) X(rp_store) X(rp_login) X(rp_callback) X(rp_session) \
     X(rs) X(store_redis) X(basic) X(dpop) \
     X(cookie_session) X(rp_cookie) X(replay) X(rp_modes) X(upstream) \
-    X(client_key) X(par) X(l1) X(dpop_rp) X(profile)
+    X(client_key) X(par) X(l1) X(dpop_rp) X(profile) X(client_cert)
 /* clang-format on */
 
 #define AOIDC_DECLARE_TCASE(u) TCase *aoidc_##u##_tcase(void);

@@ -4,7 +4,7 @@
 //
 // Prints "READY <issuer>" on stdout once it is listening.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import Provider, { errors } from 'oidc-provider';
@@ -289,6 +289,41 @@ ${form}
 };
 
 if (ACR_VALUES.length) configuration.acrValues = ACR_VALUES;
+// RFC 8705 (test_540), only with MTLS_CA=<PEM file>: tls_client_auth and
+// certificate-bound tokens. The OP speaks plain http behind a TLS front
+// (pyaoidc/tlsfront.py) that asks for a client certificate without judging
+// it (SSLVerifyClient optional_no_ca) and forwards it in X-SSL-Client-Cert,
+// its newlines unfolded to spaces by mod_headers. Here a certificate is
+// "verified" when the MTLS_CA certificate issued and signed it, and its
+// subject must be the client's tls_client_auth_subject_dn.
+if (env.MTLS_CA) {
+  const ca = new X509Certificate(readFileSync(env.MTLS_CA));
+  const clientCert = (ctx) => {
+    const h = ctx.get('x-ssl-client-cert');
+    const m = /-----BEGIN CERTIFICATE-----(.*)-----END CERTIFICATE-----/.exec(h || '');
+    if (!m) return undefined;
+    const b64 = m[1].replace(/\s+/g, '');
+    return `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
+  };
+  configuration.clientAuthMethods = ['client_secret_basic', 'client_secret_post',
+    'client_secret_jwt', 'private_key_jwt', 'none', 'tls_client_auth'];
+  configuration.features.mTLS = {
+    enabled: true,
+    tlsClientAuth: true,
+    certificateBoundAccessTokens: true,
+    getCertificate: clientCert,
+    certificateAuthorized(ctx) {
+      const pem = clientCert(ctx);
+      if (!pem) return false;
+      const cert = new X509Certificate(pem);
+      return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+    },
+    certificateSubjectMatches(ctx, property, expected) {
+      return property === 'tls_client_auth_subject_dn'
+        && new X509Certificate(clientCert(ctx)).subject === expected;
+    },
+  };
+}
 
 const provider = new Provider(ISSUER, configuration);
 

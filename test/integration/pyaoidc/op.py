@@ -104,7 +104,7 @@ class RealOP:
                  audience='api://default', issuer=None, id_ttl=3600, rt_rotate=False,
                  jwks_file=None, log_path=None, backchannel_logout_uris=None,
                  trust_proxy=False, extra_clients=None, par=False, acr_values=None,
-                 extra_env=None):
+                 extra_env=None, mtls_ca=None):
         self.port = port or free_port()
         self.at_ttl = at_ttl
         self.id_ttl = id_ttl
@@ -127,6 +127,9 @@ class RealOP:
         self.acr_values = list(acr_values or [])
         # more op.js switches (test_370: DPOP, DPOP_NONCE, EC_SIGNING)
         self.extra_env = dict(extra_env or {})
+        # RFC 8705 (test_540): the CA file whose certificates authenticate
+        # tls_client_auth clients; None: mTLS off
+        self.mtls_ca = mtls_ca
         self.proc = None
         self._log = None
         self._meta = None
@@ -176,6 +179,8 @@ class RealOP:
         if self.acr_values:
             env['ACR_VALUES'] = ','.join(self.acr_values)
         env.update(self.extra_env)
+        if self.mtls_ca:
+            env['MTLS_CA'] = self.mtls_ca
         if not self.log_path:
             fd, self.log_path = tempfile.mkstemp(prefix='op-%d-' % self.port, suffix='.log')
             os.close(fd)
