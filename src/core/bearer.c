@@ -54,6 +54,20 @@ apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
                                      const char *authorization, apr_pool_t *p,
                                      aoidc_err_t *err)
 {
+    apr_status_t rv =
+        aoidc_token_from_header_unchecked(token, dpop, authorization, p, err);
+    if (rv == APR_SUCCESS && !aoidc_bearer_token_syntax_ok(*token)) {
+        *token = NULL;
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
+                             "Bearer credentials are not one b64token");
+    }
+    return rv;
+}
+
+apr_status_t aoidc_token_from_header_unchecked(const char **token, bool *dpop,
+                                               const char *authorization,
+                                               apr_pool_t *p, aoidc_err_t *err)
+{
     const char *s = authorization;
     *token = NULL;
     *dpop = false;
@@ -89,12 +103,7 @@ apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
     }
     /* the header's own bytes (they live as long as the request) unless
      * trailing blanks must go */
-    const char *t = n == len ? s : apr_pstrmemdup(p, s, n);
-    if (!aoidc_bearer_token_syntax_ok(t)) {
-        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, p,
-                             "Bearer credentials are not one b64token");
-    }
-    *token = t;
+    *token = n == len ? s : apr_pstrmemdup(p, s, n);
     return APR_SUCCESS;
 }
 

@@ -27,6 +27,15 @@ AOIDC_API apr_status_t aoidc_token_from_header(const char **token, bool *dpop,
                                                const char *authorization,
                                                apr_pool_t *p, aoidc_err_t *err);
 
+/** aoidc_token_from_header without the b64token check of the token, for a
+ *  caller that hands the token to aoidc_rs_authenticate, which checks it
+ *  unless the token is one it has already seen (its L1): a repeated token
+ *  is not scanned again. Still AOIDC_REASON_BEARER_SYNTAX for a scheme
+ *  without a token. */
+AOIDC_API apr_status_t aoidc_token_from_header_unchecked(
+    const char **token, bool *dpop, const char *authorization, apr_pool_t *p,
+    aoidc_err_t *err);
+
 /** Token from an Authorization header value. APR_NOTFOUND (reason
  *  AOIDC_REASON_NO_CREDENTIALS) when the header is absent or uses another
  *  scheme; AOIDC_REASON_BEARER_SYNTAX for "Bearer" without a single

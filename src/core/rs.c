@@ -215,8 +215,13 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
     apr_uint32_t gen;
     apr_status_t rv;
     if (l1_hit(out, c, env, in->token, tlen, rules)) {
+        /* these very bytes passed the check below on their way in */
         out->cache_hit = true;
         return APR_SUCCESS;
+    }
+    if (!aoidc_bearer_token_syntax_ok(in->token)) { /* RFC 6750 §2.1 */
+        return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, env->pool,
+                             "Bearer credentials are not one b64token");
     }
     gen = env->l1 ? aoidc_l1_gen(env->l1, in->token, tlen) : 0;
     aoidc_rs_cache_key(key, c, in->token);

@@ -48,7 +48,9 @@ enum {
 };
 
 typedef struct {
-    const char *token;      /* as extracted by the glue (b64token-checked) */
+    const char *token;      /* as extracted by the glue; its b64token syntax is
+                             * checked here (RFC 6750 §2.1), except for a token
+                             * the L1 holds (it was checked on its way in) */
     aoidc_flight_t *flight; /* the process's single-flight table, or NULL */
     /* sender constraints (rs_bind.c); all may be NULL/false */
     bool dpop_scheme;       /* Authorization: DPoP (not Bearer) */
@@ -72,7 +74,8 @@ typedef struct {
     const char *dpop_nonce;
 } aoidc_rs_out_t;
 
-/** Authenticate a bearer token. Reasons: every token-validation reason of
+/** Authenticate a bearer token. Reasons: AOIDC_REASON_BEARER_SYNTAX (not
+ *  one b64token), every token-validation reason of
  *  err.h, AOIDC_REASON_INACTIVE (also when a refusal is cached),
  *  AOIDC_REASON_NO_INTROSPECTION, AOIDC_REASON_NO_USER, upstream reasons
  *  (OP unreachable, bad answer, OP_BUSY). RFC 6750, RFC 9068, RFC 7662. */

@@ -282,6 +282,13 @@ START_TEST(bearer_served_from_l1)
         out.claim_names[0],
         apr_pstrcat(tp, "OIDC_CLAIM_",
                     APR_ARRAY_IDX(out.claims, 0, aoidc_claim_t).name, NULL));
+    /* not a b64token: refused before any cache (no store read) */
+    int g0 = f.cache.gets;
+    aoidc_rs_in_t bad = {.token = "a b"};
+    aoidc_err_t e2 = {0};
+    ck_assert_reason(aoidc_rs_authenticate(&out, &f.rs, &f.env, &bad, &e2), e2,
+                     AOIDC_REASON_BEARER_SYNTAX);
+    ck_assert_int_eq(f.cache.gets, g0);
     /* the same bytes but one: not this verdict */
     char *other = apr_pstrdup(tp, tok);
     other[strlen(other) - 1] ^= 1;
