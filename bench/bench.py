@@ -481,6 +481,8 @@ class Scenario:
         self.ratios = []
         self.cpu = []           # server CPU ns per request, per wrk run
         self.cpu_ratios = []
+        self.p99 = []           # wrk's 99th percentile latency, us, per run
+        self.p99_ratios = []    # ... over the floor's (mean of the runs around it)
         self.store_cpu = []     # the store's CPU ns per request, per wrk run
         self.non200 = 0
         self.requests = 0
@@ -511,6 +513,10 @@ class Scenario:
             'cpu_ratio_to_floor': (statistics.median(self.cpu_ratios) if self.cpu_ratios
                                    else None),
             'cpu_ratio_rounds': self.cpu_ratios,
+            'p99_latency_us': (statistics.median(self.p99) if self.p99 else None),
+            'p99_ratio_to_floor': (statistics.median(self.p99_ratios) if self.p99_ratios
+                                   else None),
+            'p99_ratio_rounds': self.p99_ratios,
             'server_cpu_us_per_request': (statistics.median(self.cpu) / 1e3 if self.cpu
                                           else None),
             'cpu_ns_rounds': self.cpu,
@@ -762,11 +768,21 @@ def login(h, path, cookie_name, op):
 PIN = {'httpd': [], 'wrk': []}     # taskset prefixes, set in main()
 
 
+_LAT_UNIT = {'us': 1.0, 'ms': 1e3, 's': 1e6}
+
+
+def wrk_p99(out):
+    """wrk --latency's 99% line, in microseconds (None when absent)."""
+    m = re.search(r'^\s*99%\s+([\d.]+)(us|ms|s)\s*$', out, re.M)
+    return float(m.group(1)) * _LAT_UNIT[m.group(2)] if m else None
+
+
 def run_wrk(url, headers, duration, conns, server=None):
-    """-> (req/s, requests, non-200 + socket errors, output, server CPU ns/request)"""
+    """-> (req/s, requests, non-200 + socket errors, output, server CPU ns/request);
+    the output carries wrk's latency distribution (wrk_p99)"""
     cpu0 = server.cpu_ns() if server else 0
     cmd = PIN['wrk'] + ['wrk', '-t1', '-c%d' % conns, '-d%ds' % duration, '--timeout', '10s',
-           '-s', os.path.join(BENCH, 'count.lua')]
+           '--latency', '-s', os.path.join(BENCH, 'count.lua')]
     for k, v in headers.items():
         cmd += ['-H', '%s: %s' % (k, v)]
     cmd.append(url)
@@ -1286,13 +1302,16 @@ SSLVerifyDepth 3
             fh = self.servers['floor']
 
             def floor_run():
-                fr, fn, fbad, _, fcpu = run_wrk(floor.url(fh), {}, self.a.duration,
-                                                self.a.conns, fh)
+                fr, fn, fbad, fout, fcpu = run_wrk(floor.url(fh), {}, self.a.duration,
+                                                   self.a.conns, fh)
                 floor.rps.append(fr)
                 floor.cpu.append(fcpu)
+                fp = wrk_p99(fout)
+                if fp:
+                    floor.p99.append(fp)
                 floor.requests += fn
                 floor.non200 += fbad
-                return fr, fcpu
+                return fr, fcpu, fp
             for rnd in range(self.a.rounds):
                 before = floor_run()
                 for sc in measured:
@@ -1309,6 +1328,10 @@ SSLVerifyDepth 3
                     sc.ratios.append(r / fr)
                     sc.cpu.append(cpu)
                     sc.cpu_ratios.append(fcpu / cpu)
+                    p99 = wrk_p99(out)
+                    if p99 and before[2] and after[2]:
+                        sc.p99.append(p99)
+                        sc.p99_ratios.append(p99 / ((before[2] + after[2]) / 2))
                     sc.requests += n
                     sc.non200 += bad
                     if bad:
@@ -1323,6 +1346,7 @@ SSLVerifyDepth 3
                     before = after
             floor.ratios = [1.0] if floor.rps else []
             floor.cpu_ratios = [1.0] if floor.cpu else []
+            floor.p99_ratios = [1.0] if floor.p99 else []
             for k in sorted(self.stores.pids):
                 n = sum(s.requests for s in live if s.store == k)
                 log('  store %s: %d connections accepted since it started (the bench\'s '
@@ -1831,16 +1855,19 @@ def render_md(res):
          '', 'Peers: %s.' % ', '.join('%s %s' % kv for kv in res['machine']['packages'].items()),
          '', '| module | scenario | status | instructions/request | spread | ratio to floor '
              '(throughput) | CPU ratio to floor | req/s | server CPU µs/req | store CPU µs/req '
-             '| non-200 | notes |',
-         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
+             '| p99 latency µs (ratio to floor) | non-200 | notes |',
+         '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for s in res['scenarios']:
-        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
+        p99 = ('%.0f (%.2f)' % (s['p99_latency_us'], s['p99_ratio_to_floor'])
+               if s.get('p99_latency_us') and s.get('p99_ratio_to_floor') else '—')
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s |' % (
             s['module'], s['scenario'], s['status'] if s['status'] != 'pending' else 'not run',
             fmt(s['instructions_per_request']),
             fmt(s['instructions_spread'] and 100 * s['instructions_spread'], '%.2f%%'),
             fmt(s['ratio_to_floor'], '%.3f'), fmt(s['cpu_ratio_to_floor'], '%.3f'),
             fmt(s['requests_per_second']), fmt(s['server_cpu_us_per_request'], '%.1f'),
-            fmt(s.get('store_cpu_us_per_request'), '%.1f'), s['non200'], s['requests'], s.get('note', '')))
+            fmt(s.get('store_cpu_us_per_request'), '%.1f'), p99, s['non200'], s['requests'],
+            s.get('note', '')))
     fl = next((s for s in res['scenarios'] if s['id'] == 'floor'), None)
     if fl and fl['rps_rounds']:
         r = fl['rps_rounds']
