@@ -76,6 +76,31 @@ BASE_MODULES = [
     ('log_config_module', None),       # built in too on Debian
 ]
 
+# The event MPM's lines in httpd.conf unless Env.set_mpm() says otherwise.
+DEFAULT_MPM = '''# One child: process-wide caches (metadata, JWKS) are then one cache, so fetch
+# counts are deterministic.
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 64
+ThreadLimit 64
+MaxRequestWorkers 64
+MinSpareThreads 1
+MaxSpareThreads 64
+MaxConnectionsPerChild 0'''
+# Two children that stay (no spare-process reaping, no recycling), and
+# SO_REUSEPORT with one listener bucket per child (ListenCoresBucketsRatio 1
+# on a 2-CPU host gives 2 buckets), so the kernel spreads new connections
+# over both children instead of waking the same one each time.
+TWO_CHILDREN_MPM = '''StartServers 2
+ServerLimit 2
+ThreadsPerChild 4
+ThreadLimit 4
+MaxRequestWorkers 8
+MinSpareThreads 1
+MaxSpareThreads 8
+MaxConnectionsPerChild 0
+ListenCoresBucketsRatio 1'''
+
 # Lines at these levels fail a test unless expected.
 BAD_LEVELS = {'emerg', 'alert', 'crit', 'error', 'warn'}
 # Always tolerated (startup noise), matched with re.search.
@@ -257,6 +282,7 @@ class Env:
         self._mark = 0               # error_log offset at test start
         self._test = None
         self._cores_seen = set()
+        self.mpm = None              # MPM lines of httpd.conf (None: DEFAULT_MPM)
         # apache2 -k graceful-stop (SIGWINCH) or -k stop (SIGTERM)
         self.stop_signal = (signal.SIGTERM if os.environ.get('AOIDC_STOP') == 'term'
                             else signal.SIGWINCH)
@@ -289,6 +315,14 @@ class Env:
             raise HttpdError('module %s not found: build it or set AOIDC_MODULE '
                              '(AOIDC_NO_MODULE=1 runs without it)' % self.module)
         return self
+
+    def set_mpm(self, lines=None):
+        """Replace the MPM lines of httpd.conf (None: back to DEFAULT_MPM,
+        one child); the next install() restarts httpd with them."""
+        self.mpm = lines
+        with open(self.httpd_conf, 'w') as f:
+            f.write(self.main_conf('conf/test.conf'))
+        self.mark_dirty()
 
     def _write_htdocs(self):
         def put(rel, text):
@@ -349,16 +383,7 @@ Timeout 30
 # closes at that very moment sees a spurious disconnect.
 KeepAliveTimeout 60
 GracefulShutdownTimeout 5
-# One child: process-wide caches (metadata, JWKS) are then one cache, so fetch
-# counts are deterministic.
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 64
-ThreadLimit 64
-MaxRequestWorkers 64
-MinSpareThreads 1
-MaxSpareThreads 64
-MaxConnectionsPerChild 0
+%(mpm)s
 DocumentRoot %(r)s/htdocs
 DirectoryIndex index.html
 <Directory />
@@ -378,7 +403,7 @@ ProxyPassMatch "^(/.+)?/echo(/.*)?$" "http://127.0.0.1:%(echo)d$1/echo$2"
 ProxyTimeout 30
 Include %(r)s/%(include)s
 ''' % {'port': self.port, 'modules': '\n'.join(m), 'r': r, 'echo': self.echo.port,
-       'include': include,
+       'include': include, 'mpm': self.mpm or DEFAULT_MPM,
        'loglevel': 'LogLevel warn auth_oidc:debug' if self.load_module else 'LogLevel warn'}
 
     # ------------------------------------------------------------ URLs
