@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* JWKS parsing and key selection over cjose. */
+/* JWKS parsing and key selection; keys imported into cjose and OpenSSL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +138,10 @@ static const char *import_key(aoidc_jwk_t *k, int *bits, json_t *j,
         return "import";
     }
     apr_pool_cleanup_register(p, k->key, jwk_cleanup, apr_pool_cleanup_null);
+    /* the verifiers, once per fetch rather than once per token */
+    if (!(k->evp = aoidc_jwk_evp_make(k, j, p))) {
+        return "import";
+    }
     /* strings above point into j, which p owns */
     return NULL;
 }
