@@ -16,7 +16,6 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 
 #include "core/b64url.h"
 #include "core/json.h"
@@ -29,9 +28,6 @@ typedef struct {
     EVP_PKEY_CTX *tmpl; /* verify_init done, padding and digest set */
     EVP_MD *md;         /* fetched once */
     apr_size_t ec_len;  /* ES*: size of r and of s; 0 for RSA */
-    /* the one-shot hash: no digest context to make (~4k instructions) */
-    unsigned char *(*hash)(const unsigned char *, size_t, unsigned char *);
-    unsigned int hash_len;
 } verifier_t;
 
 struct aoidc_jwk_evp_s {
@@ -139,10 +135,6 @@ static bool add_verifier(aoidc_jwk_evp_t *e, const char *alg, apr_size_t ec_len)
     const char *mdname = !strcmp(alg + 2, "256")   ? "SHA256"
                          : !strcmp(alg + 2, "384") ? "SHA384"
                                                    : "SHA512";
-    v->hash = mdname[3] == '2' ? SHA256 : mdname[3] == '3' ? SHA384 : SHA512;
-    v->hash_len = mdname[3] == '2'   ? SHA256_DIGEST_LENGTH
-                  : mdname[3] == '3' ? SHA384_DIGEST_LENGTH
-                                     : SHA512_DIGEST_LENGTH;
     bool ok = (v->md = EVP_MD_fetch(NULL, mdname, NULL))
               && (v->tmpl = EVP_PKEY_CTX_new_from_pkey(NULL, e->pkey, NULL))
               && EVP_PKEY_verify_init(v->tmpl) == 1;
@@ -241,6 +233,7 @@ int aoidc_jwk_evp_verify(const aoidc_jwk_evp_t *e, const char *alg,
 {
     const verifier_t *v = NULL;
     unsigned char h[EVP_MAX_MD_SIZE], der[2 * 66 + 16];
+    unsigned int hl = 0;
     int ok = 0;
     for (int i = 0; e && i < e->n; i++) {
         if (!strcmp(e->v[i].alg, alg)) {
@@ -259,8 +252,10 @@ int aoidc_jwk_evp_verify(const aoidc_jwk_evp_t *e, const char *alg,
         siglen = (apr_size_t)n;
     }
     EVP_PKEY_CTX *c = NULL;
-    ok = v->hash(in, inlen, h) && (c = EVP_PKEY_CTX_dup(v->tmpl))
-         && EVP_PKEY_verify(c, sig, siglen, h, v->hash_len) == 1;
+    /* EVP_Digest with the fetched md: SHA256() fetches on every call */
+    ok = EVP_Digest(in, inlen, h, &hl, v->md, NULL)
+         && (c = EVP_PKEY_CTX_dup(v->tmpl))
+         && EVP_PKEY_verify(c, sig, siglen, h, hl) == 1;
     EVP_PKEY_CTX_free(c);
     if (!ok) {
         ERR_clear_error(); /* a bad signature is an answer, not an error */
