@@ -61,6 +61,13 @@ AOIDC_API apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
                                         apr_size_t len, apr_pool_t *p,
                                         aoidc_err_t *err);
 
+/** aoidc_jwks_parse without the OpenSSL verifiers (every evp NULL): for a
+ *  key only cjose will use, whose verifiers would be made for nothing (a
+ *  DPoP proof's key, kept by dpop_keys.c as a cjose key alone). */
+AOIDC_API apr_status_t aoidc_jwks_parse_cjose(aoidc_jwks_t **out,
+                                              const char *in, apr_size_t len,
+                                              apr_pool_t *p, aoidc_err_t *err);
+
 /** The key for a token signed with alg (already allow-listed) and header
  *  kid (may be NULL): kty and curve must suit alg and a key's own "alg", if
  *  any, must equal it. Without kid, only an unambiguous single candidate is

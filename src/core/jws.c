@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* JWS parse and verify; the alg and key checks happen here, before cjose. */
+/* JWS parse and verify; the alg and key checks happen here, before OpenSSL
+ * or cjose sees a signature. */
 #include <string.h>
 
 #include <openssl/evp.h>

@@ -2,10 +2,10 @@
 /*
  * Compact JWS (RFC 7515) parsing and verification, following RFC 8725:
  * the algorithm is checked against an allow-list and against the key type
- * before cjose verifies; "none" is never allowed; HS* only with a configured
- * client secret, never with a key from a JWKS. Signatures by JWKS keys are
- * checked with the OpenSSL verifiers made at JWKS import (jwk.h), over the
- * parts aoidc_jws_parse decoded: a token is decoded once. cjose checks HS*
+ * before any signature check; "none" is never allowed; HS* only with a
+ * configured client secret, never with a key from a JWKS. Signatures by JWKS
+ * keys are checked with the OpenSSL verifiers made at JWKS import (jwk.h), over
+ * the parts aoidc_jws_parse decoded: a token is decoded once. cjose checks HS*
  * and keys without such verifiers (DPoP proof keys). Keys come from the
  * issuer's JWKS by kid only: jku, x5u, jwk and x5c headers are ignored. Any
  * crit header is refused, since we implement no extensions.

@@ -215,6 +215,42 @@ START_TEST(verifiers_follow_key)
 }
 END_TEST
 
+/* aoidc_jwks_parse_cjose (DPoP proof keys) makes no verifiers, and
+ * aoidc_jws_verify then asks cjose: same verdicts. */
+START_TEST(cjose_only_keys)
+{
+    apr_size_t len;
+    aoidc_jwks_t *with, *without;
+    aoidc_err_t err = {0};
+    char *txt = aoidc_test_read("keys/jwks.json", &len, tp);
+    ck_assert_ok(aoidc_jwks_parse(&with, txt, len, tp, &err), err);
+    ck_assert_ok(aoidc_jwks_parse_cjose(&without, txt, len, tp, &err), err);
+    ck_assert_int_eq(with->keys->nelts, without->keys->nelts);
+    for (int i = 0; i < with->keys->nelts; i++) {
+        ck_assert_ptr_nonnull(APR_ARRAY_IDX(with->keys, i, aoidc_jwk_t).evp);
+        ck_assert_ptr_null(APR_ARRAY_IDX(without->keys, i, aoidc_jwk_t).evp);
+    }
+    cjose_jwk_t *key = aoidc_test_key("ec-p256", tp);
+    aoidc_jws_t *j = parse(
+        aoidc_test_sign(key, "ES256", "ec-1", NULL, aoidc_test_claims(), tp));
+    ck_assert_ok(
+        aoidc_jws_verify(j, with, AOIDC_ALGS_ASYMMETRIC, NULL, tp, &err), err);
+    ck_assert_ok(
+        aoidc_jws_verify(j, without, AOIDC_ALGS_ASYMMETRIC, NULL, tp, &err),
+        err);
+    aoidc_jws_t bad = *j;
+    /* one header character ("b" -> "c"): a valid encoding, signed wrongly */
+    bad.compact = apr_pstrdup(tp, j->compact);
+    ((char *)bad.compact)[5] ^= 0x01;
+    ck_assert_reason(
+        aoidc_jws_verify(&bad, with, AOIDC_ALGS_ASYMMETRIC, NULL, tp, &err),
+        err, AOIDC_REASON_SIGNATURE);
+    ck_assert_reason(
+        aoidc_jws_verify(&bad, without, AOIDC_ALGS_ASYMMETRIC, NULL, tp, &err),
+        err, AOIDC_REASON_SIGNATURE);
+}
+END_TEST
+
 /* The snapshot's keys are shared by the worker threads. */
 typedef struct {
     const aoidc_jwk_t *k;
@@ -262,6 +298,7 @@ TCase *aoidc_jwk_evp_tcase(void)
     tcase_add_test(tc, rfc7515_a3_es256);
     tcase_add_test(tc, es_signature_shape);
     tcase_add_test(tc, verifiers_follow_key);
+    tcase_add_test(tc, cjose_only_keys);
     tcase_add_loop_test(tc, threads_share_a_key, 0, 2);
     return tc;
 }
