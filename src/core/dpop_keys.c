@@ -92,7 +92,7 @@ static cjose_jwk_t *import(const json_t *jwk, apr_pool_t *p)
     char *text = aoidc_json_dump(doc, sub);
     json_decref(doc);
     if (text
-        && aoidc_jwks_parse(&k, text, strlen(text), sub, &ignored)
+        && aoidc_jwks_parse_cjose(&k, text, strlen(text), sub, &ignored)
                == APR_SUCCESS
         && k->keys->nelts == 1) {
         key = APR_ARRAY_IDX(k->keys, 0, aoidc_jwk_t).key;

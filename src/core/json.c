@@ -64,8 +64,12 @@ apr_status_t aoidc_json_parse(json_t **out, const char *in, apr_size_t len,
         return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
                              "json: nested too deep");
     }
-    json_t *j =
-        json_loadb(in, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    /* jansson for whatever the fast path leaves (json_fast.c) */
+    json_t *j = aoidc_json_fast(in, len);
+    if (!j) {
+        j = json_loadb(in, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                       &jerr);
+    }
     if (!j) {
         return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p, "json: %s at %d",
                              jerr.text, jerr.position);

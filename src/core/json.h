@@ -21,6 +21,14 @@ AOIDC_API apr_status_t aoidc_json_parse(json_t **out, const char *in,
                                         bool any_type, apr_pool_t *p,
                                         aoidc_err_t *err);
 
+/** The fast path of aoidc_json_parse (json_fast.c): a new reference to
+ *  exactly what json_loadb(in, len, JSON_REJECT_DUPLICATES) gives (the same
+ *  values, types and key order) when in is an object within the common
+ *  subset (plain ASCII strings, integers, literals, nesting up to
+ *  AOIDC_MAX_JSON_DEPTH); NULL for anything else, valid or not, which
+ *  jansson then judges. Never an error of its own. */
+AOIDC_API json_t *aoidc_json_fast(const char *in, apr_size_t len);
+
 /** Hand a reference to p: json_decref runs when p is cleared. Returns j. */
 AOIDC_API json_t *aoidc_json_own(json_t *j, apr_pool_t *p);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* JWKS parsing and key selection over cjose. */
+/* JWKS parsing and key selection; keys imported into cjose and OpenSSL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,7 +120,7 @@ static const char *judge(aoidc_jwk_t *k, int *bits, json_t *j, apr_pool_t *p)
     return ec_problem(k, j, p);
 }
 
-static const char *import_key(aoidc_jwk_t *k, int *bits, json_t *j,
+static const char *import_key(aoidc_jwk_t *k, int *bits, json_t *j, bool evp,
                               apr_pool_t *p)
 {
     cjose_err cerr;
@@ -138,12 +138,16 @@ static const char *import_key(aoidc_jwk_t *k, int *bits, json_t *j,
         return "import";
     }
     apr_pool_cleanup_register(p, k->key, jwk_cleanup, apr_pool_cleanup_null);
+    /* the verifiers, once per fetch rather than once per token */
+    if (evp && !(k->evp = aoidc_jwk_evp_make(k, j, p))) {
+        return "import";
+    }
     /* strings above point into j, which p owns */
     return NULL;
 }
 
-apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
-                              apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+static apr_status_t parse(aoidc_jwks_t **out, const char *in, apr_size_t len,
+                          bool evp, apr_pool_t *p, aoidc_err_t *err)
 {
     json_t *doc, *keys, *j;
     size_t i;
@@ -169,8 +173,8 @@ apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
     {
         aoidc_jwk_t k = {0};
         int bits = 0;
-        const char *why =
-            json_is_object(j) ? import_key(&k, &bits, j, p) : "not_an_object";
+        const char *why = json_is_object(j) ? import_key(&k, &bits, j, evp, p)
+                                            : "not_an_object";
         if (!why) {
             *(aoidc_jwk_t *)apr_array_push(s->keys) = k;
         }
@@ -184,6 +188,19 @@ apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
     }
     *out = s;
     return APR_SUCCESS;
+}
+
+apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
+                              apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+{
+    return parse(out, in, len, true, p, err);
+}
+
+apr_status_t aoidc_jwks_parse_cjose(aoidc_jwks_t **out, const char *in,
+                                    apr_size_t len, apr_pool_t *p,
+                                    aoidc_err_t *err)
+{
+    return parse(out, in, len, false, p, err);
 }
 
 static bool suits(const aoidc_jwk_t *k, const char *alg)

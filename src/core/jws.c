@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* JWS parse and verify; the alg and key checks happen here, before cjose. */
+/* JWS parse and verify; the alg and key checks happen here, before OpenSSL
+ * or cjose sees a signature. */
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -79,6 +80,9 @@ apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
     aoidc_jws_t *j = apr_pcalloc(p, sizeof(*j));
     j->compact = apr_pstrmemdup(p, compact, len);
     j->len = len;
+    j->sig = sig;
+    j->siglen = siglen;
+    j->signed_len = (apr_size_t)(d2 - compact);
     if (decode_part(&j->header, compact, (apr_size_t)(d1 - compact), p, err)
             != APR_SUCCESS
         || decode_part(&j->payload, d1 + 1, (apr_size_t)(d2 - d1 - 1), p, err)
@@ -118,6 +122,43 @@ static apr_status_t cjose_verify(const aoidc_jws_t *jws, cjose_jwk_t *key,
     return APR_SUCCESS;
 }
 
+/* With the key's prepared OpenSSL verifier, over what parse decoded. */
+static apr_status_t evp_verify(const aoidc_jws_t *jws, const aoidc_jwk_t *k,
+                               apr_pool_t *p, aoidc_err_t *err)
+{
+    const unsigned char *sig = jws->sig;
+    apr_size_t siglen = jws->siglen, signed_len = jws->signed_len;
+    if (!sig) {
+        const char *d2 = jws->compact + jws->len;
+        unsigned char *raw;
+        while (d2 > jws->compact && d2[-1] != '.') {
+            d2--;
+        }
+        d2 = d2 > jws->compact ? d2 - 1 : NULL;
+        if (!d2
+            || aoidc_b64url_decode(
+                   &raw, &siglen, d2 + 1,
+                   jws->len - (apr_size_t)(d2 + 1 - jws->compact), p, NULL)
+                   != APR_SUCCESS) {
+            return aoidc_err_set(err, AOIDC_REASON_SIGNATURE, p,
+                                 "jws: bad signature encoding");
+        }
+        sig = raw;
+        signed_len = (apr_size_t)(d2 - jws->compact);
+    }
+    int ok = aoidc_jwk_evp_verify(k->evp, jws->alg,
+                                  (const unsigned char *)jws->compact,
+                                  signed_len, sig, siglen);
+    if (ok < 0) {
+        return cjose_verify(jws, k->key, p, err);
+    }
+    if (!ok) {
+        return aoidc_err_set(err, AOIDC_REASON_SIGNATURE, p,
+                             "jws: signature check failed");
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t aoidc_jws_verify(const aoidc_jws_t *jws, const aoidc_jwks_t *jwks,
                               unsigned allowed, const char *hmac_secret,
                               apr_pool_t *p, aoidc_err_t *err)
@@ -150,7 +191,8 @@ apr_status_t aoidc_jws_verify(const aoidc_jws_t *jws, const aoidc_jwks_t *jwks,
                              "jws: no %s key for kid %.64s", jws->alg,
                              jws->kid ? jws->kid : "(none)");
     }
-    return cjose_verify(jws, k->key, p, err);
+    return k->evp ? evp_verify(jws, k, p, err)
+                  : cjose_verify(jws, k->key, p, err);
 }
 
 const char *aoidc_jws_half_hash(const char *alg, const char *s, apr_pool_t *p)

@@ -2,10 +2,13 @@
 /*
  * Compact JWS (RFC 7515) parsing and verification, following RFC 8725:
  * the algorithm is checked against an allow-list and against the key type
- * before cjose verifies; "none" is never allowed; HS* only with a configured
- * client secret, never with a key from a JWKS. Keys come from the issuer's
- * JWKS by kid only: jku, x5u, jwk and x5c headers are ignored. Any crit
- * header is refused, since we implement no extensions.
+ * before any signature check; "none" is never allowed; HS* only with a
+ * configured client secret, never with a key from a JWKS. Signatures by JWKS
+ * keys are checked with the OpenSSL verifiers made at JWKS import (jwk.h), over
+ * the parts aoidc_jws_parse decoded: a token is decoded once. cjose checks HS*
+ * and keys without such verifiers (DPoP proof keys). Keys come from the
+ * issuer's JWKS by kid only: jku, x5u, jwk and x5c headers are ignored. Any
+ * crit header is refused, since we implement no extensions.
  */
 #ifndef AOIDC_CORE_JWS_H
 #define AOIDC_CORE_JWS_H
@@ -39,6 +42,11 @@ typedef struct {
     const char *alg;
     const char *kid; /* NULL when absent */
     const char *typ; /* NULL when absent */
+    /* set by aoidc_jws_parse; a record built by hand may leave sig NULL
+     * (then aoidc_jws_verify decodes the signature from compact) */
+    const unsigned char *sig; /* the decoded signature */
+    apr_size_t siglen;
+    apr_size_t signed_len; /* bytes of compact before the second '.' */
 } aoidc_jws_t;
 
 /** The allow-list bit of an algorithm name; 0 for unknown names and "none". */

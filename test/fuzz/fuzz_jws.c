@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* jws: parse any token and verify it against a fixed JWKS (the test keys)
- * and, for HS*, a fixed secret. Nothing but the test keys may verify. */
+ * and, for HS*, a fixed secret. Nothing but the test keys may verify, and
+ * the OpenSSL verifier (jwk_evp.c) and cjose never disagree. */
 #include <stdio.h>
 
 #include "core/jws.h"
@@ -24,6 +25,29 @@ static aoidc_jwks_t *fixed_jwks(void)
     return jwks;
 }
 
+/* cjose's verdict where the key has an OpenSSL verifier for the alg */
+static void same_verdict(const aoidc_jws_t *jws)
+{
+    const aoidc_jwk_t *k = aoidc_jwks_find(fixed_jwks(), jws->kid, jws->alg);
+    cjose_err cerr;
+    if (!k || !k->evp
+        || !(aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC)) {
+        return;
+    }
+    int evp = aoidc_jwk_evp_verify(k->evp, jws->alg,
+                                   (const unsigned char *)jws->compact,
+                                   jws->signed_len, jws->sig, jws->siglen);
+    if (evp < 0) {
+        return;
+    }
+    cjose_jws_t *cj = cjose_jws_import(jws->compact, jws->len, &cerr);
+    bool ok = cj && cjose_jws_verify(cj, k->key, &cerr);
+    if (cj) {
+        cjose_jws_release(cj);
+    }
+    FUZZ_CHECK(evp == (int)ok);
+}
+
 AOIDC_FUZZ_ENTRY(jws)
 {
     apr_pool_t *p = fuzz_pool();
@@ -39,6 +63,7 @@ AOIDC_FUZZ_ENTRY(jws)
         if (rv == APR_SUCCESS) {
             FUZZ_CHECK(aoidc_jws_alg_bit(jws->alg) != 0);
         }
+        same_verdict(jws);
         /* without a secret HMAC never verifies */
         rv =
             aoidc_jws_verify(jws, fixed_jwks(), AOIDC_ALGS_HMAC, NULL, p, &err);

@@ -170,6 +170,16 @@ def main():
         if len(tok) <= 20000:
             seeds["jws"][case] = tok
         seeds["jwks"][case] = read("jws", case, "jwks.json")
+    # signed by the harness's own keys: these reach the OpenSSL verifiers
+    # (jwk_evp.c) with a valid signature
+    at = {"iss": ISS, "aud": "api", "sub": "alice", "iat": NOW - 5,
+          "exp": NOW + 300}
+    for alg, kid, key in (("RS256", "rsa-1", "rsa2048.jwk.json"),
+                          ("PS256", "rsa-1", "rsa2048.jwk.json"),
+                          ("RS512", "rsa-1", "rsa2048.jwk.json"),
+                          ("ES256", "ec-1", "ec-p256.jwk.json")):
+        seeds["jws"]["fixed-" + alg.lower()] = jws(
+            {"alg": alg, "kid": kid, "typ": "at+jwt"}, at, key).encode()
     seeds["jwks"]["test-keys"] = read("keys", "jwks.json")
     seeds["jwks"]["not-jwks"] = b'{"keys":{}}'
     seeds["jwks"]["empty"] = b'{"keys":[]}'

@@ -195,6 +195,92 @@ START_TEST(dump)
 }
 END_TEST
 
+/* json_fast.c: what it takes equals jansson's parse (values, types, key
+ * order); what it leaves goes to jansson, whose verdict stands. */
+static const struct {
+    const char *in;
+    bool fast; /* taken by the fast path */
+    bool ok;   /* aoidc_json_parse accepts it */
+} fast_cases[] = {
+    {"{}", true, true},
+    {" {\n\"a\" :\t1 ,\"b\":[ ]}\r\n", true, true},
+    {"{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"k-1\"}", true, true},
+    {"{\"aud\":[\"a\",\"b\"],\"exp\":1700003600,\"cnf\":{\"jkt\":\"x\"}}", true,
+     true},
+    {"{\"a\":true,\"b\":false,\"c\":null,\"d\":-0,\"e\":\"\"}", true, true},
+    {"{\"n\":999999999999999999,\"m\":-999999999999999999}", true, true},
+    {"{\"z\":1,\"a\":2,\"m\":3}", true, true},
+    /* jansson's: valid but outside the subset */
+    {"{\"a\":9223372036854775807}", false, true},
+    {"{\"a\":1.5}", false, true},
+    {"{\"a\":1e3}", false, true},
+    {"{\"a\":\"x\\\"y\"}", false, true},
+    {"{\"a\":\"\xc3\xa9\"}", false, true},
+    {"[1]", false, false},
+    /* jansson's refusals */
+    {"{\"a\":1,\"a\":2}", false, false},
+    {"{\"a\":01}", false, false},
+    {"{\"a\":-}", false, false},
+    {"{\"a\":1,}", false, false},
+    {"{\"a\":[1,]}", false, false},
+    {"{\"a\":tru}", false, false},
+    {"{\"a\":truex}", false, false},
+    {"{\"a\":\"\x01\"}", false, false},
+    {"{\"a\":1}x", false, false},
+    {"{\"a\":1}{}", false, false},
+    {"{\"a\":1", false, false},
+    {"{1:2}", false, false},
+    {"\xef\xbb\xbf{}", false, false},
+    {"", false, false},
+};
+
+START_TEST(fast_path_is_jansson)
+{
+    const char *in = fast_cases[_i].in;
+    json_error_t je;
+    json_t *fast = aoidc_json_fast(in, strlen(in)), *j;
+    json_t *slow = json_loadb(in, strlen(in), JSON_REJECT_DUPLICATES, &je);
+    aoidc_err_t err = {0};
+    ck_assert_msg((fast != NULL) == fast_cases[_i].fast, "%s", in);
+    if (fast) {
+        ck_assert_ptr_nonnull(slow);
+        ck_assert(json_equal(fast, slow));
+        ck_assert_str_eq(aoidc_json_dump(fast, tp), aoidc_json_dump(slow, tp));
+    }
+    json_decref(fast);
+    json_decref(slow);
+    ck_assert_int_eq(aoidc_json_parse(&j, in, strlen(in), 4096, false, tp, &err)
+                         == APR_SUCCESS,
+                     fast_cases[_i].ok);
+}
+END_TEST
+
+/* Nesting: the fast path takes what aoidc_json_parse's limit allows and
+ * leaves one level more to jansson (and to the limit). */
+static char *nest_arrays(int depth)
+{
+    char *s = apr_pcalloc(tp, (apr_size_t)(2 * depth + 8));
+    strcpy(s, "{\"a\":");
+    for (int i = 1; i < depth; i++) {
+        strcat(s, "[");
+    }
+    for (int i = 1; i < depth; i++) {
+        strcat(s, "]");
+    }
+    return strcat(s, "}");
+}
+
+START_TEST(fast_path_depth)
+{
+    const char *ok = nest_arrays(AOIDC_MAX_JSON_DEPTH);
+    const char *over = nest_arrays(AOIDC_MAX_JSON_DEPTH + 1);
+    json_t *j = aoidc_json_fast(ok, strlen(ok));
+    ck_assert_msg(j != NULL, "%s", ok);
+    json_decref(j);
+    ck_assert_ptr_null(aoidc_json_fast(over, strlen(over)));
+}
+END_TEST
+
 TCase *aoidc_json_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("json");
@@ -208,5 +294,8 @@ TCase *aoidc_json_tcase(void)
     tcase_add_test(tc, depth_ignores_strings);
     tcase_add_test(tc, getters);
     tcase_add_test(tc, dump);
+    tcase_add_loop_test(tc, fast_path_is_jansson, 0,
+                        (int)(sizeof(fast_cases) / sizeof(fast_cases[0])));
+    tcase_add_test(tc, fast_path_depth);
     return tc;
 }

@@ -83,6 +83,35 @@ static aoidc_jws_t *raw_jws(const char *token, apr_size_t len)
     return j;
 }
 
+/* The OpenSSL verifier (jwk_evp.c) and cjose give one verdict on every
+ * vector whose key has a verifier for its alg. */
+static void evp_agrees_with_cjose(const aoidc_jws_t *jws,
+                                  const aoidc_jwks_t *jwks, const char *name)
+{
+    const aoidc_jwk_t *k = aoidc_jwks_find(jwks, jws->kid, jws->alg);
+    const char *d2 = strrchr(jws->compact, '.');
+    unsigned char *sig;
+    apr_size_t siglen;
+    cjose_err cerr;
+    if (!k || !k->evp || !d2
+        || aoidc_b64url_decode(&sig, &siglen, d2 + 1, strlen(d2 + 1), tp, NULL)
+               != APR_SUCCESS) {
+        return;
+    }
+    int evp = aoidc_jwk_evp_verify(
+        k->evp, jws->alg, (const unsigned char *)jws->compact,
+        (apr_size_t)(d2 - jws->compact), sig, siglen);
+    if (evp < 0) {
+        return;
+    }
+    cjose_jws_t *cj = cjose_jws_import(jws->compact, jws->len, &cerr);
+    bool ok = cj && cjose_jws_verify(cj, k->key, &cerr);
+    if (cj) {
+        cjose_jws_release(cj);
+    }
+    ck_assert_msg(evp == ok, "%s: OpenSSL says %d, cjose %d", name, evp, ok);
+}
+
 START_TEST(vector)
 {
     const char *name = APR_ARRAY_IDX(cases, _i, const char *);
@@ -134,6 +163,7 @@ START_TEST(vector)
     memset(&err, 0, sizeof(err));
     rv = aoidc_jws_verify(jws, jwks, allowed_of(expect), secret, tp, &err);
     check_reason(rv, &err, want_verify, "verify", name);
+    evp_agrees_with_cjose(jws, jwks, name);
 }
 END_TEST
 

@@ -8,7 +8,7 @@
 /* clang-format off */
 #define AOIDC_UNITS(X)                                                       \
     X(err) X(b64url) X(json) X(rand) X(url) X(cookie) X(seal) X(codec)       \
-    X(parse) X(jwk) X(jws) X(jwt) X(pkce) X(state) X(authz_request)          \
+    X(parse) X(jwk) X(jwk_evp) X(jws) X(jwt) X(pkce) X(state) X(authz_request)          \
     X(auth_response) X(token) X(id_token) X(logout_token) X(session)         \
     X(bearer) X(match) X(rs_metadata) X(claims) X(store) X(store_memcache) X(session_index) \
     X(logout) X(http) X(provider) X(provider_threads) X(client) X(flow)      \
