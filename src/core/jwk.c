@@ -60,18 +60,21 @@ static int member_bits(const json_t *j, const char *name, apr_pool_t *p)
     return bits;
 }
 
+bool aoidc_jwk_member(unsigned char **raw, apr_size_t *n, const json_t *j,
+                      const char *name, apr_pool_t *p)
+{
+    json_t *m = json_object_get(j, name);
+    return json_is_string(m)
+           && aoidc_b64url_decode(raw, n, json_string_value(m),
+                                  json_string_length(m), p, NULL)
+                  == APR_SUCCESS;
+}
+
 static apr_size_t member_len(const json_t *j, const char *name, apr_pool_t *p)
 {
     unsigned char *raw;
     apr_size_t n;
-    json_t *m = json_object_get(j, name);
-    if (!json_is_string(m)
-        || aoidc_b64url_decode(&raw, &n, json_string_value(m),
-                               json_string_length(m), p, NULL)
-               != APR_SUCCESS) {
-        return 0;
-    }
-    return n;
+    return aoidc_jwk_member(&raw, &n, j, name, p) ? n : 0;
 }
 
 /* RFC 7518 §6.2.1.2/3: x and y are exactly the coordinate size of crv. A

@@ -57,6 +57,12 @@ typedef struct {
  * is not a JWKS, or holds more than AOIDC_JWKS_MAX_KEYS keys, fails
  * (AOIDC_REASON_MALFORMED / AOIDC_REASON_TOO_LARGE). An empty usable set is not
  * an error. */
+/** The base64url member name of the JWK object j, decoded into *raw (in
+ *  p); false when it is absent, not a string or not base64url. */
+AOIDC_API bool aoidc_jwk_member(unsigned char **raw, apr_size_t *n,
+                                const json_t *j, const char *name,
+                                apr_pool_t *p);
+
 AOIDC_API apr_status_t aoidc_jwks_parse(aoidc_jwks_t **out, const char *in,
                                         apr_size_t len, apr_pool_t *p,
                                         aoidc_err_t *err);

@@ -51,12 +51,7 @@ static BIGNUM *member_bn(const json_t *j, const char *name, apr_pool_t *p)
 {
     unsigned char *raw;
     apr_size_t n;
-    json_t *m = json_object_get(j, name);
-    if (!json_is_string(m)
-        || aoidc_b64url_decode(&raw, &n, json_string_value(m),
-                               json_string_length(m), p, NULL)
-               != APR_SUCCESS
-        || !n) {
+    if (!aoidc_jwk_member(&raw, &n, j, name, p) || !n) {
         return NULL;
     }
     return BN_bin2bn(raw, (int)n, NULL);
