@@ -12,6 +12,16 @@
 #include "core/jws.h"
 #include "fuzz.h"
 
+/* The nonce key, made once for the whole run and dropped at exit. */
+static aoidc_seal_t *nk;
+static apr_pool_t *kp;
+
+static void drop_nonce_key(void)
+{
+    apr_pool_destroy(kp); /* the key's fetched cipher with it */
+    nk = NULL;
+}
+
 AOIDC_FUZZ_ENTRY(dpop)
 {
     apr_pool_t *p = fuzz_pool();
@@ -33,10 +43,9 @@ AOIDC_FUZZ_ENTRY(dpop)
         FUZZ_CHECK(err.reason == AOIDC_REASON_DPOP_PROOF);
     }
     (void)aoidc_cnf_parse(&jkt, &x5t, s, p, &err);
-    static aoidc_seal_t *nk;
-    static apr_pool_t *kp;
     if (!nk) {
         apr_pool_create(&kp, NULL);
+        atexit(drop_nonce_key); /* before LeakSanitizer's check */
         if (aoidc_seal_create(&nk, "fuzz nonce passphrase", 21, "dpop-nonce",
                               kp)
             != APR_SUCCESS) {
