@@ -548,7 +548,9 @@ def shm_bytes(b, n=5000):
         res['data_bytes_per_session_range'] = [max(0, st['usage_pct'] - 0.5) / 100 * area / ok,
                                                (st['usage_pct'] + 0.5) / 100 * area / ok]
         res['index_bytes_per_session'] = 24 * res['entries_per_session']
-        res['sessions_that_fit'] = int(area / res['data_bytes_per_session'])
+        # whichever runs out first: the data area or the index slots
+        res['sessions_that_fit'] = int(min(area / res['data_bytes_per_session'],
+                                           subs * slots / res['entries_per_session']))
     B.log('  %d logins in %.1f s (native, 4 clients): %s; %s' % (
         ok, dt, st, {k: res.get(k) for k in ('entries_per_session', 'data_bytes_per_session')}))
     return res
@@ -737,7 +739,8 @@ def render(res):
     if sc:
         L += ['', 'Session in `shm:%s` against live sessions (one user each, real logins; '
                   'the newest measured):' % sc.get('shm', '?'), '',
-              '| sessions | store entries | data area used | evicted | L1 on (default) | '
+              '| sessions | sessions segment entries | fullest segment used | evicted (both '
+              'segments) | L1 on (default) | '
               'spread | store reads in %d requests | `AuthOIDCSessionCacheTTL 0` | spread | '
               'instructions per store read |' % b_n2(sc),
               '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
