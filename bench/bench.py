@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(REPO, 'test', 'integration'))
 from pyaoidc.evil_op import EvilOP  # noqa: E402
 from pyaoidc.op import RealOP  # noqa: E402
 from stores import StoreSet  # noqa: E402  (bench/stores.py)
+import growth  # noqa: E402  (bench/growth.py: issue 14's curves, memory, logins)
 
 OUT = os.path.join(BENCH, 'out')
 RUN = os.path.join(OUT, 'run')            # server roots, logs, vgdb pipes
@@ -324,6 +325,7 @@ class Callgrind:
         self.prefix = os.path.join(httpd.root, 'vgdb', 'vgdb')
         self.proc = None
         self.ndumps = 0
+        self.extra_args = []    # more valgrind options (growth.py: --instr-atstart=no)
 
     def start(self):
         cgdir = os.path.dirname(self.out)
@@ -336,7 +338,7 @@ class Callgrind:
                 raise RuntimeError('port %d busy' % p)
         self.proc = subprocess.Popen(
             ['valgrind', '--tool=callgrind', '--vgdb=yes', '--vgdb-prefix=' + self.prefix,
-             '--callgrind-out-file=' + self.out,
+             '--callgrind-out-file=' + self.out] + self.extra_args + [
              APACHE2, '-X', '-d', self.h.root, '-f',
              os.path.join(self.h.root, 'conf', 'callgrind.conf')],
             stdin=subprocess.DEVNULL,
@@ -1949,6 +1951,7 @@ def render_md(res):
                                             '' if v.get('type', 'string') == 'string'
                                             else ' (%s)' % v['type'])
                           for k, v in x.get('entries_written_at_login', {}).items())))
+    L += growth.render(res)
     L += ['', 'Instruction counts are taken under valgrind, whose virtual CPU has no '
               'SHA-NI and no AVX-512: OpenSSL falls back to its SSE/AVX2 code there, so '
               'SHA-256 in particular costs several times more instructions than natively '
@@ -1985,6 +1988,7 @@ def main():
     ap.add_argument('--store-cpu', metavar='CPU',
                     help="CPU for the session stores (default: httpd's when pinned; "
                          "'any': not pinned)")
+    growth.add_args(ap)
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('bench: run as root (apache2 switches to %s; valgrind runs as that user)'
@@ -2002,6 +2006,7 @@ def main():
     b = Bench(a)
     try:
         b.setup()
+        growth.setup(b)
         if a.wrk:
             log('== throughput (wrk), verification first')
             b.throughput()
@@ -2018,12 +2023,17 @@ def main():
         if a.session_size:
             log('== stored session size')
             b.session_size()
+        if growth.wanted(a):
+            growth.run(b)
     finally:
+        growth.cleanup(b)
         b.cleanup()
     b.write()
     failed = [s for s in b.scenarios if s.status == 'FAILED']
     return 1 if failed else 0
 
+
+growth.B = sys.modules[__name__]
 
 if __name__ == '__main__':
     sys.exit(main())
