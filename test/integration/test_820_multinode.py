@@ -274,8 +274,8 @@ def test_aoidc_820_05_no_segment_without_authtype(env):
     assert not env.find_log(r'AOIDC00303', timeout=0.5)
 
 
-def small_shm_conf(env, op, extra_locations=()):
-    c = store_conf(env, op, 'shm:64K')
+def small_shm_conf(env, op, extra_locations=(), extra=()):
+    c = store_conf(env, op, 'shm:64K', extra)
     for path, lines in extra_locations:
         c.add_location(path, lines + ['AuthOIDCSessionStore shm:64K'])
     return c
@@ -295,8 +295,11 @@ def wait_log(env, pattern, timeout=25):
 
 @pytest.mark.expect_log(r'AOIDC00305: shm store sessions\.\d+ is full')
 def test_aoidc_820_06_shm_evictions_logged(env, op):
-    """A full shm segment drops its oldest sessions: the module says so."""
-    small_shm_conf(env, op).install(force=True)
+    """A full shm segment drops its oldest sessions: the module says so.
+    The L1 is off here: the oldest session is read after every login, and
+    the L1 would serve it for up to a second after the store dropped it
+    (test_830 and test_l1.c test the L1)."""
+    small_shm_conf(env, op, extra=['AuthOIDCSessionCacheTTL 0']).install(force=True)
     assert env.find_log(r'AOIDC00303: shm store sessions\.\d+: 65536 bytes')
     first = None
     for i in range(150):
@@ -322,7 +325,9 @@ def test_aoidc_820_07_unauthenticated_floods_never_evict_sessions(env, op):
     never push a session out."""
     import secrets
     from pyaoidc.env import bearer_lines
-    small_shm_conf(env, op, [('/api', bearer_lines(op))]).install(force=True)
+    # the L1 off: the session must come from the store after the flood
+    small_shm_conf(env, op, [('/api', bearer_lines(op))],
+                   extra=['AuthOIDCSessionCacheTTL 0']).install(force=True)
     s = new_session()
     login(env, s, op, '/sess/')
     for i in range(400):
