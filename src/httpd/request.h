@@ -109,11 +109,11 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet);
 /** REMOTE_USER, claim headers and variables for the backend. */
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims);
-/** The same with the header/variable names made already (names[i] is the
- *  prefix + claims[i]'s name; NULL: made here). */
+/** The same with the claims' view made already for this location's prefix
+ *  (NULL: the names are made here). */
 void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
                           const apr_array_header_t *claims,
-                          const char *const *names);
+                          const aoidc_claims_view_t *view);
 
 /** Remove the session cookie and our state cookies from the Cookie header
  *  the backend sees. */
