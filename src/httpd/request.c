@@ -34,7 +34,11 @@ aoidc_rctx_t *aoidc_rctx(request_rec *r)
 
 aoidc_type_t aoidc_request_type(request_rec *r)
 {
-    const char *t = ap_auth_type(r);
+    return aoidc_auth_type_of(ap_auth_type(r));
+}
+
+aoidc_type_t aoidc_auth_type_of(const char *t)
+{
     if (!t) {
         return AOIDC_TYPE_NONE;
     }

@@ -72,6 +72,8 @@ aoidc_rctx_t *aoidc_rctx(request_rec *r);
 
 /** Which of our AuthTypes r is under. */
 aoidc_type_t aoidc_request_type(request_rec *r);
+/** The same for an AuthType value (NULL: none). */
+aoidc_type_t aoidc_auth_type_of(const char *auth_type);
 
 /** The absolute redirect URI for r (a relative one is resolved against the
  *  request's own scheme, host and port). */
