@@ -1,49 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Directives: the command table, thin setters over core/parse.c, merging,
- * accessors with defaults, and the configtest-time cross-directive checks.
+ * Directives: the command table, create and merge, and the setters of
+ * directives that belong to no group of their own: the generic ones (a
+ * flag, seconds, a choice of two, a keyword, a count) over core/parse.c
+ * and a few thin ones. The groups have their files (config.h):
+ * config_identity.c (issuer, providers), config_client.c,
+ * config_passphrase.c, config_cookie.c, config_http.c, config_upstream.c,
+ * config_stepup.c, config_profile.c; the accessors are config_access.c,
+ * the cross-directive checks configtest.c.
  */
 #include <stddef.h>
 #include <string.h>
 
-#include "apr_hash.h"
 #include "util_cfgtree.h"
 
-#include "apr_network_io.h"
-
-#include "core/dpop_rp.h"
 #include "core/authz_request.h"
-#include "core/dpop.h"
 #include "core/parse.h"
 #include "core/url.h"
 #include "httpd/mod_auth_oidc.h"
 #include "httpd/store.h"
 
 #define MAX_SECONDS (10 * 365 * 86400LL)
-
-/* Process-wide, rebuilt at every configuration cycle. */
-static apr_hash_t *providers; /* issuer -> aoidc_provider_t */
-static apr_hash_t *guards;    /* issuer -> aoidc_guard_t */
-
-void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs)
-{
-    providers = apr_hash_make(pconf);
-    guards = apr_hash_make(pconf);
-    aoidc_config_http_pre_config(obs);
-}
-
-apr_hash_t *aoidc_config_providers(void)
-{
-    return providers;
-}
-
-void aoidc_config_child_init(apr_pool_t *pchild)
-{
-    for (apr_hash_index_t *hi = apr_hash_first(pchild, providers); hi;
-         hi = apr_hash_next(hi)) {
-        aoidc_provider_child_init(apr_hash_this_val(hi), pchild);
-    }
-}
 
 static aoidc_dir_conf_t unset_conf;
 static bool unset_ready;
@@ -85,63 +62,6 @@ static bool sets_nothing(const aoidc_dir_conf_t *c)
 #define MERGE_PTR(f) c->f = add->f ? add->f : base->f
 #define MERGE_NUM(f) c->f = add->f != AOIDC_UNSET ? add->f : base->f
 
-/* The provider identity as one unit (config.h): a section that names an
- * issuer brings its own client (or none); one that names a client id
- * brings its own secret (or none); a section that only sets a secret keeps
- * the outer client id. */
-static void merge_identity(aoidc_dir_conf_t *c, const aoidc_dir_conf_t *base,
-                           const aoidc_dir_conf_t *add, apr_pool_t *p)
-{
-    if (add->issuer && (!base->issuer || strcmp(add->issuer, base->issuer))) {
-        c->issuer = add->issuer;
-        c->provider = add->provider;
-        c->guard = add->guard;
-        c->client = add->client;
-        c->tag = add->tag;
-        return;
-    }
-    c->issuer = base->issuer;
-    c->provider = base->provider;
-    c->guard = base->guard;
-    c->tag = base->tag;
-    if (!add->client) {
-        c->client = base->client;
-    }
-    else if (add->client->client_id || !base->client) {
-        c->client = add->client;
-        c->tag = add->tag;
-    }
-    else {
-        aoidc_client_t *cl = apr_palloc(p, sizeof(*cl));
-        *cl = *add->client;
-        cl->client_id = base->client->client_id;
-        /* the same client: what this section does not set is the outer
-         * one's (a section setting only AuthOIDCClientAuth keeps the
-         * secret, keys and certificate: the credentials go as one) */
-        if (!cl->client_secret && !cl->keys && !cl->cert) {
-            cl->client_secret = base->client->client_secret;
-            cl->keys = base->client->keys;
-            cl->cert = base->client->cert;
-        }
-        if (cl->method == AOIDC_CLIENT_AUTH_AUTO) {
-            cl->method = base->client->method;
-        }
-        c->client = cl;
-    }
-    /* an identity split over sections: its tag is only known now */
-    if (!c->tag && c->issuer && c->client && c->client->client_id) {
-        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
-    }
-}
-
-/* The tag of this section's identity, when it names both halves. */
-static void update_tag(aoidc_dir_conf_t *c, apr_pool_t *p)
-{
-    if (c->issuer && c->client && c->client->client_id) {
-        c->tag = aoidc_rp_tag(c->issuer, c->client->client_id, p);
-    }
-}
-
 void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     aoidc_dir_conf_t *base = basev, *add = addv;
@@ -152,7 +72,7 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         return add;
     }
     aoidc_dir_conf_t *c = apr_palloc(p, sizeof(*c));
-    merge_identity(c, base, add, p);
+    aoidc_config_identity_merge(c, base, add, p);
     aoidc_config_http_merge(c, base, add, p); /* needs the merged issuer */
     MERGE_PTR(redirect_uri);
     MERGE_PTR(redirect_path);
@@ -216,52 +136,6 @@ void *aoidc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 /* --- setters ------------------------------------------------------------ */
 
-static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    aoidc_err_t err = {0};
-    if (aoidc_url_check_endpoint(NULL, arg, cmd->pool, &err) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err.detail);
-    }
-    c->issuer = arg;
-    c->provider = apr_hash_get(providers, arg, APR_HASH_KEY_STRING);
-    c->guard = apr_hash_get(guards, arg, APR_HASH_KEY_STRING);
-    if (!c->provider) {
-        c->provider = aoidc_provider_create(arg, cmd->pool);
-        c->guard = aoidc_guard_create(0, cmd->pool);
-        apr_hash_set(providers, arg, APR_HASH_KEY_STRING, c->provider);
-        apr_hash_set(guards, arg, APR_HASH_KEY_STRING, c->guard);
-    }
-    update_tag(c, cmd->pool);
-    return NULL;
-}
-
-/* This section's client, made on its first client directive. */
-static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
-{
-    if (!c->client) {
-        c->client = apr_pcalloc(p, sizeof(*c->client));
-    }
-    return c->client;
-}
-
-static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
-{
-    client_of(dc, cmd->pool)->client_id = arg;
-    update_tag(dc, cmd->pool);
-    return NULL;
-}
-
-static const char *set_secret(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
-    }
-    client_of(dc, cmd->pool)->client_secret = v;
-    return NULL;
-}
-
 static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
     aoidc_dir_conf_t *c = dc;
@@ -277,71 +151,6 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc, const char *arg)
     }
     c->redirect_uri = arg;
     c->redirect_path = arg[0] == '/' ? arg : u.path;
-    return NULL;
-}
-
-/* The purpose keys of one passphrase value. */
-#define SEALS 6
-static const char *passphrase_seals(aoidc_seal_t *k[SEALS], const char **out,
-                                    cmd_parms *cmd, const char *arg)
-{
-    static const char *const purposes[SEALS] = {
-        "session", "state", "session-index", "basic", "upstream", "dpop-nonce"};
-    const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
-    }
-    if (strlen(v) < 16) {
-        return apr_psprintf(cmd->pool, "%s: use at least 16 characters",
-                            cmd->cmd->name);
-    }
-    for (int i = 0; i < SEALS; i++) {
-        if (aoidc_seal_create(&k[i], v, strlen(v), purposes[i], cmd->pool)
-            != APR_SUCCESS) {
-            return apr_psprintf(cmd->pool, "%s: key derivation failed",
-                                cmd->cmd->name);
-        }
-    }
-    *out = v;
-    return NULL;
-}
-
-/* AuthOIDCPassphrase NEW [OLD]: seals with NEW; what OLD sealed (sessions,
- * state cookies, index members) still opens, so a rotation logs nobody
- * out. */
-static const char *set_passphrase(cmd_parms *cmd, void *dc, const char *now,
-                                  const char *old)
-{
-    aoidc_dir_conf_t *c = dc;
-    aoidc_seal_t *k[SEALS], *o[SEALS];
-    const char *v = NULL, *ov, *e = passphrase_seals(k, &v, cmd, now);
-    aoidc_client_key_t *dpop = NULL;
-    aoidc_err_t err = {0};
-    if (!e && old) {
-        e = passphrase_seals(o, &ov, cmd, old);
-        for (int i = 0; !e && i < SEALS; i++) {
-            aoidc_seal_set_previous(k[i], o[i]);
-        }
-    }
-    if (e) {
-        return e;
-    }
-    c->seal_session = k[0];
-    c->seal_state = k[1];
-    c->seal_index = k[2];
-    c->seal_basic = k[3]; /* oidc-basic cache keys: never rotated (a cache) */
-    c->seal_upstream = k[4];
-    /* DPoP nonces: MACs under the NEW key only; a node still on OLD
-     * issues nonces the others refuse with a fresh one (one retry) */
-    c->seal_dpop_nonce = k[5];
-    /* the DPoP key (RFC 9449) follows the new passphrase: tokens bound to
-     * the old one end at their next refresh (a new login) */
-    if (aoidc_dpop_key_derive(&dpop, v, strlen(v), cmd->pool, &err)
-        != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: DPoP key derivation failed",
-                            cmd->cmd->name);
-    }
-    c->dpop_key = dpop;
     return NULL;
 }
 
@@ -419,17 +228,10 @@ static const char *set_accept(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* A keyword into the int field at ch->offset: the index + 1 of arg among
- * the NULL-terminated words (so 0 stays free and AOIDC_UNSET is -1). */
-typedef struct {
-    apr_size_t offset;
-    const char *const *words;
-    const int *values;
-} keyword_t;
-
+/* An aoidc_keyword_t (config.h) at cmd->info. */
 static const char *set_keyword(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const keyword_t *k = cmd->info;
+    const aoidc_keyword_t *k = cmd->info;
     char *all = "";
     for (int i = 0; k->words[i]; i++) {
         if (!strcasecmp(arg, k->words[i])) {
@@ -445,23 +247,23 @@ static const char *set_keyword(cmd_parms *cmd, void *dc, const char *arg)
 static const char *const unauth_words[] = {"auth", "pass", "401", "410", NULL};
 static const int unauth_values[] = {AOIDC_UNAUTH_AUTH, AOIDC_UNAUTH_PASS,
                                     AOIDC_UNAUTH_401, AOIDC_UNAUTH_410};
-static const keyword_t unauth_kw = {offsetof(aoidc_dir_conf_t, unauth_action),
-                                    unauth_words, unauth_values};
+static const aoidc_keyword_t unauth_kw = {
+    offsetof(aoidc_dir_conf_t, unauth_action), unauth_words, unauth_values};
 static const char *const unautz_words[] = {"403", "auth", NULL};
 static const int unautz_values[] = {AOIDC_UNAUTZ_403, AOIDC_UNAUTZ_AUTH};
-static const keyword_t unautz_kw = {offsetof(aoidc_dir_conf_t, unautz_action),
-                                    unautz_words, unautz_values};
+static const aoidc_keyword_t unautz_kw = {
+    offsetof(aoidc_dir_conf_t, unautz_action), unautz_words, unautz_values};
 static const char *const pass_words[] = {"headers", "environment", "both",
                                          "none", NULL};
 static const int pass_values[] = {AOIDC_PASS_HEADERS, AOIDC_PASS_ENV,
                                   AOIDC_PASS_HEADERS | AOIDC_PASS_ENV, 0};
-static const keyword_t pass_kw = {offsetof(aoidc_dir_conf_t, pass_claims_as),
-                                  pass_words, pass_values};
+static const aoidc_keyword_t pass_kw = {
+    offsetof(aoidc_dir_conf_t, pass_claims_as), pass_words, pass_values};
 static const char *const binding_words[] = {"off", "dpop", "mtls", "any", NULL};
 static const int binding_values[] = {AOIDC_BIND_OFF, AOIDC_BIND_DPOP,
                                      AOIDC_BIND_MTLS, AOIDC_BIND_ANY};
-static const keyword_t binding_kw = {offsetof(aoidc_dir_conf_t, token_binding),
-                                     binding_words, binding_values};
+static const aoidc_keyword_t binding_kw = {
+    offsetof(aoidc_dir_conf_t, token_binding), binding_words, binding_values};
 
 /* OIDC Core 3.1.2.1: openid is always requested; a scope without it gets
  * it, with a warning, rather than a login that is plain OAuth. */
@@ -479,45 +281,6 @@ static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *set_samesite(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    static const char *const ok[] = {"Lax", "Strict", "None", NULL};
-    for (int i = 0; ok[i]; i++) {
-        if (!strcasecmp(arg, ok[i])) {
-            c->cookie_samesite = ok[i];
-            return NULL;
-        }
-    }
-    return apr_psprintf(cmd->pool, "%s: expects Lax, Strict or None",
-                        cmd->cmd->name);
-}
-
-/* A cookie name, domain or path: RFC 6265 token / av characters only, so
- * nothing the operator writes can split a Set-Cookie header. */
-static const char *set_cookie_attr(cmd_parms *cmd, void *dc, const char *arg)
-{
-    bool name = !strcasecmp(cmd->cmd->name, "AuthOIDCCookieName");
-    for (const char *s = arg; *s; s++) {
-        if (*s <= 0x20 || *s >= 0x7f || *s == ';' || *s == ','
-            || (name && strchr("()<>@:\\\"/[]?={}", *s))) {
-            return apr_psprintf(cmd->pool,
-                                "%s: '%s' has a character a "
-                                "cookie cannot carry",
-                                cmd->cmd->name, arg);
-        }
-    }
-    if (!*arg
-        || (!name && !strcasecmp(cmd->cmd->name, "AuthOIDCCookiePath")
-            && arg[0] != '/')) {
-        return apr_psprintf(cmd->pool, "%s: expects a non-empty value%s",
-                            cmd->cmd->name,
-                            name ? "" : " (a path starts with /)");
-    }
-    *(const char **)((char *)dc + (apr_size_t)cmd->info) = arg;
-    return NULL;
-}
-
 static const char *set_count(cmd_parms *cmd, void *dc, const char *arg)
 {
     char *end;
@@ -527,20 +290,6 @@ static const char *set_count(cmd_parms *cmd, void *dc, const char *arg)
                             cmd->cmd->name);
     }
     *(int *)((char *)dc + (apr_size_t)cmd->info) = (int)v;
-    return NULL;
-}
-
-static const char *set_state_timeout(cmd_parms *cmd, void *dc, const char *arg)
-{
-    apr_int64_t v;
-    const char *e = aoidc_parse_seconds(&v, arg, 3600, cmd->pool);
-    if (!e && v < 10) {
-        e = "expects at least 10 seconds";
-    }
-    if (e) {
-        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, e);
-    }
-    ((aoidc_dir_conf_t *)dc)->state_timeout = apr_time_from_sec(v);
     return NULL;
 }
 
@@ -562,71 +311,18 @@ static const char *set_auth_params(cmd_parms *cmd, void *dc, const char *arg)
     return e ? apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e) : NULL;
 }
 
-static const char *set_trusted_proxy(cmd_parms *cmd, void *dc, const char *arg)
-{
-    aoidc_dir_conf_t *c = dc;
-    apr_ipsubnet_t *sn;
-    char *ip = apr_pstrdup(cmd->pool, arg), *mask = strchr(ip, '/');
-    if (mask) {
-        *mask++ = '\0';
-    }
-    if (apr_ipsubnet_create(&sn, ip, mask, cmd->pool) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an address or CIDR",
-                            cmd->cmd->name, arg);
-    }
-    if (!c->trusted_proxies) {
-        c->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(sn));
-    }
-    *(apr_ipsubnet_t **)apr_array_push(c->trusted_proxies) = sn;
-    return NULL;
-}
-
-/* Read once here: a request never opens a file. Bounded, and must be
- * UTF-8 text without NUL (it is served as it is, placeholders aside). */
-static const char *set_error_template(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf;
-    apr_size_t n;
-    if (!path || apr_file_open(&f, path, APR_READ, 0, cmd->pool) != APR_SUCCESS
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name,
-                            arg);
-    }
-    if (fi.size > 64 * 1024 || fi.size == 0) {
-        return apr_psprintf(cmd->pool, "%s: %s must be 1 byte to 64 KiB",
-                            cmd->cmd->name, arg);
-    }
-    n = (apr_size_t)fi.size;
-    buf = apr_palloc(cmd->pool, n + 1);
-    if (apr_file_read_full(f, buf, n, &n) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name,
-                            arg);
-    }
-    apr_file_close(f);
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        return apr_psprintf(cmd->pool, "%s: %s contains a NUL byte",
-                            cmd->cmd->name, arg);
-    }
-    ((aoidc_dir_conf_t *)dc)->error_template = buf;
-    return NULL;
-}
-
 /* --- response type and mode (issue 11) ---------------------------------- */
 
 static const char *const rtype_words[] = {"code", "code id_token", "id_token",
                                           NULL};
 static const int rtype_values[] = {AOIDC_RT_CODE, AOIDC_RT_CODE_ID_TOKEN,
                                    AOIDC_RT_ID_TOKEN};
-static const keyword_t rtype_kw = {offsetof(aoidc_dir_conf_t, response_type),
-                                   rtype_words, rtype_values};
+static const aoidc_keyword_t rtype_kw = {
+    offsetof(aoidc_dir_conf_t, response_type), rtype_words, rtype_values};
 static const char *const rmode_words[] = {"query", "form_post", NULL};
 static const int rmode_values[] = {AOIDC_RM_QUERY, AOIDC_RM_FORM_POST};
-static const keyword_t rmode_kw = {offsetof(aoidc_dir_conf_t, response_mode),
-                                   rmode_words, rmode_values};
+static const aoidc_keyword_t rmode_kw = {
+    offsetof(aoidc_dir_conf_t, response_mode), rmode_words, rmode_values};
 
 /* A type that puts an ID Token in the response, with query set in the same
  * section, is refused here; across sections configtest and the request
@@ -653,145 +349,27 @@ static const char *set_response_kw(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *const par_words[] = {"auto", "on", "off", NULL};
 static const int par_values[] = {AOIDC_PAR_AUTO, AOIDC_PAR_ON, AOIDC_PAR_OFF};
-static const keyword_t par_kw = {offsetof(aoidc_dir_conf_t, par), par_words,
-                                 par_values};
-
-/* --- tokens for the backend's own calls (issue 11) ----------------------
- * AuthOIDCUpstreamToken, AuthOIDCUpstreamScope, AuthOIDCUpstreamAudience:
- * kept together (setters, accessor) so that this feature is one block. */
-
-static const char *const upstream_words[] = {"client_credentials", "exchange",
-                                             "off", NULL};
-static const int upstream_values[] = {AOIDC_UPSTREAM_CLIENT_CREDENTIALS,
-                                      AOIDC_UPSTREAM_EXCHANGE,
-                                      AOIDC_UPSTREAM_OFF};
-static const keyword_t upstream_kw = {offsetof(aoidc_dir_conf_t, upstream_mode),
-                                      upstream_words, upstream_values};
-
-/* Scope and audience go into a form body: visible ASCII (a scope may
- * hold spaces between its values, RFC 6749 §3.3), nothing else. */
-static const char *set_upstream_str(cmd_parms *cmd, void *dc, const char *arg)
-{
-    bool scope = !strcasecmp(cmd->cmd->name, "AuthOIDCUpstreamScope");
-    for (const char *s = arg; *s; s++) {
-        if ((unsigned char)*s < 0x20 + !scope || (unsigned char)*s > 0x7e) {
-            return apr_psprintf(cmd->pool,
-                                "%s: '%s' has a character other than "
-                                "printable ASCII%s",
-                                cmd->cmd->name, arg,
-                                scope ? "" : " without spaces");
-        }
-    }
-    if (!*arg) {
-        return apr_psprintf(cmd->pool, "%s: expects a non-empty value",
-                            cmd->cmd->name);
-    }
-    *(const char **)((char *)dc + (apr_size_t)cmd->info) = arg;
-    return NULL;
-}
-
-const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
-                                                 const aoidc_dir_conf_t *c,
-                                                 const char **missing)
-{
-    int mode = AOIDC_OR(c->upstream_mode, AOIDC_UPSTREAM_OFF);
-    *missing = NULL;
-    if (mode == AOIDC_UPSTREAM_OFF) {
-        return NULL;
-    }
-    /* client_credentials authenticates the client itself: a public
-     * client has nothing to authenticate with */
-    *missing = !c->issuer                            ? "AuthOIDCIssuer"
-               : !c->client || !c->client->client_id ? "AuthOIDCClientID"
-               : mode == AOIDC_UPSTREAM_CLIENT_CREDENTIALS
-                       && !c->client->client_secret
-                       && !(c->client->keys && c->client->keys->nelts)
-                       && !c->client->cert
-                   ? "AuthOIDCClientSecret"
-               : c->client->method == AOIDC_CLIENT_AUTH_TLS && !c->client->cert
-                   ? "AuthOIDCClientCert (for AuthOIDCClientAuth "
-                     "tls_client_auth)"
-               : !c->seal_upstream ? "AuthOIDCPassphrase"
-                                   : NULL;
-    if (*missing) {
-        return NULL;
-    }
-    u->mode = (aoidc_upstream_mode_t)mode;
-    u->issuer = c->issuer;
-    u->client = c->client;
-    u->scope = c->upstream_scope;
-    u->target = c->upstream_audience;
-    u->seal = c->seal_upstream;
-    return u;
-}
-
-/* --- AuthOIDCProvider (issue 11: several providers) ------------------- */
-
-/* The registry entry of an issuer (providers, guards: one per issuer for
- * the whole server, as AuthOIDCIssuer's). */
-static void registered(aoidc_idp_t *d, const char *issuer, apr_pool_t *p)
-{
-    d->issuer = issuer;
-    d->provider = apr_hash_get(providers, issuer, APR_HASH_KEY_STRING);
-    d->guard = apr_hash_get(guards, issuer, APR_HASH_KEY_STRING);
-    if (!d->provider) {
-        d->provider = aoidc_provider_create(issuer, p);
-        d->guard = aoidc_guard_create(0, p);
-        apr_hash_set(providers, issuer, APR_HASH_KEY_STRING, d->provider);
-        apr_hash_set(guards, issuer, APR_HASH_KEY_STRING, d->guard);
-    }
-}
-
-/* AuthOIDCProvider ISSUER [CLIENT-ID [SECRET]]: appended to this
- * section's list; an issuer listed twice in one section is refused (the
- * callback tells providers apart by the issuer its state names). */
-static const char *set_provider(cmd_parms *cmd, void *dc, const char *iss,
-                                const char *id, const char *secret)
-{
-    aoidc_dir_conf_t *c = dc;
-    aoidc_err_t err = {0};
-    aoidc_idp_t *d;
-    const char *v = NULL, *e;
-    if (aoidc_url_check_endpoint(NULL, iss, cmd->pool, &err) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err.detail);
-    }
-    if (secret && (e = aoidc_parse_secret(&v, secret, cmd->pool))) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
-    }
-    if (!c->idps) {
-        c->idps = apr_array_make(cmd->pool, 2, sizeof(aoidc_idp_t));
-    }
-    for (int i = 0; i < c->idps->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(c->idps, i, aoidc_idp_t).issuer, iss)) {
-            return apr_psprintf(cmd->pool, "%s: %s is listed twice",
-                                cmd->cmd->name, iss);
-        }
-    }
-    d = apr_array_push(c->idps);
-    registered(d, iss, cmd->pool);
-    d->client_id = id;
-    d->secret = v;
-    return NULL;
-}
+static const aoidc_keyword_t par_kw = {offsetof(aoidc_dir_conf_t, par),
+                                       par_words, par_values};
 
 #define OFF(f) ((void *)offsetof(aoidc_dir_conf_t, f))
 #define CTX    (RSRC_CONF | ACCESS_CONF)
 
 /* Same order as docs/directives.md. */
 const command_rec aoidc_cmds[] = {
-    AP_INIT_TAKE1("AuthOIDCIssuer", set_issuer, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCIssuer", aoidc_config_set_issuer, NULL, CTX,
                   "Issuer URL; metadata from URL/.well-known/openid-"
                   "configuration (no default)"),
-    AP_INIT_TAKE123("AuthOIDCProvider", set_provider, NULL, CTX,
+    AP_INIT_TAKE123("AuthOIDCProvider", aoidc_config_set_provider, NULL, CTX,
                     "ISSUER [CLIENT-ID [SECRET]]: another provider a user "
                     "may pick, beside AuthOIDCIssuer (repeatable)"),
-    AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCClientID", aoidc_config_set_client_id, NULL, CTX,
                   "OAuth 2.0 client id (no default)"),
-    AP_INIT_TAKE1("AuthOIDCClientSecret", set_secret, NULL, CTX,
-                  "Client secret, literal or file:/path or env:NAME"),
+    AP_INIT_TAKE1("AuthOIDCClientSecret", aoidc_config_set_client_secret, NULL,
+                  CTX, "Client secret, literal or file:/path or env:NAME"),
     AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, CTX,
                   "Callback path or URL inside the protected location"),
-    AP_INIT_TAKE12("AuthOIDCPassphrase", set_passphrase, NULL, CTX,
+    AP_INIT_TAKE12("AuthOIDCPassphrase", aoidc_config_set_passphrase, NULL, CTX,
                    "Key material for cookies and stored entries (literal, "
                    "file: or env:); a second value opens only (rotation)"),
     AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, CTX,
@@ -858,17 +436,21 @@ const command_rec aoidc_cmds[] = {
                  OFF(revoke_on_logout), CTX,
                  "Revoke the refresh or access token at logout where the OP "
                  "offers RFC 7009 (default on)"),
-    AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_attr, OFF(cookie_name), CTX,
+    AP_INIT_TAKE1("AuthOIDCCookieName", aoidc_config_set_cookie_attr,
+                  OFF(cookie_name), CTX,
                   "Session cookie name (default " AOIDC_SESSION_COOKIE ")"),
-    AP_INIT_TAKE1("AuthOIDCCookieDomain", set_cookie_attr, OFF(cookie_domain),
-                  CTX, "Domain attribute of the session cookie (default none)"),
-    AP_INIT_TAKE1("AuthOIDCCookiePath", set_cookie_attr, OFF(cookie_path), CTX,
+    AP_INIT_TAKE1("AuthOIDCCookieDomain", aoidc_config_set_cookie_attr,
+                  OFF(cookie_domain), CTX,
+                  "Domain attribute of the session cookie (default none)"),
+    AP_INIT_TAKE1("AuthOIDCCookiePath", aoidc_config_set_cookie_attr,
+                  OFF(cookie_path), CTX,
                   "Path attribute of the session cookie (default /)"),
-    AP_INIT_TAKE1("AuthOIDCCookieSameSite", set_samesite, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCCookieSameSite", aoidc_config_set_samesite, NULL,
+                  CTX,
                   "SameSite of the session cookie: Lax (default), Strict or "
                   "None (forces Secure)"),
-    AP_INIT_TAKE1("AuthOIDCStateTimeout", set_state_timeout, NULL, CTX,
-                  "Seconds a login attempt stays valid (default 300)"),
+    AP_INIT_TAKE1("AuthOIDCStateTimeout", aoidc_config_set_state_timeout, NULL,
+                  CTX, "Seconds a login attempt stays valid (default 300)"),
     AP_INIT_TAKE1("AuthOIDCStateMaxCookies", set_count, OFF(state_max_cookies),
                   CTX, "Login attempts kept per browser (default 5)"),
     AP_INIT_TAKE1("AuthOIDCUnAuthAction", set_keyword, (void *)&unauth_kw, CTX,
@@ -905,7 +487,8 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_FLAG("AuthOIDCInfo", set_flag, OFF(info), CTX,
                  "Serve the caller's own session at the redirect URI with "
                  "?info=json (default off)"),
-    AP_INIT_ITERATE("AuthOIDCTrustedProxy", set_trusted_proxy, NULL, CTX,
+    AP_INIT_ITERATE("AuthOIDCTrustedProxy", aoidc_config_set_trusted_proxy,
+                    NULL, CTX,
                     "Addresses (CIDR) whose X-Forwarded-*/Forwarded headers "
                     "are believed (default none)"),
     /* stores (docs/directives.md "Session stores") */
@@ -918,19 +501,20 @@ const command_rec aoidc_cmds[] = {
     AP_INIT_TAKE1("AuthOIDCStoreTimeout", aoidc_store_set_timeout, NULL, CTX,
                   "Milliseconds allowed to connect and run each store call "
                   "(default 500)"),
-    AP_INIT_TAKE1("AuthOIDCErrorTemplate", set_error_template, NULL, CTX,
+    AP_INIT_TAKE1("AuthOIDCErrorTemplate", aoidc_config_set_error_template,
+                  NULL, CTX,
                   "HTML template of the module's error pages (default: "
                   "built in; placeholders in docs/errors.md)"),
     /* tokens for the backend's own calls (docs/directives.md "Tokens for
      * the backend") */
-    AP_INIT_TAKE1("AuthOIDCUpstreamToken", set_keyword, (void *)&upstream_kw,
-                  CTX,
+    AP_INIT_TAKE1("AuthOIDCUpstreamToken", set_keyword,
+                  (void *)&aoidc_config_upstream_kw, CTX,
                   "Put an access token on the request to the backend: "
                   "client_credentials, exchange or off (default)"),
-    AP_INIT_TAKE1("AuthOIDCUpstreamScope", set_upstream_str,
+    AP_INIT_TAKE1("AuthOIDCUpstreamScope", aoidc_config_set_upstream_str,
                   OFF(upstream_scope), CTX,
                   "Scope of the backend's token (default none)"),
-    AP_INIT_TAKE1("AuthOIDCUpstreamAudience", set_upstream_str,
+    AP_INIT_TAKE1("AuthOIDCUpstreamAudience", aoidc_config_set_upstream_str,
                   OFF(upstream_audience), CTX,
                   "Resource (absolute URI) or audience of the backend's token "
                   "(default none)"),

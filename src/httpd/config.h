@@ -172,20 +172,42 @@ enum {
     AOIDC_PASS_ENV = 2,
 };
 
+/* A keyword directive (config.c's set_keyword, with this as cmd->info):
+ * arg, case-insensitively the i-th of the NULL-terminated words, sets the
+ * int field at offset to values[i]. */
+typedef struct {
+    apr_size_t offset;
+    const char *const *words;
+    const int *values;
+} aoidc_keyword_t;
+
 extern const command_rec aoidc_cmds[];
 
 void *aoidc_create_dir_conf(apr_pool_t *p, char *dir);
 void *aoidc_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 
-/* life cycle of the process-wide registries (providers, guards) */
+/* config_identity.c: the life cycle of the process-wide registries
+ * (providers, guards) */
 /* obs: what every HTTP client the configuration makes reports its OP calls
- * to (the metrics), passed in by the life cycle so that config.c, below
- * everything, calls no other glue unit */
+ * to (the metrics), passed in by the life cycle so that the config units,
+ * below everything, call no other glue unit */
 void aoidc_config_pre_config(apr_pool_t *pconf, aoidc_http_observe_cb obs);
 void aoidc_config_child_init(apr_pool_t *pchild);
 
 /** Every configured provider: issuer -> aoidc_provider_t (status page). */
 apr_hash_t *aoidc_config_providers(void);
+/* config_identity.c: the provider identity (above) */
+/** c's identity from base and add as one unit (above); before
+ *  aoidc_config_http_merge, which needs the merged issuer. */
+void aoidc_config_identity_merge(aoidc_dir_conf_t *c,
+                                 const aoidc_dir_conf_t *base,
+                                 const aoidc_dir_conf_t *add, apr_pool_t *p);
+/** c->tag (aoidc_rp_tag) when the section names issuer and client id. */
+void aoidc_config_update_tag(aoidc_dir_conf_t *c, apr_pool_t *p);
+const char *aoidc_config_set_issuer(cmd_parms *cmd, void *dc, const char *arg);
+const char *aoidc_config_set_provider(cmd_parms *cmd, void *dc, const char *iss,
+                                      const char *id, const char *secret);
+
 int aoidc_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s);
 /* configtest.c: a path-form AuthOIDCRedirectURI outside every <Location>
@@ -211,14 +233,44 @@ const char *aoidc_config_set_resource_metadata(cmd_parms *cmd, void *dc,
 void aoidc_config_note_require(cmd_parms *cmd, bool acr, const char *word);
 /** AuthOIDCMaxAge in seconds; -1 when unset. */
 apr_int64_t aoidc_conf_max_age(const aoidc_dir_conf_t *c);
-/* config_client.c: AuthOIDCClientAuth, AuthOIDCClientKey,
- * AuthOIDCClientCert (issue 12) */
+/* config_client.c: AuthOIDCClientID, AuthOIDCClientSecret and
+ * AuthOIDCClientAuth, AuthOIDCClientKey, AuthOIDCClientCert (issue 12) */
+const char *aoidc_config_set_client_id(cmd_parms *cmd, void *dc,
+                                       const char *arg);
+const char *aoidc_config_set_client_secret(cmd_parms *cmd, void *dc,
+                                           const char *arg);
 const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,
                                          const char *arg);
 const char *aoidc_config_set_client_key(cmd_parms *cmd, void *dc,
                                         const char *file, const char *kid);
 const char *aoidc_config_set_client_cert(cmd_parms *cmd, void *dc,
                                          const char *cert, const char *key);
+
+/* config_passphrase.c: AuthOIDCPassphrase NEW [OLD], its purpose keys and
+ * the DPoP key */
+const char *aoidc_config_set_passphrase(cmd_parms *cmd, void *dc,
+                                        const char *now, const char *old);
+
+/* config_cookie.c: the session cookie's attributes, AuthOIDCStateTimeout,
+ * AuthOIDCTrustedProxy, AuthOIDCErrorTemplate (issue 10) */
+const char *aoidc_config_set_samesite(cmd_parms *cmd, void *dc,
+                                      const char *arg);
+/** AuthOIDCCookieName, -Domain, -Path: into the field at cmd->info. */
+const char *aoidc_config_set_cookie_attr(cmd_parms *cmd, void *dc,
+                                         const char *arg);
+const char *aoidc_config_set_state_timeout(cmd_parms *cmd, void *dc,
+                                           const char *arg);
+const char *aoidc_config_set_trusted_proxy(cmd_parms *cmd, void *dc,
+                                           const char *arg);
+const char *aoidc_config_set_error_template(cmd_parms *cmd, void *dc,
+                                            const char *arg);
+
+/* config_upstream.c: AuthOIDCUpstreamToken (these words, with config.c's
+ * set_keyword), AuthOIDCUpstreamScope and AuthOIDCUpstreamAudience (into
+ * the field at cmd->info), and aoidc_conf_upstream below */
+extern const aoidc_keyword_t aoidc_config_upstream_kw;
+const char *aoidc_config_set_upstream_str(cmd_parms *cmd, void *dc,
+                                          const char *arg);
 
 /* config_profile.c: AuthOIDCProfile, AuthOIDCDPoP (issue 12) */
 const char *aoidc_config_set_profile(cmd_parms *cmd, void *dc, const char *arg);

@@ -2,7 +2,9 @@
 /*
  * The typed views of a merged directory configuration (config.h): what a
  * flow gets (aoidc_conf_rp, _rs, _basic) and the single-valued accessors
- * with their defaults. The directives and their setters are in config.c.
+ * with their defaults. The directives and their setters are in config.c
+ * and the config_*.c files it names; aoidc_conf_upstream stays with its
+ * directives in config_upstream.c.
  */
 #include "core/dpop.h"
 #include "httpd/config.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
+ * The client's directives: AuthOIDCClientID and AuthOIDCClientSecret, and
  * AuthOIDCClientAuth, AuthOIDCClientKey and AuthOIDCClientCert (issue 12):
  * how the client authenticates at the OP, its signing keys for
  * private_key_jwt and its TLS certificate for tls_client_auth (RFC 8705).
@@ -16,16 +17,37 @@
 
 #include "core/client_cert.h"
 #include "core/client_key.h"
+#include "core/parse.h"
 #include "httpd/config.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 
+/* This section's client, made on its first client directive. */
 static aoidc_client_t *client_of(aoidc_dir_conf_t *c, apr_pool_t *p)
 {
     if (!c->client) {
         c->client = apr_pcalloc(p, sizeof(*c->client));
     }
     return c->client;
+}
+
+const char *aoidc_config_set_client_id(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    client_of(dc, cmd->pool)->client_id = arg;
+    aoidc_config_update_tag(dc, cmd->pool);
+    return NULL;
+}
+
+const char *aoidc_config_set_client_secret(cmd_parms *cmd, void *dc,
+                                           const char *arg)
+{
+    const char *v, *e = aoidc_parse_secret(&v, arg, cmd->pool);
+    if (e) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, e);
+    }
+    client_of(dc, cmd->pool)->client_secret = v;
+    return NULL;
 }
 
 const char *aoidc_config_set_client_auth(cmd_parms *cmd, void *dc,

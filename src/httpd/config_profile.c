@@ -5,8 +5,8 @@
  * aoidc_conf_rp through aoidc_config_profile_rp), and the configtest walk
  * refusing a section whose explicit directives contradict the profile
  * (the table is core/profile.c, unit-tested). The DPoP key itself is
- * derived from AuthOIDCPassphrase (config.c), so it exists wherever a
- * passphrase does and is the same on every node.
+ * derived from AuthOIDCPassphrase (config_passphrase.c), so it exists
+ * wherever a passphrase does and is the same on every node.
  */
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /*
  * configtest (check_config, also for `apachectl configtest`): the
  * cross-directive checks over the configuration tree, apart from the
- * directive setters in config.c.
+ * directive setters (config.c, config_*.c).
  *
  * First: an AuthOIDCRedirectURI (path form) that no <Location> with
  * AuthType oidc covers. The module answers the redirect URI only where
