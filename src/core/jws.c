@@ -146,9 +146,9 @@ static apr_status_t evp_verify(const aoidc_jws_t *jws, const aoidc_jwk_t *k,
         sig = raw;
         signed_len = (apr_size_t)(d2 - jws->compact);
     }
-    int ok = aoidc_jwk_evp_verify(k->evp, jws->alg,
-                                  (const unsigned char *)jws->compact,
-                                  signed_len, sig, siglen);
+    int ok = aoidc_jwk_evp_verify_sha256(
+        k->evp, jws->alg, (const unsigned char *)jws->compact, signed_len,
+        jws->sig ? jws->sha256 : NULL, sig, siglen);
     if (ok < 0) {
         return cjose_verify(jws, k->key, p, err);
     }

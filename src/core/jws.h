@@ -47,6 +47,10 @@ typedef struct {
     const unsigned char *sig; /* the decoded signature */
     apr_size_t siglen;
     apr_size_t signed_len; /* bytes of compact before the second '.' */
+    /* SHA-256 of compact[0, signed_len) when the caller has it (rs.c, which
+     * keys its cache with it), else NULL (aoidc_jws_parse leaves it so):
+     * RS256, PS256 and ES256 then verify without hashing again */
+    const unsigned char *sha256;
 } aoidc_jws_t;
 
 /** The allow-list bit of an algorithm name; 0 for unknown names and "none". */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* jws: parse any token and verify it against a fixed JWKS (the test keys)
  * and, for HS*, a fixed secret. Nothing but the test keys may verify, and
- * the OpenSSL verifier (jwk_evp.c) and cjose never disagree. */
+ * the OpenSSL verifier (jwk_evp.c, with or without a digest given) and
+ * cjose never disagree. */
 #include <stdio.h>
+
+#include <openssl/evp.h>
 
 #include "core/jws.h"
 #include "fixed_jwks.h"
@@ -40,6 +43,14 @@ static void same_verdict(const aoidc_jws_t *jws)
     if (evp < 0) {
         return;
     }
+    /* with the caller's digest of the signing input (rs.c): the same */
+    unsigned char d[32];
+    FUZZ_CHECK(
+        EVP_Digest(jws->compact, jws->signed_len, d, NULL, EVP_sha256(), NULL));
+    FUZZ_CHECK(aoidc_jwk_evp_verify_sha256(
+                   k->evp, jws->alg, (const unsigned char *)jws->compact,
+                   jws->signed_len, d, jws->sig, jws->siglen)
+               == evp);
     cjose_jws_t *cj = cjose_jws_import(jws->compact, jws->len, &cerr);
     bool ok = cj && cjose_jws_verify(cj, k->key, &cerr);
     if (cj) {

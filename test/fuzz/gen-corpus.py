@@ -74,8 +74,12 @@ def session_rec(version=1, iss=ISS, client="client-1", sub="alice",
 
 
 def entry_rec(version=1, until=NOW * 1000000, active=1,
-              claims=(("sub", "alice", False), ("scope", "a b", False))):
-    return bytes([version]) + u64(until) + bytes([active]) + claims_enc(claims)
+              claims=(("sub", "alice", False), ("scope", "a b", False)),
+              sig=None):
+    """v1, or v2 with sig (u32 length + raw bytes) when sig is given."""
+    s = b"" if sig is None else struct.pack(">I", len(sig)) + sig
+    return (bytes([version]) + u64(until) + bytes([active]) + s
+            + claims_enc(claims))
 
 
 def jws(header, claims, key_name=None, secret=None):
@@ -303,6 +307,9 @@ def main():
     seeds["bearer_entry"]["inactive-empty"] = entry_rec(active=0, claims=())
     seeds["bearer_entry"]["v2"] = entry_rec(version=2)
     seeds["bearer_entry"]["truncated"] = entry_rec()[:-1]
+    seeds["bearer_entry"]["v2-sig"] = entry_rec(version=2,
+                                                sig=bytes(range(256)))
+    seeds["bearer_entry"]["v2-sig-empty"] = entry_rec(version=2, sig=b"")
     seeds["bearer_entry"]["json-claim"] = entry_rec(
         claims=(("roles", '["x"]', True),))
 
