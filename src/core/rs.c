@@ -253,17 +253,16 @@ static bool l1_hit(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
     return true;
 }
 
+/* entry: the verdict's encoding, as written to or read from the store */
 static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
                     const char *token, apr_size_t tlen, const char *rules,
                     apr_uint32_t gen, apr_time_t until,
-                    const apr_array_header_t *claims)
+                    const aoidc_blob_t *entry)
 {
-    unsigned char *entry;
-    apr_size_t len;
-    if (env->l1 && c->claim_prefix) {
-        aoidc_bearer_entry_encode(&entry, &len, until, true, claims, env->pool);
+    if (env->l1 && c->claim_prefix && entry->data) {
         aoidc_l1_put(env->l1, env->cache, token, tlen, rules, strlen(rules),
-                     gen, until, entry, len, l1_make, c->claim_prefix);
+                     gen, until, entry->data, entry->len, l1_make,
+                     c->claim_prefix);
     }
 }
 
@@ -305,7 +304,7 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
-        l1_keep(c, env, in->token, tlen, rules, gen, until, claims);
+        l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
     }
     return rv;
 }
