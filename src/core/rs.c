@@ -21,6 +21,41 @@ typedef struct {
     const char *sig;       /* the signature's base64url text */
 } presented_t;
 
+#define NS_MEMO_MAX 448 /* issuer + audience longer than this: no memo */
+#define NS_HALF     16  /* of the namespace's digest, in a JWS's key */
+
+/* SHA-256 of a JWS key's namespace (typ rule, issuer, audience), which
+ * costs as much as the key itself: each thread remembers the last one it
+ * made (a thread serves runs of requests at one location). Compared by
+ * content, not by pointer: a graceful restart frees the configuration. */
+static void ns_digest(unsigned char h[32], const aoidc_rs_conf_t *c)
+{
+    static _Thread_local struct {
+        bool set, typ;
+        apr_size_t il, al;
+        char text[NS_MEMO_MAX + 2]; /* issuer NUL audience NUL */
+        unsigned char h[32];
+    } m;
+    const char *ns = c->require_typ ? "bearer-jws/at+jwt" : "bearer-jws";
+    apr_size_t il = strlen(c->issuer), al = strlen(c->audience);
+    if (m.set && m.typ == c->require_typ && m.il == il && m.al == al
+        && !memcmp(m.text, c->issuer, il)
+        && !memcmp(m.text + il + 1, c->audience, al)) {
+        memcpy(h, m.h, 32);
+        return;
+    }
+    aoidc_store_key3(h, ns, c->issuer, c->audience, "", 0);
+    if (il + al <= NS_MEMO_MAX) {
+        m.typ = c->require_typ;
+        m.il = il;
+        m.al = al;
+        memcpy(m.text, c->issuer, il + 1);
+        memcpy(m.text + il + 1, c->audience, al + 1);
+        memcpy(m.h, h, 32);
+        m.set = true;
+    }
+}
+
 static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
                    const aoidc_rs_conf_t *c, const char *token)
 {
@@ -37,8 +72,11 @@ static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
     pt->signed_len = (apr_size_t)(d2 - token);
     pt->sig = d2 + 1;
     aoidc_sha256(pt->d, token, pt->signed_len);
-    aoidc_store_key3(key, c->require_typ ? "bearer-jws/at+jwt" : "bearer-jws",
-                     c->issuer, c->audience, pt->d, sizeof(pt->d));
+    /* SHA-256(first half of the namespace's digest || D): 48 bytes, one
+     * compression */
+    unsigned char ns[32];
+    ns_digest(ns, c);
+    aoidc_sha256_2(key, ns, NS_HALF, pt->d, sizeof(pt->d));
 }
 
 void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],

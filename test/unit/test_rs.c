@@ -532,6 +532,57 @@ START_TEST(jws_l1_from_store_and_validation)
 }
 END_TEST
 
+/* The namespace's digest is remembered per thread by content: the same
+ * bytes at the same address after a change (a graceful restart reuses
+ * memory) are another namespace; long ones are not remembered at all. */
+START_TEST(jws_key_namespace_by_content)
+{
+    ft_t f;
+    unsigned char k[4][AOIDC_STORE_KEY_LEN];
+    char iss[] = T_ISS, aud[] = FT_AUDIENCE;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, NULL, NULL);
+    f.rs.issuer = iss;
+    f.rs.audience = aud;
+    aoidc_rs_cache_key(k[0], &f.rs, tok);
+    aud[0] = 'b'; /* "bpi-1" */
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    iss[strlen(iss) - 1] = 'n'; /* ".con" */
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    aud[0] = 'a';
+    iss[strlen(iss) - 1] = 'm';
+    aoidc_rs_cache_key(k[3], &f.rs, tok);
+    ck_assert(memcmp(k[0], k[1], sizeof(k[0])));
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    ck_assert(memcmp(k[0], k[2], sizeof(k[0])));
+    ck_assert(!memcmp(k[0], k[3], sizeof(k[0])));
+    /* issuer/audience boundary: ("ab", "c") is not ("a", "bc") */
+    f.rs.issuer = "ab";
+    f.rs.audience = "c";
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    f.rs.issuer = "a";
+    f.rs.audience = "bc";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    /* too long to remember: still keyed, still distinct */
+    char *big = apr_palloc(tp, 2001);
+    memset(big, 'i', 2000);
+    big[2000] = '\0';
+    f.rs.issuer = big;
+    f.rs.audience = "x";
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    f.rs.audience = "y";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    f.rs.audience = "x";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(!memcmp(k[1], k[2], sizeof(k[0])));
+    /* an opaque token is keyed by its text in the same namespace */
+    aoidc_rs_cache_key(k[3], &f.rs, OPAQUE);
+    ck_assert(memcmp(k[1], k[3], sizeof(k[0])));
+}
+END_TEST
+
 TCase *aoidc_rs_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("rs");
@@ -553,5 +604,6 @@ TCase *aoidc_rs_tcase(void)
     tcase_add_test(tc, jws_namespace_miss);
     tcase_add_test(tc, jws_foreign_entry_miss);
     tcase_add_test(tc, jws_l1_from_store_and_validation);
+    tcase_add_test(tc, jws_key_namespace_by_content);
     return tc;
 }
