@@ -37,7 +37,7 @@ enum {
 typedef struct {
     const char *compact;
     apr_size_t len;
-    json_t *header;
+    json_t *header;  /* NULL after aoidc_jws_parse_lean read it in place */
     json_t *payload; /* a JSON object: the claims */
     const char *alg;
     const char *kid; /* NULL when absent */
@@ -65,6 +65,14 @@ AOIDC_API unsigned aoidc_jws_alg_bit(const char *alg);
 AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
                                        apr_size_t len, apr_pool_t *p,
                                        aoidc_err_t *err);
+
+/** aoidc_jws_parse for a caller that reads no header member but alg, kid
+ *  and typ: the same checks and results, except that header is NULL when
+ *  the header could be read in place (aoidc_json_fast_jose: no objects or
+ *  arrays in it), which saves building it. */
+AOIDC_API apr_status_t aoidc_jws_parse_lean(aoidc_jws_t **out,
+                                            const char *compact, apr_size_t len,
+                                            apr_pool_t *p, aoidc_err_t *err);
 
 /** Verify the signature. allowed is a mask of AOIDC_ALG_*; hmac_secret (may
  *  be NULL) is the only key ever used for HS*. Reasons: AOIDC_REASON_ALG,

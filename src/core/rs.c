@@ -108,7 +108,7 @@ validate_jwt(json_t **claims, aoidc_jws_t **out, const aoidc_flow_env_t *env,
     aoidc_jws_t *jws;
     const aoidc_jwks_t *keys;
     apr_status_t rv =
-        aoidc_jws_parse(&jws, token, strlen(token), env->pool, err);
+        aoidc_jws_parse_lean(&jws, token, strlen(token), env->pool, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -2,8 +2,9 @@
 /* jws: parse any token and verify it against a fixed JWKS (the test keys)
  * and, for HS*, a fixed secret. Nothing but the test keys may verify, and
  * the OpenSSL verifier (jwk_evp.c, with or without a digest given) and
- * cjose never disagree. */
+ * cjose never disagree; aoidc_jws_parse_lean agrees with aoidc_jws_parse. */
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -65,7 +66,21 @@ AOIDC_FUZZ_ENTRY(jws)
     aoidc_jws_t *jws;
     aoidc_err_t err = {0};
     const char *in = (const char *)fuzz_exact(data, size, p);
-    if (aoidc_jws_parse(&jws, in, size, p, &err) == APR_SUCCESS) {
+    aoidc_jws_t *lean;
+    aoidc_err_t lerr = {0};
+    apr_status_t lrv = aoidc_jws_parse_lean(&lean, in, size, p, &lerr);
+    apr_status_t prv = aoidc_jws_parse(&jws, in, size, p, &err);
+    /* the lean parse (header read in place) says what the full one says */
+    FUZZ_CHECK((lrv == APR_SUCCESS) == (prv == APR_SUCCESS)
+               && lerr.reason == err.reason);
+    if (prv == APR_SUCCESS) {
+        FUZZ_CHECK(!strcmp(lean->alg, jws->alg) && !lean->kid == !jws->kid
+                   && (!jws->kid || !strcmp(lean->kid, jws->kid))
+                   && !lean->typ == !jws->typ
+                   && (!jws->typ || !strcmp(lean->typ, jws->typ))
+                   && lean->signed_len == jws->signed_len);
+    }
+    if (prv == APR_SUCCESS) {
         FUZZ_CHECK(jws->alg && json_is_object(jws->payload));
         FUZZ_CHECK(!json_object_get(jws->header, "crit"));
         apr_status_t rv = aoidc_jws_verify(

@@ -160,7 +160,7 @@ def main():
     seeds = {t: {} for t in (
         "b64url json jwks jws jwt metadata cookie auth_response token state "
         "session bearer_header introspection url claims bearer_entry "
-        "logout_token").split()}
+        "logout_token jose_header").split()}
     only = set(sys.argv[1:])  # e.g. "logout_token": rewrite just those
 
     # b64url
@@ -314,6 +314,22 @@ def main():
         claims=(("roles", '["x"]', True),))
 
     seeds["logout_token"] = logout_seeds()
+
+    # jose_header: decoded JOSE headers, read in place or left to jansson
+    for name, v in {
+            "at-jwt": b'{"alg":"RS256","typ":"at+jwt","kid":"rsa-1"}',
+            "blanks": b' { "alg" : "ES256" , "kid" : 7 } ',
+            "crit": b'{"alg":"RS256","crit":["exp"],"exp":1}',
+            "crit-flat": b'{"crit":null,"alg":"RS256"}',
+            "dup": b'{"alg":"RS256","alg":"none"}',
+            "escape": b'{"alg":"RS\\u0032256"}',
+            "jwk": b'{"alg":"ES256","typ":"dpop+jwt","jwk":{"kty":"EC"}}',
+            "typ-int": b'{"alg":"RS256","typ":1,"b64":false}',
+            "empty": b'{}',
+            "trailing": b'{"alg":"RS256"},',
+            "long-int": b'{"alg":"RS256","n":1234567890123456789}',
+    }.items():
+        seeds["jose_header"][name] = v
 
     for target, files in seeds.items():
         if only and target not in only:
