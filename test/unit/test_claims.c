@@ -173,6 +173,15 @@ START_TEST(is_token)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_msg(!aoidc_claims_is_token(bad[i]), "%s", bad[i]);
     }
+    /* every byte: exactly RFC 9110's tchar, ASCII only */
+    for (int c = 1; c < 256; c++) {
+        char one[2] = {(char)c, '\0'};
+        bool want = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+        ck_assert_msg(aoidc_claims_is_token(one) == want, "byte %d", c);
+        ck_assert_str_eq(aoidc_claims_safe_name(one, tp), want ? one : "_");
+    }
 }
 END_TEST
 
