@@ -6,8 +6,9 @@
  * (issuer, audience, the typ rule), until min(exp, cache TTL); refusals of
  * introspected tokens for a short time. A JWS is keyed by the SHA-256 of
  * its signing input (which its RS256/PS256/ES256 check then reuses) and
- * its entry holds the signature: a verdict serves only that signature. JWTs are verified with the
- * issuer's keys (one rate-limited refetch on an unknown kid); opaque tokens
+ * its entry holds the signature: a verdict serves only that signature.
+ * JWTs are verified with the issuer's keys (one rate-limited refetch on an
+ * unknown kid); opaque tokens
  * are introspected (RFC 7662), one call per process for concurrent
  * requests with the same token, and at most the guard's cap in flight per
  * issuer.
