@@ -838,7 +838,7 @@ class Bench:
         os.chmod(RUN, 0o755)
         self.htdocs = htdocs
 
-        ports = {k: free_port() for k in ('floor', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
+        ports = {k: free_port() for k in ('floor', 'floor_loc', 'ours', 'openidc', 'openidc_j', 'openidc_q', 'oauth2',
                                            'ours_size', 'openidc_size', 'ours_proxy',
                                            'ours_basic', 'backend', 'ours_mtls')}
         # several nodes: one server per session store (ours and mod_auth_openidc's)
@@ -909,6 +909,11 @@ class Bench:
 ''' % {'evil': self.evil.issuer})
         body = ours_body % dict(v, store='') + ours_apis
         self.servers['floor'] = Httpd('floor', [ports['floor']], '', [], htdocs)
+        # the floor with the <Location> sections of 'ours' and no auth in
+        # them: what httpd's walk and merge of those sections cost
+        self.servers['floor_loc'] = Httpd('floor_loc', [ports['floor_loc']], ''.join(
+            '<Location %s>\n    Require all granted\n</Location>\n' % loc
+            for loc in re.findall(r'^<Location (\S+)>', body, re.M)), [], htdocs)
         self.servers['ours'] = Httpd('ours', [ports['ours']], body, ours_mod, htdocs)
 
         openidc_common = '''
@@ -991,6 +996,10 @@ OIDCSessionType server-cache
         S = Scenario
         self.scenarios = [
             S('floor', 'none (floor)', 'floor', '/public/' + FILE, 'none', 'no auth'),
+            S('floor-location', 'none', 'floor_loc', '/app/' + FILE, 'none',
+              'no auth, the <Location> sections of ours (Require all granted)'),
+            S('floor-location-jwt', 'none', 'floor_loc', '/api/' + FILE, 'none',
+              'as floor-location, the request carrying the bearer JWT (ignored)'),
             S('aoidc-session', 'mod_auth_oidc', 'ours', '/app/' + FILE, 'session',
               'session (shm)'),
             S('aoidc-jwt', 'mod_auth_oidc', 'ours', '/api/' + FILE, 'bearer',
@@ -1063,6 +1072,8 @@ OIDCSessionType server-cache
             elif sc.kind == 'basic':
                 pw = EvilOP.PASSWORDS['alice']
                 sc.headers, sc.bad_headers = basic('alice', pw), basic('alice', corrupt(pw))
+            if sc.id == 'floor-location-jwt':
+                sc.headers = bearer(self.jwt)  # nobody looks at it: httpd reads it
             if sc.id == 'aoidc-upstream':
                 sc.check = self.backend_refuses_without_token
             if sc.id == 'aoidc-mtls':
@@ -1409,7 +1420,7 @@ SSLVerifyDepth 3
         return med, spread, kept
 
     def instructions(self):
-        order = (['floor', 'ours', 'ours_proxy', 'ours_basic', 'ours_mtls'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
+        order = (['floor', 'floor_loc', 'ours', 'ours_proxy', 'ours_basic', 'ours_mtls'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                       if m == 'mod_auth_oidc']
                  + ['openidc'] + [srv for _, m, srv, _, _ in STORE_SCENARIOS
                                   if m != 'mod_auth_oidc'] + ['oauth2'])
@@ -1822,6 +1833,11 @@ NOTES = {
     'openidc-introspect': 'own virtual host; introspection via the loopback TLS proxy '
                           '(result cached)',
     'aoidc-unprotected': 'callgrind only: the module\'s cost on a path it does not protect',
+    'floor-location': 'a server with the <Location> sections of ours, each with only '
+                      'Require all granted: httpd\'s walk and merge of them, which any '
+                      'module configured per <Location> pays',
+    'floor-location-jwt': 'floor-location at /api/ with the Authorization header of '
+                          'aoidc-jwt, which nothing reads: httpd parsing the longer request',
     'aoidc-proxied': 'ProxyPass to a plain httpd backend (the same file), no module '
                      'directive on the path',
     'aoidc-upstream': 'as aoidc-proxied + AuthOIDCUpstreamToken client_credentials '

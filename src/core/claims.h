@@ -81,6 +81,33 @@ AOIDC_API apr_status_t aoidc_claims_user(const char **user,
 AOIDC_API const char *aoidc_claims_join(const char *value, char delim,
                                         apr_pool_t *p);
 
+/** What a location hands the backend for a claims list, made once per L1
+ *  entry (l1.h) so that a hit costs no allocation and no table insertion
+ *  per claim: the header/variable names (prefix + each claim's name) and
+ *  a table of those names with the values, in list order, that the glue
+ *  appends in one step. Read only (threads share it). */
+typedef struct {
+    const char *prefix;       /* made for this prefix */
+    const char *const *names; /* names[i]: prefix + list[i]'s name */
+    const apr_table_t *pass;  /* names[i] -> list[i]'s value */
+    bool any_json;            /* some value is JSON (a delimiter joins it) */
+} aoidc_claims_view_t;
+
+/** prefix + name, in p. */
+AOIDC_API const char *aoidc_claims_prefixed(const char *prefix, apr_size_t plen,
+                                            const char *name, apr_pool_t *p);
+
+/** The view of list for prefix, in p. It points into list and at prefix
+ *  (the configuration's string): both must live as long. */
+AOIDC_API const aoidc_claims_view_t *
+aoidc_claims_view_make(const apr_array_header_t *list, const char *prefix,
+                       apr_pool_t *p);
+
+/** v when it was made for prefix (another location may use another
+ *  AuthOIDCClaimPrefix for the same session or token), else NULL. */
+AOIDC_API const aoidc_claims_view_t *
+aoidc_claims_view_for(const aoidc_claims_view_t *v, const char *prefix);
+
 /** The entry called name, or NULL. */
 AOIDC_API const aoidc_claim_t *aoidc_claims_get(const apr_array_header_t *l,
                                                 const char *name);

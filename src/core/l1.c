@@ -46,12 +46,25 @@ static apr_uint32_t hash(const char *key, apr_size_t klen)
     return h ^ (h >> 15);
 }
 
+/* 16 bytes as one value (GCC and clang vector extension: SSE2 on x86-64,
+ * NEON on arm64, two words elsewhere) */
+typedef apr_uint64_t ct_v16 __attribute__((vector_size(16)));
+
 /* Equal, in time that depends on n only: keys are credentials (a token)
- * and secrets. Eight bytes a step. */
+ * and secrets. 32 bytes a step, then eight, then one. */
 static bool ct_equal(const char *a, const char *b, apr_size_t n)
 {
-    apr_uint64_t d = 0, x, y;
+    ct_v16 acc = {0, 0}, x0, x1, y0, y1;
+    apr_uint64_t d, x, y;
     apr_size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        memcpy(&x0, a + i, 16);
+        memcpy(&x1, a + i + 16, 16);
+        memcpy(&y0, b + i, 16);
+        memcpy(&y1, b + i + 16, 16);
+        acc |= (x0 ^ y0) | (x1 ^ y1);
+    }
+    d = acc[0] | acc[1];
     for (; i + 8 <= n; i += 8) {
         memcpy(&x, a + i, 8);
         memcpy(&y, b + i, 8);

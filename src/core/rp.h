@@ -62,7 +62,7 @@ typedef struct {
     aoidc_session_limits_t limits;
     const char *remote_user_claim;
     const char *claim_prefix; /* of the claim headers: names made once per
-                               * L1 entry (aoidc_session_t.claim_names) */
+                               * L1 entry (aoidc_session_t.claim_view) */
     const char *cookie_name;  /* the session cookie */
     const char *tag;          /* aoidc_rp_tag(issuer, client_id) */
     int state_max_cookies;    /* login attempts kept per browser */

@@ -354,11 +354,8 @@ bool aoidc_rp_l1_load(aoidc_session_t **out, const aoidc_rp_conf_t *c,
     /* the request's own copy of the fields; what they point to (strings,
      * the claims) is shared by the threads and only ever read */
     s = apr_pmemdup(env->pool, shared, sizeof(*s));
-    if (s->claim_names_prefix != c->claim_prefix
-        && (!c->claim_prefix || !s->claim_names_prefix
-            || strcmp(s->claim_names_prefix, c->claim_prefix))) {
-        s->claim_names = NULL; /* made for another location's prefix */
-    }
+    /* made for another location's prefix: the glue makes the names */
+    s->claim_view = aoidc_claims_view_for(s->claim_view, c->claim_prefix);
     if (strcmp(s->issuer, c->issuer)
         || strcmp(s->client_id, c->client->client_id)
         || aoidc_session_check(s, &c->limits, env->now, env->pool, &err)
@@ -369,27 +366,18 @@ bool aoidc_rp_l1_load(aoidc_session_t **out, const aoidc_rp_conf_t *c,
     return true;
 }
 
-/* The entry's object: the decoded record, and the claim header names for
- * arg (the prefix), so a hit allocates nothing per claim. */
+/* The entry's object: the decoded record, and the claims' view for arg
+ * (the prefix), so a hit allocates nothing per claim. */
 static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
                            const void *arg)
 {
     aoidc_session_t *s;
     aoidc_err_t err = {0};
-    const char *prefix = arg;
-    const char **names;
     if (aoidc_session_decode(&s, val, len, p, &err) != APR_SUCCESS) {
         return NULL;
     }
-    if (prefix && s->claims && s->claims->nelts) {
-        names = apr_palloc(p, sizeof(*names) * (apr_size_t)s->claims->nelts);
-        for (int i = 0; i < s->claims->nelts; i++) {
-            names[i] = apr_pstrcat(
-                p, prefix, APR_ARRAY_IDX(s->claims, i, aoidc_claim_t).name,
-                NULL);
-        }
-        s->claim_names = names;
-        s->claim_names_prefix = prefix;
+    if (arg) {
+        s->claim_view = aoidc_claims_view_make(s->claims, arg, p);
     }
     return s;
 }

@@ -243,7 +243,8 @@ static apr_status_t cached(apr_array_header_t **claims, apr_time_t *until,
 
 typedef struct {
     apr_array_header_t *claims;
-    const char *const *names; /* prefix + each claim's name */
+    const aoidc_claims_view_t *view; /* for the prefix it was made with */
+    const char *cnf;                 /* the cnf claim's value, or NULL */
 } l1_verdict_t;
 
 static const char *l1_rules(const aoidc_rs_conf_t *c, apr_pool_t *p)
@@ -255,9 +256,8 @@ static const char *l1_rules(const aoidc_rs_conf_t *c, apr_pool_t *p)
 static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
                            const void *arg)
 {
-    const char *prefix = arg;
     l1_verdict_t *v = apr_pcalloc(p, sizeof(*v));
-    const char **names;
+    const aoidc_claim_t *cnf;
     apr_time_t until;
     bool active;
     aoidc_err_t err = {0};
@@ -267,18 +267,14 @@ static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
         || !active) {
         return NULL;
     }
-    names = apr_palloc(p, sizeof(*names) * (apr_size_t)(v->claims->nelts + 1));
-    for (int i = 0; i < v->claims->nelts; i++) {
-        names[i] = apr_pstrcat(
-            p, prefix, APR_ARRAY_IDX(v->claims, i, aoidc_claim_t).name, NULL);
-    }
-    v->names = names;
+    v->view = aoidc_claims_view_make(v->claims, arg, p);
+    v->cnf = (cnf = aoidc_claims_get(v->claims, "cnf")) ? cnf->value : NULL;
     return v;
 }
 
-static bool l1_hit(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
-                   const aoidc_flow_env_t *env, const char *token,
-                   apr_size_t tlen, const char *rules)
+static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
+                   const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
+                   const char *token, apr_size_t tlen, const char *rules)
 {
     const l1_verdict_t *v;
     if (!env->l1 || !c->claim_prefix
@@ -287,7 +283,9 @@ static bool l1_hit(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
         return false;
     }
     out->claims = v->claims;
-    out->claim_names = v->names;
+    /* another location with the same rules may use another prefix */
+    out->claim_view = aoidc_claims_view_for(v->view, c->claim_prefix);
+    *cnf = v->cnf;
     return true;
 }
 
@@ -305,10 +303,12 @@ static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
 }
 
 /* The verdict: from the L1, else the cache store, else validation. */
-static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
+static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
+                            const aoidc_rs_conf_t *c,
                             const aoidc_flow_env_t *env,
                             const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
+    const aoidc_claim_t *cl;
     unsigned char key[AOIDC_STORE_KEY_LEN];
     presented_t pt;
     aoidc_blob_t entry = {NULL, 0};
@@ -318,7 +318,7 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
     apr_size_t tlen = strlen(in->token);
     apr_uint32_t gen;
     apr_status_t rv;
-    if (l1_hit(out, c, env, in->token, tlen, rules)) {
+    if (l1_hit(out, cnf, c, env, in->token, tlen, rules)) {
         /* these very bytes passed the check below on their way in */
         out->cache_hit = true;
         return APR_SUCCESS;
@@ -342,6 +342,7 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const aoidc_rs_conf_t *c,
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
+        *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
         l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
     }
     return rv;
@@ -352,13 +353,13 @@ apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
                                    const aoidc_flow_env_t *env,
                                    const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
+    const char *cnf = NULL;
     apr_status_t rv;
 
     memset(out, 0, sizeof(*out));
-    rv = verdict(out, c, env, in, err);
+    rv = verdict(out, &cnf, c, env, in, err);
     if (rv != APR_SUCCESS
-        || (rv = aoidc_rs_binding(&out->dpop_nonce, out->claims, c, env, in,
-                                  err))
+        || (rv = aoidc_rs_binding_cnf(&out->dpop_nonce, cnf, c, env, in, err))
                != APR_SUCCESS) {
         return rv;
     }

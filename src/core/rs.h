@@ -70,8 +70,9 @@ typedef struct {
     const apr_array_header_t *claims; /* of aoidc_claim_t; read only */
     const char *user;                 /* REMOTE_USER: never NULL or empty */
     bool cache_hit;
-    /* from the L1: claim_prefix + each claim's name; NULL otherwise */
-    const char *const *claim_names;
+    /* from the L1: what the backend gets of the claims, made for
+     * claim_prefix; NULL otherwise */
+    const aoidc_claims_view_t *claim_view;
     /* a fresh server nonce for the DPoP-Nonce header (RFC 9449 §8): set
      * when the proof's nonce was of the previous window; NULL otherwise */
     const char *dpop_nonce;
@@ -104,6 +105,13 @@ AOIDC_API apr_status_t aoidc_rs_binding(const char **nonce,
                                         const aoidc_flow_env_t *env,
                                         const aoidc_rs_in_t *in,
                                         aoidc_err_t *err);
+/** The same with the cnf claim's value (NULL: none) found already: an L1
+ *  hit has it from its entry, with no walk over the claims. */
+AOIDC_API apr_status_t aoidc_rs_binding_cnf(const char **nonce, const char *cnf,
+                                            const aoidc_rs_conf_t *c,
+                                            const aoidc_flow_env_t *env,
+                                            const aoidc_rs_in_t *in,
+                                            aoidc_err_t *err);
 
 /** The cache key of a token under c (exposed for tests): for a JWS (two
  *  dots) SHA-256(the first 16 bytes of the namespace's SHA-256 ||

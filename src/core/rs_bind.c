@@ -108,10 +108,18 @@ apr_status_t aoidc_rs_binding(const char **nonce,
                               const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
     const aoidc_claim_t *cnf = aoidc_claims_get(claims, "cnf");
+    return aoidc_rs_binding_cnf(nonce, cnf ? cnf->value : NULL, c, env, in,
+                                err);
+}
+
+apr_status_t aoidc_rs_binding_cnf(const char **nonce, const char *cnf,
+                                  const aoidc_rs_conf_t *c,
+                                  const aoidc_flow_env_t *env,
+                                  const aoidc_rs_in_t *in, aoidc_err_t *err)
+{
     const char *jkt, *x5t;
     *nonce = NULL;
-    if (aoidc_cnf_parse(&jkt, &x5t, cnf ? cnf->value : NULL, env->pool, err)
-        != APR_SUCCESS) {
+    if (aoidc_cnf_parse(&jkt, &x5t, cnf, env->pool, err) != APR_SUCCESS) {
         return refuse(AOIDC_REASON_BINDING, env, err, "token cnf malformed");
     }
     if (jkt) {

@@ -24,10 +24,10 @@ typedef struct {
     const char *refresh_token; /* may be NULL */
     const char *scope;
     apr_array_header_t *claims; /* of aoidc_claim_t */
-    /* not in the record: from the L1 (l1.h), claim_prefix + the name of
-     * each claim, made once per entry; NULL otherwise */
-    const char *const *claim_names;
-    const char *claim_names_prefix;
+    /* not in the record: from the L1 (l1.h), what the backend gets of the
+     * claims, made once per entry for this location's prefix; NULL
+     * otherwise */
+    const aoidc_claims_view_t *claim_view;
 } aoidc_session_t;
 
 typedef struct {

@@ -197,13 +197,14 @@ static int bearer(aoidc_rctx_t *x)
 
 int aoidc_check_authn(request_rec *r)
 {
-    aoidc_type_t type = aoidc_request_type(r);
+    const char *auth_type = ap_auth_type(r);
+    aoidc_type_t type = aoidc_auth_type_of(auth_type);
     aoidc_rctx_t *x;
     int rc;
     if (type == AOIDC_TYPE_NONE) {
         return DECLINED;
     }
-    r->ap_auth_type = (char *)ap_auth_type(r);
+    r->ap_auth_type = (char *)auth_type;
     x = aoidc_rctx(r);
     rc = type == AOIDC_TYPE_OIDC    ? oidc(x)
          : type == AOIDC_TYPE_BASIC ? basic(x)

@@ -206,7 +206,7 @@ int aoidc_bearer(aoidc_rctx_t *x)
          * whatever the handler (or a proxied backend) answers */
         apr_table_setn(r->err_headers_out, "DPoP-Nonce", out.dpop_nonce);
     }
-    aoidc_set_user_named(x, out.user, out.claims, out.claim_names);
+    aoidc_set_user_named(x, out.user, out.claims, out.claim_view);
     x->upstream_subject = in.token;
     return OK;
 }

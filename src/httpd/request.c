@@ -34,7 +34,11 @@ aoidc_rctx_t *aoidc_rctx(request_rec *r)
 
 aoidc_type_t aoidc_request_type(request_rec *r)
 {
-    const char *t = ap_auth_type(r);
+    return aoidc_auth_type_of(ap_auth_type(r));
+}
+
+aoidc_type_t aoidc_auth_type_of(const char *t)
+{
     if (!t) {
         return AOIDC_TYPE_NONE;
     }
@@ -385,16 +389,6 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet)
     }
 }
 
-static const char *prefixed(const char *claim, const char *prefix,
-                            apr_size_t plen, apr_pool_t *p)
-{
-    apr_size_t nl = strlen(claim);
-    char *name = apr_palloc(p, plen + nl + 1);
-    memcpy(name, prefix, plen);
-    memcpy(name + plen, claim, nl + 1);
-    return name;
-}
-
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims)
 {
@@ -403,7 +397,7 @@ void aoidc_set_user(aoidc_rctx_t *x, const char *user,
 
 void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
                           const apr_array_header_t *claims,
-                          const char *const *names)
+                          const aoidc_claims_view_t *view)
 {
     request_rec *r = x->r;
     const char *prefix = aoidc_conf_claim_prefix(x->c);
@@ -412,10 +406,25 @@ void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
     int where = aoidc_conf_pass_claims_as(x->c);
     r->user = (char *)user;
     x->claims = claims;
+    if (view && (!delim || !view->any_json)) {
+        /* the whole table at once: a copy of the entries, not an insertion
+         * per claim (the names and values live as long as r's pool, which
+         * holds the L1 entry they belong to) */
+        if (where & AOIDC_PASS_HEADERS) {
+            r->headers_in =
+                apr_table_overlay(r->pool, r->headers_in, view->pass);
+        }
+        if (where & AOIDC_PASS_ENV) {
+            r->subprocess_env =
+                apr_table_overlay(r->pool, r->subprocess_env, view->pass);
+        }
+        return;
+    }
     for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *name =
-            names ? names[i] : prefixed(cl->name, prefix, plen, r->pool);
+            view ? view->names[i]
+                 : aoidc_claims_prefixed(prefix, plen, cl->name, r->pool);
         const char *v = delim && cl->is_json
                             ? aoidc_claims_join(cl->value, *delim, r->pool)
                             : cl->value;

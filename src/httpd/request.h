@@ -72,6 +72,8 @@ aoidc_rctx_t *aoidc_rctx(request_rec *r);
 
 /** Which of our AuthTypes r is under. */
 aoidc_type_t aoidc_request_type(request_rec *r);
+/** The same for an AuthType value (NULL: none). */
+aoidc_type_t aoidc_auth_type_of(const char *auth_type);
 
 /** The absolute redirect URI for r (a relative one is resolved against the
  *  request's own scheme, host and port). */
@@ -109,11 +111,11 @@ void aoidc_scrub_headers(request_rec *r, const aoidc_dir_conf_t *c, bool quiet);
 /** REMOTE_USER, claim headers and variables for the backend. */
 void aoidc_set_user(aoidc_rctx_t *x, const char *user,
                     const apr_array_header_t *claims);
-/** The same with the header/variable names made already (names[i] is the
- *  prefix + claims[i]'s name; NULL: made here). */
+/** The same with the claims' view made already for this location's prefix
+ *  (NULL: the names are made here). */
 void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
                           const apr_array_header_t *claims,
-                          const char *const *names);
+                          const aoidc_claims_view_t *view);
 
 /** Remove the session cookie and our state cookies from the Cookie header
  *  the backend sees. */

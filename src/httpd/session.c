@@ -50,7 +50,7 @@ int aoidc_session_hit(aoidc_rctx_t *x)
     if (rv == APR_SUCCESS) {
         aoidc_apply_cookies(x, out.cookies); /* cookie store: rewritten */
         aoidc_set_user_named(x, out.user, out.session->claims,
-                             out.session->claim_names);
+                             out.session->claim_view);
         x->session_created = out.session->created;
         aoidc_strip_own_cookies(x, x->rp.cookie_name);
         x->upstream_subject = out.session->access_token;

@@ -114,7 +114,7 @@ def test_aoidc_500_06_bad_signature(api, op, env):
     env.assert_reason('signature')
 
 
-def test_aoidc_500_42_tampered_signature_after_accepted(env, op):
+def test_aoidc_500_43_tampered_signature_after_accepted(env, op):
     """Issue 14: the verdict cache keys a JWS by the digest of its signing
     input, and a cached verdict answers only for the very signature it was
     reached for. The L1 (keyed by the whole token) is off, so the shared
@@ -505,3 +505,43 @@ def test_aoidc_500_41_token_cache_ttl(env, evil):
     evil.add_opaque_token(tok, {'active': False})
     time.sleep(2.2)
     challenge(call(env, '/apikeys/echo/', tok), 401, 'invalid_token', realm='apikeys')
+
+
+def test_aoidc_500_42_one_token_two_prefixes(env, op):
+    """Two locations with the same issuer and audience but their own
+    AuthOIDCClaimPrefix (and one a delimiter): the process keeps one verdict
+    for the token (core/l1.h), and each location's backend gets the claims
+    under its own prefix, as headers and variables, on every request: the
+    first (validated) and the later ones (the kept verdict). The client's own
+    header with the location's prefix never reaches its backend."""
+    (AoidcConf(env)
+     .add_location('/pa', bearer_lines(op, authname='pa'))
+     .add_location('/pb', bearer_lines(op, authname='pb', extra=[
+         'AuthOIDCClaimPrefix X_CLAIM_']))
+     .add_location('/pc', bearer_lines(op, authname='pc', extra=[
+         'AuthOIDCClaimDelimiter ,']))).install()
+    tok = op.mint_jwt_at('orders:read')
+    exp = str(jwt_parts(tok)[1]['exp'])
+    spoof = {'OIDC_CLAIM_sub': 'mallory', 'X_CLAIM_sub': 'mallory', 'X-Keep': 'kept'}
+    for path, prefix, other in (('/pa', 'OIDC_CLAIM_', 'X_CLAIM_'),
+                                ('/pb', 'X_CLAIM_', 'OIDC_CLAIM_'),
+                                ('/pa', 'OIDC_CLAIM_', 'X_CLAIM_'),
+                                ('/pc', 'OIDC_CLAIM_', 'X_CLAIM_'),
+                                ('/pb', 'X_CLAIM_', 'OIDC_CLAIM_')):
+        for _ in range(2):
+            echo = Echo(ok(call(env, path + '/echo/', tok, headers=dict(spoof))))
+            assert echo.values(prefix + 'sub') == ['api-client'], (path, echo.headers)
+            assert echo.values(prefix + 'client_id') == ['api-client'], (path, echo.headers)
+            assert echo.values(prefix + 'scope') == ['orders:read'], (path, echo.headers)
+            # the other prefix is nobody's here: the client's header stays,
+            # and nothing of ours carries it
+            assert echo.values(other + 'sub') == ['mallory'], (path, echo.headers)
+            assert echo.values(other + 'client_id') == [], (path, echo.headers)
+            assert echo.values('X-Keep') == ['kept'], (path, echo.headers)
+            e = cgi_env(ok(call(env, path + '/env.cgi', tok)))
+            assert e[prefix + 'sub'] == 'api-client', (path, e)
+            assert e['REMOTE_USER'] == 'api-client', (path, e)
+            assert not any(k.startswith(other) for k in e), (path, e)
+            # a number is JSON: with a delimiter (/pc) each claim is looked
+            # at on its own, elsewhere the whole list goes at once
+            assert e[prefix + 'exp'] == exp, (path, e)

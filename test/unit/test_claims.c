@@ -690,6 +690,35 @@ START_TEST(integers_as_jansson_writes_them)
 }
 END_TEST
 
+/* the view: names and table in list order, the prefix it was made for,
+ * whether a value is JSON; none of an empty list */
+START_TEST(view_names_and_table)
+{
+    static const char prefix[] = "P_";
+    apr_array_header_t *l = add(NULL, "{\"sub\":\"alice\",\"email\":\"a@x\"}");
+    const aoidc_claims_view_t *v = aoidc_claims_view_make(l, prefix, tp);
+    const apr_array_header_t *t = apr_table_elts(v->pass);
+    ck_assert(!v->any_json);
+    ck_assert_int_eq(t->nelts, 2);
+    ck_assert_str_eq(v->names[0], "P_sub");
+    ck_assert_str_eq(v->names[1], "P_email");
+    ck_assert_ptr_null(v->names[2]);
+    ck_assert_str_eq(apr_table_get(v->pass, "P_email"), "a@x");
+    ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).key, "P_sub");
+    ck_assert_ptr_eq(aoidc_claims_view_for(v, prefix), v);
+    ck_assert_ptr_eq(aoidc_claims_view_for(v, apr_pstrdup(tp, prefix)), v);
+    ck_assert_ptr_null(aoidc_claims_view_for(v, "Q_"));
+    ck_assert_ptr_null(aoidc_claims_view_for(v, "P"));
+    ck_assert_ptr_null(aoidc_claims_view_for(v, NULL));
+    ck_assert_ptr_null(aoidc_claims_view_for(NULL, prefix));
+    l = add(l, "{\"n\":1}");
+    ck_assert(aoidc_claims_view_make(l, prefix, tp)->any_json);
+    v = aoidc_claims_view_make(NULL, prefix, tp);
+    ck_assert_ptr_null(v->names[0]);
+    ck_assert(apr_is_empty_table(v->pass));
+}
+END_TEST
+
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
@@ -712,5 +741,6 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, header_collision_cannot_displace_sub);
     tcase_add_test(tc, same_header);
     tcase_add_test(tc, join_arrays);
+    tcase_add_test(tc, view_names_and_table);
     return tc;
 }

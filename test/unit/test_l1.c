@@ -60,6 +60,36 @@ START_TEST(found_only_with_key_secret_and_owner)
 }
 END_TEST
 
+/* a long key (a token) differing in one byte anywhere: in the 32-byte
+ * steps of the compare, in its 8-byte steps, in its last bytes; the slot
+ * is chosen from the last 32 bytes, so all but the last land on it */
+START_TEST(long_key_compared_whole)
+{
+    aoidc_l1_t *l = aoidc_l1_create(tp, NULL);
+    char key[110], secret[45];
+    const size_t at[] = {0, 15, 16, 31, 32, 63, 64, 95, 96, 103, 104, 108};
+    memset(key, 'k', sizeof(key) - 1);
+    key[sizeof(key) - 1] = '\0';
+    memset(secret, 's', sizeof(secret) - 1);
+    secret[sizeof(secret) - 1] = '\0';
+    put(l, &owner_a, key, secret, aoidc_l1_gen(l, key, strlen(key)), 100, "v");
+    ck_assert_str_eq(get(l, &owner_a, key, secret, 50), "v");
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        key[at[i]] ^= 0x20;
+        ck_assert_msg(!get(l, &owner_a, key, secret, 50), "key byte %zu",
+                      at[i]);
+        key[at[i]] ^= 0x20;
+        if (at[i] < strlen(secret)) {
+            secret[at[i]] ^= 0x20;
+            ck_assert_msg(!get(l, &owner_a, key, secret, 50), "secret byte %zu",
+                          at[i]);
+            secret[at[i]] ^= 0x20;
+        }
+    }
+    ck_assert_str_eq(get(l, &owner_a, key, secret, 50), "v");
+}
+END_TEST
+
 START_TEST(not_kept)
 {
     aoidc_l1_t *l = aoidc_l1_create(tp, NULL);
@@ -150,6 +180,26 @@ static void l1_on(ft_t *f, apr_uint32_t *gens)
     f->rp.claim_prefix = "OIDC_CLAIM_";
 }
 
+/* view: made for prefix, names and the pass table in claims order */
+static void check_view(const aoidc_claims_view_t *v,
+                       const apr_array_header_t *claims, const char *prefix)
+{
+    const apr_array_header_t *t;
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v->prefix, prefix);
+    t = apr_table_elts(v->pass);
+    ck_assert_int_eq(t->nelts, claims->nelts);
+    ck_assert_int_gt(claims->nelts, 0);
+    for (int i = 0; i < claims->nelts; i++) {
+        const aoidc_claim_t *c = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
+        const char *want = apr_pstrcat(tp, prefix, c->name, NULL);
+        ck_assert_str_eq(v->names[i], want);
+        ck_assert_str_eq(APR_ARRAY_IDX(t, i, apr_table_entry_t).key, want);
+        ck_assert_str_eq(APR_ARRAY_IDX(t, i, apr_table_entry_t).val, c->value);
+    }
+    ck_assert_ptr_null(v->names[claims->nelts]);
+}
+
 START_TEST(session_served_from_l1)
 {
     ft_t f;
@@ -164,19 +214,11 @@ START_TEST(session_served_from_l1)
     ck_assert_int_eq(f.sessions.gets, gets); /* no store read */
     ck_assert_str_eq(out.user, "alice");
     ck_assert_str_eq(out.session->access_token, "at-1");
-    ck_assert_ptr_nonnull(out.session->claim_names);
-    for (int i = 0; i < out.session->claims->nelts; i++) {
-        ck_assert_str_eq(
-            out.session->claim_names[i],
-            apr_pstrcat(
-                tp, "OIDC_CLAIM_",
-                APR_ARRAY_IDX(out.session->claims, i, aoidc_claim_t).name,
-                NULL));
-    }
+    check_view(out.session->claim_view, out.session->claims, "OIDC_CLAIM_");
     /* another location's prefix: names made there, not these */
     f.rp.claim_prefix = "X_";
     ck_assert_int_eq(hit(&f, c, &out), APR_SUCCESS);
-    ck_assert_ptr_null(out.session->claim_names);
+    ck_assert_ptr_null(out.session->claim_view);
     /* past the TTL: the store again */
     ft_at(&f, 12);
     ck_assert_int_eq(hit(&f, c, &out), APR_SUCCESS);
@@ -277,11 +319,14 @@ START_TEST(bearer_served_from_l1)
     ck_assert(out.cache_hit);
     ck_assert_int_eq(f.cache.gets, gets); /* not even the cache store */
     ck_assert_str_eq(out.user, "alice");
-    ck_assert_ptr_nonnull(out.claim_names);
-    ck_assert_str_eq(
-        out.claim_names[0],
-        apr_pstrcat(tp, "OIDC_CLAIM_",
-                    APR_ARRAY_IDX(out.claims, 0, aoidc_claim_t).name, NULL));
+    check_view(out.claim_view, out.claims, "OIDC_CLAIM_");
+    /* the same rules at a location with another prefix: still a hit,
+     * with no view made for the other prefix */
+    f.rs.claim_prefix = "X_";
+    ck_assert_int_eq(auth(&f, tok, &out), APR_SUCCESS);
+    ck_assert(out.cache_hit);
+    ck_assert_ptr_null(out.claim_view);
+    f.rs.claim_prefix = "OIDC_CLAIM_";
     /* not a b64token: refused before any cache (no store read) */
     int g0 = f.cache.gets;
     aoidc_rs_in_t bad = {.token = "a b"};
@@ -315,6 +360,7 @@ TCase *aoidc_l1_tcase(void)
     TCase *tc = aoidc_test_tcase("l1");
     tcase_add_test(tc, found_only_with_key_secret_and_owner);
     tcase_add_test(tc, not_kept);
+    tcase_add_test(tc, long_key_compared_whole);
     tcase_add_test(tc, forget_reaches_other_processes);
     tcase_add_test(tc, stale_read_not_kept);
     tcase_add_test(tc, reader_outlives_forget);

@@ -511,11 +511,11 @@ START_TEST(jws_l1_from_store_and_validation)
     ck_assert_ptr_nonnull(f.env.l1);
     ck_assert_ok(auth(&f, tok, &out, &err), err); /* the store's */
     ck_assert(out.cache_hit);
-    ck_assert_ptr_null(out.claim_names);
+    ck_assert_ptr_null(out.claim_view);
     int gets = f.cache.gets;
     ck_assert_ok(auth(&f, tok, &out, &err), err); /* the L1's */
     ck_assert(out.cache_hit);
-    ck_assert_ptr_nonnull(out.claim_names);
+    ck_assert_ptr_nonnull(out.claim_view);
     ck_assert_int_eq(f.cache.gets, gets);
     ck_assert_str_eq(out.user, "alice");
     /* a new token: validated, then from the L1 */
@@ -524,7 +524,7 @@ START_TEST(jws_l1_from_store_and_validation)
     ck_assert(!out.cache_hit);
     gets = f.cache.gets;
     ck_assert_ok(auth(&f, tok, &out, &err), err);
-    ck_assert_ptr_nonnull(out.claim_names);
+    ck_assert_ptr_nonnull(out.claim_view);
     ck_assert_int_eq(f.cache.gets, gets);
     /* a tampered one is not the L1's either */
     ck_assert_reason(auth(&f, sig_altered(tok, 0), &out, &err), err,
