@@ -29,7 +29,7 @@ char *aoidc_b64url_encode(const unsigned char *in, apr_size_t len,
  * check, a character-swapping copy and EVP_DecodeBlock cost 57k
  * instructions there; this costs a fraction (docs/performance.md).
  * Encoding stays with OpenSSL. */
-#define R(c, v) [(unsigned char)(c)] = (v) + 1
+#define R(c, v) [(unsigned char)(c)] = (v) + 0x40
 static const unsigned char dtab[256] = {
     R('A', 0),  R('B', 1),  R('C', 2),  R('D', 3),  R('E', 4),  R('F', 5),
     R('G', 6),  R('H', 7),  R('I', 8),  R('J', 9),  R('K', 10), R('L', 11),
@@ -44,7 +44,9 @@ static const unsigned char dtab[256] = {
     R('8', 60), R('9', 61), R('-', 62), R('_', 63),
 };
 #undef R
-/* stored as value + 1 so that 0 marks a character outside the alphabet */
+/* stored as value + 0x40 so that 0 marks a character outside the alphabet
+ * and one AND tells whether four characters are all in it */
+#define BIAS (0x40u << 18 | 0x40u << 12 | 0x40u << 6 | 0x40u)
 
 apr_status_t aoidc_b64url_decode(unsigned char **out, apr_size_t *outlen,
                                  const char *in, apr_size_t len, apr_pool_t *p,
@@ -58,30 +60,35 @@ apr_status_t aoidc_b64url_decode(unsigned char **out, apr_size_t *outlen,
                              "base64url: bad length %" APR_SIZE_T_FMT, len);
     }
     dec = apr_palloc(p, len / 4 * 3 + 3);
-    for (i = 0; i < full; i += 4) {
+    for (i = 0; i < full; i += 4, o += 3) {
         unsigned a = dtab[s[i]], b = dtab[s[i + 1]], c = dtab[s[i + 2]],
                  d = dtab[s[i + 3]];
-        if (!a || !b || !c || !d) {
+        if (!(a & b & c & d & 0x40)) {
             goto bad_char;
         }
-        apr_uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
-        dec[o++] = (unsigned char)(v >> 16);
-        dec[o++] = (unsigned char)(v >> 8);
-        dec[o++] = (unsigned char)v;
+        /* the sum of the biased values, less the bias: no carries, each
+         * value being below 0x40 */
+        apr_uint32_t v = (a << 18) + (b << 12) + (c << 6) + d - BIAS;
+        dec[o] = (unsigned char)(v >> 16);
+        dec[o + 1] = (unsigned char)(v >> 8);
+        dec[o + 2] = (unsigned char)v;
     }
     if (rem) {
         unsigned a = dtab[s[i]], b = dtab[s[i + 1]],
-                 c = rem == 3 ? dtab[s[i + 2]] : 1;
+                 c = rem == 3 ? dtab[s[i + 2]] : 0x40;
         if (!a || !b || !c) {
             goto bad_char;
         }
+        a -= 0x40;
+        b -= 0x40;
+        c -= 0x40;
         /* Canonical form only: the unused low bits of the last character
          * are 0 (RFC 4648 §3.5), so every value has exactly one encoding. */
-        if ((rem == 2 && ((b - 1) & 0x0f)) || (rem == 3 && ((c - 1) & 0x03))) {
+        if ((rem == 2 && (b & 0x0f)) || (rem == 3 && (c & 0x03))) {
             return aoidc_err_set(err, AOIDC_REASON_MALFORMED, p,
                                  "base64url: non-canonical tail");
         }
-        apr_uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6;
+        apr_uint32_t v = a << 18 | b << 12 | c << 6;
         dec[o++] = (unsigned char)(v >> 16);
         if (rem == 3) {
             dec[o++] = (unsigned char)(v >> 8);

@@ -295,19 +295,59 @@ char *aoidc_dpop_challenge(const char *realm, const char *error,
 }
 
 #define ENTRY_V1 1
+#define ENTRY_V2 2 /* v1 + the JWS signature the verdict is for */
+
+void aoidc_bearer_entry_encode_sig(unsigned char **out, apr_size_t *len,
+                                   apr_time_t until, bool active,
+                                   const unsigned char *sig, apr_size_t siglen,
+                                   const apr_array_header_t *claims,
+                                   apr_pool_t *p)
+{
+    aoidc_wbuf_t w;
+    aoidc_codec_init(&w, 1024, p);
+    aoidc_codec_put_u8(&w, siglen ? ENTRY_V2 : ENTRY_V1);
+    aoidc_codec_put_u64(&w, (apr_uint64_t)until);
+    aoidc_codec_put_u8(&w, active);
+    if (siglen) {
+        aoidc_codec_put_bytes(&w, sig, siglen);
+    }
+    aoidc_claims_encode(&w, claims);
+    *out = w.buf;
+    *len = w.len;
+}
 
 void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
                                apr_time_t until, bool active,
                                const apr_array_header_t *claims, apr_pool_t *p)
 {
-    aoidc_wbuf_t w;
-    aoidc_codec_init(&w, 1024, p);
-    aoidc_codec_put_u8(&w, ENTRY_V1);
-    aoidc_codec_put_u64(&w, (apr_uint64_t)until);
-    aoidc_codec_put_u8(&w, active);
-    aoidc_claims_encode(&w, claims);
-    *out = w.buf;
-    *len = w.len;
+    aoidc_bearer_entry_encode_sig(out, len, until, active, NULL, 0, claims, p);
+}
+
+apr_status_t aoidc_bearer_entry_decode_sig(
+    apr_time_t *until, bool *active, const unsigned char **sig,
+    apr_size_t *siglen, apr_array_header_t **claims, const unsigned char *buf,
+    apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+{
+    aoidc_rbuf_t r;
+    aoidc_codec_reader(&r, buf, len);
+    unsigned v = aoidc_codec_get_u8(&r);
+    *until = (apr_time_t)aoidc_codec_get_u64(&r);
+    *active = aoidc_codec_get_u8(&r) != 0;
+    *sig = NULL;
+    *siglen = 0;
+    if (v == ENTRY_V2) {
+        /* a v2 entry always has one: an empty one is written as v1 */
+        *sig = aoidc_codec_get_bytes(&r, siglen);
+        r.bad = r.bad || !*siglen;
+    }
+    *claims = aoidc_claims_decode(&r, p);
+    if (r.bad || r.left || (v != ENTRY_V1 && v != ENTRY_V2)) {
+        *sig = NULL;
+        *siglen = 0;
+        return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
+                             "token cache: bad entry");
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t aoidc_bearer_entry_decode(apr_time_t *until, bool *active,
@@ -315,15 +355,8 @@ apr_status_t aoidc_bearer_entry_decode(apr_time_t *until, bool *active,
                                        const unsigned char *buf, apr_size_t len,
                                        apr_pool_t *p, aoidc_err_t *err)
 {
-    aoidc_rbuf_t r;
-    aoidc_codec_reader(&r, buf, len);
-    unsigned v = aoidc_codec_get_u8(&r);
-    *until = (apr_time_t)aoidc_codec_get_u64(&r);
-    *active = aoidc_codec_get_u8(&r) != 0;
-    *claims = aoidc_claims_decode(&r, p);
-    if (r.bad || r.left || v != ENTRY_V1) {
-        return aoidc_err_set(err, AOIDC_REASON_INTERNAL, p,
-                             "token cache: bad entry");
-    }
-    return APR_SUCCESS;
+    const unsigned char *sig;
+    apr_size_t siglen;
+    return aoidc_bearer_entry_decode_sig(until, active, &sig, &siglen, claims,
+                                         buf, len, p, err);
 }

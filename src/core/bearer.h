@@ -94,13 +94,35 @@ AOIDC_API char *aoidc_bearer_challenge(const char *realm, const char *error,
                                        const char *description,
                                        const char *scope, apr_pool_t *p);
 
-/* Validated-token cache entry: {v1, valid-until, active, claims}. */
+/* Validated-token cache entry: {v1, valid-until, active, claims}, or, for
+ * a verdict on a JWS (kept under the digest of its signing input, not of
+ * the whole token: rs.c), {v2, valid-until, active, signature, claims}
+ * with the raw signature bytes the verdict was reached for. */
 AOIDC_API void aoidc_bearer_entry_encode(unsigned char **out, apr_size_t *len,
                                          apr_time_t until, bool active,
                                          const apr_array_header_t *claims,
                                          apr_pool_t *p);
+
+/** aoidc_bearer_entry_encode with the JWS signature sig (siglen bytes) the
+ *  verdict belongs to: a v2 entry; siglen 0 gives the v1 entry. */
+AOIDC_API void
+aoidc_bearer_entry_encode_sig(unsigned char **out, apr_size_t *len,
+                              apr_time_t until, bool active,
+                              const unsigned char *sig, apr_size_t siglen,
+                              const apr_array_header_t *claims, apr_pool_t *p);
+
+/** Decode a v1 or v2 entry; anything else (another version, truncated,
+ *  trailing bytes) is AOIDC_REASON_INTERNAL, for the caller a miss. Claim
+ *  strings point into buf. */
 AOIDC_API apr_status_t aoidc_bearer_entry_decode(
     apr_time_t *until, bool *active, apr_array_header_t **claims,
     const unsigned char *buf, apr_size_t len, apr_pool_t *p, aoidc_err_t *err);
+
+/** aoidc_bearer_entry_decode, also giving the signature of a v2 entry
+ *  (*sig pointing into buf); *sig NULL and *siglen 0 for a v1 entry. */
+AOIDC_API apr_status_t aoidc_bearer_entry_decode_sig(
+    apr_time_t *until, bool *active, const unsigned char **sig,
+    apr_size_t *siglen, apr_array_header_t **claims, const unsigned char *buf,
+    apr_size_t len, apr_pool_t *p, aoidc_err_t *err);
 
 #endif

@@ -8,18 +8,26 @@
 #include "core/claims.h"
 #include "core/json.h"
 
+/* RFC 9110 §5.6.2 tchar, as a table (every claim name of every token
+ * goes through it): ALPHA / DIGIT / "!#$%&'*+-.^_`|~", ASCII only. */
+static const unsigned char tchar[256] = {
+    ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['!'] = 1,
+    ['#'] = 1,         ['$'] = 1,         ['%'] = 1,         ['&'] = 1,
+    ['\''] = 1,        ['*'] = 1,         ['+'] = 1,         ['-'] = 1,
+    ['.'] = 1,         ['^'] = 1,         ['_'] = 1,         ['`'] = 1,
+    ['|'] = 1,         ['~'] = 1,
+};
+
 bool aoidc_claims_is_token(const char *name)
 {
-    static const char extra[] = "!#$%&'*+-.^_`|~";
+    const unsigned char *c = (const unsigned char *)name;
     if (!name || !*name) {
         return false;
     }
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-        if (!apr_isalnum(*c) && !strchr(extra, *c)) {
-            return false;
-        }
+    while (tchar[*c]) {
+        c++;
     }
-    return true;
+    return *c == '\0';
 }
 
 const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p)
@@ -33,8 +41,7 @@ const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p)
     }
     out = apr_pstrdup(p, name);
     for (char *c = out; *c; c++) {
-        char one[2] = {*c, '\0'};
-        if (!aoidc_claims_is_token(one)) {
+        if (!tchar[(unsigned char)*c]) {
             *c = '_';
         }
     }
@@ -76,17 +83,34 @@ bool aoidc_claims_same_header(const char *a, const char *b)
     return *a == *b;
 }
 
-/* An entry whose header (and CGI variable) would be the same as name's:
- * "groups" and "Groups", "x-a" and "x_a" become one HTTP_OIDC_CLAIM_... */
-static aoidc_claim_t *find_collision(apr_array_header_t *l, const char *name)
+static char header_char(char c)
 {
+    return c == '-' ? '_' : (char)apr_tolower(c);
+}
+
+/* The entry called name, else the first whose header (and CGI variable)
+ * would be the same as name's ("groups" and "Groups", "x-a" and "x_a"
+ * become one HTTP_OIDC_CLAIM_...; *collision true): one pass, the first
+ * byte compared inline (most names differ there). */
+static aoidc_claim_t *find_slot(apr_array_header_t *l, const char *name,
+                                bool *collision)
+{
+    aoidc_claim_t *first = NULL;
+    char h0 = header_char(name[0]);
     for (int i = 0; i < l->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        if (aoidc_claims_same_header(c->name, name)) {
+        if (header_char(c->name[0]) != h0
+            || !aoidc_claims_same_header(c->name, name)) {
+            continue;
+        }
+        if (!strcmp(c->name, name)) {
+            *collision = false;
             return c;
         }
+        first = first ? first : c;
     }
-    return NULL;
+    *collision = first != NULL;
+    return first;
 }
 
 static bool is_kept(const char *name, const char *const *keep)
@@ -119,14 +143,12 @@ static aoidc_claim_t *evictable(apr_array_header_t *l, const char *const *keep)
 static void add_one(apr_array_header_t *list, const aoidc_claim_t *c,
                     const char *const *keep)
 {
-    aoidc_claim_t *slot = find(list, c->name);
+    bool collision;
+    aoidc_claim_t *slot = find_slot(list, c->name, &collision);
     bool kept = is_kept(c->name, keep);
-    if (!slot) {
-        slot = find_collision(list, c->name);
-        /* first one wins, unless the newcomer is exactly a kept name */
-        if (slot && (!kept || is_kept(slot->name, keep))) {
-            return;
-        }
+    /* first one wins, unless the newcomer is exactly a kept name */
+    if (collision && (!kept || is_kept(slot->name, keep))) {
+        return;
     }
     if (!slot && list->nelts < AOIDC_MAX_CLAIMS) {
         slot = apr_array_push(list);
@@ -139,6 +161,88 @@ static void add_one(apr_array_header_t *list, const aoidc_claim_t *c,
     }
 }
 
+/* Names of one document that map to one name: only a mapped name (one
+ * that is not its key) can meet another, the keys of an object being
+ * distinct. So the names are only listed until the first mapped one; from
+ * then on they are looked up in a hash. */
+typedef struct {
+    apr_array_header_t *names;
+    apr_hash_t *h;
+} seen_t;
+
+static bool seen_before(seen_t *s, const char *name, bool mapped, apr_pool_t *p)
+{
+    if (!s->h && !mapped) {
+        APR_ARRAY_PUSH(s->names, const char *) = name;
+        return false;
+    }
+    if (!s->h) {
+        s->h = apr_hash_make(p);
+        for (int i = 0; i < s->names->nelts; i++) {
+            apr_hash_set(s->h, APR_ARRAY_IDX(s->names, i, const char *),
+                         APR_HASH_KEY_STRING, "");
+        }
+    }
+    if (apr_hash_get(s->h, name, APR_HASH_KEY_STRING)) {
+        return true;
+    }
+    apr_hash_set(s->h, name, APR_HASH_KEY_STRING, "");
+    return false;
+}
+
+static bool left_out(const char *key)
+{
+    /* protocol values, not claims about the user (first byte inline) */
+    return (key[0] == 'n' && !strcmp(key, "nonce"))
+           || (key[0] == 'a' && !strcmp(key, "at_hash"))
+           || (key[0] == 'c' && !strcmp(key, "c_hash"));
+}
+
+/* Compact JSON of a value that is not a string: an integer written as
+ * jansson writes it ("%" JSON_INTEGER_FORMAT), without its dump machinery
+ * (exp and iat are in every token); the rest by jansson. */
+static const char *json_text(const json_t *v, apr_pool_t *p)
+{
+    if (json_is_integer(v)) {
+        char buf[24], *e = buf + sizeof(buf), *d = e;
+        json_int_t i = json_integer_value(v);
+        unsigned long long u =
+            i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+        do {
+            *--d = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (i < 0) {
+            *--d = '-';
+        }
+        return apr_pstrmemdup(p, d, (apr_size_t)(e - d));
+    }
+    if (json_is_boolean(v)) {
+        return json_is_true(v) ? "true" : "false";
+    }
+    return aoidc_json_dump(v, p);
+}
+
+/* names and string values point into obj, which the caller owns: copy
+ * them (all the list's strings, in one block) so the list outlives it */
+static void copy_strings(apr_array_header_t *list, apr_pool_t *p)
+{
+    apr_size_t total = 0;
+    char *b;
+    for (int i = 0; i < list->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
+        total += strlen(c->name) + strlen(c->value) + 2;
+    }
+    b = apr_palloc(p, total ? total : 1);
+    for (int i = 0; i < list->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
+        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        c->name = memcpy(b, c->name, n);
+        c->value = memcpy(b + n, c->value, v);
+        b += n + v;
+    }
+}
+
 apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
                                                const json_t *obj,
                                                const char *const *keep,
@@ -146,7 +250,7 @@ apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
 {
     const char *key;
     json_t *v;
-    apr_hash_t *seen = apr_hash_make(p);
+    seen_t seen = {apr_array_make(p, 16, sizeof(const char *)), NULL};
     if (!list) {
         list = apr_array_make(p, 16, sizeof(aoidc_claim_t));
     }
@@ -154,33 +258,24 @@ apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
     {
         aoidc_claim_t c = {aoidc_claims_safe_name(key, p), NULL,
                            !json_is_string(v)};
-        if (json_is_null(v) || !c.name || !strcmp(key, "nonce")
-            || !strcmp(key, "at_hash") || !strcmp(key, "c_hash")) {
+        if (json_is_null(v) || !c.name || left_out(key)) {
             continue;
         }
         /* two names of one document that map to one name: the first
          * wins, as for header collisions (a later document, userinfo,
          * still replaces the ID Token's claim of the same name) */
-        if (apr_hash_get(seen, c.name, APR_HASH_KEY_STRING)) {
+        if (seen_before(&seen, c.name, c.name != key, p)) {
             continue;
         }
-        apr_hash_set(seen, c.name, APR_HASH_KEY_STRING, "");
         /* JSON encoding escapes control characters inside arrays and
          * objects, so only plain strings can carry raw CR/LF. */
-        c.value =
-            json_is_string(v) ? json_string_value(v) : aoidc_json_dump(v, p);
+        c.value = json_is_string(v) ? json_string_value(v) : json_text(v, p);
         if (!value_ok(c.value)) {
             continue;
         }
         add_one(list, &c, keep);
     }
-    /* names and string values point into obj, which the caller owns; copy
-     * them so the list outlives the JSON document */
-    for (int i = 0; i < list->nelts; i++) {
-        aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
-        c->name = apr_pstrdup(p, c->name);
-        c->value = apr_pstrdup(p, c->value);
-    }
+    copy_strings(list, p);
     return list;
 }
 

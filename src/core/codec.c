@@ -61,6 +61,15 @@ void aoidc_codec_put_str(aoidc_wbuf_t *w, const char *s)
     memcpy(reserve(w, n + 1), s, n + 1);
 }
 
+void aoidc_codec_put_bytes(aoidc_wbuf_t *w, const unsigned char *b,
+                           apr_size_t n)
+{
+    put_u32(w, (apr_uint32_t)n);
+    if (n) {
+        memcpy(reserve(w, n), b, n);
+    }
+}
+
 void aoidc_codec_reader(aoidc_rbuf_t *r, const unsigned char *buf,
                         apr_size_t len)
 {
@@ -119,4 +128,20 @@ const char *aoidc_codec_get_str(aoidc_rbuf_t *r)
         return NULL;
     }
     return (const char *)s;
+}
+
+const unsigned char *aoidc_codec_get_bytes(aoidc_rbuf_t *r, apr_size_t *n)
+{
+    const unsigned char *b = take(r, 4), *s;
+    *n = 0;
+    if (!b) {
+        return NULL;
+    }
+    apr_size_t len = (apr_size_t)b[0] << 24 | (apr_size_t)b[1] << 16
+                     | (apr_size_t)b[2] << 8 | b[3];
+    if (!(s = take(r, len))) {
+        return NULL;
+    }
+    *n = len;
+    return s;
 }

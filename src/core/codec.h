@@ -7,6 +7,7 @@
  *
  *   u64: 8 bytes big-endian
  *   str: u32 big-endian length L (0xFFFFFFFF = NULL), L bytes, one NUL
+ *   bytes: u32 big-endian length L, L bytes (binary, no NUL)
  *
  * Decoding is zero-copy: strings point into the (NUL-terminated) buffer.
  */
@@ -32,6 +33,8 @@ AOIDC_API void aoidc_codec_init(aoidc_wbuf_t *w, apr_size_t cap, apr_pool_t *p);
 AOIDC_API void aoidc_codec_put_u8(aoidc_wbuf_t *w, unsigned v);
 AOIDC_API void aoidc_codec_put_u64(aoidc_wbuf_t *w, apr_uint64_t v);
 AOIDC_API void aoidc_codec_put_str(aoidc_wbuf_t *w, const char *s);
+AOIDC_API void aoidc_codec_put_bytes(aoidc_wbuf_t *w, const unsigned char *b,
+                                     apr_size_t n);
 
 AOIDC_API void aoidc_codec_reader(aoidc_rbuf_t *r, const unsigned char *buf,
                                   apr_size_t len);
@@ -39,5 +42,9 @@ AOIDC_API unsigned aoidc_codec_get_u8(aoidc_rbuf_t *r);
 AOIDC_API apr_uint64_t aoidc_codec_get_u64(aoidc_rbuf_t *r);
 /** NULL for an encoded NULL and on error (check r->bad). */
 AOIDC_API const char *aoidc_codec_get_str(aoidc_rbuf_t *r);
+/** Bytes written by aoidc_codec_put_bytes, pointing into the buffer; *n
+ *  their count. NULL (and *n 0) on error (r->bad), else never NULL. */
+AOIDC_API const unsigned char *aoidc_codec_get_bytes(aoidc_rbuf_t *r,
+                                                     apr_size_t *n);
 
 #endif

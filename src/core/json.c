@@ -60,12 +60,13 @@ apr_status_t aoidc_json_parse(json_t **out, const char *in, apr_size_t len,
         return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
                              "json: %" APR_SIZE_T_FMT " bytes", len);
     }
-    if (too_deep(in, len)) {
+    /* jansson for whatever the fast path leaves (json_fast.c), which
+     * bounds the depth itself: the scan is for jansson's input only */
+    json_t *j = aoidc_json_fast(in, len);
+    if (!j && too_deep(in, len)) {
         return aoidc_err_set(err, AOIDC_REASON_TOO_LARGE, p,
                              "json: nested too deep");
     }
-    /* jansson for whatever the fast path leaves (json_fast.c) */
-    json_t *j = aoidc_json_fast(in, len);
     if (!j) {
         j = json_loadb(in, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
                        &jerr);

@@ -29,6 +29,22 @@ AOIDC_API apr_status_t aoidc_json_parse(json_t **out, const char *in,
  *  jansson then judges. Never an error of its own. */
 AOIDC_API json_t *aoidc_json_fast(const char *in, apr_size_t len);
 
+/** The members of a JOSE header (RFC 7515 §4) that JWS parsing reads. */
+typedef struct {
+    const char *alg, *kid, *typ; /* string values (in p), NULL otherwise */
+    bool alg_other, kid_other, typ_other; /* present, not a string */
+    bool crit;                            /* present, whatever its value */
+} aoidc_json_jose_t;
+
+/** Read a header without building it (json_fast.c): true when in is an
+ *  object that aoidc_json_fast would take, of at most 16 members whose
+ *  values are strings, integers or literals (no object or array), and *h
+ *  then says what json_object_get on that object would find for alg, kid,
+ *  typ and crit. False for anything else (valid or not): the caller parses
+ *  it. Never an error of its own. */
+AOIDC_API bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in,
+                                    apr_size_t len, apr_pool_t *p);
+
 /** Hand a reference to p: json_decref runs when p is cleared. Returns j. */
 AOIDC_API json_t *aoidc_json_own(json_t *j, apr_pool_t *p);
 

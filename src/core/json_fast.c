@@ -67,7 +67,7 @@ static bool plain_string(rd_t *r, const char **start, apr_size_t *len)
 
 /* RFC 8259 §6 int = "0" / digit1-9 *DIGIT, with an optional minus, and
  * not followed by a fraction or an exponent (a real: jansson's). */
-static json_t *integer(rd_t *r)
+static bool int_scan(rd_t *r, json_int_t *out)
 {
     bool neg = r->s < r->end && *r->s == '-';
     json_int_t v = 0;
@@ -76,18 +76,25 @@ static json_t *integer(rd_t *r)
     if (r->s >= r->end || *r->s < '0' || *r->s > '9'
         || (*r->s == '0' && r->s + 1 < r->end && r->s[1] >= '0'
             && r->s[1] <= '9')) {
-        return NULL;
+        return false;
     }
     while (r->s < r->end && *r->s >= '0' && *r->s <= '9') {
         if (++n > 18) {
-            return NULL; /* jansson's range check */
+            return false; /* jansson's range check */
         }
         v = v * 10 + (*r->s++ - '0');
     }
     if (r->s < r->end && (*r->s == '.' || *r->s == 'e' || *r->s == 'E')) {
-        return NULL;
+        return false;
     }
-    return json_integer(neg ? -v : v);
+    *out = neg ? -v : v;
+    return true;
+}
+
+static json_t *integer(rd_t *r)
+{
+    json_int_t v;
+    return int_scan(r, &v) ? json_integer(v) : NULL;
 }
 
 static json_t *literal(rd_t *r, const char *word, apr_size_t n, json_t *v)
@@ -196,4 +203,112 @@ json_t *aoidc_json_fast(const char *in, apr_size_t len)
         return NULL;
     }
     return j;
+}
+
+/* --- a JOSE header read in place (json.h, aoidc_json_fast_jose) --------- */
+
+#define JOSE_MAX_MEMBERS 16
+
+/* A member value that is no object or array: its kind, for a string its
+ * bytes (not copied). False for anything else (then jansson judges). */
+static bool flat_value(rd_t *r, bool *str, const char **v, apr_size_t *n)
+{
+    json_int_t i;
+    *str = false;
+    if (r->s >= r->end) {
+        return false;
+    }
+    switch (*r->s) {
+    case '"':
+        return *str = plain_string(r, v, n);
+    case 't':
+        return literal(r, "true", 4, json_true()) != NULL;
+    case 'f':
+        return literal(r, "false", 5, json_false()) != NULL;
+    case 'n':
+        return literal(r, "null", 4, json_null()) != NULL;
+    case '{':
+    case '[':
+        return false;
+    default:
+        return int_scan(r, &i);
+    }
+}
+
+/* One of the members the caller reads: its value, copied into p. */
+static void jose_take(aoidc_json_jose_t *h, const char *k, apr_size_t kl,
+                      bool str, const char *v, apr_size_t n, apr_pool_t *p)
+{
+    const char **slot = NULL;
+    bool *other = NULL;
+    if (kl == 3 && !memcmp(k, "alg", 3)) {
+        slot = &h->alg, other = &h->alg_other;
+    }
+    else if (kl == 3 && !memcmp(k, "kid", 3)) {
+        slot = &h->kid, other = &h->kid_other;
+    }
+    else if (kl == 3 && !memcmp(k, "typ", 3)) {
+        slot = &h->typ, other = &h->typ_other;
+    }
+    else if (kl == 4 && !memcmp(k, "crit", 4)) {
+        h->crit = true;
+        return;
+    }
+    if (slot && str) {
+        *slot = apr_pstrmemdup(p, v, n);
+    }
+    else if (slot) {
+        *other = true;
+    }
+}
+
+bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in, apr_size_t len,
+                          apr_pool_t *p)
+{
+    rd_t r = {(const unsigned char *)in, (const unsigned char *)in + len, 0};
+    struct {
+        const char *k;
+        apr_size_t n;
+    } keys[JOSE_MAX_MEMBERS];
+    int nk = 0;
+    memset(h, 0, sizeof(*h));
+    blanks(&r);
+    if (r.s >= r.end || *r.s != '{') {
+        return false;
+    }
+    r.s++;
+    if (!next_is(&r, '}')) {
+        do {
+            const char *k, *v = NULL;
+            apr_size_t kl, n = 0;
+            bool str;
+            blanks(&r);
+            /* the limits of object(): a key of 256 bytes or more is
+             * jansson's to judge; so is a key seen twice */
+            if (nk == JOSE_MAX_MEMBERS || !plain_string(&r, &k, &kl)
+                || kl >= 256 || !next_is(&r, ':')) {
+                return false;
+            }
+            for (int i = 0; i < nk; i++) {
+                if (keys[i].n == kl && !memcmp(keys[i].k, k, kl)) {
+                    return false;
+                }
+            }
+            keys[nk].k = k;
+            keys[nk++].n = kl;
+            blanks(&r);
+            if (!flat_value(&r, &str, &v, &n)) {
+                return false;
+            }
+            jose_take(h, k, kl, str, v, n, p);
+            if (next_is(&r, '}')) {
+                break;
+            }
+            if (!next_is(&r, ',')) {
+                return false;
+            }
+        } while (true);
+    }
+    blanks(&r);
+    return r.s == r.end;
 }

@@ -97,4 +97,14 @@ AOIDC_API int aoidc_jwk_evp_verify(const aoidc_jwk_evp_t *e, const char *alg,
                                    const unsigned char *in, apr_size_t inlen,
                                    const unsigned char *sig, apr_size_t siglen);
 
+/** aoidc_jwk_evp_verify for a caller that already has sha256, the SHA-256
+ *  of in (may be NULL): RS256, PS256 and ES256 verify over it without
+ *  hashing in again; other algorithms hash in as usual. The caller
+ *  vouches that sha256 is the digest of exactly in. */
+AOIDC_API int
+aoidc_jwk_evp_verify_sha256(const aoidc_jwk_evp_t *e, const char *alg,
+                            const unsigned char *in, apr_size_t inlen,
+                            const unsigned char *sha256,
+                            const unsigned char *sig, apr_size_t siglen);
+
 #endif

@@ -226,6 +226,14 @@ int aoidc_jwk_evp_verify(const aoidc_jwk_evp_t *e, const char *alg,
                          const unsigned char *in, apr_size_t inlen,
                          const unsigned char *sig, apr_size_t siglen)
 {
+    return aoidc_jwk_evp_verify_sha256(e, alg, in, inlen, NULL, sig, siglen);
+}
+
+int aoidc_jwk_evp_verify_sha256(const aoidc_jwk_evp_t *e, const char *alg,
+                                const unsigned char *in, apr_size_t inlen,
+                                const unsigned char *sha256,
+                                const unsigned char *sig, apr_size_t siglen)
+{
     const verifier_t *v = NULL;
     unsigned char h[EVP_MAX_MD_SIZE], der[2 * 66 + 16];
     unsigned int hl = 0;
@@ -247,9 +255,17 @@ int aoidc_jwk_evp_verify(const aoidc_jwk_evp_t *e, const char *alg,
         siglen = (apr_size_t)n;
     }
     EVP_PKEY_CTX *c = NULL;
+    if (sha256 && !strcmp(v->alg + 2, "256")) { /* v->md is SHA-256 */
+        /* the caller's digest of in (rs.c keys its cache with it) */
+        memcpy(h, sha256, 32);
+        hl = 32;
+    }
     /* EVP_Digest with the fetched md: SHA256() fetches on every call */
-    ok = EVP_Digest(in, inlen, h, &hl, v->md, NULL)
-         && (c = EVP_PKEY_CTX_dup(v->tmpl))
+    else if (!EVP_Digest(in, inlen, h, &hl, v->md, NULL)) {
+        ERR_clear_error();
+        return 0;
+    }
+    ok = (c = EVP_PKEY_CTX_dup(v->tmpl))
          && EVP_PKEY_verify(c, sig, siglen, h, hl) == 1;
     EVP_PKEY_CTX_free(c);
     if (!ok) {

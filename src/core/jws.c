@@ -52,10 +52,41 @@ static bool opt_string(const json_t *obj, const char *key)
     return !v || json_is_string(v);
 }
 
-apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
-                             apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+/* The header's alg, kid, typ and crit into j (and the header itself unless
+ * lean and it can be read in place: json.h, aoidc_json_fast_jose). */
+static apr_status_t header(aoidc_jws_t *j, bool *bad, bool *crit, const char *s,
+                           apr_size_t n, bool lean, apr_pool_t *p,
+                           aoidc_err_t *err)
+{
+    unsigned char *raw;
+    apr_size_t rawlen;
+    aoidc_json_jose_t h;
+    if (lean && aoidc_b64url_decode(&raw, &rawlen, s, n, p, NULL) == APR_SUCCESS
+        && aoidc_json_fast_jose(&h, (const char *)raw, rawlen, p)) {
+        j->alg = h.alg;
+        j->kid = h.kid;
+        j->typ = h.typ;
+        *bad = h.kid_other || h.typ_other;
+        *crit = h.crit;
+        return APR_SUCCESS;
+    }
+    if (decode_part(&j->header, s, n, p, err) != APR_SUCCESS) {
+        return APR_EINVAL;
+    }
+    j->alg = aoidc_json_str(j->header, "alg");
+    j->kid = aoidc_json_str(j->header, "kid");
+    j->typ = aoidc_json_str(j->header, "typ");
+    *bad = !opt_string(j->header, "kid") || !opt_string(j->header, "typ");
+    *crit = json_object_get(j->header, "crit") != NULL;
+    return APR_SUCCESS;
+}
+
+static apr_status_t parse(aoidc_jws_t **out, const char *compact,
+                          apr_size_t len, bool lean, apr_pool_t *p,
+                          aoidc_err_t *err)
 {
     const char *d1, *d2;
+    bool bad, crit;
     if (len > AOIDC_MAX_OP_TOKEN_LEN || memchr(compact, '\0', len)) {
         return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
                              "jws: too long");
@@ -83,26 +114,36 @@ apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
     j->sig = sig;
     j->siglen = siglen;
     j->signed_len = (apr_size_t)(d2 - compact);
-    if (decode_part(&j->header, compact, (apr_size_t)(d1 - compact), p, err)
+    if (header(j, &bad, &crit, compact, (apr_size_t)(d1 - compact), lean, p,
+               err)
             != APR_SUCCESS
         || decode_part(&j->payload, d1 + 1, (apr_size_t)(d2 - d1 - 1), p, err)
                != APR_SUCCESS) {
         return APR_EINVAL;
     }
-    j->alg = aoidc_json_str(j->header, "alg");
-    j->kid = aoidc_json_str(j->header, "kid");
-    j->typ = aoidc_json_str(j->header, "typ");
-    if (!j->alg || !opt_string(j->header, "kid")
-        || !opt_string(j->header, "typ")) {
+    if (!j->alg || bad) {
         return aoidc_err_set(err, AOIDC_REASON_JWS_MALFORMED, p,
                              "jws: alg missing or kid/typ not strings");
     }
-    if (json_object_get(j->header, "crit")) {
+    if (crit) {
         return aoidc_err_set(err, AOIDC_REASON_CRIT, p,
                              "jws: crit header not supported");
     }
     *out = j;
     return APR_SUCCESS;
+}
+
+apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
+                             apr_size_t len, apr_pool_t *p, aoidc_err_t *err)
+{
+    return parse(out, compact, len, false, p, err);
+}
+
+apr_status_t aoidc_jws_parse_lean(aoidc_jws_t **out, const char *compact,
+                                  apr_size_t len, apr_pool_t *p,
+                                  aoidc_err_t *err)
+{
+    return parse(out, compact, len, true, p, err);
 }
 
 static apr_status_t cjose_verify(const aoidc_jws_t *jws, cjose_jwk_t *key,
@@ -146,9 +187,9 @@ static apr_status_t evp_verify(const aoidc_jws_t *jws, const aoidc_jwk_t *k,
         sig = raw;
         signed_len = (apr_size_t)(d2 - jws->compact);
     }
-    int ok = aoidc_jwk_evp_verify(k->evp, jws->alg,
-                                  (const unsigned char *)jws->compact,
-                                  signed_len, sig, siglen);
+    int ok = aoidc_jwk_evp_verify_sha256(
+        k->evp, jws->alg, (const unsigned char *)jws->compact, signed_len,
+        jws->sig ? jws->sha256 : NULL, sig, siglen);
     if (ok < 0) {
         return cjose_verify(jws, k->key, p, err);
     }

@@ -37,7 +37,7 @@ enum {
 typedef struct {
     const char *compact;
     apr_size_t len;
-    json_t *header;
+    json_t *header;  /* NULL after aoidc_jws_parse_lean read it in place */
     json_t *payload; /* a JSON object: the claims */
     const char *alg;
     const char *kid; /* NULL when absent */
@@ -47,6 +47,10 @@ typedef struct {
     const unsigned char *sig; /* the decoded signature */
     apr_size_t siglen;
     apr_size_t signed_len; /* bytes of compact before the second '.' */
+    /* SHA-256 of compact[0, signed_len) when the caller has it (rs.c, which
+     * keys its cache with it), else NULL (aoidc_jws_parse leaves it so):
+     * RS256, PS256 and ES256 then verify without hashing again */
+    const unsigned char *sha256;
 } aoidc_jws_t;
 
 /** The allow-list bit of an algorithm name; 0 for unknown names and "none". */
@@ -61,6 +65,14 @@ AOIDC_API unsigned aoidc_jws_alg_bit(const char *alg);
 AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
                                        apr_size_t len, apr_pool_t *p,
                                        aoidc_err_t *err);
+
+/** aoidc_jws_parse for a caller that reads no header member but alg, kid
+ *  and typ: the same checks and results, except that header is NULL when
+ *  the header could be read in place (aoidc_json_fast_jose: no objects or
+ *  arrays in it), which saves building it. */
+AOIDC_API apr_status_t aoidc_jws_parse_lean(aoidc_jws_t **out,
+                                            const char *compact, apr_size_t len,
+                                            apr_pool_t *p, aoidc_err_t *err);
 
 /** Verify the signature. allowed is a mask of AOIDC_ALG_*; hmac_secret (may
  *  be NULL) is the only key ever used for HS*. Reasons: AOIDC_REASON_ALG,

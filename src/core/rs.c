@@ -2,31 +2,118 @@
 /* The resource-server flow (rs.h). */
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "core/b64url.h"
 #include "core/client.h"
 #include "core/json.h"
 #include "core/l1.h"
 #include "core/rs.h"
 
+/* How a token is keyed: a JWS by the SHA-256 of its signing input (the
+ * digest its RS256/PS256/ES256 verification needs anyway, so a first-sight
+ * token is hashed once, not twice), with its signature checked against the
+ * one the cached verdict is for; an opaque token by its whole text. */
+typedef struct {
+    bool jws;              /* two dots: keyed by d */
+    unsigned char d[32];   /* SHA-256(header.payload) */
+    apr_size_t signed_len; /* bytes before the second '.' */
+    const char *sig;       /* the signature's base64url text */
+} presented_t;
+
+#define NS_MEMO_MAX 448 /* issuer + audience longer than this: no memo */
+#define NS_HALF     16  /* of the namespace's digest, in a JWS's key */
+
+/* SHA-256 of a JWS key's namespace (typ rule, issuer, audience), which
+ * costs as much as the key itself: each thread remembers the last one it
+ * made (a thread serves runs of requests at one location). Compared by
+ * content, not by pointer: a graceful restart frees the configuration. */
+static void ns_digest(unsigned char h[32], const aoidc_rs_conf_t *c)
+{
+    static _Thread_local struct {
+        bool set, typ;
+        apr_size_t il, al;
+        char text[NS_MEMO_MAX + 2]; /* issuer NUL audience NUL */
+        unsigned char h[32];
+    } m;
+    const char *ns = c->require_typ ? "bearer-jws/at+jwt" : "bearer-jws";
+    apr_size_t il = strlen(c->issuer), al = strlen(c->audience);
+    if (m.set && m.typ == c->require_typ && m.il == il && m.al == al
+        && !memcmp(m.text, c->issuer, il)
+        && !memcmp(m.text + il + 1, c->audience, al)) {
+        memcpy(h, m.h, 32);
+        return;
+    }
+    aoidc_store_key3(h, ns, c->issuer, c->audience, "", 0);
+    if (il + al <= NS_MEMO_MAX) {
+        m.typ = c->require_typ;
+        m.il = il;
+        m.al = al;
+        memcpy(m.text, c->issuer, il + 1);
+        memcpy(m.text + il + 1, c->audience, al + 1);
+        memcpy(m.h, h, 32);
+        m.set = true;
+    }
+}
+
+static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
+                   const aoidc_rs_conf_t *c, const char *token)
+{
+    const char *d1 = strchr(token, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    memset(pt, 0, sizeof(*pt));
+    /* The typ rule changes the verdict, so it is part of the namespace: a
+     * token accepted at a lax location is never a hit at a strict one. */
+    if (!d2) {
+        aoidc_store_key3(key, c->require_typ ? "bearer/at+jwt" : "bearer",
+                         c->issuer, c->audience, token, strlen(token));
+        return;
+    }
+    pt->jws = true;
+    pt->signed_len = (apr_size_t)(d2 - token);
+    pt->sig = d2 + 1;
+    aoidc_sha256(pt->d, token, pt->signed_len);
+    /* SHA-256(first half of the namespace's digest || D): 48 bytes, one
+     * compression */
+    unsigned char ns[32];
+    ns_digest(ns, c);
+    aoidc_sha256_2(key, ns, NS_HALF, pt->d, sizeof(pt->d));
+}
+
 void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                         const aoidc_rs_conf_t *c, const char *token)
 {
-    /* The typ rule changes the verdict, so it is part of the namespace: a
-     * token accepted at a lax location is never a hit at a strict one. */
-    aoidc_store_key3(key, c->require_typ ? "bearer/at+jwt" : "bearer",
-                     c->issuer, c->audience, token, strlen(token));
+    presented_t pt;
+    rs_key(key, &pt, c, token);
 }
 
-static apr_status_t validate_jwt(json_t **claims, const aoidc_flow_env_t *env,
-                                 aoidc_snapshot_t *snap, const char *token,
-                                 const aoidc_at_rules_t *rules,
-                                 aoidc_err_t *err)
+/* The presented signature is the one the cached verdict is for. Constant
+ * time: one who knows the signing input of a valid token and guesses its
+ * signature must learn nothing from how long a wrong guess takes. */
+static bool same_sig(const presented_t *pt, const unsigned char *sig,
+                     apr_size_t siglen, apr_pool_t *p)
+{
+    unsigned char *raw;
+    apr_size_t n;
+    return siglen
+           && aoidc_b64url_decode(&raw, &n, pt->sig, strlen(pt->sig), p, NULL)
+                  == APR_SUCCESS
+           && n == siglen && !CRYPTO_memcmp(raw, sig, siglen);
+}
+
+static apr_status_t
+validate_jwt(json_t **claims, aoidc_jws_t **out, const aoidc_flow_env_t *env,
+             aoidc_snapshot_t *snap, const char *token, const presented_t *pt,
+             const aoidc_at_rules_t *rules, aoidc_err_t *err)
 {
     aoidc_jws_t *jws;
     const aoidc_jwks_t *keys;
     apr_status_t rv =
-        aoidc_jws_parse(&jws, token, strlen(token), env->pool, err);
+        aoidc_jws_parse_lean(&jws, token, strlen(token), env->pool, err);
     if (rv != APR_SUCCESS) {
         return rv;
+    }
+    if (jws->signed_len == pt->signed_len) { /* always: the same split */
+        jws->sha256 = pt->d;
     }
     rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, env->pool, err);
     /* rotation: one rate-limited refetch per issuer, never per token */
@@ -36,6 +123,7 @@ static apr_status_t validate_jwt(json_t **claims, const aoidc_flow_env_t *env,
         rv = aoidc_bearer_validate_jwt(jws, keys, rules, env->pool, err);
     }
     *claims = jws->payload;
+    *out = jws;
     return rv;
 }
 
@@ -66,38 +154,46 @@ static apr_status_t introspect(json_t **claims, const aoidc_rs_conf_t *c,
                                             resp.len, rules, env->pool, err);
 }
 
-static void remember(const aoidc_flow_env_t *env, const unsigned char *key,
-                     apr_time_t until, bool active,
-                     const apr_array_header_t *claims)
+/* Write the verdict under key; *entry: its encoding, also what the L1
+ * keeps (one encoding for both). */
+static void remember(aoidc_blob_t *entry, const aoidc_flow_env_t *env,
+                     const unsigned char *key, apr_time_t until, bool active,
+                     const aoidc_jws_t *jws, const apr_array_header_t *claims)
 {
-    unsigned char *entry;
+    unsigned char *buf;
     apr_size_t len;
-    aoidc_bearer_entry_encode(&entry, &len, until, active, claims, env->pool);
+    aoidc_bearer_entry_encode_sig(&buf, &len, until, active,
+                                  jws ? jws->sig : NULL, jws ? jws->siglen : 0,
+                                  claims, env->pool);
+    entry->data = buf;
+    entry->len = len;
     /* a failed cache write costs the next request a validation, nothing
      * more: the verdict itself stands */
-    env->cache->set(env->cache, key, entry, len, until, env->pool);
+    env->cache->set(env->cache, key, buf, len, until, env->pool);
 }
 
 /* Validate on a cache miss and remember the verdict (until *until). */
 static apr_status_t validate(apr_array_header_t **claims, apr_time_t *until,
-                             const aoidc_rs_conf_t *c,
+                             aoidc_blob_t *entry, const aoidc_rs_conf_t *c,
                              const aoidc_flow_env_t *env, const char *token,
-                             const unsigned char *key, aoidc_err_t *err)
+                             const unsigned char *key, const presented_t *pt,
+                             aoidc_err_t *err)
 {
     aoidc_at_rules_t rules = {c->issuer, c->audience, env->now, c->leeway,
                               c->require_typ};
     aoidc_snapshot_t *snap;
+    aoidc_jws_t *jws = NULL;
     json_t *j = NULL;
-    bool jwt = aoidc_bearer_is_jwt(token);
     apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = jwt ? validate_jwt(&j, env, snap, token, &rules, err)
-             : introspect(&j, c, env, snap, token, &rules, err);
+    rv = pt->jws ? validate_jwt(&j, &jws, env, snap, token, pt, &rules, err)
+                 : introspect(&j, c, env, snap, token, &rules, err);
     if (rv != APR_SUCCESS) {
-        if (!jwt && err->reason == AOIDC_REASON_INACTIVE) {
-            remember(env, key, env->now + AOIDC_RS_NEGATIVE_TTL, false, NULL);
+        if (!pt->jws && err->reason == AOIDC_REASON_INACTIVE) {
+            remember(entry, env, key, env->now + AOIDC_RS_NEGATIVE_TTL, false,
+                     NULL, NULL);
         }
         return rv;
     }
@@ -106,30 +202,37 @@ static apr_status_t validate(apr_array_header_t **claims, apr_time_t *until,
     const char *keep[] = {c->remote_user_claim, "cnf", NULL};
     *claims = aoidc_claims_add_json_keep(NULL, j, keep, env->pool);
     *until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
-    remember(env, key, *until, true, *claims);
+    remember(entry, env, key, *until, true, jws, *claims);
     return APR_SUCCESS;
 }
 
-/* The cached verdict for key: APR_SUCCESS with claims, APR_EINVAL for a
- * cached refusal, APR_NOTFOUND on a miss. */
+/* The cached verdict for key: APR_SUCCESS with claims (*entry: the bytes
+ * read), APR_EINVAL for a cached refusal, APR_NOTFOUND on a miss. A JWS
+ * verdict counts only for the very signature it was reached for: another
+ * one over the same header and payload is validated (and refused). */
 static apr_status_t cached(apr_array_header_t **claims, apr_time_t *until,
-                           const aoidc_flow_env_t *env,
-                           const unsigned char *key, aoidc_err_t *err)
+                           aoidc_blob_t *entry, const aoidc_flow_env_t *env,
+                           const unsigned char *key, const presented_t *pt,
+                           aoidc_err_t *err)
 {
-    unsigned char *entry;
-    apr_size_t len;
+    unsigned char *buf;
+    const unsigned char *sig;
+    apr_size_t len, siglen;
     bool active;
-    if (env->cache->get(env->cache, key, &entry, &len, env->pool) != APR_SUCCESS
-        || aoidc_bearer_entry_decode(until, &active, claims, entry, len,
-                                     env->pool, err)
+    if (env->cache->get(env->cache, key, &buf, &len, env->pool) != APR_SUCCESS
+        || aoidc_bearer_entry_decode_sig(until, &active, &sig, &siglen, claims,
+                                         buf, len, env->pool, err)
                != APR_SUCCESS
-        || *until <= env->now) {
+        || *until <= env->now
+        || (pt->jws && !same_sig(pt, sig, siglen, env->pool))) {
         return APR_NOTFOUND;
     }
     if (!active) {
         return aoidc_err_set(err, AOIDC_REASON_INACTIVE, env->pool,
                              "refused recently (cached)");
     }
+    entry->data = buf;
+    entry->len = len;
     return APR_SUCCESS;
 }
 
@@ -186,17 +289,16 @@ static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
     return true;
 }
 
+/* entry: the verdict's encoding, as written to or read from the store */
 static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
                     const char *token, apr_size_t tlen, const char *rules,
                     apr_uint32_t gen, apr_time_t until,
-                    const apr_array_header_t *claims)
+                    const aoidc_blob_t *entry)
 {
-    unsigned char *entry;
-    apr_size_t len;
-    if (env->l1 && c->claim_prefix) {
-        aoidc_bearer_entry_encode(&entry, &len, until, true, claims, env->pool);
+    if (env->l1 && c->claim_prefix && entry->data) {
         aoidc_l1_put(env->l1, env->cache, token, tlen, rules, strlen(rules),
-                     gen, until, entry, len, l1_make, c->claim_prefix);
+                     gen, until, entry->data, entry->len, l1_make,
+                     c->claim_prefix);
     }
 }
 
@@ -208,6 +310,8 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
 {
     const aoidc_claim_t *cl;
     unsigned char key[AOIDC_STORE_KEY_LEN];
+    presented_t pt;
+    aoidc_blob_t entry = {NULL, 0};
     apr_array_header_t *claims = NULL;
     apr_time_t until = 0;
     const char *rules = l1_rules(c, env->pool);
@@ -224,21 +328,22 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
                              "Bearer credentials are not one b64token");
     }
     gen = env->l1 ? aoidc_l1_gen(env->l1, in->token, tlen) : 0;
-    aoidc_rs_cache_key(key, c, in->token);
-    rv = cached(&claims, &until, env, key, err);
-    if (rv == APR_NOTFOUND && !aoidc_bearer_is_jwt(in->token)
+    rs_key(key, &pt, c, in->token);
+    rv = cached(&claims, &until, &entry, env, key, &pt, err);
+    if (rv == APR_NOTFOUND && !pt.jws
         && !aoidc_flight_enter(in->flight, key, env->http->timeout,
                                env->pool)) {
-        rv = cached(&claims, &until, env, key, err);
+        rv = cached(&claims, &until, &entry, env, key, &pt, err);
     }
     out->cache_hit = rv != APR_NOTFOUND;
     if (rv == APR_NOTFOUND) {
-        rv = validate(&claims, &until, c, env, in->token, key, err);
+        rv =
+            validate(&claims, &until, &entry, c, env, in->token, key, &pt, err);
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
         *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
-        l1_keep(c, env, in->token, tlen, rules, gen, until, claims);
+        l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
     }
     return rv;
 }

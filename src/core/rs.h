@@ -4,8 +4,11 @@
  * reason out. A token seen before costs one SHA-256 and one cache lookup:
  * verdicts are cached under a key bound to everything that changes them
  * (issuer, audience, the typ rule), until min(exp, cache TTL); refusals of
- * introspected tokens for a short time. JWTs are verified with the
- * issuer's keys (one rate-limited refetch on an unknown kid); opaque tokens
+ * introspected tokens for a short time. A JWS is keyed by the SHA-256 of
+ * its signing input (which its RS256/PS256/ES256 check then reuses) and
+ * its entry holds the signature: a verdict serves only that signature.
+ * JWTs are verified with the issuer's keys (one rate-limited refetch on an
+ * unknown kid); opaque tokens
  * are introspected (RFC 7662), one call per process for concurrent
  * requests with the same token, and at most the guard's cap in flight per
  * issuer.
@@ -110,7 +113,10 @@ AOIDC_API apr_status_t aoidc_rs_binding_cnf(const char **nonce, const char *cnf,
                                             const aoidc_rs_in_t *in,
                                             aoidc_err_t *err);
 
-/** The cache key of a token under c (exposed for tests). */
+/** The cache key of a token under c (exposed for tests): for a JWS (two
+ *  dots) SHA-256(the first 16 bytes of the namespace's SHA-256 ||
+ *  SHA-256(header.payload)), else SHA-256 of the namespace and the token.
+ *  The namespace: the typ rule, issuer and audience. */
 AOIDC_API void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                                   const aoidc_rs_conf_t *c, const char *token);
 

@@ -26,7 +26,8 @@
     X(auth_response) X(token) X(state) X(session) X(bearer_header)           \
     X(introspection) X(url) X(claims) X(bearer_entry) X(logout_token)      \
     X(redis_url) X(redis_reply) X(store_spec) X(cookie_session)  \
-    X(replay) X(basic) X(dpop) X(par) X(dpop_nonce) X(cert_pem)
+    X(replay) X(basic) X(dpop) X(par) X(dpop_nonce) X(cert_pem)          \
+    X(jose_header)
 /* clang-format on */
 
 #ifdef AOIDC_FUZZ_REPLAY

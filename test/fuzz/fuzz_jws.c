@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* jws: parse any token and verify it against a fixed JWKS (the test keys)
  * and, for HS*, a fixed secret. Nothing but the test keys may verify, and
- * the OpenSSL verifier (jwk_evp.c) and cjose never disagree. */
+ * the OpenSSL verifier (jwk_evp.c, with or without a digest given) and
+ * cjose never disagree; aoidc_jws_parse_lean agrees with aoidc_jws_parse. */
 #include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
 
 #include "core/jws.h"
 #include "fixed_jwks.h"
@@ -40,6 +44,14 @@ static void same_verdict(const aoidc_jws_t *jws)
     if (evp < 0) {
         return;
     }
+    /* with the caller's digest of the signing input (rs.c): the same */
+    unsigned char d[32];
+    FUZZ_CHECK(
+        EVP_Digest(jws->compact, jws->signed_len, d, NULL, EVP_sha256(), NULL));
+    FUZZ_CHECK(aoidc_jwk_evp_verify_sha256(
+                   k->evp, jws->alg, (const unsigned char *)jws->compact,
+                   jws->signed_len, d, jws->sig, jws->siglen)
+               == evp);
     cjose_jws_t *cj = cjose_jws_import(jws->compact, jws->len, &cerr);
     bool ok = cj && cjose_jws_verify(cj, k->key, &cerr);
     if (cj) {
@@ -54,7 +66,21 @@ AOIDC_FUZZ_ENTRY(jws)
     aoidc_jws_t *jws;
     aoidc_err_t err = {0};
     const char *in = (const char *)fuzz_exact(data, size, p);
-    if (aoidc_jws_parse(&jws, in, size, p, &err) == APR_SUCCESS) {
+    aoidc_jws_t *lean;
+    aoidc_err_t lerr = {0};
+    apr_status_t lrv = aoidc_jws_parse_lean(&lean, in, size, p, &lerr);
+    apr_status_t prv = aoidc_jws_parse(&jws, in, size, p, &err);
+    /* the lean parse (header read in place) says what the full one says */
+    FUZZ_CHECK((lrv == APR_SUCCESS) == (prv == APR_SUCCESS)
+               && lerr.reason == err.reason);
+    if (prv == APR_SUCCESS) {
+        FUZZ_CHECK(!strcmp(lean->alg, jws->alg) && !lean->kid == !jws->kid
+                   && (!jws->kid || !strcmp(lean->kid, jws->kid))
+                   && !lean->typ == !jws->typ
+                   && (!jws->typ || !strcmp(lean->typ, jws->typ))
+                   && lean->signed_len == jws->signed_len);
+    }
+    if (prv == APR_SUCCESS) {
         FUZZ_CHECK(jws->alg && json_is_object(jws->payload));
         FUZZ_CHECK(!json_object_get(jws->header, "crit"));
         apr_status_t rv = aoidc_jws_verify(

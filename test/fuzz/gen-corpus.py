@@ -74,8 +74,12 @@ def session_rec(version=1, iss=ISS, client="client-1", sub="alice",
 
 
 def entry_rec(version=1, until=NOW * 1000000, active=1,
-              claims=(("sub", "alice", False), ("scope", "a b", False))):
-    return bytes([version]) + u64(until) + bytes([active]) + claims_enc(claims)
+              claims=(("sub", "alice", False), ("scope", "a b", False)),
+              sig=None):
+    """v1, or v2 with sig (u32 length + raw bytes) when sig is given."""
+    s = b"" if sig is None else struct.pack(">I", len(sig)) + sig
+    return (bytes([version]) + u64(until) + bytes([active]) + s
+            + claims_enc(claims))
 
 
 def jws(header, claims, key_name=None, secret=None):
@@ -156,7 +160,7 @@ def main():
     seeds = {t: {} for t in (
         "b64url json jwks jws jwt metadata cookie auth_response token state "
         "session bearer_header introspection url claims bearer_entry "
-        "logout_token").split()}
+        "logout_token jose_header").split()}
     only = set(sys.argv[1:])  # e.g. "logout_token": rewrite just those
 
     # b64url
@@ -303,10 +307,29 @@ def main():
     seeds["bearer_entry"]["inactive-empty"] = entry_rec(active=0, claims=())
     seeds["bearer_entry"]["v2"] = entry_rec(version=2)
     seeds["bearer_entry"]["truncated"] = entry_rec()[:-1]
+    seeds["bearer_entry"]["v2-sig"] = entry_rec(version=2,
+                                                sig=bytes(range(256)))
+    seeds["bearer_entry"]["v2-sig-empty"] = entry_rec(version=2, sig=b"")
     seeds["bearer_entry"]["json-claim"] = entry_rec(
         claims=(("roles", '["x"]', True),))
 
     seeds["logout_token"] = logout_seeds()
+
+    # jose_header: decoded JOSE headers, read in place or left to jansson
+    for name, v in {
+            "at-jwt": b'{"alg":"RS256","typ":"at+jwt","kid":"rsa-1"}',
+            "blanks": b' { "alg" : "ES256" , "kid" : 7 } ',
+            "crit": b'{"alg":"RS256","crit":["exp"],"exp":1}',
+            "crit-flat": b'{"crit":null,"alg":"RS256"}',
+            "dup": b'{"alg":"RS256","alg":"none"}',
+            "escape": b'{"alg":"RS\\u0032256"}',
+            "jwk": b'{"alg":"ES256","typ":"dpop+jwt","jwk":{"kty":"EC"}}',
+            "typ-int": b'{"alg":"RS256","typ":1,"b64":false}',
+            "empty": b'{}',
+            "trailing": b'{"alg":"RS256"},',
+            "long-int": b'{"alg":"RS256","n":1234567890123456789}',
+    }.items():
+        seeds["jose_header"][name] = v
 
     for target, files in seeds.items():
         if only and target not in only:

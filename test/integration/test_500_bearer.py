@@ -114,6 +114,27 @@ def test_aoidc_500_06_bad_signature(api, op, env):
     env.assert_reason('signature')
 
 
+def test_aoidc_500_43_tampered_signature_after_accepted(env, op):
+    """Issue 14: the verdict cache keys a JWS by the digest of its signing
+    input, and a cached verdict answers only for the very signature it was
+    reached for. The L1 (keyed by the whole token) is off, so the shared
+    cache is what answers for the accepted token."""
+    (AoidcConf(env).add_location('/apis', bearer_lines(op, authname='apis', extra=[
+        'AuthOIDCSessionCacheTTL 0'])).install())
+    tok = op.mint_jwt_at('orders:read')
+    h, p, sig = tok.split('.')
+    ok(call(env, '/apis/echo/', tok))
+    ok(call(env, '/apis/echo/', tok))
+    for bad in (tamper_sig(tok),                  # one bit, same length
+                '%s.%s.%s' % (h, p, sig[4:]),      # 3 bytes shorter
+                '%s.%s.%sAAAA' % (h, p, sig)):     # 3 bytes longer
+        mark = env.log_mark()
+        challenge(call(env, '/apis/echo/', bad), 401, 'invalid_token', realm='apis')
+        env.assert_reason('signature', mark=mark)
+    # the refusals did not touch the verdict on the real one
+    assert Echo(ok(call(env, '/apis/echo/', tok))).value('OIDC_CLAIM_sub') == 'api-client'
+
+
 @AUTHZ_DENIED
 def test_aoidc_500_07_insufficient_scope(api, op, env):
     r = call(env, '/api/write/echo/', op.mint_jwt_at('orders:read'))

@@ -602,6 +602,73 @@ START_TEST(entry_truncated_refused)
 }
 END_TEST
 
+/* v2: the JWS signature the verdict is for, raw bytes of any value */
+START_TEST(entry_sig_roundtrip)
+{
+    unsigned char sig[256], *buf;
+    apr_size_t len, siglen;
+    const unsigned char *got;
+    apr_time_t until;
+    bool act;
+    apr_array_header_t *claims;
+    aoidc_err_t err = {0};
+    for (size_t i = 0; i < sizeof(sig); i++) {
+        sig[i] = (unsigned char)(255 - i); /* NULs and high bytes */
+    }
+    aoidc_bearer_entry_encode_sig(&buf, &len, T_NOW + 7, true, sig, sizeof(sig),
+                                  some_claims(), tp);
+    ck_assert_int_eq(buf[0], 2);
+    ck_assert_ok(aoidc_bearer_entry_decode_sig(&until, &act, &got, &siglen,
+                                               &claims, buf, len, tp, &err),
+                 err);
+    ck_assert_int_eq(until, T_NOW + 7);
+    ck_assert(act);
+    ck_assert_uint_eq(siglen, sizeof(sig));
+    ck_assert(!memcmp(got, sig, sizeof(sig)));
+    ck_assert_str_eq(aoidc_claims_get(claims, "sub")->value, "alice");
+    /* the plain decode reads it too (the L1 keeps these bytes) */
+    ck_assert_ok(
+        aoidc_bearer_entry_decode(&until, &act, &claims, buf, len, tp, &err),
+        err);
+    ck_assert_int_eq(claims->nelts, some_claims()->nelts);
+    /* every truncation and an extra byte are refused, sig cleared */
+    for (apr_size_t n = 0; n <= len; n++) {
+        unsigned char *cut = apr_palloc(tp, len + 1);
+        memcpy(cut, buf, len);
+        cut[len] = 0;
+        got = sig;
+        siglen = 1;
+        ck_assert_msg(
+            aoidc_bearer_entry_decode_sig(&until, &act, &got, &siglen, &claims,
+                                          cut, n == len ? len + 1 : n, tp, &err)
+                != APR_SUCCESS,
+            "cut at %" APR_SIZE_T_FMT " accepted", n);
+        ck_assert_ptr_null(got);
+        ck_assert_uint_eq(siglen, 0);
+    }
+    /* no signature: a v1 entry, read with none */
+    aoidc_bearer_entry_encode_sig(&buf, &len, T_NOW, true, sig, 0, NULL, tp);
+    ck_assert_int_eq(buf[0], 1);
+    ck_assert_ok(aoidc_bearer_entry_decode_sig(&until, &act, &got, &siglen,
+                                               &claims, buf, len, tp, &err),
+                 err);
+    ck_assert_ptr_null(got);
+    ck_assert_uint_eq(siglen, 0);
+    /* a v2 entry with an empty signature is not one we write */
+    const unsigned char empty[] = {2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+    ck_assert(aoidc_bearer_entry_decode_sig(&until, &act, &got, &siglen,
+                                            &claims, empty, sizeof(empty), tp,
+                                            &err)
+              != APR_SUCCESS);
+    /* nor a later version */
+    aoidc_bearer_entry_encode_sig(&buf, &len, T_NOW, true, sig, 4, NULL, tp);
+    buf[0] = 3;
+    ck_assert(aoidc_bearer_entry_decode_sig(&until, &act, &got, &siglen,
+                                            &claims, buf, len, tp, &err)
+              != APR_SUCCESS);
+}
+END_TEST
+
 TCase *aoidc_bearer_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("bearer");
@@ -627,5 +694,6 @@ TCase *aoidc_bearer_tcase(void)
     tcase_add_test(tc, challenge_escaping);
     tcase_add_test(tc, entry_roundtrip);
     tcase_add_test(tc, entry_truncated_refused);
+    tcase_add_test(tc, entry_sig_roundtrip);
     return tc;
 }

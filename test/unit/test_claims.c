@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/claims.c: flattening, header safety, the list codec. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <apr_hash.h>
+#include <apr_lib.h>
 
 #include "core/claims.h"
 #include "unit.h"
@@ -167,6 +172,15 @@ START_TEST(is_token)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_msg(!aoidc_claims_is_token(bad[i]), "%s", bad[i]);
+    }
+    /* every byte: exactly RFC 9110's tchar, ASCII only */
+    for (int c = 1; c < 256; c++) {
+        char one[2] = {(char)c, '\0'};
+        bool want = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+        ck_assert_msg(aoidc_claims_is_token(one) == want, "byte %d", c);
+        ck_assert_str_eq(aoidc_claims_safe_name(one, tp), want ? one : "_");
     }
 }
 END_TEST
@@ -429,6 +443,253 @@ START_TEST(join_arrays)
 }
 END_TEST
 
+/* --- the flattening as it was before issue 14's rewrite (integers through
+ * json_dumps, one hash of every name, two scans per name), kept as the
+ * reference the rewrite must equal on any document ------------------------ */
+
+static char *ref_dump(const json_t *j, apr_pool_t *p)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *r = apr_pstrdup(p, s ? s : "null");
+    free(s);
+    return r;
+}
+
+static bool ref_value_ok(const char *v)
+{
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return false;
+        }
+    }
+    return strlen(v) <= AOIDC_CLAIM_MAX_VALUE;
+}
+
+static aoidc_claim_t *ref_find(apr_array_header_t *l, const char *name)
+{
+    for (int i = 0; i < l->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        /* the first byte inline: a hit's lookups (cnf, the user claim)
+         * mostly miss on it, without a call */
+        if (c->name[0] == name[0] && !strcmp(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static bool ref_same_header(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '-' ? '_' : (char)apr_tolower(*a);
+        char y = *b == '-' ? '_' : (char)apr_tolower(*b);
+        if (x != y) {
+            return false;
+        }
+    }
+    return *a == *b;
+}
+
+/* An entry whose header (and CGI variable) would be the same as name's:
+ * "groups" and "Groups", "x-a" and "x_a" become one HTTP_OIDC_CLAIM_... */
+static aoidc_claim_t *ref_find_collision(apr_array_header_t *l,
+                                         const char *name)
+{
+    for (int i = 0; i < l->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        if (ref_same_header(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static bool ref_is_kept(const char *name, const char *const *keep)
+{
+    if (!strcmp(name, "sub")) {
+        return true;
+    }
+    for (; keep && *keep; keep++) {
+        if (!strcmp(name, *keep)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Room for a kept claim in a full list: the last entry that is not kept
+ * gives way, so sub (or the REMOTE_USER claim) never falls off the end
+ * because the OP listed 64 others first. NULL when every entry is kept. */
+static aoidc_claim_t *ref_evictable(apr_array_header_t *l,
+                                    const char *const *keep)
+{
+    for (int i = l->nelts - 1; i >= 0; i--) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+        if (!ref_is_kept(c->name, keep)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void ref_add_one(apr_array_header_t *list, const aoidc_claim_t *c,
+                        const char *const *keep)
+{
+    aoidc_claim_t *slot = ref_find(list, c->name);
+    bool kept = ref_is_kept(c->name, keep);
+    if (!slot) {
+        slot = ref_find_collision(list, c->name);
+        /* first one wins, unless the newcomer is exactly a kept name */
+        if (slot && (!kept || ref_is_kept(slot->name, keep))) {
+            return;
+        }
+    }
+    if (!slot && list->nelts < AOIDC_MAX_CLAIMS) {
+        slot = apr_array_push(list);
+    }
+    if (!slot && kept) {
+        slot = ref_evictable(list, keep);
+    }
+    if (slot) {
+        *slot = *c;
+    }
+}
+
+static apr_array_header_t *ref_add_json_keep(apr_array_header_t *list,
+                                             const json_t *obj,
+                                             const char *const *keep,
+                                             apr_pool_t *p)
+{
+    const char *key;
+    json_t *v;
+    apr_hash_t *seen = apr_hash_make(p);
+    if (!list) {
+        list = apr_array_make(p, 16, sizeof(aoidc_claim_t));
+    }
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        aoidc_claim_t c = {aoidc_claims_safe_name(key, p), NULL,
+                           !json_is_string(v)};
+        if (json_is_null(v) || !c.name || !strcmp(key, "nonce")
+            || !strcmp(key, "at_hash") || !strcmp(key, "c_hash")) {
+            continue;
+        }
+        /* two names of one document that map to one name: the first
+         * wins, as for header collisions (a later document, userinfo,
+         * still replaces the ID Token's claim of the same name) */
+        if (apr_hash_get(seen, c.name, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(seen, c.name, APR_HASH_KEY_STRING, "");
+        /* JSON encoding escapes control characters inside arrays and
+         * objects, so only plain strings can carry raw CR/LF. */
+        c.value = json_is_string(v) ? json_string_value(v) : ref_dump(v, p);
+        if (!ref_value_ok(c.value)) {
+            continue;
+        }
+        ref_add_one(list, &c, keep);
+    }
+    /* names and string values point into obj, which the caller owns; copy
+     * them so the list outlives the JSON document */
+    for (int i = 0; i < list->nelts; i++) {
+        aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
+        c->name = apr_pstrdup(p, c->name);
+        c->value = apr_pstrdup(p, c->value);
+    }
+    return list;
+}
+
+static json_t *random_value(unsigned *seed)
+{
+    static const json_int_t ints[] = {0,         -1,        1,  42, 1700000000,
+                                      INT64_MAX, INT64_MIN, -9, 10, 99999};
+    switch (rand_r(seed) % 10) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_integer(ints[rand_r(seed) % 10]);
+    case 2:
+        return json_integer((json_int_t)rand_r(seed) - RAND_MAX / 2);
+    case 3:
+        return json_boolean(rand_r(seed) % 2);
+    case 4:
+        return json_real(1.5);
+    case 5:
+        return json_pack("[s,i]", "x", rand_r(seed) % 100);
+    case 6:
+        return json_string("line\r\nbreak");
+    default:
+        return json_sprintf("v%d", rand_r(seed) % 1000);
+    }
+}
+
+/* Any document, any list before it, any keep list: the same list as the
+ * reference, entry for entry (names, values, is_json, order). */
+START_TEST(same_as_reference)
+{
+    static const char *const names[] = {
+        "sub",         "Sub",         "SUB",    "a",
+        "A",           "a-b",         "a_b",    "A-B",
+        "a/b",         "a:b",         "a b",    "nonce",
+        "at_hash",     "c_hash",      "cnf",    "email",
+        "Email",       "e-mail",      "e_mail", "https://x/r",
+        "https___x_r", "https-__x_r", "groups", "x",
+        "exp",         "iat",         "",       "n",
+        "c",
+    };
+    const size_t nn = sizeof(names) / sizeof(names[0]);
+    unsigned seed = 14;
+    for (int round = 0; round < 3000; round++) {
+        const char *keep[] = {names[rand_r(&seed) % nn], "cnf", NULL};
+        const char *const *kp = rand_r(&seed) % 4 ? keep : NULL;
+        apr_array_header_t *l1 = NULL, *l2 = NULL;
+        int docs = 1 + rand_r(&seed) % 2;
+        for (int d = 0; d < docs; d++) {
+            json_t *o = json_object();
+            /* up to 80 members: the cap is 64 */
+            int n = rand_r(&seed) % 5 ? rand_r(&seed) % 12 : rand_r(&seed) % 80;
+            for (int i = 0; i < n; i++) {
+                const char *k =
+                    rand_r(&seed) % 3
+                        ? names[rand_r(&seed) % nn]
+                        : apr_psprintf(tp, "%s%d", names[rand_r(&seed) % nn],
+                                       rand_r(&seed) % 70);
+                json_object_set_new(o, k, random_value(&seed));
+            }
+            l1 = ref_add_json_keep(l1, o, kp, tp);
+            l2 = aoidc_claims_add_json_keep(l2, o, kp, tp);
+            json_decref(o);
+        }
+        ck_assert_int_eq(l1->nelts, l2->nelts);
+        for (int i = 0; i < l1->nelts; i++) {
+            const aoidc_claim_t *a = &APR_ARRAY_IDX(l1, i, aoidc_claim_t);
+            const aoidc_claim_t *b = &APR_ARRAY_IDX(l2, i, aoidc_claim_t);
+            ck_assert_msg(!strcmp(a->name, b->name)
+                              && !strcmp(a->value, b->value)
+                              && a->is_json == b->is_json,
+                          "round %d entry %d: %s=%s vs %s=%s", round, i,
+                          a->name, a->value, b->name, b->value);
+        }
+    }
+}
+END_TEST
+
+START_TEST(integers_as_jansson_writes_them)
+{
+    static const json_int_t v[] = {
+        0, 1, -1, 9, 10, -10, 1700000000, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        json_t *o = json_pack("{s:I}", "n", v[i]);
+        char *want = json_dumps(json_object_get(o, "n"), JSON_ENCODE_ANY);
+        apr_array_header_t *l = aoidc_claims_add_json(NULL, o, tp);
+        ck_assert_str_eq(aoidc_claims_get(l, "n")->value, want);
+        ck_assert(aoidc_claims_get(l, "n")->is_json);
+        free(want);
+        json_decref(o);
+    }
+}
+END_TEST
+
 /* the view: names and table in list order, the prefix it was made for,
  * whether a value is JSON; none of an empty list */
 START_TEST(view_names_and_table)
@@ -461,6 +722,8 @@ END_TEST
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
+    tcase_add_test(tc, same_as_reference);
+    tcase_add_test(tc, integers_as_jansson_writes_them);
     tcase_add_test(tc, flatten);
     tcase_add_test(tc, protocol_claims_left_out);
     tcase_add_test(tc, unsafe_names_and_values_left_out);

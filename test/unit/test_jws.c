@@ -214,6 +214,66 @@ START_TEST(parse_fields)
 }
 END_TEST
 
+/* header JSON + ".e30.AAAA": a token whose header is hdr */
+static const char *with_header(const char *hdr)
+{
+    return apr_pstrcat(
+        tp, aoidc_b64url_encode((const unsigned char *)hdr, strlen(hdr), tp),
+        ".eyJzdWIiOiJhIn0.AAAA", NULL);
+}
+
+/* The lean parse reads a flat header in place and leaves header NULL; it
+ * accepts and refuses exactly what the full parse does. */
+START_TEST(parse_lean_same_verdicts)
+{
+    static const struct {
+        const char *hdr;
+        aoidc_reason_t reason; /* 0: parses */
+        bool in_place;
+    } hdrs[] = {
+        {"{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"k\"}", 0, true},
+        {" {\"alg\" : \"RS256\", \"x\":[1]} ", 0, false},
+        {"{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\"}}", 0, false},
+        {"{\"alg\":\"RS256\",\"n\":-12,\"b\":true,\"z\":null}", 0, true},
+        {"{\"alg\":\"R\\u0053256\"}", 0, false}, /* jansson's: RS256 */
+        {"{\"alg\":\"RS256\",\"kid\":7}", AOIDC_REASON_JWS_MALFORMED, true},
+        {"{\"alg\":\"RS256\",\"typ\":null}", AOIDC_REASON_JWS_MALFORMED, true},
+        {"{\"alg\":1}", AOIDC_REASON_JWS_MALFORMED, true},
+        {"{}", AOIDC_REASON_JWS_MALFORMED, true},
+        {"{\"alg\":\"RS256\",\"crit\":null}", AOIDC_REASON_CRIT, true},
+        {"{\"alg\":\"RS256\",\"crit\":[\"b64\"]}", AOIDC_REASON_CRIT, false},
+        {"{\"alg\":\"RS256\",\"alg\":\"none\"}", AOIDC_REASON_JWS_MALFORMED,
+         false},
+        {"{\"alg\":\"RS256\"", AOIDC_REASON_JWS_MALFORMED, false},
+        {"{\"alg\":\"RS256\"} x", AOIDC_REASON_JWS_MALFORMED, false},
+        {"{\"alg\":\"RS256\",}", AOIDC_REASON_JWS_MALFORMED, false},
+        {"{\"alg\":01}", AOIDC_REASON_JWS_MALFORMED, false},
+        {"[\"alg\"]", AOIDC_REASON_JWS_MALFORMED, false},
+    };
+    for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+        const char *t = with_header(hdrs[i].hdr);
+        aoidc_jws_t *full, *lean;
+        aoidc_err_t e1 = {0}, e2 = {0};
+        apr_status_t r1 = aoidc_jws_parse(&full, t, strlen(t), tp, &e1);
+        apr_status_t r2 = aoidc_jws_parse_lean(&lean, t, strlen(t), tp, &e2);
+        ck_assert_msg((r1 == APR_SUCCESS) == (r2 == APR_SUCCESS)
+                          && e1.reason == e2.reason,
+                      "case %zu: %s vs %s", i, aoidc_reason_name(e1.reason),
+                      aoidc_reason_name(e2.reason));
+        ck_assert_msg(e1.reason == hdrs[i].reason, "case %zu: %s", i,
+                      aoidc_reason_name(e1.reason));
+        if (r1 == APR_SUCCESS) {
+            ck_assert_str_eq(lean->alg, full->alg);
+            ck_assert(!lean->kid == !full->kid);
+            ck_assert(!lean->typ == !full->typ);
+            ck_assert_ptr_nonnull(full->header);
+            ck_assert_msg(!lean->header == hdrs[i].in_place, "case %zu", i);
+            ck_assert_str_eq(aoidc_json_str(lean->payload, "sub"), "a");
+        }
+    }
+}
+END_TEST
+
 START_TEST(parse_honours_len)
 {
     cjose_jwk_t *k = aoidc_test_key("ec-p256", tp);
@@ -373,6 +433,7 @@ TCase *aoidc_jws_tcase(void)
     tcase_add_loop_test(tc, vector, 0, cases->nelts);
     tcase_add_test(tc, alg_bits);
     tcase_add_test(tc, parse_fields);
+    tcase_add_test(tc, parse_lean_same_verdicts);
     tcase_add_test(tc, parse_honours_len);
     tcase_add_test(tc, parse_refuses_nul);
     tcase_add_test(tc, max_token_len);

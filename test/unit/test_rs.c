@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/b64url.h"
+#include "core/l1.h"
 #include "flow_fixture.h"
 
 #define OPAQUE "opaque-token-0123456789"
@@ -325,6 +327,262 @@ START_TEST(flight_table_used_for_opaque)
 }
 END_TEST
 
+/* tok with its signature replaced by sig (base64url text) */
+static const char *with_sig(const char *tok, const char *sig)
+{
+    const char *d = strrchr(tok, '.');
+    return apr_pstrcat(tp, apr_pstrmemdup(tp, tok, (apr_size_t)(d - tok + 1)),
+                       sig, NULL);
+}
+
+/* tok with the first signature character changed (still base64url) */
+static const char *sig_altered(const char *tok, apr_size_t at)
+{
+    char *t = apr_pstrdup(tp, tok);
+    char *c = strrchr(t, '.') + 1 + at;
+    *c = *c == 'A' ? 'B' : 'A';
+    return t;
+}
+
+START_TEST(jws_cache_bound_to_signature)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, "at+jwt", NULL);
+    const char *sig = strrchr(tok, '.') + 1;
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    /* header.payload of a cached verdict, another signature: the same
+     * store key, and still validated (and refused), never a hit */
+    const char *bad[] = {
+        sig_altered(tok, 0),
+        sig_altered(tok, strlen(sig) - 3),                 /* near the end */
+        with_sig(tok, sig + 4),                            /* shorter */
+        with_sig(tok, apr_pstrcat(tp, sig, "AAAA", NULL)), /* longer */
+        with_sig(tok, "AAAA"),
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unsigned char k1[AOIDC_STORE_KEY_LEN], k2[AOIDC_STORE_KEY_LEN];
+        aoidc_rs_cache_key(k1, &f.rs, tok);
+        aoidc_rs_cache_key(k2, &f.rs, bad[i]);
+        ck_assert(!memcmp(k1, k2, sizeof(k1)));
+        ck_assert_reason(auth(&f, bad[i], &out, &err), err,
+                         AOIDC_REASON_SIGNATURE);
+        ck_assert(!out.cache_hit);
+    }
+    /* no signature at all, or one that is not base64url: the cached
+     * verdict is no answer for them either */
+    ck_assert_reason(auth(&f, with_sig(tok, ""), &out, &err), err,
+                     AOIDC_REASON_JWS_MALFORMED);
+    ck_assert(!out.cache_hit);
+    ck_assert_reason(auth(&f, with_sig(tok, "AB"), &out, &err), err,
+                     AOIDC_REASON_JWS_MALFORMED);
+    ck_assert(!out.cache_hit);
+    /* the refusals left the verdict on the real one in place */
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+}
+END_TEST
+
+START_TEST(jws_second_valid_signature)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    /* PS256 is randomised: two valid signatures over one signing input */
+    json_t *c =
+        json_pack("{s:s, s:s, s:s, s:I}", "iss", T_ISS, "aud", FT_AUDIENCE,
+                  "sub", "alice", "exp", (json_int_t)T_NOW_SEC + 3600);
+    const char *t1 =
+        aoidc_test_sign(f.key, "PS256", "rsa-1", NULL, json_incref(c), tp);
+    const char *t2 = aoidc_test_sign(f.key, "PS256", "rsa-1", NULL, c, tp);
+    const char *d1 = strrchr(t1, '.'), *d2 = strrchr(t2, '.');
+    ck_assert_int_eq(d1 - t1, d2 - t2);
+    ck_assert(!strncmp(t1, t2, (size_t)(d1 - t1)));
+    ck_assert_str_ne(d1, d2);
+    ck_assert_ok(auth(&f, t1, &out, &err), err);
+    ck_assert_ok(auth(&f, t2, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_ok(auth(&f, t2, &out, &err), err);
+    ck_assert(out.cache_hit);
+    ck_assert_ok(auth(&f, t1, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_str_eq(out.user, "alice");
+}
+END_TEST
+
+START_TEST(jws_namespace_miss)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    /* valid at both audiences and under both typ rules */
+    const char *tok = ft_access_token(
+        &f, "at+jwt", json_pack("{s:[s,s]}", "aud", FT_AUDIENCE, "api-2"));
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    f.rs.audience = "api-2";
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    f.rs.require_typ = true;
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    f.rs.issuer = "https://op.example.com/other";
+    ck_assert_reason(auth(&f, tok, &out, &err), err, AOIDC_REASON_ISSUER);
+    ck_assert(!out.cache_hit);
+}
+END_TEST
+
+/* What an older version, another writer or a broken store left under a
+ * JWS's key is a miss: the token is validated as if nothing were there. */
+START_TEST(jws_foreign_entry_miss)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    unsigned char key[AOIDC_STORE_KEY_LEN], *e;
+    apr_size_t n;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, NULL, NULL);
+    const char *sig = strrchr(tok, '.') + 1;
+    unsigned char *raw;
+    apr_size_t rawlen;
+    ck_assert_ok(aoidc_b64url_decode(&raw, &rawlen, sig, strlen(sig), tp, &err),
+                 err);
+    apr_array_header_t *mallory = apr_array_make(tp, 1, sizeof(aoidc_claim_t));
+    *(aoidc_claim_t *)apr_array_push(mallory) =
+        (aoidc_claim_t){"sub", "mallory", false};
+    aoidc_rs_cache_key(key, &f.rs, tok);
+    const struct {
+        const char *what;
+        unsigned char *bytes;
+        apr_size_t len;
+    } junk[] = {
+        {"empty", (unsigned char *)"", 0},
+        {"garbage", (unsigned char *)"\x02\xff\xff\xff\xff", 5},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        if (i < 2) {
+            e = junk[i].bytes;
+            n = junk[i].len;
+        }
+        else if (i == 2) { /* a v1 entry (no signature) */
+            aoidc_bearer_entry_encode(&e, &n, T_NOW + 100, true, mallory, tp);
+        }
+        else { /* a v2 entry for another signature */
+            raw[0] ^= 1;
+            aoidc_bearer_entry_encode_sig(&e, &n, T_NOW + 100, true, raw,
+                                          rawlen, mallory, tp);
+        }
+        ck_assert_int_eq(
+            f.cache.inner->set(f.cache.inner, key, e, n, T_NOW + 100, tp),
+            APR_SUCCESS);
+        ck_assert_ok(auth(&f, tok, &out, &err), err);
+        ck_assert_msg(!out.cache_hit, "entry %zu was a hit", i);
+        ck_assert_str_eq(out.user, "alice");
+    }
+    /* and the verdict written over it is the real one */
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(out.cache_hit);
+    ck_assert_str_eq(out.user, "alice");
+}
+END_TEST
+
+/* The L1 keeps the very bytes the store holds (one encoding): after a
+ * validation and after a store hit, the next request is an L1 hit. */
+START_TEST(jws_l1_from_store_and_validation)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, NULL, NULL);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    f.env.l1 = aoidc_l1_create(tp, NULL);
+    f.rs.claim_prefix = "OIDC_CLAIM_";
+    ck_assert_ptr_nonnull(f.env.l1);
+    ck_assert_ok(auth(&f, tok, &out, &err), err); /* the store's */
+    ck_assert(out.cache_hit);
+    ck_assert_ptr_null(out.claim_view);
+    int gets = f.cache.gets;
+    ck_assert_ok(auth(&f, tok, &out, &err), err); /* the L1's */
+    ck_assert(out.cache_hit);
+    ck_assert_ptr_nonnull(out.claim_view);
+    ck_assert_int_eq(f.cache.gets, gets);
+    ck_assert_str_eq(out.user, "alice");
+    /* a new token: validated, then from the L1 */
+    tok = ft_access_token(&f, "at+jwt", NULL);
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert(!out.cache_hit);
+    gets = f.cache.gets;
+    ck_assert_ok(auth(&f, tok, &out, &err), err);
+    ck_assert_ptr_nonnull(out.claim_view);
+    ck_assert_int_eq(f.cache.gets, gets);
+    /* a tampered one is not the L1's either */
+    ck_assert_reason(auth(&f, sig_altered(tok, 0), &out, &err), err,
+                     AOIDC_REASON_SIGNATURE);
+}
+END_TEST
+
+/* The namespace's digest is remembered per thread by content: the same
+ * bytes at the same address after a change (a graceful restart reuses
+ * memory) are another namespace; long ones are not remembered at all. */
+START_TEST(jws_key_namespace_by_content)
+{
+    ft_t f;
+    unsigned char k[4][AOIDC_STORE_KEY_LEN];
+    char iss[] = T_ISS, aud[] = FT_AUDIENCE;
+    ft_setup(&f);
+    const char *tok = ft_access_token(&f, NULL, NULL);
+    f.rs.issuer = iss;
+    f.rs.audience = aud;
+    aoidc_rs_cache_key(k[0], &f.rs, tok);
+    aud[0] = 'b'; /* "bpi-1" */
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    iss[strlen(iss) - 1] = 'n'; /* ".con" */
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    aud[0] = 'a';
+    iss[strlen(iss) - 1] = 'm';
+    aoidc_rs_cache_key(k[3], &f.rs, tok);
+    ck_assert(memcmp(k[0], k[1], sizeof(k[0])));
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    ck_assert(memcmp(k[0], k[2], sizeof(k[0])));
+    ck_assert(!memcmp(k[0], k[3], sizeof(k[0])));
+    /* issuer/audience boundary: ("ab", "c") is not ("a", "bc") */
+    f.rs.issuer = "ab";
+    f.rs.audience = "c";
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    f.rs.issuer = "a";
+    f.rs.audience = "bc";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    /* too long to remember: still keyed, still distinct */
+    char *big = apr_palloc(tp, 2001);
+    memset(big, 'i', 2000);
+    big[2000] = '\0';
+    f.rs.issuer = big;
+    f.rs.audience = "x";
+    aoidc_rs_cache_key(k[1], &f.rs, tok);
+    f.rs.audience = "y";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(memcmp(k[1], k[2], sizeof(k[0])));
+    f.rs.audience = "x";
+    aoidc_rs_cache_key(k[2], &f.rs, tok);
+    ck_assert(!memcmp(k[1], k[2], sizeof(k[0])));
+    /* an opaque token is keyed by its text in the same namespace */
+    aoidc_rs_cache_key(k[3], &f.rs, OPAQUE);
+    ck_assert(memcmp(k[1], k[3], sizeof(k[0])));
+}
+END_TEST
+
 TCase *aoidc_rs_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("rs");
@@ -341,5 +599,11 @@ TCase *aoidc_rs_tcase(void)
     tcase_add_test(tc, exp_far_future_no_overflow);
     tcase_add_test(tc, cache_down_still_answers);
     tcase_add_test(tc, flight_table_used_for_opaque);
+    tcase_add_test(tc, jws_cache_bound_to_signature);
+    tcase_add_test(tc, jws_second_valid_signature);
+    tcase_add_test(tc, jws_namespace_miss);
+    tcase_add_test(tc, jws_foreign_entry_miss);
+    tcase_add_test(tc, jws_l1_from_store_and_validation);
+    tcase_add_test(tc, jws_key_namespace_by_content);
     return tc;
 }
