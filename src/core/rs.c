@@ -359,7 +359,7 @@ apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
     memset(out, 0, sizeof(*out));
     rv = verdict(out, &cnf, c, env, in, err);
     if (rv != APR_SUCCESS
-        || (rv = aoidc_rs_binding_cnf(&out->dpop_nonce, cnf, c, env, in, err))
+        || (rv = aoidc_rs_binding(&out->dpop_nonce, cnf, c, env, in, err))
                != APR_SUCCESS) {
         return rv;
     }

@@ -90,7 +90,9 @@ AOIDC_API apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
                                              aoidc_err_t *err);
 
 /** The sender constraint of an authenticated token (RFC 9449 §7.1, RFC
- *  8705 §3): the claims' cnf against the request. Reasons:
+ *  8705 §3): cnf, the value of the token's cnf claim (NULL: none; an L1
+ *  hit has it from its entry, with no walk over the claims), against the
+ *  request. Reasons:
  *  AOIDC_REASON_BINDING (a bound token sent without its binding, an unbound
  *  one where c->binding demands one, a certificate that is not the
  *  token's), AOIDC_REASON_DPOP_PROOF (no proof, a bad one, another key
@@ -99,19 +101,11 @@ AOIDC_API apr_status_t aoidc_rs_authenticate(aoidc_rs_out_t *out,
  *  with a fresh one), AOIDC_REASON_STORE_UNAVAILABLE (the jti cache).
  *  *nonce: a fresh nonce to send on success, or NULL. Called by
  *  aoidc_rs_authenticate. */
-AOIDC_API apr_status_t aoidc_rs_binding(const char **nonce,
-                                        const apr_array_header_t *claims,
+AOIDC_API apr_status_t aoidc_rs_binding(const char **nonce, const char *cnf,
                                         const aoidc_rs_conf_t *c,
                                         const aoidc_flow_env_t *env,
                                         const aoidc_rs_in_t *in,
                                         aoidc_err_t *err);
-/** The same with the cnf claim's value (NULL: none) found already: an L1
- *  hit has it from its entry, with no walk over the claims. */
-AOIDC_API apr_status_t aoidc_rs_binding_cnf(const char **nonce, const char *cnf,
-                                            const aoidc_rs_conf_t *c,
-                                            const aoidc_flow_env_t *env,
-                                            const aoidc_rs_in_t *in,
-                                            aoidc_err_t *err);
 
 /** The cache key of a token under c (exposed for tests): for a JWS (two
  *  dots) SHA-256(the first 16 bytes of the namespace's SHA-256 ||

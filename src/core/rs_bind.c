@@ -101,21 +101,10 @@ static apr_status_t dpop_bound(const char **nonce, const char *jkt,
     return jti_once(&pf, c, env, err);
 }
 
-apr_status_t aoidc_rs_binding(const char **nonce,
-                              const apr_array_header_t *claims,
+apr_status_t aoidc_rs_binding(const char **nonce, const char *cnf,
                               const aoidc_rs_conf_t *c,
                               const aoidc_flow_env_t *env,
                               const aoidc_rs_in_t *in, aoidc_err_t *err)
-{
-    const aoidc_claim_t *cnf = aoidc_claims_get(claims, "cnf");
-    return aoidc_rs_binding_cnf(nonce, cnf ? cnf->value : NULL, c, env, in,
-                                err);
-}
-
-apr_status_t aoidc_rs_binding_cnf(const char **nonce, const char *cnf,
-                                  const aoidc_rs_conf_t *c,
-                                  const aoidc_flow_env_t *env,
-                                  const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
     const char *jkt, *x5t;
     *nonce = NULL;

@@ -252,12 +252,19 @@ static const char *cert_a(void *baton, apr_pool_t *p)
     return aoidc_cert_thumbprint((const unsigned char *)"cert-a", 6, p);
 }
 
+/* what aoidc_rs_authenticate hands aoidc_rs_binding: the cnf claim's value */
+static const char *cnf_of(const apr_array_header_t *claims)
+{
+    const aoidc_claim_t *c = aoidc_claims_get(claims, "cnf");
+    return c ? c->value : NULL;
+}
+
 static apr_status_t bind_check(ft_t *f, const apr_array_header_t *claims,
                                const aoidc_rs_in_t *in, aoidc_err_t *err)
 {
     const char *nonce;
     *err = (aoidc_err_t){0};
-    return aoidc_rs_binding(&nonce, claims, &f->rs, &f->env, in, err);
+    return aoidc_rs_binding(&nonce, cnf_of(claims), &f->rs, &f->env, in, err);
 }
 
 START_TEST(binding_dpop)
@@ -550,14 +557,14 @@ START_TEST(binding_nonce)
     /* valid: nothing to send */
     in.dpop_proof =
         proof_nonce(aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW, tp), "n-1");
-    ck_assert_ok(aoidc_rs_binding(&fresh, bound, &f.rs, &f.env, &in, &err),
-                 err);
+    ck_assert_ok(
+        aoidc_rs_binding(&fresh, cnf_of(bound), &f.rs, &f.env, &in, &err), err);
     ck_assert_ptr_null(fresh);
     /* stale (the previous window's): taken, and a fresh one to send */
     in.dpop_proof =
         proof_nonce(aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW - WIN, tp), "n-2");
-    ck_assert_ok(aoidc_rs_binding(&fresh, bound, &f.rs, &f.env, &in, &err),
-                 err);
+    ck_assert_ok(
+        aoidc_rs_binding(&fresh, cnf_of(bound), &f.rs, &f.env, &in, &err), err);
     ck_assert_ptr_nonnull(fresh);
     ck_assert_str_eq(fresh, aoidc_dpop_nonce(f.rs.dpop_nonce, T_NOW, tp));
     /* expired (two windows back) */
