@@ -403,17 +403,14 @@ const aoidc_claims_view_t *aoidc_claims_view_make(const apr_array_header_t *l,
     aoidc_claims_view_t *v = apr_pcalloc(p, sizeof(*v));
     apr_size_t plen = strlen(prefix);
     int n = l ? l->nelts : 0;
-    const char **names = apr_palloc(p, sizeof(*names) * (apr_size_t)(n + 1));
     apr_table_t *pass = apr_table_make(p, n ? n : 1);
     for (int i = 0; i < n; i++) {
         const aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        names[i] = aoidc_claims_prefixed(prefix, plen, c->name, p);
-        apr_table_addn(pass, names[i], c->value);
+        apr_table_addn(pass, aoidc_claims_prefixed(prefix, plen, c->name, p),
+                       c->value);
         v->any_json = v->any_json || c->is_json;
     }
-    names[n] = NULL;
     v->prefix = prefix;
-    v->names = names;
     v->pass = pass;
     return v;
 }

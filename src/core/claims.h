@@ -83,14 +83,13 @@ AOIDC_API const char *aoidc_claims_join(const char *value, char delim,
 
 /** What a location hands the backend for a claims list, made once per L1
  *  entry (l1.h) so that a hit costs no allocation and no table insertion
- *  per claim: the header/variable names (prefix + each claim's name) and
- *  a table of those names with the values, in list order, that the glue
- *  appends in one step. Read only (threads share it). */
+ *  per claim: a table of the header/variable names (prefix + each claim's
+ *  name) with the values, entry i for list[i], that the glue appends in one
+ *  step. Read only (threads share it). */
 typedef struct {
-    const char *prefix;       /* made for this prefix */
-    const char *const *names; /* names[i]: prefix + list[i]'s name */
-    const apr_table_t *pass;  /* names[i] -> list[i]'s value */
-    bool any_json;            /* some value is JSON (a delimiter joins it) */
+    const char *prefix;      /* made for this prefix */
+    const apr_table_t *pass; /* entry i: prefix + list[i]'s name, its value */
+    bool any_json;           /* some value is JSON (a delimiter joins it) */
 } aoidc_claims_view_t;
 
 /** prefix + name, in p. */

@@ -420,11 +420,15 @@ void aoidc_set_user_named(aoidc_rctx_t *x, const char *user,
         }
         return;
     }
+    /* the view's entry i names claims[i] */
+    const apr_table_entry_t *named =
+        view ? (const apr_table_entry_t *)apr_table_elts(view->pass)->elts
+             : NULL;
     for (int i = 0; where && i < claims->nelts; i++) {
         const aoidc_claim_t *cl = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *name =
-            view ? view->names[i]
-                 : aoidc_claims_prefixed(prefix, plen, cl->name, r->pool);
+            named ? named[i].key
+                  : aoidc_claims_prefixed(prefix, plen, cl->name, r->pool);
         const char *v = delim && cl->is_json
                             ? aoidc_claims_join(cl->value, *delim, r->pool)
                             : cl->value;

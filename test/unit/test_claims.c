@@ -678,6 +678,9 @@ START_TEST(integers_as_jansson_writes_them)
 {
     static const json_int_t v[] = {
         0, 1, -1, 9, 10, -10, 1700000000, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    ck_assert_str_eq(APR_ARRAY_IDX(t, 1, apr_table_entry_t).key, "P_email");
+    ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).val, "alice");
+    ck_assert_str_eq(apr_table_get(v->pass, "P_email"), "a@x");
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         json_t *o = json_pack("{s:I}", "n", v[i]);
         char *want = json_dumps(json_object_get(o, "n"), JSON_ENCODE_ANY);
@@ -700,10 +703,6 @@ START_TEST(view_names_and_table)
     const apr_array_header_t *t = apr_table_elts(v->pass);
     ck_assert(!v->any_json);
     ck_assert_int_eq(t->nelts, 2);
-    ck_assert_str_eq(v->names[0], "P_sub");
-    ck_assert_str_eq(v->names[1], "P_email");
-    ck_assert_ptr_null(v->names[2]);
-    ck_assert_str_eq(apr_table_get(v->pass, "P_email"), "a@x");
     ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).key, "P_sub");
     ck_assert_ptr_eq(aoidc_claims_view_for(v, prefix), v);
     ck_assert_ptr_eq(aoidc_claims_view_for(v, apr_pstrdup(tp, prefix)), v);

@@ -180,7 +180,7 @@ static void l1_on(ft_t *f, apr_uint32_t *gens)
     f->rp.claim_prefix = "OIDC_CLAIM_";
 }
 
-/* view: made for prefix, names and the pass table in claims order */
+/* view: made for prefix, the pass table's names and values in claims order */
 static void check_view(const aoidc_claims_view_t *v,
                        const apr_array_header_t *claims, const char *prefix)
 {
@@ -193,11 +193,9 @@ static void check_view(const aoidc_claims_view_t *v,
     for (int i = 0; i < claims->nelts; i++) {
         const aoidc_claim_t *c = &APR_ARRAY_IDX(claims, i, aoidc_claim_t);
         const char *want = apr_pstrcat(tp, prefix, c->name, NULL);
-        ck_assert_str_eq(v->names[i], want);
         ck_assert_str_eq(APR_ARRAY_IDX(t, i, apr_table_entry_t).key, want);
         ck_assert_str_eq(APR_ARRAY_IDX(t, i, apr_table_entry_t).val, c->value);
     }
-    ck_assert_ptr_null(v->names[claims->nelts]);
 }
 
 START_TEST(session_served_from_l1)
