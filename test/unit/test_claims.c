@@ -465,31 +465,6 @@ static bool ref_value_ok(const char *v)
     return strlen(v) <= AOIDC_CLAIM_MAX_VALUE;
 }
 
-static aoidc_claim_t *ref_find(apr_array_header_t *l, const char *name)
-{
-    for (int i = 0; i < l->nelts; i++) {
-        aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        /* the first byte inline: a hit's lookups (cnf, the user claim)
-         * mostly miss on it, without a call */
-        if (c->name[0] == name[0] && !strcmp(c->name, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-static bool ref_same_header(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a == '-' ? '_' : (char)apr_tolower(*a);
-        char y = *b == '-' ? '_' : (char)apr_tolower(*b);
-        if (x != y) {
-            return false;
-        }
-    }
-    return *a == *b;
-}
-
 /* An entry whose header (and CGI variable) would be the same as name's:
  * "groups" and "Groups", "x-a" and "x_a" become one HTTP_OIDC_CLAIM_... */
 static aoidc_claim_t *ref_find_collision(apr_array_header_t *l,
@@ -497,7 +472,7 @@ static aoidc_claim_t *ref_find_collision(apr_array_header_t *l,
 {
     for (int i = 0; i < l->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        if (ref_same_header(c->name, name)) {
+        if (aoidc_claims_same_header(c->name, name)) {
             return c;
         }
     }
@@ -535,7 +510,9 @@ static aoidc_claim_t *ref_evictable(apr_array_header_t *l,
 static void ref_add_one(apr_array_header_t *list, const aoidc_claim_t *c,
                         const char *const *keep)
 {
-    aoidc_claim_t *slot = ref_find(list, c->name);
+    /* exact-name lookup and the header rule are not what was rewritten:
+     * the library's own (aoidc_claims_get, aoidc_claims_same_header) */
+    aoidc_claim_t *slot = (aoidc_claim_t *)aoidc_claims_get(list, c->name);
     bool kept = ref_is_kept(c->name, keep);
     if (!slot) {
         slot = ref_find_collision(list, c->name);
@@ -678,9 +655,6 @@ START_TEST(integers_as_jansson_writes_them)
 {
     static const json_int_t v[] = {
         0, 1, -1, 9, 10, -10, 1700000000, INT64_MAX, INT64_MIN, INT64_MIN + 1};
-    ck_assert_str_eq(APR_ARRAY_IDX(t, 1, apr_table_entry_t).key, "P_email");
-    ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).val, "alice");
-    ck_assert_str_eq(apr_table_get(v->pass, "P_email"), "a@x");
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         json_t *o = json_pack("{s:I}", "n", v[i]);
         char *want = json_dumps(json_object_get(o, "n"), JSON_ENCODE_ANY);
@@ -704,6 +678,9 @@ START_TEST(view_names_and_table)
     ck_assert(!v->any_json);
     ck_assert_int_eq(t->nelts, 2);
     ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).key, "P_sub");
+    ck_assert_str_eq(APR_ARRAY_IDX(t, 1, apr_table_entry_t).key, "P_email");
+    ck_assert_str_eq(APR_ARRAY_IDX(t, 0, apr_table_entry_t).val, "alice");
+    ck_assert_str_eq(apr_table_get(v->pass, "P_email"), "a@x");
     ck_assert_ptr_eq(aoidc_claims_view_for(v, prefix), v);
     ck_assert_ptr_eq(aoidc_claims_view_for(v, apr_pstrdup(tp, prefix)), v);
     ck_assert_ptr_null(aoidc_claims_view_for(v, "Q_"));
@@ -713,7 +690,6 @@ START_TEST(view_names_and_table)
     l = add(l, "{\"n\":1}");
     ck_assert(aoidc_claims_view_make(l, prefix, tp)->any_json);
     v = aoidc_claims_view_make(NULL, prefix, tp);
-    ck_assert_ptr_null(v->names[0]);
     ck_assert(apr_is_empty_table(v->pass));
 }
 END_TEST
