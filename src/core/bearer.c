@@ -152,7 +152,8 @@ static bool typ_acceptable(const char *typ, bool *at)
 
 apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
                                        const aoidc_jwks_t *jwks,
-                                       const aoidc_at_rules_t *r, apr_pool_t *p,
+                                       const aoidc_at_rules_t *r,
+                                       aoidc_jwt_reg_t *reg, apr_pool_t *p,
                                        aoidc_err_t *err)
 {
     apr_status_t rv;
@@ -161,6 +162,12 @@ apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
     bool typ_at;
     bool typ_ok = typ_acceptable(jws->typ, &typ_at);
 
+    if (jws->members.m) {
+        aoidc_jwt_reg_from_members(reg, &jws->members, p);
+    }
+    else {
+        aoidc_jwt_reg_from_json(reg, jws->payload, p);
+    }
     rv = aoidc_jws_verify(jws, jwks, AOIDC_ALGS_ASYMMETRIC, NULL, p, err);
     if (rv != APR_SUCCESS) {
         return rv;
@@ -175,14 +182,11 @@ apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
                              "access token: typ is not at+jwt");
     }
     /* RFC 9068 §4 / RFC 8725 §3.11: an ID Token is not an access token. */
-    if (!typ_at
-        && (json_object_get(jws->payload, "nonce")
-            || json_object_get(jws->payload, "at_hash")
-            || json_object_get(jws->payload, "c_hash"))) {
+    if (!typ_at && (reg->nonce || reg->at_hash || reg->c_hash)) {
         return aoidc_err_set(err, AOIDC_REASON_ID_TOKEN_AS_AT, p,
                              "access token: looks like an ID Token");
     }
-    return aoidc_jwt_check(jws->payload, &jr, p, err);
+    return aoidc_jwt_check_reg(reg, &jr, p, err);
 }
 
 apr_status_t aoidc_bearer_introspection_parse(json_t **claims, int status,
@@ -227,18 +231,25 @@ apr_status_t aoidc_bearer_introspection_parse(json_t **claims, int status,
     return APR_SUCCESS;
 }
 
-apr_time_t aoidc_bearer_cache_until(const json_t *claims, apr_time_t now,
-                                    apr_interval_time_t ttl)
+apr_time_t aoidc_bearer_cache_until_exp(const aoidc_jwt_num_t *exp,
+                                        apr_time_t now, apr_interval_time_t ttl)
 {
-    apr_int64_t exp;
     apr_time_t until = ttl > 0 ? now + ttl : now;
-    if (aoidc_json_int(claims, "exp", &exp)) {
-        apr_time_t at = aoidc_time_from_epoch(exp);
+    if (exp->num) {
+        apr_time_t at = aoidc_time_from_epoch(exp->v);
         if (at < until) {
             until = at;
         }
     }
     return until;
+}
+
+apr_time_t aoidc_bearer_cache_until(const json_t *claims, apr_time_t now,
+                                    apr_interval_time_t ttl)
+{
+    aoidc_jwt_num_t exp = {false, false, 0};
+    exp.num = aoidc_json_int(claims, "exp", &exp.v);
+    return aoidc_bearer_cache_until_exp(&exp, now, ttl);
 }
 
 static const char *quote(const char *s, apr_pool_t *p)

@@ -58,12 +58,12 @@ AOIDC_API bool aoidc_bearer_is_jwt(const char *token);
  *  (AOIDC_REASON_ID_TOKEN_AS_AT). typ must be absent, "JWT" or "at+jwt"
  *  (each with or without "application/", any case: RFC 7515 §4.1.9);
  *  any other typ (logout+jwt, secevent+jwt, dpop+jwt, ...) is
- *  AOIDC_REASON_TYP, as is a missing at+jwt when r->require_typ. */
-AOIDC_API apr_status_t aoidc_bearer_validate_jwt(const aoidc_jws_t *jws,
-                                                 const aoidc_jwks_t *jwks,
-                                                 const aoidc_at_rules_t *r,
-                                                 apr_pool_t *p,
-                                                 aoidc_err_t *err);
+ *  AOIDC_REASON_TYP, as is a missing at+jwt when r->require_typ. The
+ *  claims are read from jws->members when set, else from jws->payload;
+ *  *reg: their registered claims, also on failure (aoidc_jwt_reg_t). */
+AOIDC_API apr_status_t aoidc_bearer_validate_jwt(
+    const aoidc_jws_t *jws, const aoidc_jwks_t *jwks, const aoidc_at_rules_t *r,
+    aoidc_jwt_reg_t *reg, apr_pool_t *p, aoidc_err_t *err);
 
 /** Judge an RFC 7662 answer: 200, JSON, active true, iss equal when
  *  present, aud holding the audience when present, exp not past when
@@ -81,6 +81,11 @@ AOIDC_API apr_status_t aoidc_bearer_introspection_parse(
 AOIDC_API apr_time_t aoidc_bearer_cache_until(const json_t *claims,
                                               apr_time_t now,
                                               apr_interval_time_t ttl);
+
+/** aoidc_bearer_cache_until for a token whose exp is read already. */
+AOIDC_API apr_time_t aoidc_bearer_cache_until_exp(const aoidc_jwt_num_t *exp,
+                                                  apr_time_t now,
+                                                  apr_interval_time_t ttl);
 
 /** WWW-Authenticate value: Bearer realm="..."[, error="..."
  *  [, error_description="..."][, scope="..."]]. Quotes and backslashes in

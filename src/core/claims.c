@@ -243,6 +243,57 @@ static void copy_strings(apr_array_header_t *list, apr_pool_t *p)
     }
 }
 
+/* One document's members going into a list, one at a time. */
+typedef struct {
+    apr_array_header_t *list;
+    seen_t seen;
+    const char *const *keep;
+    apr_pool_t *p;
+} adder_t;
+
+static void adder_init(adder_t *a, apr_array_header_t *list,
+                       const char *const *keep, apr_pool_t *p)
+{
+    a->list = list ? list : apr_array_make(p, 16, sizeof(aoidc_claim_t));
+    a->seen.names = apr_array_make(p, 16, sizeof(const char *));
+    a->seen.h = NULL;
+    a->keep = keep;
+    a->p = p;
+}
+
+/* A member that is not null; value: what it gives (made only when the name
+ * can be used, a JSON dump being the dear part). */
+typedef const char *(*value_fn)(const void *v, apr_pool_t *p);
+
+static void add_member(adder_t *a, const char *key, bool is_json,
+                       value_fn value, const void *v)
+{
+    aoidc_claim_t c = {aoidc_claims_safe_name(key, a->p), NULL, is_json};
+    if (!c.name || left_out(key)) {
+        return;
+    }
+    /* two names of one document that map to one name: the first wins, as
+     * for header collisions (a later document, userinfo, still replaces
+     * the ID Token's claim of the same name) */
+    if (seen_before(&a->seen, c.name, c.name != key, a->p)) {
+        return;
+    }
+    /* JSON encoding escapes control characters inside arrays and objects,
+     * so only plain strings can carry raw CR/LF. */
+    c.value = value(v, a->p);
+    if (!value_ok(c.value)) {
+        return;
+    }
+    add_one(a->list, &c, a->keep);
+}
+
+static const char *json_value(const void *v, apr_pool_t *p)
+{
+    return json_is_string((const json_t *)v)
+               ? json_string_value((const json_t *)v)
+               : json_text(v, p);
+}
+
 apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
                                                const json_t *obj,
                                                const char *const *keep,
@@ -250,33 +301,38 @@ apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
 {
     const char *key;
     json_t *v;
-    seen_t seen = {apr_array_make(p, 16, sizeof(const char *)), NULL};
-    if (!list) {
-        list = apr_array_make(p, 16, sizeof(aoidc_claim_t));
-    }
+    adder_t a;
+    adder_init(&a, list, keep, p);
     json_object_foreach((json_t *)obj, key, v)
     {
-        aoidc_claim_t c = {aoidc_claims_safe_name(key, p), NULL,
-                           !json_is_string(v)};
-        if (json_is_null(v) || !c.name || left_out(key)) {
-            continue;
+        if (!json_is_null(v)) {
+            add_member(&a, key, !json_is_string(v), json_value, v);
         }
-        /* two names of one document that map to one name: the first
-         * wins, as for header collisions (a later document, userinfo,
-         * still replaces the ID Token's claim of the same name) */
-        if (seen_before(&seen, c.name, c.name != key, p)) {
-            continue;
-        }
-        /* JSON encoding escapes control characters inside arrays and
-         * objects, so only plain strings can carry raw CR/LF. */
-        c.value = json_is_string(v) ? json_string_value(v) : json_text(v, p);
-        if (!value_ok(c.value)) {
-            continue;
-        }
-        add_one(list, &c, keep);
     }
-    copy_strings(list, p);
-    return list;
+    copy_strings(a.list, p);
+    return a.list;
+}
+
+static const char *member_text(const void *v, apr_pool_t *p)
+{
+    (void)p;
+    return ((const aoidc_json_member_t *)v)->text;
+}
+
+apr_array_header_t *aoidc_claims_from_members(const aoidc_json_members_t *m,
+                                              const char *const *keep,
+                                              apr_pool_t *p)
+{
+    adder_t a;
+    adder_init(&a, NULL, keep, p);
+    for (int i = 0; i < m->n; i++) {
+        const aoidc_json_member_t *x = &m->m[i];
+        if (x->kind != AOIDC_JM_NULL) {
+            add_member(&a, x->key, x->kind != AOIDC_JM_STRING, member_text, x);
+        }
+    }
+    /* the members' keys and texts are in p already: no copy */
+    return a.list;
 }
 
 apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "core/codec.h"
+#include "core/json.h"
 
 typedef struct {
     const char *name;
@@ -57,6 +58,13 @@ AOIDC_API const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p);
 AOIDC_API apr_array_header_t *
 aoidc_claims_add_json_keep(apr_array_header_t *list, const json_t *obj,
                            const char *const *keep, apr_pool_t *p);
+
+/** The list aoidc_claims_add_json_keep(NULL, obj, keep, p) makes of the
+ *  object whose members m are (aoidc_json_fast_members), without that
+ *  object. The list's strings are m's: they live as long as m. */
+AOIDC_API apr_array_header_t *
+aoidc_claims_from_members(const aoidc_json_members_t *m,
+                          const char *const *keep, apr_pool_t *p);
 
 /** aoidc_claims_add_json_keep with keep NULL (only "sub" is kept). */
 AOIDC_API apr_array_header_t *aoidc_claims_add_json(apr_array_header_t *list,

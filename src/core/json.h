@@ -45,6 +45,51 @@ typedef struct {
 AOIDC_API bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in,
                                     apr_size_t len, apr_pool_t *p);
 
+/** A member of an object read by aoidc_json_fast_members. */
+enum {
+    AOIDC_JM_NULL,
+    AOIDC_JM_STRING,
+    AOIDC_JM_INT,
+    AOIDC_JM_TRUE,
+    AOIDC_JM_FALSE,
+    AOIDC_JM_ARRAY,
+    AOIDC_JM_OBJECT,
+};
+
+typedef struct {
+    const char *key;  /* NUL-terminated, in p */
+    const char *text; /* a string: the string; another value: the JSON
+                         that aoidc_json_dump writes for it; null: NULL */
+    apr_int64_t i;    /* AOIDC_JM_INT: the value */
+    int kind;         /* AOIDC_JM_* */
+} aoidc_json_member_t;
+
+typedef struct {
+    const aoidc_json_member_t *m; /* n members in document order */
+    int n;
+} aoidc_json_members_t;
+
+#define AOIDC_JSON_FAST_MEMBERS 128 /* top-level members, at most */
+
+/** An object's members, read without building jansson values (json_fast.c):
+ *  true when aoidc_json_fast would take in (its subset and limits), in has
+ *  at most AOIDC_JSON_FAST_MEMBERS members, at most 32 in each nested
+ *  object, and no -0 anywhere (which jansson writes as 0). *out then holds,
+ *  member for member and in order, what the object aoidc_json_parse makes
+ *  of in holds: each key, its value's kind and the text above (in p). False
+ *  for anything else, valid JSON or not: the caller parses in with
+ *  aoidc_json_parse, so every refusal stays jansson's. Never an error of
+ *  its own. */
+AOIDC_API bool aoidc_json_fast_members(aoidc_json_members_t *out,
+                                       const char *in, apr_size_t len,
+                                       apr_pool_t *p);
+
+/** The elements of an array member's text (aoidc_json_fast_members,
+ *  AOIDC_JM_ARRAY): *n of them; (*s)[i] is element i's string (in p), or
+ *  NULL when element i is not a string. */
+AOIDC_API void aoidc_json_fast_strings(const char ***s, int *n,
+                                       const char *text, apr_pool_t *p);
+
 /** Hand a reference to p: json_decref runs when p is cleared. Returns j. */
 AOIDC_API json_t *aoidc_json_own(json_t *j, apr_pool_t *p);
 

@@ -44,6 +44,14 @@ static bool next_is(rd_t *r, unsigned char c)
     return false;
 }
 
+/* Printable ASCII but '"' and '\\': what a plain string holds. A table,
+ * since every byte of every string of every token is tested. */
+static const unsigned char plain[256] = {
+    [0x20 ... 0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7e] = 1,
+};
+
 /* At a '"': the characters up to the closing quote, none of them special. */
 static bool plain_string(rd_t *r, const char **start, apr_size_t *len)
 {
@@ -52,8 +60,7 @@ static bool plain_string(rd_t *r, const char **start, apr_size_t *len)
         return false;
     }
     b = ++r->s;
-    while (r->s < r->end && *r->s >= 0x20 && *r->s < 0x7f && *r->s != '"'
-           && *r->s != '\\') {
+    while (r->s < r->end && plain[*r->s]) {
         r->s++;
     }
     if (r->s >= r->end || *r->s != '"') {
@@ -311,4 +318,268 @@ bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in, apr_size_t len,
     }
     blanks(&r);
     return r.s == r.end;
+}
+
+/* --- an object's members without jansson values (aoidc_json_fast_members)
+ * --------------------------------------------------------------------------
+ * The same grammar and limits as value() above, walked without building
+ * anything; what a member's value is becomes its text, copied once. */
+
+#define NESTED_MEMBERS 32
+
+typedef struct {
+    const char *k;
+    apr_size_t n;
+} span_t;
+
+static bool seen_key(const span_t *keys, int n, const char *k, apr_size_t kl)
+{
+    for (int i = 0; i < n; i++) {
+        if (keys[i].n == kl && !memcmp(keys[i].k, k, kl)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An integer as integer() takes it, but not -0: jansson writes it as 0,
+ * and a member's text must be what jansson writes. */
+static bool int_text(rd_t *r, json_int_t *v)
+{
+    const unsigned char *b = r->s;
+    return int_scan(r, v) && !(*v == 0 && *b == '-');
+}
+
+static bool skip(rd_t *r);
+
+static bool skip_object(rd_t *r)
+{
+    span_t keys[NESTED_MEMBERS];
+    int n = 0;
+    r->s++; /* '{' */
+    if (next_is(r, '}')) {
+        return true;
+    }
+    do {
+        const char *k;
+        apr_size_t kl;
+        blanks(r);
+        if (n == NESTED_MEMBERS || !plain_string(r, &k, &kl) || kl >= 256
+            || !next_is(r, ':') || seen_key(keys, n, k, kl)) {
+            return false;
+        }
+        keys[n].k = k;
+        keys[n++].n = kl;
+        blanks(r);
+        if (!skip(r)) {
+            return false;
+        }
+        if (next_is(r, '}')) {
+            return true;
+        }
+    } while (next_is(r, ','));
+    return false;
+}
+
+static bool skip_array(rd_t *r)
+{
+    r->s++; /* '[' */
+    if (next_is(r, ']')) {
+        return true;
+    }
+    do {
+        blanks(r);
+        if (!skip(r)) {
+            return false;
+        }
+        if (next_is(r, ']')) {
+            return true;
+        }
+    } while (next_is(r, ','));
+    return false;
+}
+
+/* A value that value() would take, stepped over. */
+static bool skip(rd_t *r)
+{
+    const char *s;
+    apr_size_t n;
+    json_int_t i;
+    bool ok = false;
+    if (r->s >= r->end) {
+        return false;
+    }
+    switch (*r->s) {
+    case '"':
+        return plain_string(r, &s, &n);
+    case '{':
+    case '[':
+        if (++r->depth <= AOIDC_MAX_JSON_DEPTH) {
+            ok = *r->s == '{' ? skip_object(r) : skip_array(r);
+        }
+        r->depth--;
+        return ok;
+    case 't':
+        return literal(r, "true", 4, json_true()) != NULL;
+    case 'f':
+        return literal(r, "false", 5, json_false()) != NULL;
+    case 'n':
+        return literal(r, "null", 4, json_null()) != NULL;
+    default:
+        return int_text(r, &i);
+    }
+}
+
+/* [b, e) of a nested value as jansson's compact dump writes it: without
+ * the blanks between tokens (strings hold no escape, so every '"' opens
+ * or closes one). NUL-terminated at *o, which moves past it. */
+static const char *compact(char **o, const unsigned char *b,
+                           const unsigned char *e)
+{
+    char *start = *o, *d = start;
+    bool in = false;
+    for (; b < e; b++) {
+        in ^= *b == '"';
+        if (in || (*b != ' ' && *b != '\n' && *b != '\r' && *b != '\t')) {
+            *d++ = (char)*b;
+        }
+    }
+    *d++ = '\0';
+    *o = d;
+    return start;
+}
+
+static const char *copy(char **o, const char *s, apr_size_t n)
+{
+    char *d = *o;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    *o = d + n + 1;
+    return d;
+}
+
+/* The value at r->s into m (its text copied at *o). */
+static bool member_value(rd_t *r, aoidc_json_member_t *m, char **o)
+{
+    const unsigned char *b = r->s;
+    const char *s;
+    apr_size_t n;
+    json_int_t i;
+    switch (r->s < r->end ? *r->s : 0) {
+    case '"':
+        m->kind = AOIDC_JM_STRING;
+        return plain_string(r, &s, &n) && (m->text = copy(o, s, n));
+    case '{':
+    case '[':
+        m->kind = *r->s == '{' ? AOIDC_JM_OBJECT : AOIDC_JM_ARRAY;
+        return skip(r) && (m->text = compact(o, b, r->s));
+    case 't':
+        m->kind = AOIDC_JM_TRUE;
+        return literal(r, "true", 4, json_true()) && (m->text = "true");
+    case 'f':
+        m->kind = AOIDC_JM_FALSE;
+        return literal(r, "false", 5, json_false()) && (m->text = "false");
+    case 'n':
+        m->kind = AOIDC_JM_NULL;
+        return literal(r, "null", 4, json_null()) != NULL;
+    case 0:
+        return false;
+    default:
+        m->kind = AOIDC_JM_INT;
+        m->i = 0;
+        if (!int_text(r, &i)) {
+            return false;
+        }
+        m->i = (apr_int64_t)i;
+        m->text = copy(o, (const char *)b, (apr_size_t)(r->s - b));
+        return true;
+    }
+}
+
+bool aoidc_json_fast_members(aoidc_json_members_t *out, const char *in,
+                             apr_size_t len, apr_pool_t *p)
+{
+    rd_t r = {(const unsigned char *)in, (const unsigned char *)in + len, 1};
+    span_t keys[AOIDC_JSON_FAST_MEMBERS];
+    int n = 0, cap = 16;
+    aoidc_json_member_t *m = apr_palloc(p, cap * sizeof(*m));
+    /* every key and text is a copy of bytes of in, NUL-terminated: within
+     * len plus two NULs a member */
+    char *o = apr_palloc(p, len + 2 * AOIDC_JSON_FAST_MEMBERS + 1);
+    out->m = NULL;
+    out->n = 0;
+    blanks(&r);
+    if (r.s >= r.end || *r.s != '{') {
+        return false;
+    }
+    r.s++;
+    if (!next_is(&r, '}')) {
+        do {
+            const char *k;
+            apr_size_t kl;
+            blanks(&r);
+            if (n == AOIDC_JSON_FAST_MEMBERS || !plain_string(&r, &k, &kl)
+                || kl >= 256 || !next_is(&r, ':') || seen_key(keys, n, k, kl)) {
+                return false;
+            }
+            keys[n].k = k;
+            keys[n].n = kl;
+            if (n == cap) {
+                aoidc_json_member_t *g = apr_palloc(p, 2 * cap * sizeof(*m));
+                memcpy(g, m, cap * sizeof(*m));
+                m = g;
+                cap *= 2;
+            }
+            memset(&m[n], 0, sizeof(m[n]));
+            m[n].key = copy(&o, k, kl);
+            blanks(&r);
+            if (!member_value(&r, &m[n++], &o)) {
+                return false;
+            }
+            if (next_is(&r, '}')) {
+                break;
+            }
+            if (!next_is(&r, ',')) {
+                return false;
+            }
+        } while (true);
+    }
+    blanks(&r);
+    if (r.s != r.end) {
+        return false;
+    }
+    out->m = m; /* never NULL on success, even for {} */
+    out->n = n;
+    return true;
+}
+
+void aoidc_json_fast_strings(const char ***s, int *n, const char *text,
+                             apr_pool_t *p)
+{
+    rd_t r = {(const unsigned char *)text,
+              (const unsigned char *)text + strlen(text), 0};
+    apr_array_header_t *a = apr_array_make(p, 4, sizeof(const char *));
+    if (r.s < r.end && *r.s == '[') {
+        r.s++;
+        while (!next_is(&r, ']')) {
+            const char *v, *str = NULL;
+            apr_size_t vl;
+            blanks(&r);
+            if (r.s < r.end && *r.s == '"') {
+                if (!plain_string(&r, &v, &vl)) {
+                    break;
+                }
+                str = apr_pstrmemdup(p, v, vl);
+            }
+            else if (!skip(&r)) {
+                break;
+            }
+            APR_ARRAY_PUSH(a, const char *) = str;
+            if (!next_is(&r, ',')) {
+                break;
+            }
+        }
+    }
+    *s = (const char **)a->elts;
+    *n = a->nelts;
 }

@@ -31,12 +31,20 @@ unsigned aoidc_jws_alg_bit(const char *alg)
     return 0;
 }
 
-static apr_status_t decode_part(json_t **out, const char *s, apr_size_t n,
-                                apr_pool_t *p, aoidc_err_t *err)
+/* A part's JSON object into *out, or into *members when members is not
+ * NULL and the part can be read so (then *out stays NULL). */
+static apr_status_t decode_part(json_t **out, aoidc_json_members_t *members,
+                                const char *s, apr_size_t n, apr_pool_t *p,
+                                aoidc_err_t *err)
 {
     unsigned char *raw;
     apr_size_t rawlen;
-    if (aoidc_b64url_decode(&raw, &rawlen, s, n, p, err) != APR_SUCCESS
+    apr_status_t rv = aoidc_b64url_decode(&raw, &rawlen, s, n, p, err);
+    if (rv == APR_SUCCESS && members
+        && aoidc_json_fast_members(members, (const char *)raw, rawlen, p)) {
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS
         || aoidc_json_parse(out, (const char *)raw, rawlen,
                             AOIDC_MAX_OP_TOKEN_LEN, false, p, err)
                != APR_SUCCESS) {
@@ -70,7 +78,7 @@ static apr_status_t header(aoidc_jws_t *j, bool *bad, bool *crit, const char *s,
         *crit = h.crit;
         return APR_SUCCESS;
     }
-    if (decode_part(&j->header, s, n, p, err) != APR_SUCCESS) {
+    if (decode_part(&j->header, NULL, s, n, p, err) != APR_SUCCESS) {
         return APR_EINVAL;
     }
     j->alg = aoidc_json_str(j->header, "alg");
@@ -117,7 +125,8 @@ static apr_status_t parse(aoidc_jws_t **out, const char *compact,
     if (header(j, &bad, &crit, compact, (apr_size_t)(d1 - compact), lean, p,
                err)
             != APR_SUCCESS
-        || decode_part(&j->payload, d1 + 1, (apr_size_t)(d2 - d1 - 1), p, err)
+        || decode_part(&j->payload, lean ? &j->members : NULL, d1 + 1,
+                       (apr_size_t)(d2 - d1 - 1), p, err)
                != APR_SUCCESS) {
         return APR_EINVAL;
     }

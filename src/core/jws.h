@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "core/json.h"
 #include "core/jwk.h"
 
 enum {
@@ -38,7 +39,9 @@ typedef struct {
     const char *compact;
     apr_size_t len;
     json_t *header;  /* NULL after aoidc_jws_parse_lean read it in place */
-    json_t *payload; /* a JSON object: the claims */
+    json_t *payload; /* a JSON object: the claims; NULL after
+                        aoidc_jws_parse_lean read them as members */
+    aoidc_json_members_t members; /* m set when payload is NULL */
     const char *alg;
     const char *kid; /* NULL when absent */
     const char *typ; /* NULL when absent */
@@ -67,9 +70,11 @@ AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
                                        aoidc_err_t *err);
 
 /** aoidc_jws_parse for a caller that reads no header member but alg, kid
- *  and typ: the same checks and results, except that header is NULL when
- *  the header could be read in place (aoidc_json_fast_jose: no objects or
- *  arrays in it), which saves building it. */
+ *  and typ, and reads the claims from payload or from members: the same
+ *  checks and verdicts, except that header is NULL when the header could
+ *  be read in place (aoidc_json_fast_jose: no objects or arrays in it), and
+ *  payload is NULL, with members.m set, when the claims could be read as
+ *  members (aoidc_json_fast_members). Each saves building jansson values. */
 AOIDC_API apr_status_t aoidc_jws_parse_lean(aoidc_jws_t **out,
                                             const char *compact, apr_size_t len,
                                             apr_pool_t *p, aoidc_err_t *err);

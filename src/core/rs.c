@@ -100,10 +100,12 @@ static bool same_sig(const presented_t *pt, const unsigned char *sig,
            && n == siglen && !CRYPTO_memcmp(raw, sig, siglen);
 }
 
-static apr_status_t
-validate_jwt(json_t **claims, aoidc_jws_t **out, const aoidc_flow_env_t *env,
-             aoidc_snapshot_t *snap, const char *token, const presented_t *pt,
-             const aoidc_at_rules_t *rules, aoidc_err_t *err)
+static apr_status_t validate_jwt(aoidc_jws_t **out, aoidc_jwt_reg_t *reg,
+                                 const aoidc_flow_env_t *env,
+                                 aoidc_snapshot_t *snap, const char *token,
+                                 const presented_t *pt,
+                                 const aoidc_at_rules_t *rules,
+                                 aoidc_err_t *err)
 {
     aoidc_jws_t *jws;
     const aoidc_jwks_t *keys;
@@ -115,14 +117,13 @@ validate_jwt(json_t **claims, aoidc_jws_t **out, const aoidc_flow_env_t *env,
     if (jws->signed_len == pt->signed_len) { /* always: the same split */
         jws->sha256 = pt->d;
     }
-    rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, env->pool, err);
+    rv = aoidc_bearer_validate_jwt(jws, snap->jwks, rules, reg, env->pool, err);
     /* rotation: one rate-limited refetch per issuer, never per token */
     if (rv != APR_SUCCESS && err->reason == AOIDC_REASON_KEY_UNKNOWN
         && aoidc_jws_alg_bit(jws->alg) & AOIDC_ALGS_ASYMMETRIC
         && (keys = aoidc_flow_rotated_keys(env))) {
-        rv = aoidc_bearer_validate_jwt(jws, keys, rules, env->pool, err);
+        rv = aoidc_bearer_validate_jwt(jws, keys, rules, reg, env->pool, err);
     }
-    *claims = jws->payload;
     *out = jws;
     return rv;
 }
@@ -183,12 +184,13 @@ static apr_status_t validate(apr_array_header_t **claims, apr_time_t *until,
                               c->require_typ};
     aoidc_snapshot_t *snap;
     aoidc_jws_t *jws = NULL;
+    aoidc_jwt_reg_t reg;
     json_t *j = NULL;
     apr_status_t rv = aoidc_flow_snapshot(&snap, env, err);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = pt->jws ? validate_jwt(&j, &jws, env, snap, token, pt, &rules, err)
+    rv = pt->jws ? validate_jwt(&jws, &reg, env, snap, token, pt, &rules, err)
                  : introspect(&j, c, env, snap, token, &rules, err);
     if (rv != APR_SUCCESS) {
         if (!pt->jws && err->reason == AOIDC_REASON_INACTIVE) {
@@ -200,8 +202,16 @@ static apr_status_t validate(apr_array_header_t **claims, apr_time_t *until,
     /* cnf survives the claim cap: without it a bound token would pass as
      * an unbound one */
     const char *keep[] = {c->remote_user_claim, "cnf", NULL};
-    *claims = aoidc_claims_add_json_keep(NULL, j, keep, env->pool);
-    *until = aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
+    if (jws && jws->members.m) { /* the claims never became jansson values */
+        *claims = aoidc_claims_from_members(&jws->members, keep, env->pool);
+    }
+    else {
+        *claims = aoidc_claims_add_json_keep(NULL, jws ? jws->payload : j, keep,
+                                             env->pool);
+    }
+    *until =
+        jws ? aoidc_bearer_cache_until_exp(&reg.exp, env->now, c->cache_ttl)
+            : aoidc_bearer_cache_until(j, env->now, c->cache_ttl);
     remember(entry, env, key, *until, true, jws, *claims);
     return APR_SUCCESS;
 }

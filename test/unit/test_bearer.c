@@ -154,8 +154,9 @@ static apr_status_t validate(const char *tok, const aoidc_at_rules_t *r,
                              aoidc_err_t *err)
 {
     aoidc_jws_t *j;
+    aoidc_jwt_reg_t reg;
     ck_assert_ok(aoidc_jws_parse(&j, tok, strlen(tok), tp, err), *err);
-    return aoidc_bearer_validate_jwt(j, aoidc_test_jwks(tp), r, tp, err);
+    return aoidc_bearer_validate_jwt(j, aoidc_test_jwks(tp), r, &reg, tp, err);
 }
 
 static char *sign(const char *alg, const char *kid, const char *typ, json_t *c)
