@@ -22,7 +22,6 @@ typedef struct {
 } presented_t;
 
 #define NS_MEMO_MAX 448 /* issuer + audience longer than this: no memo */
-#define NS_HALF     16  /* of the namespace's digest, in a JWS's key */
 
 /* SHA-256 of a JWS key's namespace (typ rule, issuer, audience), which
  * costs as much as the key itself: each thread remembers the last one it
@@ -72,11 +71,17 @@ static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
     pt->signed_len = (apr_size_t)(d2 - token);
     pt->sig = d2 + 1;
     aoidc_sha256(pt->d, token, pt->signed_len);
-    /* SHA-256(first half of the namespace's digest || D): 48 bytes, one
-     * compression */
+    /* D XOR the namespace's digest. Two keys meet only when D1 ^ D2 =
+     * N1 ^ N2: for two namespaces that is a search through pairs of
+     * SHA-256 outputs of chosen inputs, a birthday bound of 2^128 as for a
+     * collision of SHA-256 itself, and within one namespace it is one
+     * (then the signature compare still stands). An opaque token's key,
+     * a SHA-256 over another framing, meets one only in the same way. */
     unsigned char ns[32];
     ns_digest(ns, c);
-    aoidc_sha256_2(key, ns, NS_HALF, pt->d, sizeof(pt->d));
+    for (int i = 0; i < AOIDC_STORE_KEY_LEN; i++) {
+        key[i] = pt->d[i] ^ ns[i];
+    }
 }
 
 void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
