@@ -304,17 +304,20 @@ static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
     return true;
 }
 
-/* entry: the verdict's encoding, as written to or read from the store */
-static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
-                    const char *token, apr_size_t tlen, const char *rules,
-                    apr_uint32_t gen, apr_time_t until,
-                    const aoidc_blob_t *entry)
+/* entry: the verdict's encoding, as written to or read from the store.
+ * Returns the L1's verdict made of it (this request's to use), or NULL. */
+static const l1_verdict_t *l1_keep(const aoidc_rs_conf_t *c,
+                                   const aoidc_flow_env_t *env,
+                                   const char *token, apr_size_t tlen,
+                                   const char *rules, apr_uint32_t gen,
+                                   apr_time_t until, const aoidc_blob_t *entry)
 {
     if (env->l1 && c->claim_prefix && entry->data) {
-        aoidc_l1_put(env->l1, env->cache, token, tlen, rules, strlen(rules),
-                     gen, until, entry->data, entry->len, l1_make,
-                     c->claim_prefix);
+        return aoidc_l1_put(env->l1, env->cache, token, tlen, rules,
+                            strlen(rules), gen, until, entry->data, entry->len,
+                            l1_make, c->claim_prefix, env->pool);
     }
+    return NULL;
 }
 
 /* The verdict: from the L1, else the cache store, else validation. */
@@ -357,8 +360,12 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
+        const l1_verdict_t *v =
+            l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
+        /* the view made for the L1 serves this request too (the same
+         * claims, decoded from the same entry) */
+        out->claim_view = v ? v->view : NULL;
         *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
-        l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
     }
     return rv;
 }
