@@ -335,7 +335,9 @@ typedef struct {
 static bool seen_key(const span_t *keys, int n, const char *k, apr_size_t kl)
 {
     for (int i = 0; i < n; i++) {
-        if (keys[i].n == kl && !memcmp(keys[i].k, k, kl)) {
+        /* k[0] is readable even for "": the closing quote */
+        if (keys[i].n == kl && keys[i].k[0] == k[0]
+            && !memcmp(keys[i].k, k, kl)) {
             return true;
         }
     }
