@@ -390,6 +390,14 @@ bool aoidc_claims_has_prefix(const char *hdr, const char *prefix)
     return true;
 }
 
+apr_array_header_t *aoidc_claims_copy(const apr_array_header_t *l,
+                                      apr_pool_t *p)
+{
+    apr_array_header_t *c = apr_array_copy(p, l);
+    copy_strings(c, p);
+    return c;
+}
+
 void aoidc_claims_encode(aoidc_wbuf_t *w, const apr_array_header_t *list)
 {
     int n = list ? list->nelts : 0;

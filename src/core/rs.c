@@ -267,21 +267,24 @@ typedef struct {
     const char *cnf;                 /* the cnf claim's value, or NULL */
 } l1_verdict_t;
 
+/* What an entry is made of: the claims of a positive verdict (validated
+ * or decoded from the store by this request) and the location's prefix. */
+typedef struct {
+    const apr_array_header_t *claims;
+    const char *prefix;
+} l1_arg_t;
+
+/* val (the verdict's encoding) only sizes the entry: the claims this
+ * request holds are copied, cheaper than decoding them again */
 static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
                            const void *arg)
 {
+    const l1_arg_t *a = arg;
     l1_verdict_t *v = apr_pcalloc(p, sizeof(*v));
     const aoidc_claim_t *cnf;
-    apr_time_t until;
-    bool active;
-    aoidc_err_t err = {0};
-    if (aoidc_bearer_entry_decode(&until, &active, &v->claims, val, len, p,
-                                  &err)
-            != APR_SUCCESS
-        || !active) {
-        return NULL;
-    }
-    v->view = aoidc_claims_view_make(v->claims, arg, p);
+    (void)val, (void)len;
+    v->claims = aoidc_claims_copy(a->claims, p);
+    v->view = aoidc_claims_view_make(v->claims, a->prefix, p);
     v->cnf = (cnf = aoidc_claims_get(v->claims, "cnf")) ? cnf->value : NULL;
     return v;
 }
@@ -304,18 +307,21 @@ static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
     return true;
 }
 
-/* entry: the verdict's encoding, as written to or read from the store.
- * Returns the L1's verdict made of it (this request's to use), or NULL. */
+/* entry: the verdict's encoding, as written to or read from the store;
+ * claims: what it holds. Returns the L1's verdict made of them (this
+ * request's to use), or NULL. */
 static const l1_verdict_t *l1_keep(const aoidc_rs_conf_t *c,
                                    const aoidc_flow_env_t *env,
                                    const char *token, apr_size_t tlen,
                                    const unsigned char ns[32], apr_uint32_t gen,
-                                   apr_time_t until, const aoidc_blob_t *entry)
+                                   apr_time_t until, const aoidc_blob_t *entry,
+                                   const apr_array_header_t *claims)
 {
-    if (env->l1 && c->claim_prefix && entry->data) {
+    l1_arg_t a = {claims, c->claim_prefix};
+    if (env->l1 && c->claim_prefix && entry->data && claims) {
         return aoidc_l1_put(env->l1, env->cache, token, tlen, (const char *)ns,
                             32, gen, until, entry->data, entry->len, l1_make,
-                            c->claim_prefix, env->pool);
+                            &a, env->pool);
     }
     return NULL;
 }
@@ -362,7 +368,7 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     out->claims = claims;
     if (rv == APR_SUCCESS) {
         const l1_verdict_t *v =
-            l1_keep(c, env, in->token, tlen, ns, gen, until, &entry);
+            l1_keep(c, env, in->token, tlen, ns, gen, until, &entry, claims);
         /* the view made for the L1 serves this request too (the same
          * claims, decoded from the same entry) */
         out->claim_view = v ? v->view : NULL;
