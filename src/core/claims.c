@@ -231,16 +231,26 @@ static const char *json_text(const json_t *v, apr_pool_t *p)
  * them (all the list's strings, in one block) so the list outlives it */
 static void copy_strings(apr_array_header_t *list, apr_pool_t *p)
 {
-    apr_size_t total = 0;
+    /* each length measured once (a list has at most AOIDC_MAX_CLAIMS
+     * entries; a longer one, which add_one never makes, is measured
+     * again) */
+    apr_size_t total = 0, len[2 * AOIDC_MAX_CLAIMS];
+    bool kept = list->nelts <= AOIDC_MAX_CLAIMS;
     char *b;
     for (int i = 0; i < list->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
-        total += strlen(c->name) + strlen(c->value) + 2;
+        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        if (kept) {
+            len[2 * i] = n;
+            len[2 * i + 1] = v;
+        }
+        total += n + v;
     }
     b = apr_palloc(p, total ? total : 1);
     for (int i = 0; i < list->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
-        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        apr_size_t n = kept ? len[2 * i] : strlen(c->name) + 1;
+        apr_size_t v = kept ? len[2 * i + 1] : strlen(c->value) + 1;
         c->name = memcpy(b, c->name, n);
         c->value = memcpy(b + n, c->value, v);
         b += n + v;
