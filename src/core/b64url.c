@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* base64url: encoding over OpenSSL's EVP_EncodeBlock, decoding by table. */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include <openssl/evp.h>
 
 #include "core/b64url.h"
@@ -88,9 +91,11 @@ apr_status_t aoidc_b64url_decode(unsigned char **out, apr_size_t *outlen,
         if ((v & 0xff000000u) != QUAD_OK) {
             goto bad_char;
         }
-        dec[o] = (unsigned char)(v >> 16);
-        dec[o + 1] = (unsigned char)(v >> 8);
-        dec[o + 2] = (unsigned char)v;
+        /* the three bytes, big-endian, in one four-byte store: the fourth
+         * is the next quad's first (or the tail's, or the NUL below);
+         * dec has room for it */
+        apr_uint32_t be = htonl(v << 8);
+        memcpy(dec + o, &be, 4);
     }
     if (rem) {
         unsigned a = dtab[s[i]], b = dtab[s[i + 1]],
