@@ -150,7 +150,7 @@ static entry_t *entry_make(const char *key, apr_size_t klen, const char *secret,
     e->secret = apr_pmemdup(p, secret, slen);
     e->klen = klen;
     e->slen = slen;
-    if (!(e->obj = make(p, apr_pmemdup(p, val, len), len, arg))) {
+    if (!(e->obj = make(p, val ? apr_pmemdup(p, val, len) : NULL, len, arg))) {
         apr_pool_destroy(p); /* owns a */
         return NULL;
     }

@@ -45,12 +45,15 @@ AOIDC_API apr_uint32_t aoidc_l1_gen(const aoidc_l1_t *l, const char *key,
                                     apr_size_t klen);
 
 /** Makes the object an entry holds from val (a copy in p, which lives as
- *  long as the entry): NULL when val does not make one (nothing is kept).
- *  The object is shared by threads and must never be modified. */
+ *  long as the entry; NULL when the caller of aoidc_l1_put gave none):
+ *  NULL when val does not make one (nothing is kept). The object is shared
+ *  by threads and must never be modified. */
 typedef const void *(*aoidc_l1_make_fn)(apr_pool_t *p, unsigned char *val,
                                         apr_size_t len, const void *arg);
 
-/** Keep make(val) for key and secret until expires, for owner (an opaque
+/** Keep make(val) (val may be NULL: make then builds from arg alone, and
+ *  len still counts towards AOIDC_L1_MAX_VALUE) for key and secret until
+ *  expires, for owner (an opaque
  *  pointer the lookup must match, e.g. the store the record came from),
  *  provided no forget happened since gen was taken. Silently nothing when
  *  the key or value are too large. With rp: returns the object made (held

@@ -274,7 +274,7 @@ typedef struct {
     const char *prefix;
 } l1_arg_t;
 
-/* val (the verdict's encoding) only sizes the entry: the claims this
+/* No val (the verdict's encoding only sizes the entry): the claims this
  * request holds are copied, cheaper than decoding them again */
 static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
                            const void *arg)
@@ -320,8 +320,8 @@ static const l1_verdict_t *l1_keep(const aoidc_rs_conf_t *c,
     l1_arg_t a = {claims, c->claim_prefix};
     if (env->l1 && c->claim_prefix && entry->data && claims) {
         return aoidc_l1_put(env->l1, env->cache, token, tlen, (const char *)ns,
-                            32, gen, until, entry->data, entry->len, l1_make,
-                            &a, env->pool);
+                            32, gen, until, NULL, entry->len, l1_make, &a,
+                            env->pool);
     }
     return NULL;
 }
@@ -369,10 +369,15 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     if (rv == APR_SUCCESS) {
         const l1_verdict_t *v =
             l1_keep(c, env, in->token, tlen, ns, gen, until, &entry, claims);
-        /* the view made for the L1 serves this request too (the same
-         * claims, decoded from the same entry) */
-        out->claim_view = v ? v->view : NULL;
-        *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
+        /* the view made for the L1 serves this request too (made of a copy
+         * of these claims) */
+        if (v) {
+            out->claim_view = v->view;
+            *cnf = v->cnf;
+        }
+        else {
+            *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
+        }
     }
     return rv;
 }
