@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Length-prefixed binary records, zero-copy on decode. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "core/codec.h"
@@ -41,13 +42,16 @@ void aoidc_codec_put_u64(aoidc_wbuf_t *w, apr_uint64_t v)
     }
 }
 
+/* big-endian, one store */
+static void be32(unsigned char *b, apr_uint32_t v)
+{
+    apr_uint32_t be = htonl(v);
+    memcpy(b, &be, 4);
+}
+
 static void put_u32(aoidc_wbuf_t *w, apr_uint32_t v)
 {
-    unsigned char *b = reserve(w, 4);
-    b[0] = (unsigned char)(v >> 24);
-    b[1] = (unsigned char)(v >> 16);
-    b[2] = (unsigned char)(v >> 8);
-    b[3] = (unsigned char)v;
+    be32(reserve(w, 4), v);
 }
 
 void aoidc_codec_put_str(aoidc_wbuf_t *w, const char *s)
@@ -56,9 +60,12 @@ void aoidc_codec_put_str(aoidc_wbuf_t *w, const char *s)
         put_u32(w, NULL_LEN);
         return;
     }
+    /* length and bytes (with the NUL) in one reservation: every claim of
+     * every session and cache entry passes here twice */
     apr_size_t n = strlen(s);
-    put_u32(w, (apr_uint32_t)n);
-    memcpy(reserve(w, n + 1), s, n + 1);
+    unsigned char *b = reserve(w, n + 5);
+    be32(b, (apr_uint32_t)n);
+    memcpy(b + 4, s, n + 1);
 }
 
 void aoidc_codec_put_bytes(aoidc_wbuf_t *w, const unsigned char *b,
