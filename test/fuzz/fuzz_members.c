@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* members: any bytes as a JWT payload. Where aoidc_json_fast_members
- * answers, aoidc_json_parse takes the document too, and the members are
- * its members (key, kind, text, integer, an array's strings); the claims
- * list, the registered claims and the claim checks' verdicts from them are
- * those from the jansson object (members_same.h). Where aoidc_json_fast
+ * answers, aoidc_json_parse and json_loadb take the document too, and the
+ * members are its members (key, kind, text, integer, an array's strings); the
+ * claims list, the registered claims and the claim checks' verdicts from them
+ * are those from the jansson object (members_same.h). Where aoidc_json_fast
  * takes an object and the members refuse it, the document has one of the
  * refusals of the contract: -0, more than AOIDC_JSON_FAST_MEMBERS members,
  * or a nested object of more than 32. */
@@ -90,6 +90,13 @@ AOIDC_FUZZ_ENTRY(members)
         FUZZ_CHECK(aoidc_json_parse(&j, in, size, 64 * 1024, false, p, &err)
                    == APR_SUCCESS);
         fuzz_members_same(&m, j, p);
+        /* and jansson's own parse, not only its fast path: the same
+         * members in the same order */
+        json_error_t je;
+        json_t *slow = json_loadb(in, size, JSON_REJECT_DUPLICATES, &je);
+        FUZZ_CHECK(slow != NULL);
+        fuzz_members_are(&m, slow, p);
+        json_decref(slow);
     }
     else {
         /* jws.c and bearer.c tell the two paths apart by members.m */

@@ -368,6 +368,28 @@ def main():
             "empty": b"{}",
     }.items():
         seeds["members"][name] = v
+    # found by libFuzzer (fuzz_members): truncations, and the claim checks'
+    # branches through the members path
+    for i, v in enumerate([
+            b'{"":-', b'{"":\x00', b'{"":00', b'{"":2E', b'{"":[\t]',
+            b'{"":\r0}', b'{"":-0,]', b'{"":[{""', b'{"b6[2u"}',
+            b'{"":{"":null', b'{"":-7,"1":-0}', b'{"":[[[[[\x00',
+            b'{"":[[[[[[[[[[[[\xb7', b'{"n0":null,"n0":nu"1',
+            b'{"":"b","x/a":1,"x_a":2,"/":[""]}',
+            b'{"azp": 1,\n "n":null,"iss":null,"":"ece"\n}\n',
+            b'{\n "aud": "client-1",\n "azp": 1,\n "exp": 9990,\n '
+            b'"iss": "https://op.example.com",\n "b": "alice"\n}\n',
+            b'{\n "aud": "client-1","exp": 1708499995,\n '
+            b'"iss": "https://op.example.com",\n "nbf": 160,"azp":"e"\n}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n "iat": 1990,\n '
+            b'"iss": "https://op.example.com",\n "nbf":  "ali"\n}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n "iat": 9990,\n '
+            b'"iss": "https://op.example.com",\n "nbf": 1700000061}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n '
+            b'"iat": 1700000061,\n "iss": "https://op.example.com",\n '
+            b'"sub": "ali"\n}\n',
+    ]):
+        seeds["members"]["fuzz-%d" % i] = v
 
     for target, files in seeds.items():
         if only and target not in only:
