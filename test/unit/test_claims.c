@@ -823,6 +823,67 @@ START_TEST(members_value_cap)
 }
 END_TEST
 
+/* A value within the members' subset (no real, escape or -0), nested
+ * now and then. */
+static json_t *subset_value(unsigned *seed, int depth)
+{
+    switch (rand_r(seed) % (depth < 3 ? 9 : 6)) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_integer((json_int_t)rand_r(seed) - RAND_MAX / 2);
+    case 2:
+        return json_integer(rand_r(seed) % 2 ? 999999999999999999LL
+                                             : -999999999999999999LL);
+    case 3:
+        return json_boolean(rand_r(seed) % 2);
+    case 4:
+        return json_sprintf("v %d", rand_r(seed) % 1000);
+    case 5:
+        return json_string("");
+    case 6:
+        return json_pack("[o,o]", subset_value(seed, depth + 1),
+                         subset_value(seed, depth + 1));
+    case 7:
+        return json_pack("{s:o,s:o}", "k", subset_value(seed, depth + 1), "K y",
+                         subset_value(seed, depth + 1));
+    default:
+        return json_array();
+    }
+}
+
+/* Random documents in the subset, written compact or indented: the
+ * members give the list the jansson object gives, under several keeps. */
+START_TEST(members_same_as_json_random)
+{
+    static const char *const names[] = {
+        "sub",   "Sub",   "a",      "A",           "a-b",         "a_b",
+        "a/b",   "a b",   "nonce",  "at_hash",     "c_hash",      "cnf",
+        "email", "Email", "e-mail", "https://x/r", "https___x_r", "",
+    };
+    const size_t nn = sizeof(names) / sizeof(names[0]);
+    unsigned seed = 23;
+    for (int round = 0; round < 2000; round++) {
+        const char *keep[] = {names[rand_r(&seed) % nn], "cnf", NULL};
+        json_t *o = json_object();
+        int n = rand_r(&seed) % 4 ? rand_r(&seed) % 12 : rand_r(&seed) % 100;
+        for (int i = 0; i < n; i++) {
+            const char *k =
+                rand_r(&seed) % 3
+                    ? names[rand_r(&seed) % nn]
+                    : apr_psprintf(tp, "%s%d", names[rand_r(&seed) % nn],
+                                   rand_r(&seed) % 70);
+            json_object_set_new(o, k, subset_value(&seed, 0));
+        }
+        char *in =
+            json_dumps(o, rand_r(&seed) % 2 ? JSON_COMPACT : JSON_INDENT(1));
+        from_members(apr_pstrdup(tp, in), rand_r(&seed) % 4 ? keep : NULL);
+        free(in);
+        json_decref(o);
+    }
+}
+END_TEST
+
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
@@ -851,5 +912,6 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, members_cap_keeps_sub_and_kept);
     tcase_add_test(tc, members_null_and_protocol_left_out);
     tcase_add_test(tc, members_value_cap);
+    tcase_add_test(tc, members_same_as_json_random);
     return tc;
 }
