@@ -50,12 +50,13 @@ const char *aoidc_claims_safe_name(const char *name, apr_pool_t *p)
 
 static bool value_ok(const char *v)
 {
-    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+    const unsigned char *c = (const unsigned char *)v;
+    for (; *c; c++) {
         if (*c < 0x20 || *c == 0x7f) {
             return false;
         }
     }
-    return strlen(v) <= AOIDC_CLAIM_MAX_VALUE;
+    return (apr_size_t)(c - (const unsigned char *)v) <= AOIDC_CLAIM_MAX_VALUE;
 }
 
 static aoidc_claim_t *find(apr_array_header_t *l, const char *name)
@@ -71,21 +72,23 @@ static aoidc_claim_t *find(apr_array_header_t *l, const char *name)
     return NULL;
 }
 
+/* A byte as it counts in a header or CGI variable name: ASCII case and '-'
+ * against '_' fold (HTTP field names are ASCII-case-insensitive; inline,
+ * not the C library's locale-aware tolower: each pair of names meets
+ * here once per token). */
+static char header_char(char c)
+{
+    return c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
 bool aoidc_claims_same_header(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
-        char x = *a == '-' ? '_' : (char)apr_tolower(*a);
-        char y = *b == '-' ? '_' : (char)apr_tolower(*b);
-        if (x != y) {
+        if (header_char(*a) != header_char(*b)) {
             return false;
         }
     }
     return *a == *b;
-}
-
-static char header_char(char c)
-{
-    return c == '-' ? '_' : (char)apr_tolower(c);
 }
 
 /* The entry called name, else the first whose header (and CGI variable)
@@ -115,11 +118,12 @@ static aoidc_claim_t *find_slot(apr_array_header_t *l, const char *name,
 
 static bool is_kept(const char *name, const char *const *keep)
 {
-    if (!strcmp(name, "sub")) {
+    /* first bytes inline: most names are none of these */
+    if (name[0] == 's' && !strcmp(name, "sub")) {
         return true;
     }
     for (; keep && *keep; keep++) {
-        if (!strcmp(name, *keep)) {
+        if (name[0] == (*keep)[0] && !strcmp(name, *keep)) {
             return true;
         }
     }
@@ -227,16 +231,26 @@ static const char *json_text(const json_t *v, apr_pool_t *p)
  * them (all the list's strings, in one block) so the list outlives it */
 static void copy_strings(apr_array_header_t *list, apr_pool_t *p)
 {
-    apr_size_t total = 0;
+    /* each length measured once (a list has at most AOIDC_MAX_CLAIMS
+     * entries; a longer one, which add_one never makes, is measured
+     * again) */
+    apr_size_t total = 0, len[2 * AOIDC_MAX_CLAIMS];
+    bool kept = list->nelts <= AOIDC_MAX_CLAIMS;
     char *b;
     for (int i = 0; i < list->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
-        total += strlen(c->name) + strlen(c->value) + 2;
+        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        if (kept) {
+            len[2 * i] = n;
+            len[2 * i + 1] = v;
+        }
+        total += n + v;
     }
     b = apr_palloc(p, total ? total : 1);
     for (int i = 0; i < list->nelts; i++) {
         aoidc_claim_t *c = &APR_ARRAY_IDX(list, i, aoidc_claim_t);
-        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        apr_size_t n = kept ? len[2 * i] : strlen(c->name) + 1;
+        apr_size_t v = kept ? len[2 * i + 1] : strlen(c->value) + 1;
         c->name = memcpy(b, c->name, n);
         c->value = memcpy(b + n, c->value, v);
         b += n + v;
@@ -262,10 +276,12 @@ static void adder_init(adder_t *a, apr_array_header_t *list,
 }
 
 /* A member that is not null; value: what it gives (made only when the name
- * can be used, a JSON dump being the dear part). */
+ * can be used, a JSON dump being the dear part). clean: the value is known
+ * to be printable ASCII (a member read by aoidc_json_fast_members: its
+ * strings are plain, its JSON compact), so only its length is checked. */
 typedef const char *(*value_fn)(const void *v, apr_pool_t *p);
 
-static void add_member(adder_t *a, const char *key, bool is_json,
+static void add_member(adder_t *a, const char *key, bool is_json, bool clean,
                        value_fn value, const void *v)
 {
     aoidc_claim_t c = {aoidc_claims_safe_name(key, a->p), NULL, is_json};
@@ -281,7 +297,7 @@ static void add_member(adder_t *a, const char *key, bool is_json,
     /* JSON encoding escapes control characters inside arrays and objects,
      * so only plain strings can carry raw CR/LF. */
     c.value = value(v, a->p);
-    if (!value_ok(c.value)) {
+    if (clean ? strlen(c.value) > AOIDC_CLAIM_MAX_VALUE : !value_ok(c.value)) {
         return;
     }
     add_one(a->list, &c, a->keep);
@@ -306,7 +322,7 @@ apr_array_header_t *aoidc_claims_add_json_keep(apr_array_header_t *list,
     json_object_foreach((json_t *)obj, key, v)
     {
         if (!json_is_null(v)) {
-            add_member(&a, key, !json_is_string(v), json_value, v);
+            add_member(&a, key, !json_is_string(v), false, json_value, v);
         }
     }
     copy_strings(a.list, p);
@@ -328,10 +344,11 @@ apr_array_header_t *aoidc_claims_from_members(const aoidc_json_members_t *m,
     for (int i = 0; i < m->n; i++) {
         const aoidc_json_member_t *x = &m->m[i];
         if (x->kind != AOIDC_JM_NULL) {
-            add_member(&a, x->key, x->kind != AOIDC_JM_STRING, member_text, x);
+            add_member(&a, x->key, x->kind != AOIDC_JM_STRING, true,
+                       member_text, x);
         }
     }
-    /* the members' keys and texts are in p already: no copy */
+    /* the members' keys and texts outlive the list already: no copy */
     return a.list;
 }
 
@@ -381,6 +398,14 @@ bool aoidc_claims_has_prefix(const char *hdr, const char *prefix)
         }
     }
     return true;
+}
+
+apr_array_header_t *aoidc_claims_copy(const apr_array_header_t *l,
+                                      apr_pool_t *p)
+{
+    apr_array_header_t *c = apr_array_copy(p, l);
+    copy_strings(c, p);
+    return c;
 }
 
 void aoidc_claims_encode(aoidc_wbuf_t *w, const apr_array_header_t *list)

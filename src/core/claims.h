@@ -130,6 +130,10 @@ AOIDC_API bool aoidc_claims_same_header(const char *a, const char *b);
  *  insensitively and treating '-' and '_' as equal (CGI maps both to '_'). */
 AOIDC_API bool aoidc_claims_has_prefix(const char *hdr, const char *prefix);
 
+/** A copy of list in p: the entries and every string (one block). */
+AOIDC_API apr_array_header_t *aoidc_claims_copy(const apr_array_header_t *l,
+                                                apr_pool_t *p);
+
 AOIDC_API void aoidc_claims_encode(aoidc_wbuf_t *w,
                                    const apr_array_header_t *list);
 /** Decode a list written by aoidc_claims_encode; r->bad on error. */

@@ -25,7 +25,7 @@ typedef struct {
 
 static json_t *value(rd_t *r);
 
-static void blanks(rd_t *r)
+static inline void blanks(rd_t *r)
 {
     while (
         r->s < r->end
@@ -34,7 +34,7 @@ static void blanks(rd_t *r)
     }
 }
 
-static bool next_is(rd_t *r, unsigned char c)
+static inline bool next_is(rd_t *r, unsigned char c)
 {
     blanks(r);
     if (r->s < r->end && *r->s == c) {
@@ -53,7 +53,7 @@ static const unsigned char plain[256] = {
 };
 
 /* At a '"': the characters up to the closing quote, none of them special. */
-static bool plain_string(rd_t *r, const char **start, apr_size_t *len)
+static inline bool plain_string(rd_t *r, const char **start, apr_size_t *len)
 {
     const unsigned char *b;
     if (r->s >= r->end || *r->s != '"') {
@@ -335,7 +335,9 @@ typedef struct {
 static bool seen_key(const span_t *keys, int n, const char *k, apr_size_t kl)
 {
     for (int i = 0; i < n; i++) {
-        if (keys[i].n == kl && !memcmp(keys[i].k, k, kl)) {
+        /* k[0] is readable even for "": the closing quote */
+        if (keys[i].n == kl && keys[i].k[0] == k[0]
+            && !memcmp(keys[i].k, k, kl)) {
             return true;
         }
     }

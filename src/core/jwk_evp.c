@@ -5,9 +5,13 @@
  * public-key operation. Creating an EVP_PKEY_CTX and running verify_init
  * (the provider fetches) costs ~30k instructions, as much as the whole
  * rest of a first-sight bearer token; EVP_PKEY_CTX_dup of a prepared one
- * costs ~1k. The templates are never used directly, only duplicated (a
- * read of a const object): the snapshot holding them is shared by threads.
+ * costs ~1k, and each thread keeps its last copy (work_t) for the next
+ * token of the same key. The templates are never used directly, only
+ * duplicated (a read of a const object): the snapshot holding them is
+ * shared by threads.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -35,6 +39,63 @@ struct aoidc_jwk_evp_s {
     int n;
     verifier_t v[MAX_VERIFIERS];
 };
+
+/* A thread's working copy of the verifier it used last, so that a
+ * first-sight token whose key and alg are the previous one's costs no
+ * context copy and free (~1k instructions). The copy holds a reference to
+ * its key (EVP_PKEY_CTX_dup takes one), so while it is kept no other key
+ * can live at that key's address: the key's address and the alg name say
+ * which verifier it is a copy of, even after the JWKS holding the key is
+ * gone. An EVP_PKEY_CTX after verify_init serves any number of verify
+ * calls; threads never share one. */
+typedef struct {
+    const EVP_PKEY *pkey;
+    const char *alg; /* a verifier's (static) name */
+    EVP_PKEY_CTX *c;
+} work_t;
+
+static pthread_key_t work_key;
+static pthread_once_t work_once = PTHREAD_ONCE_INIT;
+static bool work_ok;
+
+static void work_free(void *data)
+{
+    work_t *w = data;
+    EVP_PKEY_CTX_free(w->c);
+    free(w);
+}
+
+static void work_init(void)
+{
+    work_ok = pthread_key_create(&work_key, work_free) == 0;
+}
+
+/* v's context for this thread; NULL when none can be made */
+static EVP_PKEY_CTX *work_ctx(const aoidc_jwk_evp_t *e, const verifier_t *v)
+{
+    work_t *w;
+    pthread_once(&work_once, work_init);
+    if (!work_ok) {
+        return NULL;
+    }
+    if (!(w = pthread_getspecific(work_key))) {
+        if (!(w = calloc(1, sizeof(*w)))) {
+            return NULL;
+        }
+        if (pthread_setspecific(work_key, w)) {
+            free(w);
+            return NULL;
+        }
+    }
+    if (w->c && w->pkey == e->pkey && !strcmp(w->alg, v->alg)) {
+        return w->c;
+    }
+    EVP_PKEY_CTX_free(w->c);
+    w->c = EVP_PKEY_CTX_dup(v->tmpl);
+    w->pkey = w->c ? e->pkey : NULL;
+    w->alg = v->alg;
+    return w->c;
+}
 
 static apr_status_t evp_cleanup(void *data)
 {
@@ -265,9 +326,7 @@ int aoidc_jwk_evp_verify_sha256(const aoidc_jwk_evp_t *e, const char *alg,
         ERR_clear_error();
         return 0;
     }
-    ok = (c = EVP_PKEY_CTX_dup(v->tmpl))
-         && EVP_PKEY_verify(c, sig, siglen, h, hl) == 1;
-    EVP_PKEY_CTX_free(c);
+    ok = (c = work_ctx(e, v)) && EVP_PKEY_verify(c, sig, siglen, h, hl) == 1;
     if (!ok) {
         ERR_clear_error(); /* a bad signature is an answer, not an error */
     }

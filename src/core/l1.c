@@ -157,19 +157,26 @@ static entry_t *entry_make(const char *key, apr_size_t klen, const char *secret,
     return e;
 }
 
-void aoidc_l1_put(aoidc_l1_t *l, const void *owner, const char *key,
-                  apr_size_t klen, const char *secret, apr_size_t slen,
-                  apr_uint32_t gen, apr_time_t expires,
-                  const unsigned char *val, apr_size_t len,
-                  aoidc_l1_make_fn make, const void *arg)
+const void *aoidc_l1_put(aoidc_l1_t *l, const void *owner, const char *key,
+                         apr_size_t klen, const char *secret, apr_size_t slen,
+                         apr_uint32_t gen, apr_time_t expires,
+                         const unsigned char *val, apr_size_t len,
+                         aoidc_l1_make_fn make, const void *arg, apr_pool_t *rp)
 {
     apr_uint32_t h = hash(key, klen);
     unsigned i = h & (AOIDC_L1_SLOTS - 1);
     entry_t *e, *old = NULL;
+    const void *obj = NULL;
     if (klen > AOIDC_L1_MAX_KEY || slen > AOIDC_L1_MAX_KEY
         || klen + len > AOIDC_L1_MAX_VALUE || !len
         || !(e = entry_make(key, klen, secret, slen, val, len, make, arg))) {
-        return;
+        return NULL;
+    }
+    if (rp) { /* the caller's reference, as aoidc_l1_get gives one */
+        e->refs++;
+        apr_pool_cleanup_register(rp, e, release_cleanup,
+                                  apr_pool_cleanup_null);
+        obj = e->obj;
     }
     e->owner = owner;
     e->gen = gen;
@@ -183,6 +190,7 @@ void aoidc_l1_put(aoidc_l1_t *l, const void *owner, const char *key,
     apr_thread_mutex_unlock(l->mu[i % STRIPES]);
     release(old);
     release(e);
+    return obj;
 }
 
 const void *aoidc_l1_get(aoidc_l1_t *l, const void *owner, const char *key,

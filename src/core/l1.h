@@ -53,13 +53,15 @@ typedef const void *(*aoidc_l1_make_fn)(apr_pool_t *p, unsigned char *val,
 /** Keep make(val) for key and secret until expires, for owner (an opaque
  *  pointer the lookup must match, e.g. the store the record came from),
  *  provided no forget happened since gen was taken. Silently nothing when
- *  the key or value are too large. */
-AOIDC_API void aoidc_l1_put(aoidc_l1_t *l, const void *owner, const char *key,
-                            apr_size_t klen, const char *secret,
-                            apr_size_t slen, apr_uint32_t gen,
-                            apr_time_t expires, const unsigned char *val,
-                            apr_size_t len, aoidc_l1_make_fn make,
-                            const void *arg);
+ *  the key or value are too large. With rp: returns the object made (held
+ *  until rp is cleared, read only, kept or not), so that the request that
+ *  made it uses it as a later hit would; NULL when none was made or rp is
+ *  NULL. */
+AOIDC_API const void *
+aoidc_l1_put(aoidc_l1_t *l, const void *owner, const char *key, apr_size_t klen,
+             const char *secret, apr_size_t slen, apr_uint32_t gen,
+             apr_time_t expires, const unsigned char *val, apr_size_t len,
+             aoidc_l1_make_fn make, const void *arg, apr_pool_t *rp);
 
 /** The object kept for (owner, key, secret), held until rp is cleared
  *  (read only); NULL when there is none, it expired (now), or its

@@ -392,6 +392,6 @@ void aoidc_rp_l1_keep(const aoidc_rp_conf_t *c, const aoidc_flow_env_t *env,
         aoidc_session_encode(&plain, &plen, s, env->pool);
         aoidc_l1_put(env->l1, env->sessions, t->id, HALF, t->secret, HALF, gen,
                      env->now + env->l1_ttl, plain, plen, l1_make,
-                     c->claim_prefix);
+                     c->claim_prefix, NULL);
     }
 }

@@ -22,11 +22,12 @@ typedef struct {
 } presented_t;
 
 #define NS_MEMO_MAX 448 /* issuer + audience longer than this: no memo */
-#define NS_HALF     16  /* of the namespace's digest, in a JWS's key */
 
-/* SHA-256 of a JWS key's namespace (typ rule, issuer, audience), which
- * costs as much as the key itself: each thread remembers the last one it
- * made (a thread serves runs of requests at one location). Compared by
+/* SHA-256 of a location's token namespace (typ rule, issuer, audience):
+ * half of a JWS's store key and the secret of its L1 entries, so it is
+ * needed on every request. Each thread remembers the last one it made (a
+ * thread serves runs of requests at one location); an issuer and audience
+ * longer than NS_MEMO_MAX together are digested every time. Compared by
  * content, not by pointer: a graceful restart frees the configuration. */
 static void ns_digest(unsigned char h[32], const aoidc_rs_conf_t *c)
 {
@@ -56,8 +57,10 @@ static void ns_digest(unsigned char h[32], const aoidc_rs_conf_t *c)
     }
 }
 
+/* ns: the namespace's digest (ns_digest) */
 static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
-                   const aoidc_rs_conf_t *c, const char *token)
+                   const aoidc_rs_conf_t *c, const unsigned char ns[32],
+                   const char *token)
 {
     const char *d1 = strchr(token, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
     memset(pt, 0, sizeof(*pt));
@@ -72,18 +75,24 @@ static void rs_key(unsigned char key[AOIDC_STORE_KEY_LEN], presented_t *pt,
     pt->signed_len = (apr_size_t)(d2 - token);
     pt->sig = d2 + 1;
     aoidc_sha256(pt->d, token, pt->signed_len);
-    /* SHA-256(first half of the namespace's digest || D): 48 bytes, one
-     * compression */
-    unsigned char ns[32];
-    ns_digest(ns, c);
-    aoidc_sha256_2(key, ns, NS_HALF, pt->d, sizeof(pt->d));
+    /* D XOR the namespace's digest. Two keys meet only when D1 ^ D2 =
+     * N1 ^ N2: for two namespaces that is a search through pairs of
+     * SHA-256 outputs of chosen inputs, a birthday bound of 2^128 as for a
+     * collision of SHA-256 itself, and within one namespace it is one
+     * (then the signature compare still stands). An opaque token's key,
+     * a SHA-256 over another framing, meets one only in the same way. */
+    for (int i = 0; i < AOIDC_STORE_KEY_LEN; i++) {
+        key[i] = pt->d[i] ^ ns[i];
+    }
 }
 
 void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                         const aoidc_rs_conf_t *c, const char *token)
 {
     presented_t pt;
-    rs_key(key, &pt, c, token);
+    unsigned char ns[32];
+    ns_digest(ns, c);
+    rs_key(key, &pt, c, ns, token);
 }
 
 /* The presented signature is the one the cached verdict is for. Constant
@@ -247,9 +256,10 @@ static apr_status_t cached(apr_array_header_t **claims, apr_time_t *until,
 }
 
 /* --- the L1 (l1.h): a positive verdict on this very token under these
- * rules (the store key's namespace: typ rule, issuer, audience), kept by
- * this process until the verdict's own end. Nothing ends a verdict
- * earlier in the store either, so the L1 adds no staleness. -------------- */
+ * rules (the store key's namespace: typ rule, issuer, audience; its digest
+ * is the entry's secret), kept by this process until the verdict's own
+ * end. Nothing ends a verdict earlier in the store either, so the L1 adds
+ * no staleness. ---------------------------------------------------------- */
 
 typedef struct {
     apr_array_header_t *claims;
@@ -257,39 +267,37 @@ typedef struct {
     const char *cnf;                 /* the cnf claim's value, or NULL */
 } l1_verdict_t;
 
-static const char *l1_rules(const aoidc_rs_conf_t *c, apr_pool_t *p)
-{
-    return apr_pstrcat(p, c->require_typ ? "1" : "0", c->issuer, "\n",
-                       c->audience, NULL);
-}
+/* What an entry is made of: the claims of a positive verdict (validated
+ * or decoded from the store by this request) and the location's prefix. */
+typedef struct {
+    const apr_array_header_t *claims;
+    const char *prefix;
+} l1_arg_t;
 
+/* val (the verdict's encoding) only sizes the entry: the claims this
+ * request holds are copied, cheaper than decoding them again */
 static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
                            const void *arg)
 {
+    const l1_arg_t *a = arg;
     l1_verdict_t *v = apr_pcalloc(p, sizeof(*v));
     const aoidc_claim_t *cnf;
-    apr_time_t until;
-    bool active;
-    aoidc_err_t err = {0};
-    if (aoidc_bearer_entry_decode(&until, &active, &v->claims, val, len, p,
-                                  &err)
-            != APR_SUCCESS
-        || !active) {
-        return NULL;
-    }
-    v->view = aoidc_claims_view_make(v->claims, arg, p);
+    (void)val, (void)len;
+    v->claims = aoidc_claims_copy(a->claims, p);
+    v->view = aoidc_claims_view_make(v->claims, a->prefix, p);
     v->cnf = (cnf = aoidc_claims_get(v->claims, "cnf")) ? cnf->value : NULL;
     return v;
 }
 
 static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
                    const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
-                   const char *token, apr_size_t tlen, const char *rules)
+                   const char *token, apr_size_t tlen,
+                   const unsigned char ns[32])
 {
     const l1_verdict_t *v;
     if (!env->l1 || !c->claim_prefix
-        || !(v = aoidc_l1_get(env->l1, env->cache, token, tlen, rules,
-                              strlen(rules), env->now, env->pool))) {
+        || !(v = aoidc_l1_get(env->l1, env->cache, token, tlen,
+                              (const char *)ns, 32, env->now, env->pool))) {
         return false;
     }
     out->claims = v->claims;
@@ -299,17 +307,23 @@ static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
     return true;
 }
 
-/* entry: the verdict's encoding, as written to or read from the store */
-static void l1_keep(const aoidc_rs_conf_t *c, const aoidc_flow_env_t *env,
-                    const char *token, apr_size_t tlen, const char *rules,
-                    apr_uint32_t gen, apr_time_t until,
-                    const aoidc_blob_t *entry)
+/* entry: the verdict's encoding, as written to or read from the store;
+ * claims: what it holds. Returns the L1's verdict made of them (this
+ * request's to use), or NULL. */
+static const l1_verdict_t *l1_keep(const aoidc_rs_conf_t *c,
+                                   const aoidc_flow_env_t *env,
+                                   const char *token, apr_size_t tlen,
+                                   const unsigned char ns[32], apr_uint32_t gen,
+                                   apr_time_t until, const aoidc_blob_t *entry,
+                                   const apr_array_header_t *claims)
 {
-    if (env->l1 && c->claim_prefix && entry->data) {
-        aoidc_l1_put(env->l1, env->cache, token, tlen, rules, strlen(rules),
-                     gen, until, entry->data, entry->len, l1_make,
-                     c->claim_prefix);
+    l1_arg_t a = {claims, c->claim_prefix};
+    if (env->l1 && c->claim_prefix && entry->data && claims) {
+        return aoidc_l1_put(env->l1, env->cache, token, tlen, (const char *)ns,
+                            32, gen, until, entry->data, entry->len, l1_make,
+                            &a, env->pool);
     }
+    return NULL;
 }
 
 /* The verdict: from the L1, else the cache store, else validation. */
@@ -324,11 +338,12 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     aoidc_blob_t entry = {NULL, 0};
     apr_array_header_t *claims = NULL;
     apr_time_t until = 0;
-    const char *rules = l1_rules(c, env->pool);
+    unsigned char ns[32];
     apr_size_t tlen = strlen(in->token);
     apr_uint32_t gen;
     apr_status_t rv;
-    if (l1_hit(out, cnf, c, env, in->token, tlen, rules)) {
+    ns_digest(ns, c);
+    if (l1_hit(out, cnf, c, env, in->token, tlen, ns)) {
         /* these very bytes passed the check below on their way in */
         out->cache_hit = true;
         return APR_SUCCESS;
@@ -338,7 +353,7 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
                              "Bearer credentials are not one b64token");
     }
     gen = env->l1 ? aoidc_l1_gen(env->l1, in->token, tlen) : 0;
-    rs_key(key, &pt, c, in->token);
+    rs_key(key, &pt, c, ns, in->token);
     rv = cached(&claims, &until, &entry, env, key, &pt, err);
     if (rv == APR_NOTFOUND && !pt.jws
         && !aoidc_flight_enter(in->flight, key, env->http->timeout,
@@ -352,8 +367,12 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
+        const l1_verdict_t *v =
+            l1_keep(c, env, in->token, tlen, ns, gen, until, &entry, claims);
+        /* the view made for the L1 serves this request too (the same
+         * claims, decoded from the same entry) */
+        out->claim_view = v ? v->view : NULL;
         *cnf = (cl = aoidc_claims_get(claims, "cnf")) ? cl->value : NULL;
-        l1_keep(c, env, in->token, tlen, rules, gen, until, &entry);
     }
     return rv;
 }

@@ -121,6 +121,46 @@ START_TEST(syntax_and_shape)
 }
 END_TEST
 
+/* The check reads sixteen bytes at a time: every byte value at every
+ * position of a 50-byte token (three blocks and a tail) against the
+ * grammar, written out one character at a time. */
+static bool b64token_ref(const char *t)
+{
+    const char *s = t;
+    while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')
+           || (*s >= '0' && *s <= '9') || (*s && strchr("-._~+/", *s))) {
+        s++;
+    }
+    if (s == t) {
+        return false;
+    }
+    while (*s == '=') {
+        s++;
+    }
+    return *s == '\0';
+}
+
+START_TEST(syntax_every_byte_every_position)
+{
+    char t[51];
+    int accepted = 0;
+    for (int pos = 0; pos < 50; pos++) {
+        for (int c = 1; c < 256; c++) {
+            memset(t, 'a', 50);
+            t[50] = '\0';
+            t[pos] = (char)c;
+            ck_assert_msg(aoidc_bearer_token_syntax_ok(t) == b64token_ref(t),
+                          "byte 0x%02x at %d", c, pos);
+            accepted += b64token_ref(t);
+        }
+        /* padding from pos on */
+        memset(t + pos, '=', 50 - pos);
+        ck_assert(aoidc_bearer_token_syntax_ok(t) == (pos > 0));
+    }
+    ck_assert_int_eq(accepted, 50 * 68 + 1); /* 68 characters; "=" last */
+}
+END_TEST
+
 START_TEST(b64token_needs_a_character)
 {
     /* RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
@@ -779,6 +819,7 @@ TCase *aoidc_bearer_tcase(void)
     tcase_add_test(tc, header_bad_syntax);
     tcase_add_test(tc, header_token_length);
     tcase_add_test(tc, syntax_and_shape);
+    tcase_add_test(tc, syntax_every_byte_every_position);
     tcase_add_test(tc, b64token_needs_a_character);
     tcase_add_test(tc, at_ok);
     tcase_add_test(tc, at_require_typ);

@@ -19,8 +19,10 @@
 #include "core/jws.h"
 #include "unit.h"
 
-/* A one-key JWKS with the public part of key, kid "k" (and alg if set). */
-static const aoidc_jwk_t *one_key(cjose_jwk_t *key, const char *alg)
+/* A one-key JWKS with the public part of key, kid "k" (and alg if set),
+ * in p. */
+static const aoidc_jwk_t *one_key_in(cjose_jwk_t *key, const char *alg,
+                                     apr_pool_t *p)
 {
     cjose_err cerr;
     aoidc_jwks_t *jwks;
@@ -38,12 +40,17 @@ static const aoidc_jwk_t *one_key(cjose_jwk_t *key, const char *alg)
     json_t *doc = json_pack("{s:[o]}", "keys", k);
     char *txt = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    ck_assert_ok(aoidc_jwks_parse(&jwks, txt, strlen(txt), tp, &err), err);
+    ck_assert_ok(aoidc_jwks_parse(&jwks, txt, strlen(txt), p, &err), err);
     free(txt);
     ck_assert_int_eq(jwks->keys->nelts, 1);
     const aoidc_jwk_t *jk = &APR_ARRAY_IDX(jwks->keys, 0, aoidc_jwk_t);
     ck_assert_ptr_nonnull(jk->evp);
     return jk;
+}
+
+static const aoidc_jwk_t *one_key(cjose_jwk_t *key, const char *alg)
+{
+    return one_key_in(key, alg, tp);
 }
 
 static aoidc_jws_t *parse(const char *token)
@@ -89,6 +96,39 @@ static cjose_jwk_t *key_named(const char *name)
     apr_pool_cleanup_register(tp, k, release_jwk, apr_pool_cleanup_null);
     return k;
 }
+
+/* Each thread keeps its last verifier context (jwk_evp.c work_t). A
+ * JWKS that is gone, followed by one with another key under the same kid
+ * (at whatever address it lands), never verifies with the old key; the
+ * context after a failed verify serves the next; another alg on the same
+ * key is another verifier. */
+START_TEST(kept_context_follows_the_key)
+{
+    cjose_jwk_t *k[2] = {key_named("rsa2048"), key_named("rsa2048-other")};
+    aoidc_jws_t *j[2];
+    for (int i = 0; i < 2; i++) {
+        j[i] = parse(
+            aoidc_test_sign(k[i], "RS256", "k", NULL, aoidc_test_claims(), tp));
+    }
+    for (int round = 0; round < 4; round++) {
+        apr_pool_t *sp;
+        int g = round % 2;
+        apr_pool_create(&sp, tp);
+        const aoidc_jwk_t *a = one_key_in(k[g], NULL, sp);
+        ck_assert_int_eq(evp_check(a, j[g], j[g]->sig, j[g]->siglen), 1);
+        ck_assert_int_eq(
+            evp_check(a, j[1 - g], j[1 - g]->sig, j[1 - g]->siglen), 0);
+        ck_assert_int_eq(evp_check(a, j[g], j[g]->sig, j[g]->siglen), 1);
+        ck_assert_int_eq(
+            aoidc_jwk_evp_verify(a->evp, "PS256",
+                                 (const unsigned char *)j[g]->compact,
+                                 j[g]->signed_len, j[g]->sig, j[g]->siglen),
+            0);
+        ck_assert_int_eq(evp_check(a, j[g], j[g]->sig, j[g]->siglen), 1);
+        apr_pool_destroy(sp);
+    }
+}
+END_TEST
 
 START_TEST(every_alg_round_trips)
 {
@@ -362,6 +402,7 @@ TCase *aoidc_jwk_evp_tcase(void)
     tcase_add_test(tc, rfc7515_a3_es256);
     tcase_add_test(tc, es_signature_shape);
     tcase_add_test(tc, verifiers_follow_key);
+    tcase_add_test(tc, kept_context_follows_the_key);
     tcase_add_test(tc, cjose_only_keys);
     tcase_add_loop_test(tc, threads_share_a_key, 0, 2);
     return tc;

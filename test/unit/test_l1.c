@@ -28,7 +28,8 @@ static void put(aoidc_l1_t *l, const void *owner, const char *key,
                 const char *val)
 {
     aoidc_l1_put(l, owner, key, strlen(key), secret, strlen(secret), gen, exp,
-                 (const unsigned char *)val, strlen(val), make_copy, NULL);
+                 (const unsigned char *)val, strlen(val), make_copy, NULL,
+                 NULL);
 }
 
 static const char *get(aoidc_l1_t *l, const void *owner, const char *key,
@@ -39,6 +40,38 @@ static const char *get(aoidc_l1_t *l, const void *owner, const char *key,
 }
 
 static int owner_a, owner_b;
+
+/* With a request pool, put hands back what it made, held for that
+ * request: a forget or a replacement that frees the slot's reference does
+ * not free it (ASan), nor does a put the generation refuses. */
+START_TEST(put_hands_back_the_object)
+{
+    int owner;
+    apr_pool_t *rp;
+    aoidc_l1_t *l = aoidc_l1_create(tp, NULL);
+    apr_uint32_t gen = aoidc_l1_gen(l, "k", 1);
+    apr_pool_create(&rp, tp);
+    const char *v =
+        aoidc_l1_put(l, &owner, "k", 1, "s", 1, gen, 100,
+                     (const unsigned char *)"v1", 2, make_copy, NULL, rp);
+    ck_assert_str_eq(v, "v1");
+    ck_assert_str_eq(get(l, &owner, "k", "s", 50), "v1");
+    aoidc_l1_forget(l, "k", 1);
+    ck_assert_ptr_null(get(l, &owner, "k", "s", 50));
+    ck_assert_str_eq(v, "v1"); /* still held by rp */
+    /* a stale generation: made and handed back, not kept */
+    v = aoidc_l1_put(l, &owner, "k", 1, "s", 1, gen, 100,
+                     (const unsigned char *)"v2", 2, make_copy, NULL, rp);
+    ck_assert_str_eq(v, "v2");
+    ck_assert_ptr_null(get(l, &owner, "k", "s", 50));
+    ck_assert_ptr_null(
+        aoidc_l1_put(l, &owner, "k", 1, "s", 1, aoidc_l1_gen(l, "k", 1), 100,
+                     (const unsigned char *)"v3", 2, make_copy, NULL, NULL));
+    ck_assert_str_eq(get(l, &owner, "k", "s", 50), "v3");
+    apr_pool_destroy(rp);
+    ck_assert_str_eq(get(l, &owner, "k", "s", 50), "v3");
+}
+END_TEST
 
 START_TEST(found_only_with_key_secret_and_owner)
 {
@@ -99,7 +132,7 @@ START_TEST(not_kept)
     put(l, &owner_a, "id-1", "s", aoidc_l1_gen(l, "id-1", 4), 100, big);
     ck_assert_ptr_null(get(l, &owner_a, "id-1", "s", 50));
     aoidc_l1_put(l, &owner_a, "id-1", 4, "s", 1, aoidc_l1_gen(l, "id-1", 4),
-                 100, (const unsigned char *)"v", 1, make_none, NULL);
+                 100, (const unsigned char *)"v", 1, make_none, NULL, tp);
     ck_assert_ptr_null(get(l, &owner_a, "id-1", "s", 50));
     char key[AOIDC_L1_MAX_KEY + 2];
     memset(key, 'k', sizeof(key) - 1);
@@ -358,6 +391,7 @@ TCase *aoidc_l1_tcase(void)
     TCase *tc = aoidc_test_tcase("l1");
     tcase_add_test(tc, found_only_with_key_secret_and_owner);
     tcase_add_test(tc, not_kept);
+    tcase_add_test(tc, put_hands_back_the_object);
     tcase_add_test(tc, long_key_compared_whole);
     tcase_add_test(tc, forget_reaches_other_processes);
     tcase_add_test(tc, stale_read_not_kept);

@@ -511,7 +511,11 @@ START_TEST(jws_l1_from_store_and_validation)
     ck_assert_ptr_nonnull(f.env.l1);
     ck_assert_ok(auth(&f, tok, &out, &err), err); /* the store's */
     ck_assert(out.cache_hit);
-    ck_assert_ptr_null(out.claim_view);
+    /* the view the L1 entry was made with serves this request already */
+    ck_assert_ptr_nonnull(out.claim_view);
+    ck_assert_str_eq(out.claim_view->prefix, "OIDC_CLAIM_");
+    ck_assert_str_eq(apr_table_get(out.claim_view->pass, "OIDC_CLAIM_sub"),
+                     "alice");
     int gets = f.cache.gets;
     ck_assert_ok(auth(&f, tok, &out, &err), err); /* the L1's */
     ck_assert(out.cache_hit);
@@ -522,6 +526,9 @@ START_TEST(jws_l1_from_store_and_validation)
     tok = ft_access_token(&f, "at+jwt", NULL);
     ck_assert_ok(auth(&f, tok, &out, &err), err);
     ck_assert(!out.cache_hit);
+    ck_assert_ptr_nonnull(out.claim_view);
+    ck_assert_int_eq(apr_table_elts(out.claim_view->pass)->nelts,
+                     out.claims->nelts);
     gets = f.cache.gets;
     ck_assert_ok(auth(&f, tok, &out, &err), err);
     ck_assert_ptr_nonnull(out.claim_view);
