@@ -27,7 +27,7 @@
     X(introspection) X(url) X(claims) X(bearer_entry) X(logout_token)      \
     X(redis_url) X(redis_reply) X(store_spec) X(cookie_session)  \
     X(replay) X(basic) X(dpop) X(par) X(dpop_nonce) X(cert_pem)          \
-    X(jose_header)
+    X(jose_header) X(members)
 /* clang-format on */
 
 #ifdef AOIDC_FUZZ_REPLAY

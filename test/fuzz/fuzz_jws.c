@@ -2,15 +2,21 @@
 /* jws: parse any token and verify it against a fixed JWKS (the test keys)
  * and, for HS*, a fixed secret. Nothing but the test keys may verify, and
  * the OpenSSL verifier (jwk_evp.c, with or without a digest given) and
- * cjose never disagree; aoidc_jws_parse_lean agrees with aoidc_jws_parse. */
+ * cjose never disagree; aoidc_jws_parse_lean agrees with aoidc_jws_parse:
+ * the same verdict, and where it read the payload as members, the members
+ * are the full parse's payload and give its claims, registered claims and
+ * claim checks (members_same.h); aoidc_bearer_validate_jwt says the same
+ * of both. */
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "core/bearer.h"
 #include "core/jws.h"
 #include "fixed_jwks.h"
 #include "fuzz.h"
+#include "members_same.h"
 
 static aoidc_jwks_t *fixed_jwks(void)
 {
@@ -60,6 +66,35 @@ static void same_verdict(const aoidc_jws_t *jws)
     FUZZ_CHECK(evp == (int)ok);
 }
 
+/* The lean parse's claims (members, or a payload when it fell back) are
+ * the full parse's, and the access-token validation says the same. */
+static void same_claims(const aoidc_jws_t *lean, const aoidc_jws_t *full,
+                        apr_pool_t *p)
+{
+    static const aoidc_at_rules_t rules[] = {
+        {FUZZ_ISS, "client-1", FUZZ_NOW, 60, false},
+        {FUZZ_ISS, "api://default", FUZZ_NOW, 0, true},
+    };
+    if (lean->members.m) {
+        FUZZ_CHECK(lean->payload == NULL);
+        fuzz_members_same(&lean->members, full->payload, p);
+    }
+    else {
+        FUZZ_CHECK(lean->payload && json_equal(lean->payload, full->payload));
+    }
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        aoidc_jwt_reg_t rl, rf;
+        aoidc_err_t el = {0}, ef = {0};
+        apr_status_t a = aoidc_bearer_validate_jwt(lean, fixed_jwks(),
+                                                   &rules[i], &rl, p, &el);
+        apr_status_t b = aoidc_bearer_validate_jwt(full, fixed_jwks(),
+                                                   &rules[i], &rf, p, &ef);
+        FUZZ_CHECK(a == b && el.reason == ef.reason);
+        FUZZ_CHECK(fuzz_str_same(rl.iss, rf.iss) && rl.aud_n == rf.aud_n
+                   && fuzz_num_same(&rl.exp, &rf.exp) && rl.nonce == rf.nonce);
+    }
+}
+
 AOIDC_FUZZ_ENTRY(jws)
 {
     apr_pool_t *p = fuzz_pool();
@@ -79,6 +114,7 @@ AOIDC_FUZZ_ENTRY(jws)
                    && !lean->typ == !jws->typ
                    && (!jws->typ || !strcmp(lean->typ, jws->typ))
                    && lean->signed_len == jws->signed_len);
+        same_claims(lean, jws, p);
     }
     if (prv == APR_SUCCESS) {
         FUZZ_CHECK(jws->alg && json_is_object(jws->payload));

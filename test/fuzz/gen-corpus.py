@@ -160,7 +160,7 @@ def main():
     seeds = {t: {} for t in (
         "b64url json jwks jws jwt metadata cookie auth_response token state "
         "session bearer_header introspection url claims bearer_entry "
-        "logout_token jose_header").split()}
+        "logout_token jose_header members").split()}
     only = set(sys.argv[1:])  # e.g. "logout_token": rewrite just those
 
     # b64url
@@ -330,6 +330,66 @@ def main():
             "long-int": b'{"alg":"RS256","n":1234567890123456789}',
     }.items():
         seeds["jose_header"][name] = v
+
+    # members: JWT payloads, read as members or left to jansson
+    many = b",".join(b'"c%d":%d' % (i, i) for i in range(128))
+    nested = b",".join(b'"n%d":null' % i for i in range(32))
+    for name, v in {
+            "at-jwt": b'{"iss":"https://op.example.com","sub":"u1",'
+                      b'"aud":["api://default","client-1"],"exp":1700000600,'
+                      b'"iat":1700000000,"jti":"j1","client_id":"client-1",'
+                      b'"scope":"openid api:read",'
+                      b'"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}',
+            "blanks": b' { "a" : [ 1 , { "b" : "c d" } ] ,\t"e":\n{ } } ',
+            "kinds": b'{"s":"x","i":-12,"t":true,"f":false,"n":null,'
+                     b'"a":[],"o":{}}',
+            "aud-mixed": b'{"aud":["a",1,null,{"x":"client-1"},"client-1"],'
+                         b'"azp":"client-1","exp":1700000600,'
+                         b'"iss":"https://op.example.com"}',
+            "aud-object": b'{"aud":{"client-1":1},"nbf":"soon","iat":true}',
+            "id-token": b'{"nonce":null,"at_hash":"x","c_hash":1,"sub":"s"}',
+            "collisions": b'{"groups":"a","Groups":"b","x-a":1,"x_a":2,'
+                          b'"https://x/roles":["r"]}',
+            "minus-zero": b'{"a":-0}',
+            "minus-zero-nested": b'{"a":[1,{"b":-0}]}',
+            "real": b'{"exp":1.5}',
+            "escape": b'{"sub":"a\\u0062"}',
+            "dup": b'{"a":1,"a":2}',
+            "dup-nested": b'{"a":{"b":1,"b":2}}',
+            "m128": b"{" + many + b"}",
+            "m129": b"{" + many + b',"x":1}',
+            "nested32": b'{"o":{' + nested + b"}}",
+            "nested33": b'{"o":{' + nested + b',"x":1}}',
+            "deep16": b'{"a":' + b"[" * 15 + b"]" * 15 + b"}",
+            "deep17": b'{"a":' + b"[" * 16 + b"]" * 16 + b"}",
+            "int18": b'{"exp":999999999999999999}',
+            "int19": b'{"exp":9999999999999999999}',
+            "trailing": b'{"a":1}x',
+            "empty": b"{}",
+    }.items():
+        seeds["members"][name] = v
+    # found by libFuzzer (fuzz_members): truncations, and the claim checks'
+    # branches through the members path
+    for i, v in enumerate([
+            b'{"":-', b'{"":\x00', b'{"":00', b'{"":2E', b'{"":[\t]',
+            b'{"":\r0}', b'{"":-0,]', b'{"":[{""', b'{"b6[2u"}',
+            b'{"":{"":null', b'{"":-7,"1":-0}', b'{"":[[[[[\x00',
+            b'{"":[[[[[[[[[[[[\xb7', b'{"n0":null,"n0":nu"1',
+            b'{"":"b","x/a":1,"x_a":2,"/":[""]}',
+            b'{"azp": 1,\n "n":null,"iss":null,"":"ece"\n}\n',
+            b'{\n "aud": "client-1",\n "azp": 1,\n "exp": 9990,\n '
+            b'"iss": "https://op.example.com",\n "b": "alice"\n}\n',
+            b'{\n "aud": "client-1","exp": 1708499995,\n '
+            b'"iss": "https://op.example.com",\n "nbf": 160,"azp":"e"\n}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n "iat": 1990,\n '
+            b'"iss": "https://op.example.com",\n "nbf":  "ali"\n}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n "iat": 9990,\n '
+            b'"iss": "https://op.example.com",\n "nbf": 1700000061}\n',
+            b'{\n "aud": "client-1",\n "exp": 1700003600,\n '
+            b'"iat": 1700000061,\n "iss": "https://op.example.com",\n '
+            b'"sub": "ali"\n}\n',
+    ]):
+        seeds["members"]["fuzz-%d" % i] = v
 
     for target, files in seeds.items():
         if only and target not in only:

@@ -364,6 +364,107 @@ START_TEST(at_id_token_refused)
 }
 END_TEST
 
+/* The lean parse (rs.c) reads a plain payload as members and falls back
+ * to jansson for the rest (an escape, a byte outside ASCII, a real); both
+ * give the verdicts, the registered claims and the claims of the full
+ * parse. */
+static const struct {
+    const char *name; /* the claim set to lean_value(i) */
+    aoidc_reason_t reason;
+    bool members;
+} lean_cases[] = {
+    {NULL, 0, true},
+    {"scope", 0, false}, /* "a\"b": an escape */
+    {"sub", 0, false},   /* "caf\xc3\xa9" */
+    {"exp", 0, false},   /* a real, integral: aoidc_json_int reads it */
+    {"exp", AOIDC_REASON_EXPIRED, true},  /* past */
+    {"exp", AOIDC_REASON_EXPIRED, false}, /* past, as a real */
+    {"nonce", AOIDC_REASON_ID_TOKEN_AS_AT, true},
+    {"nonce", AOIDC_REASON_ID_TOKEN_AS_AT, false}, /* "\n" */
+    {"aud", 0, false},                    /* ["x\\y","api://default"] */
+    {"aud", AOIDC_REASON_AUDIENCE, true}, /* [1,"api://x"] */
+    {"iat", AOIDC_REASON_IAT, false},     /* "\t" */
+};
+
+static json_t *lean_value(size_t i)
+{
+    switch (i) {
+    case 1:
+        return json_string("a\"b");
+    case 2:
+        return json_string("caf\xc3\xa9");
+    case 3:
+        return json_real((double)T_NOW_SEC + 300);
+    case 4:
+        return json_integer(T_NOW_SEC - 3600);
+    case 5:
+        return json_real((double)T_NOW_SEC - 3600);
+    case 6:
+        return json_null();
+    case 7:
+        return json_string("\n");
+    case 8:
+        return json_pack("[s,s]", "x\\y", "api://default");
+    case 9:
+        return json_pack("[i,s]", 1, "api://x");
+    case 10:
+        return json_string("\t");
+    default:
+        return NULL;
+    }
+}
+
+static void same_claims(const apr_array_header_t *a,
+                        const apr_array_header_t *b)
+{
+    ck_assert_int_eq(a->nelts, b->nelts);
+    for (int i = 0; i < a->nelts; i++) {
+        const aoidc_claim_t *x = &APR_ARRAY_IDX(a, i, aoidc_claim_t);
+        const aoidc_claim_t *y = &APR_ARRAY_IDX(b, i, aoidc_claim_t);
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_str_eq(x->value, y->value);
+        ck_assert_int_eq(x->is_json, y->is_json);
+    }
+}
+
+START_TEST(at_lean_same_verdicts)
+{
+    static const char *const keep[] = {"sub", "cnf", NULL};
+    aoidc_at_rules_t r = at_rules();
+    json_t *c = at_claims();
+    aoidc_jws_t *lean, *full;
+    aoidc_jwt_reg_t rl, rf;
+    aoidc_err_t el = {0}, ef = {0};
+    apr_array_header_t *cl;
+    if (lean_cases[_i].name) {
+        json_object_set_new(c, lean_cases[_i].name, lean_value(_i));
+    }
+    char *t = sign("RS256", "rsa-1", NULL, c);
+    ck_assert_ok(aoidc_jws_parse_lean(&lean, t, strlen(t), tp, &el), el);
+    ck_assert_ok(aoidc_jws_parse(&full, t, strlen(t), tp, &ef), ef);
+    ck_assert_msg(!lean->members.m == !lean_cases[_i].members, "case %d", _i);
+    ck_assert(!lean->payload == !!lean->members.m);
+    ck_assert_ptr_null(full->members.m);
+    apr_status_t a =
+        aoidc_bearer_validate_jwt(lean, aoidc_test_jwks(tp), &r, &rl, tp, &el);
+    apr_status_t b =
+        aoidc_bearer_validate_jwt(full, aoidc_test_jwks(tp), &r, &rf, tp, &ef);
+    ck_assert_msg(a == b && el.reason == ef.reason, "case %d: %s vs %s", _i,
+                  aoidc_reason_name(el.reason), aoidc_reason_name(ef.reason));
+    ck_assert_msg(ef.reason == lean_cases[_i].reason, "case %d: %s", _i,
+                  aoidc_reason_name(ef.reason));
+    ck_assert(rl.exp.num == rf.exp.num && rl.exp.v == rf.exp.v);
+    ck_assert(rl.nonce == rf.nonce && rl.aud_n == rf.aud_n);
+    ck_assert_str_eq(rl.iss, rf.iss);
+    /* the claims the RS would keep (rs.c) */
+    cl = lean->members.m
+             ? aoidc_claims_from_members(&lean->members, keep, tp)
+             : aoidc_claims_add_json_keep(NULL, lean->payload, keep, tp);
+    same_claims(cl, aoidc_claims_add_json_keep(NULL, full->payload, keep, tp));
+    ck_assert_int_ge(cl->nelts, 6);
+}
+END_TEST
+
 START_TEST(at_rules_enforced)
 {
     aoidc_at_rules_t r = at_rules();
@@ -727,6 +828,8 @@ TCase *aoidc_bearer_tcase(void)
     tcase_add_test(tc, at_exp_extremes);
     tcase_add_test(tc, cache_until);
     tcase_add_test(tc, at_rules_enforced);
+    tcase_add_loop_test(tc, at_lean_same_verdicts, 0,
+                        (int)(sizeof(lean_cases) / sizeof(lean_cases[0])));
     tcase_add_test(tc, at_jose_refused);
     tcase_add_test(tc, at_signature_segment_checked_before_cjose);
     tcase_add_test(tc, introspection_ok);

@@ -694,6 +694,196 @@ START_TEST(view_names_and_table)
 }
 END_TEST
 
+/* --- aoidc_claims_from_members --------------------------------------- */
+
+/* in's claims from its members, checked against aoidc_claims_add_json_keep
+ * on the jansson object, entry for entry */
+static apr_array_header_t *from_members(const char *in, const char *const *keep)
+{
+    aoidc_json_members_t m;
+    json_error_t e;
+    json_t *j = json_loads(in, JSON_REJECT_DUPLICATES, &e);
+    apr_array_header_t *a, *b;
+    ck_assert_msg(j != NULL, "%s", e.text);
+    ck_assert_msg(aoidc_json_fast_members(&m, in, strlen(in), tp), "%.80s", in);
+    a = aoidc_claims_from_members(&m, keep, tp);
+    b = aoidc_claims_add_json_keep(NULL, j, keep, tp);
+    json_decref(j);
+    ck_assert_int_eq(a->nelts, b->nelts);
+    for (int i = 0; i < a->nelts; i++) {
+        const aoidc_claim_t *x = &APR_ARRAY_IDX(a, i, aoidc_claim_t);
+        const aoidc_claim_t *y = &APR_ARRAY_IDX(b, i, aoidc_claim_t);
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_str_eq(x->value, y->value);
+        ck_assert_int_eq(x->is_json, y->is_json);
+    }
+    return a;
+}
+
+static void claim_is(const apr_array_header_t *l, int i, const char *name,
+                     const char *value, bool is_json)
+{
+    const aoidc_claim_t *c = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
+    ck_assert_int_lt(i, l->nelts);
+    ck_assert_str_eq(c->name, name);
+    ck_assert_str_eq(c->value, value);
+    ck_assert_int_eq(c->is_json, is_json);
+}
+
+START_TEST(members_header_collisions)
+{
+    static const char *const keep[] = {"Groups", NULL};
+    apr_array_header_t *l = from_members(
+        "{\"groups\":\"a\",\"Groups\":\"b\",\"x-a\":1,\"x_a\":2,\"sub\":\"s\"}",
+        NULL);
+    ck_assert_int_eq(l->nelts, 3);
+    claim_is(l, 0, "groups", "a", false);
+    claim_is(l, 1, "x-a", "1", true);
+    claim_is(l, 2, "sub", "s", false);
+    /* a kept name displaces the first of its header */
+    l = from_members("{\"groups\":\"a\",\"Groups\":\"b\"}", keep);
+    ck_assert_int_eq(l->nelts, 1);
+    claim_is(l, 0, "Groups", "b", false);
+}
+END_TEST
+
+START_TEST(members_mapped_name)
+{
+    apr_array_header_t *l =
+        from_members("{\"https://x/roles\":[\"r1\", \"r2\"],"
+                     "\"https___x_roles\":\"y\",\"a b\":{\"c\" : true}}",
+                     NULL);
+    ck_assert_int_eq(l->nelts, 2);
+    claim_is(l, 0, "https___x_roles", "[\"r1\",\"r2\"]", true);
+    claim_is(l, 1, "a_b", "{\"c\":true}", true);
+}
+END_TEST
+
+START_TEST(members_cap_keeps_sub_and_kept)
+{
+    static const char *const keep[] = {"email", "cnf", NULL};
+    char *in = apr_pstrdup(tp, "{");
+    apr_array_header_t *l;
+    for (int i = 0; i < 70; i++) {
+        in = apr_psprintf(tp, "%s\"c%d\":%d,", in, i, i);
+    }
+    in = apr_pstrcat(tp, in,
+                     "\"email\":\"e@x\",\"sub\":\"s\",\"cnf\":{\"jkt\":\"t\"},"
+                     "\"late\":1}",
+                     NULL);
+    l = from_members(in, keep);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+    ck_assert_str_eq(aoidc_claims_get(l, "email")->value, "e@x");
+    ck_assert_str_eq(aoidc_claims_get(l, "sub")->value, "s");
+    ck_assert_str_eq(aoidc_claims_get(l, "cnf")->value, "{\"jkt\":\"t\"}");
+    ck_assert_ptr_null(aoidc_claims_get(l, "late"));
+    claim_is(l, 0, "c0", "0", true);
+    /* without keep, only sub gets a slot */
+    l = from_members(in, NULL);
+    ck_assert_int_eq(l->nelts, AOIDC_MAX_CLAIMS);
+    ck_assert_ptr_nonnull(aoidc_claims_get(l, "sub"));
+    ck_assert_ptr_null(aoidc_claims_get(l, "email"));
+}
+END_TEST
+
+START_TEST(members_null_and_protocol_left_out)
+{
+    apr_array_header_t *l =
+        from_members("{\"a\":null,\"nonce\":\"n\",\"at_hash\":\"h\","
+                     "\"c_hash\":null,\"b\":false,\"c\":null,\"n\":[null]}",
+                     NULL);
+    ck_assert_int_eq(l->nelts, 2);
+    claim_is(l, 0, "b", "false", true);
+    claim_is(l, 1, "n", "[null]", true);
+}
+END_TEST
+
+/* AOIDC_CLAIM_MAX_VALUE bytes of value pass, one more does not, for a
+ * string and for a nested value's JSON text (["..."]: 4 bytes more than
+ * its string) */
+START_TEST(members_value_cap)
+{
+    char *big = apr_palloc(tp, AOIDC_CLAIM_MAX_VALUE + 2);
+    apr_array_header_t *l;
+    memset(big, 'v', AOIDC_CLAIM_MAX_VALUE + 1);
+    big[AOIDC_CLAIM_MAX_VALUE + 1] = '\0';
+    l = from_members(apr_psprintf(tp,
+                                  "{\"a\":\"%s\",\"b\":\"%s\",\"c\":[\"%s\"],"
+                                  "\"d\":[\"%s\"],\"e\":1}",
+                                  big + 1, big, big + 5, big + 4),
+                     NULL);
+    ck_assert_int_eq(l->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(l, 0, aoidc_claim_t).name, "a");
+    ck_assert_int_eq(strlen(APR_ARRAY_IDX(l, 0, aoidc_claim_t).value),
+                     AOIDC_CLAIM_MAX_VALUE);
+    ck_assert_str_eq(APR_ARRAY_IDX(l, 1, aoidc_claim_t).name, "c");
+    ck_assert_int_eq(strlen(APR_ARRAY_IDX(l, 1, aoidc_claim_t).value),
+                     AOIDC_CLAIM_MAX_VALUE);
+    claim_is(l, 2, "e", "1", true);
+}
+END_TEST
+
+/* A value within the members' subset (no real, escape or -0), nested
+ * now and then. */
+static json_t *subset_value(unsigned *seed, int depth)
+{
+    switch (rand_r(seed) % (depth < 3 ? 9 : 6)) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_integer((json_int_t)rand_r(seed) - RAND_MAX / 2);
+    case 2:
+        return json_integer(rand_r(seed) % 2 ? 999999999999999999LL
+                                             : -999999999999999999LL);
+    case 3:
+        return json_boolean(rand_r(seed) % 2);
+    case 4:
+        return json_sprintf("v %d", rand_r(seed) % 1000);
+    case 5:
+        return json_string("");
+    case 6:
+        return json_pack("[o,o]", subset_value(seed, depth + 1),
+                         subset_value(seed, depth + 1));
+    case 7:
+        return json_pack("{s:o,s:o}", "k", subset_value(seed, depth + 1), "K y",
+                         subset_value(seed, depth + 1));
+    default:
+        return json_array();
+    }
+}
+
+/* Random documents in the subset, written compact or indented: the
+ * members give the list the jansson object gives, under several keeps. */
+START_TEST(members_same_as_json_random)
+{
+    static const char *const names[] = {
+        "sub",   "Sub",   "a",      "A",           "a-b",         "a_b",
+        "a/b",   "a b",   "nonce",  "at_hash",     "c_hash",      "cnf",
+        "email", "Email", "e-mail", "https://x/r", "https___x_r", "",
+    };
+    const size_t nn = sizeof(names) / sizeof(names[0]);
+    unsigned seed = 23;
+    for (int round = 0; round < 2000; round++) {
+        const char *keep[] = {names[rand_r(&seed) % nn], "cnf", NULL};
+        json_t *o = json_object();
+        int n = rand_r(&seed) % 4 ? rand_r(&seed) % 12 : rand_r(&seed) % 100;
+        for (int i = 0; i < n; i++) {
+            const char *k =
+                rand_r(&seed) % 3
+                    ? names[rand_r(&seed) % nn]
+                    : apr_psprintf(tp, "%s%d", names[rand_r(&seed) % nn],
+                                   rand_r(&seed) % 70);
+            json_object_set_new(o, k, subset_value(&seed, 0));
+        }
+        char *in =
+            json_dumps(o, rand_r(&seed) % 2 ? JSON_COMPACT : JSON_INDENT(1));
+        from_members(apr_pstrdup(tp, in), rand_r(&seed) % 4 ? keep : NULL);
+        free(in);
+        json_decref(o);
+    }
+}
+END_TEST
+
 TCase *aoidc_claims_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("claims");
@@ -717,5 +907,11 @@ TCase *aoidc_claims_tcase(void)
     tcase_add_test(tc, same_header);
     tcase_add_test(tc, join_arrays);
     tcase_add_test(tc, view_names_and_table);
+    tcase_add_test(tc, members_header_collisions);
+    tcase_add_test(tc, members_mapped_name);
+    tcase_add_test(tc, members_cap_keeps_sub_and_kept);
+    tcase_add_test(tc, members_null_and_protocol_left_out);
+    tcase_add_test(tc, members_value_cap);
+    tcase_add_test(tc, members_same_as_json_random);
     return tc;
 }

@@ -281,6 +281,264 @@ START_TEST(fast_path_depth)
 }
 END_TEST
 
+/* --- aoidc_json_fast_members ------------------------------------------ */
+
+static bool members(aoidc_json_members_t *m, const char *in)
+{
+    return aoidc_json_fast_members(m, in, strlen(in), tp);
+}
+
+/* m is what jansson makes of in: keys, kinds, texts (aoidc_json_dump for
+ * what is no string), integers, in order. */
+static void members_are_jansson(const aoidc_json_members_t *m, const char *in)
+{
+    json_error_t je;
+    json_t *j = json_loads(in, JSON_REJECT_DUPLICATES, &je), *v;
+    const char *k;
+    int i = 0;
+    ck_assert_msg(j != NULL, "%s: %s", in, je.text);
+    ck_assert_int_eq(m->n, (int)json_object_size(j));
+    json_object_foreach(j, k, v)
+    {
+        const aoidc_json_member_t *x = &m->m[i++];
+        ck_assert_str_eq(x->key, k);
+        if (json_is_null(v)) {
+            ck_assert_ptr_null(x->text);
+        }
+        else {
+            ck_assert_str_eq(x->text, json_is_string(v)
+                                          ? json_string_value(v)
+                                          : aoidc_json_dump(v, tp));
+        }
+        if (json_is_integer(v)) {
+            ck_assert_int_eq(x->i, json_integer_value(v));
+        }
+    }
+    json_decref(j);
+}
+
+static const aoidc_json_member_t *member(const aoidc_json_members_t *m, int i,
+                                         const char *key, int kind)
+{
+    ck_assert_int_lt(i, m->n);
+    ck_assert_str_eq(m->m[i].key, key);
+    ck_assert_int_eq(m->m[i].kind, kind);
+    return &m->m[i];
+}
+
+START_TEST(members_at_jwt)
+{
+    static const char in[] =
+        "{\"jti\":\"j-1\",\"iat\":1700000000,\"exp\":1700000600,"
+        "\"scope\":\"openid api:read\",\"client_id\":\"client-1\","
+        "\"iss\":\"https://op.example.com\",\"aud\":[\"api://default\","
+        "\"client-1\"],\"sub\":\"alice\",\"cnf\":{\"jkt\":\"0ZcOCORZ\"}}";
+    aoidc_json_members_t m;
+    ck_assert(members(&m, in));
+    ck_assert_int_eq(m.n, 9);
+    ck_assert_str_eq(member(&m, 0, "jti", AOIDC_JM_STRING)->text, "j-1");
+    ck_assert_int_eq(member(&m, 1, "iat", AOIDC_JM_INT)->i, 1700000000);
+    ck_assert_str_eq(m.m[1].text, "1700000000");
+    ck_assert_int_eq(member(&m, 2, "exp", AOIDC_JM_INT)->i, 1700000600);
+    ck_assert_str_eq(member(&m, 3, "scope", AOIDC_JM_STRING)->text,
+                     "openid api:read");
+    ck_assert_str_eq(member(&m, 4, "client_id", AOIDC_JM_STRING)->text,
+                     "client-1");
+    ck_assert_str_eq(member(&m, 5, "iss", AOIDC_JM_STRING)->text,
+                     "https://op.example.com");
+    ck_assert_str_eq(member(&m, 6, "aud", AOIDC_JM_ARRAY)->text,
+                     "[\"api://default\",\"client-1\"]");
+    ck_assert_str_eq(member(&m, 7, "sub", AOIDC_JM_STRING)->text, "alice");
+    ck_assert_str_eq(member(&m, 8, "cnf", AOIDC_JM_OBJECT)->text,
+                     "{\"jkt\":\"0ZcOCORZ\"}");
+    members_are_jansson(&m, in);
+}
+END_TEST
+
+/* nested values become jansson's compact dump: no blanks between tokens,
+ * the blanks inside strings kept */
+START_TEST(members_compact_text)
+{
+    static const char in[] = " {\"a\": [1, {\"b\" : \"c\"}],\n\t\"s\" : "
+                             "\"x y\" , \"o\":{ \"k\" :\r\n[ \" v \" , "
+                             "true ,null, { } ,[ ] ] } } ";
+    aoidc_json_members_t m;
+    ck_assert(members(&m, in));
+    ck_assert_int_eq(m.n, 3);
+    ck_assert_str_eq(member(&m, 0, "a", AOIDC_JM_ARRAY)->text,
+                     "[1,{\"b\":\"c\"}]");
+    ck_assert_str_eq(member(&m, 1, "s", AOIDC_JM_STRING)->text, "x y");
+    ck_assert_str_eq(member(&m, 2, "o", AOIDC_JM_OBJECT)->text,
+                     "{\"k\":[\" v \",true,null,{},[]]}");
+    members_are_jansson(&m, in);
+}
+END_TEST
+
+START_TEST(members_literals)
+{
+    static const char in[] = "{\"t\":true,\"f\":false,\"n\":null,\"i\":-5,"
+                             "\"z\":0,\"e\":\"\",\"\":1}";
+    aoidc_json_members_t m;
+    ck_assert(members(&m, in));
+    ck_assert_int_eq(m.n, 7);
+    ck_assert_str_eq(member(&m, 0, "t", AOIDC_JM_TRUE)->text, "true");
+    ck_assert_str_eq(member(&m, 1, "f", AOIDC_JM_FALSE)->text, "false");
+    ck_assert_ptr_null(member(&m, 2, "n", AOIDC_JM_NULL)->text);
+    ck_assert_int_eq(member(&m, 3, "i", AOIDC_JM_INT)->i, -5);
+    ck_assert_str_eq(m.m[3].text, "-5");
+    ck_assert_int_eq(member(&m, 4, "z", AOIDC_JM_INT)->i, 0);
+    ck_assert_str_eq(m.m[4].text, "0");
+    ck_assert_str_eq(member(&m, 5, "e", AOIDC_JM_STRING)->text, "");
+    ck_assert_int_eq(member(&m, 6, "", AOIDC_JM_INT)->i, 1);
+    members_are_jansson(&m, in);
+}
+END_TEST
+
+START_TEST(members_empty)
+{
+    aoidc_json_members_t m = {(const aoidc_json_member_t *)1, 7};
+    ck_assert(members(&m, " { } "));
+    ck_assert_int_eq(m.n, 0);
+    ck_assert_ptr_nonnull(m.m);
+}
+END_TEST
+
+/* what the members refuse (aoidc_json_fast_members false, m NULL), and
+ * whether aoidc_json_fast still takes it (-0 only: jansson writes 0) */
+static const struct {
+    const char *in;
+    bool ok, fast;
+} member_cases[] = {
+    {"{\"a\":-0}", false, true},
+    {"{\"a\":[1,-0]}", false, true},
+    {"{\"a\":{\"b\":-0}}", false, true},
+    {"{\"a\":-1,\"b\":-10,\"c\":[-100]}", true, true},
+    {"{\"a\":1.5}", false, false},
+    {"{\"a\":[1e3]}", false, false},
+    {"{\"a\":0.0}", false, false},
+    {"{\"a\":01}", false, false},
+    {"{\"a\":\"x\\ny\"}", false, false},
+    {"{\"a\\u0062\":1}", false, false},
+    {"{\"a\":[\"\\/\"]}", false, false},
+    {"{\"a\":\"caf\xc3\xa9\"}", false, false},
+    {"{\"a\":1,\"a\":2}", false, false},
+    {"{\"o\":{\"b\":1,\"b\":2}}", false, false},
+    {"{\"o\":[{\"b\":1},{\"b\":2}]}", true, true},
+    {"{\"a\":1}x", false, false},
+    {"{\"a\":1},", false, false},
+    {"{\"a\":1}{}", false, false},
+    {"{\"a\":1", false, false},
+    {"{\"a\":1,}", false, false},
+    {"{\"a\":[1,]}", false, false},
+    {"{\"a\"}", false, false},
+    {"{\"a\":tru}", false, false},
+    {"{\"a\":-}", false, false},
+    {"{\"a\":123456789012345678}", true, true},
+    {"{\"a\":-123456789012345678}", true, true},
+    {"{\"a\":1234567890123456789}", false, false},
+    {"{\"a\":[1234567890123456789]}", false, false},
+    {"[]", false, false},
+    {"", false, false},
+    {"  ", false, false},
+};
+
+START_TEST(members_refusals)
+{
+    const char *in = member_cases[_i].in;
+    aoidc_json_members_t m = {(const aoidc_json_member_t *)1, 7};
+    json_t *fast = aoidc_json_fast(in, strlen(in));
+    ck_assert_msg(members(&m, in) == member_cases[_i].ok, "%s", in);
+    ck_assert_msg((fast != NULL) == member_cases[_i].fast, "%s", in);
+    json_decref(fast);
+    if (member_cases[_i].ok) {
+        members_are_jansson(&m, in);
+    }
+    else {
+        /* jws.c and bearer.c tell the paths apart by m */
+        ck_assert_ptr_null(m.m);
+        ck_assert_int_eq(m.n, 0);
+    }
+}
+END_TEST
+
+/* n members "kI":I, or nested: in an object under "o" */
+static char *n_members(int n, bool nested)
+{
+    char *s = apr_pstrdup(tp, nested ? "{\"o\":{" : "{");
+    for (int i = 0; i < n; i++) {
+        s = apr_psprintf(tp, "%s%s\"k%d\":%d", s, i ? "," : "", i, i);
+    }
+    return apr_pstrcat(tp, s, nested ? "}}" : "}", NULL);
+}
+
+START_TEST(members_limits)
+{
+    aoidc_json_members_t m;
+    json_t *j;
+    ck_assert(members(&m, n_members(AOIDC_JSON_FAST_MEMBERS, false)));
+    ck_assert_int_eq(m.n, 128);
+    ck_assert_int_eq(member(&m, 127, "k127", AOIDC_JM_INT)->i, 127);
+    ck_assert_str_eq(m.m[16].key, "k16"); /* past the first growth */
+    ck_assert(!members(&m, n_members(AOIDC_JSON_FAST_MEMBERS + 1, false)));
+    ck_assert(members(&m, n_members(32, true)));
+    ck_assert_int_eq(m.n, 1);
+    ck_assert_str_eq(member(&m, 0, "o", AOIDC_JM_OBJECT)->text,
+                     n_members(32, false));
+    ck_assert(!members(&m, n_members(33, true)));
+    ck_assert_ptr_null(m.m);
+    /* both are the fast path's still */
+    j = aoidc_json_fast(n_members(129, false), strlen(n_members(129, false)));
+    ck_assert_ptr_nonnull(j);
+    json_decref(j);
+    j = aoidc_json_fast(n_members(33, true), strlen(n_members(33, true)));
+    ck_assert_ptr_nonnull(j);
+    json_decref(j);
+    /* 33 in an object inside an array */
+    ck_assert(!members(
+        &m, apr_pstrcat(tp, "{\"a\":[", n_members(33, false), "]}", NULL)));
+}
+END_TEST
+
+/* AOIDC_MAX_JSON_DEPTH counts the document's own braces: the top object
+ * is level 1, as in aoidc_json_fast and aoidc_json_parse */
+START_TEST(members_depth)
+{
+    aoidc_json_members_t m;
+    const char *ok = nest_arrays(AOIDC_MAX_JSON_DEPTH);
+    const char *over = nest_arrays(AOIDC_MAX_JSON_DEPTH + 1);
+    char *objs = apr_pstrdup(tp, "1");
+    ck_assert(members(&m, ok));
+    member(&m, 0, "a", AOIDC_JM_ARRAY);
+    members_are_jansson(&m, ok);
+    ck_assert(!members(&m, over));
+    for (int i = 0; i < AOIDC_MAX_JSON_DEPTH; i++) {
+        objs = apr_psprintf(tp, "{\"a\":%s}", objs);
+    }
+    ck_assert(members(&m, objs));
+    ck_assert(!members(&m, apr_psprintf(tp, "{\"a\":%s}", objs)));
+}
+END_TEST
+
+START_TEST(members_array_strings)
+{
+    const char **s;
+    int n;
+    aoidc_json_fast_strings(
+        &s, &n, "[\"a\",1,null,{\"x\":\"y\"},[\"z\"],true,\"b\"]", tp);
+    ck_assert_int_eq(n, 7);
+    ck_assert_str_eq(s[0], "a");
+    for (int i = 1; i < 6; i++) {
+        ck_assert_ptr_null(s[i]);
+    }
+    ck_assert_str_eq(s[6], "b");
+    aoidc_json_fast_strings(&s, &n, "[]", tp);
+    ck_assert_int_eq(n, 0);
+    aoidc_json_fast_strings(&s, &n, "[\"\"]", tp);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(s[0], "");
+}
+END_TEST
+
 TCase *aoidc_json_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("json");
@@ -297,5 +555,14 @@ TCase *aoidc_json_tcase(void)
     tcase_add_loop_test(tc, fast_path_is_jansson, 0,
                         (int)(sizeof(fast_cases) / sizeof(fast_cases[0])));
     tcase_add_test(tc, fast_path_depth);
+    tcase_add_test(tc, members_at_jwt);
+    tcase_add_test(tc, members_compact_text);
+    tcase_add_test(tc, members_literals);
+    tcase_add_test(tc, members_empty);
+    tcase_add_loop_test(tc, members_refusals, 0,
+                        (int)(sizeof(member_cases) / sizeof(member_cases[0])));
+    tcase_add_test(tc, members_limits);
+    tcase_add_test(tc, members_depth);
+    tcase_add_test(tc, members_array_strings);
     return tc;
 }

@@ -279,6 +279,60 @@ START_TEST(parse_lean_same_verdicts)
 }
 END_TEST
 
+/* The lean parse reads a plain payload as members (payload NULL) and
+ * leaves the rest to jansson (payload set, members.m NULL), with the full
+ * parse's verdict and payload. */
+START_TEST(parse_lean_payload_fallback)
+{
+    static const struct {
+        const char *payload;
+        bool members;
+        aoidc_reason_t reason; /* 0: parses */
+    } pls[] = {
+        {"{\"sub\":\"a\",\"n\":[1,{\"b\" : \"c\"}]}", true, 0},
+        {"{\"sub\":\"a\\\"b\"}", false, 0},
+        {"{\"sub\":\"a\\u0062\"}", false, 0},
+        {"{\"sub\":\"caf\xc3\xa9\"}", false, 0},
+        {"{\"exp\":1.5}", false, 0},
+        {"{\"exp\":-0}", false, 0},
+        {"{\"o\":{\"b\":[-0]}}", false, 0},
+        {"{\"sub\":\"a\",\"sub\":\"b\"}", false, AOIDC_REASON_JWS_MALFORMED},
+        {"{\"sub\":\"a\"} x", false, AOIDC_REASON_JWS_MALFORMED},
+        {"[\"sub\"]", false, AOIDC_REASON_JWS_MALFORMED},
+    };
+    const char *hdr = "eyJhbGciOiJSUzI1NiJ9"; /* {"alg":"RS256"} */
+    for (size_t i = 0; i < sizeof(pls) / sizeof(pls[0]); i++) {
+        const char *pl = pls[i].payload;
+        const char *t = apr_pstrcat(
+            tp, hdr, ".",
+            aoidc_b64url_encode((const unsigned char *)pl, strlen(pl), tp),
+            ".AAAA", NULL);
+        aoidc_jws_t *full, *lean;
+        aoidc_err_t e1 = {0}, e2 = {0};
+        apr_status_t r1 = aoidc_jws_parse(&full, t, strlen(t), tp, &e1);
+        apr_status_t r2 = aoidc_jws_parse_lean(&lean, t, strlen(t), tp, &e2);
+        ck_assert_msg(r1 == r2 && e1.reason == e2.reason
+                          && e1.reason == pls[i].reason,
+                      "case %zu: %s vs %s", i, aoidc_reason_name(e1.reason),
+                      aoidc_reason_name(e2.reason));
+        if (r1 != APR_SUCCESS) {
+            continue;
+        }
+        ck_assert_msg(!lean->members.m == !pls[i].members, "case %zu", i);
+        if (pls[i].members) {
+            ck_assert_ptr_null(lean->payload);
+            ck_assert_int_eq(lean->members.n,
+                             (int)json_object_size(full->payload));
+        }
+        else {
+            ck_assert_ptr_nonnull(lean->payload);
+            ck_assert_int_eq(lean->members.n, 0);
+            ck_assert(json_equal(lean->payload, full->payload));
+        }
+    }
+}
+END_TEST
+
 START_TEST(parse_honours_len)
 {
     cjose_jwk_t *k = aoidc_test_key("ec-p256", tp);
@@ -439,6 +493,7 @@ TCase *aoidc_jws_tcase(void)
     tcase_add_test(tc, alg_bits);
     tcase_add_test(tc, parse_fields);
     tcase_add_test(tc, parse_lean_same_verdicts);
+    tcase_add_test(tc, parse_lean_payload_fallback);
     tcase_add_test(tc, parse_honours_len);
     tcase_add_test(tc, parse_refuses_nul);
     tcase_add_test(tc, max_token_len);

@@ -48,6 +48,18 @@ START_TEST(vector)
     };
     const char *want = aoidc_json_str(expect, "result");
     apr_status_t rv = aoidc_jwt_check(claims, &rules, tp, &err);
+    aoidc_json_members_t m;
+    if (aoidc_json_fast_members(&m, ctxt, clen, tp)) {
+        /* the members path (aoidc_jws_parse_lean) judges the same */
+        aoidc_jwt_reg_t reg;
+        aoidc_err_t merr = {0};
+        aoidc_jwt_reg_from_members(&reg, &m, tp);
+        ck_assert_msg(aoidc_jwt_check_reg(&reg, &rules, tp, &merr) == rv
+                          && merr.reason == err.reason,
+                      "%s: members %s, json %s", name,
+                      aoidc_reason_name(merr.reason),
+                      aoidc_reason_name(err.reason));
+    }
     if (!strcmp(want, "ok")) {
         ck_assert_msg(rv == APR_SUCCESS, "%s: %s (%s)", name,
                       aoidc_reason_name(err.reason), err.detail);
@@ -190,6 +202,152 @@ START_TEST(check_order)
 }
 END_TEST
 
+/* --- aoidc_jwt_reg_from_members: the same claims, the same verdicts ---- */
+
+static const char *reg_base = "\"iss\":\"" T_ISS "\",\"sub\":\"s\"";
+
+/* The claims {reg_base, extra}: reg from members equals reg from the
+ * jansson object field by field, and aoidc_jwt_check_reg gives the same
+ * status and reason on both under r; returns that reason (0: success). */
+static int reg_verdict(const char *extra, const aoidc_jwt_rules_t *r)
+{
+    const char *in =
+        apr_psprintf(tp, "{%s%s%s}", reg_base, *extra ? "," : "", extra);
+    aoidc_json_members_t m;
+    aoidc_jwt_reg_t a, b;
+    aoidc_err_t ea = {0}, eb = {0};
+    json_t *j;
+    ck_assert_ok(aoidc_json_parse(&j, in, strlen(in), 4096, false, tp, &ea),
+                 ea);
+    ck_assert_msg(aoidc_json_fast_members(&m, in, strlen(in), tp), "%s", in);
+    aoidc_jwt_reg_from_members(&a, &m, tp);
+    aoidc_jwt_reg_from_json(&b, j, tp);
+    ck_assert_int_eq(a.aud_n, b.aud_n);
+    ck_assert_int_eq(a.aud_array, b.aud_array);
+    ck_assert_int_eq(!a.aud, !b.aud);
+    for (int i = 0; i < a.aud_n; i++) {
+        ck_assert_int_eq(!a.aud[i], !b.aud[i]);
+        ck_assert(!a.aud[i] || !strcmp(a.aud[i], b.aud[i]));
+    }
+    ck_assert_int_eq(!a.azp, !b.azp);
+    ck_assert_int_eq(a.azp_present, b.azp_present);
+    ck_assert_int_eq(a.exp.present, b.exp.present);
+    ck_assert_int_eq(a.exp.num, b.exp.num);
+    ck_assert_int_eq(a.nbf.present, b.nbf.present);
+    ck_assert_int_eq(a.nbf.num, b.nbf.num);
+    ck_assert_int_eq(a.iat.present, b.iat.present);
+    ck_assert_int_eq(a.iat.num, b.iat.num);
+    ck_assert_int_eq(a.exp.v, b.exp.v);
+    apr_status_t ra = aoidc_jwt_check_reg(&a, r, tp, &ea);
+    apr_status_t rb = aoidc_jwt_check_reg(&b, r, tp, &eb);
+    ck_assert_msg(ra == rb && ea.reason == eb.reason, "%s: %s vs %s", in,
+                  aoidc_reason_name(ea.reason), aoidc_reason_name(eb.reason));
+    return ra == APR_SUCCESS ? 0 : (int)ea.reason;
+}
+
+#define EXP_OK "\"exp\":1700000600"
+
+START_TEST(reg_members_aud)
+{
+    aoidc_jwt_rules_t r = rules();
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":\"client-1\"", &r), 0);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":\"client-2\"", &r),
+                     AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[1,null,{\"a\":\"client-1\"},"
+                                        "[\"client-1\"],true,\"client-1\"]",
+                                 &r),
+                     0);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[1,[\"client-1\"],"
+                                        "{\"client-1\":\"client-1\"}]",
+                                 &r),
+                     AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":{\"client-1\":1}", &r),
+                     AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":null", &r),
+                     AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":1", &r),
+                     AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK, &r), AOIDC_REASON_AUDIENCE);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[]", &r),
+                     AOIDC_REASON_AUDIENCE);
+}
+END_TEST
+
+/* OIDC Core 3.1.3.7 (4)(5): azp with several audiences, counted as the
+ * array's size (non-strings too) */
+START_TEST(reg_members_azp)
+{
+    aoidc_jwt_rules_t r = rules();
+    r.azp = T_AUD;
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\",\"x\"]", &r),
+                     AOIDC_REASON_AZP);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\",1]", &r),
+                     AOIDC_REASON_AZP);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\",\"x\"],"
+                                        "\"azp\":\"client-1\"",
+                                 &r),
+                     0);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\",\"x\"],"
+                                        "\"azp\":\"x\"",
+                                 &r),
+                     AOIDC_REASON_AZP);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\"],"
+                                        "\"azp\":null",
+                                 &r),
+                     AOIDC_REASON_AZP);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":\"client-1\",\"azp\":1", &r),
+                     AOIDC_REASON_AZP);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\"]", &r), 0);
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":\"client-1\"", &r), 0);
+    r.azp = NULL; /* unchecked */
+    ck_assert_int_eq(reg_verdict(EXP_OK ",\"aud\":[\"client-1\",\"x\"],"
+                                        "\"azp\":\"x\"",
+                                 &r),
+                     0);
+}
+END_TEST
+
+START_TEST(reg_members_times)
+{
+    aoidc_jwt_rules_t r = rules();
+#define AUD "\"aud\":\"client-1\""
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"nbf\":\"1\"", &r),
+                     AOIDC_REASON_NOT_YET_VALID);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"nbf\":null", &r),
+                     AOIDC_REASON_NOT_YET_VALID);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"nbf\":[1]", &r),
+                     AOIDC_REASON_NOT_YET_VALID);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"nbf\":1700000000", &r), 0);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"nbf\":1700000061", &r),
+                     AOIDC_REASON_NOT_YET_VALID);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"iat\":true", &r),
+                     AOIDC_REASON_IAT);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"iat\":{}", &r),
+                     AOIDC_REASON_IAT);
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"iat\":-1", &r), 0);
+    ck_assert_int_eq(reg_verdict(AUD, &r), AOIDC_REASON_EXPIRED);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":true", &r),
+                     AOIDC_REASON_EXPIRED);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":\"1700000600\"", &r),
+                     AOIDC_REASON_EXPIRED);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":null", &r),
+                     AOIDC_REASON_EXPIRED);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":1699999940", &r), 0);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":1699999939", &r),
+                     AOIDC_REASON_EXPIRED);
+    ck_assert_int_eq(reg_verdict(AUD ",\"exp\":-999999999999999999", &r),
+                     AOIDC_REASON_EXPIRED);
+    r.require_iat = true;
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD, &r), AOIDC_REASON_IAT);
+    r.require_sub = true;
+    reg_base = "\"iss\":\"" T_ISS "\",\"sub\":1";
+    ck_assert_int_eq(reg_verdict(EXP_OK "," AUD ",\"iat\":1", &r),
+                     AOIDC_REASON_SUB);
+    reg_base = "\"iss\":\"" T_ISS "\",\"sub\":\"s\"";
+#undef AUD
+}
+END_TEST
+
 TCase *aoidc_jwt_tcase(void)
 {
     TCase *tc = aoidc_test_tcase("jwt");
@@ -205,5 +363,8 @@ TCase *aoidc_jwt_tcase(void)
     tcase_add_test(tc, exp_negative);
     tcase_add_test(tc, nbf_iat_extremes);
     tcase_add_test(tc, check_order);
+    tcase_add_test(tc, reg_members_aud);
+    tcase_add_test(tc, reg_members_azp);
+    tcase_add_test(tc, reg_members_times);
     return tc;
 }
