@@ -117,7 +117,8 @@ static apr_status_t parse(aoidc_jws_t **out, const char *compact,
                              "jws: bad signature encoding");
     }
     aoidc_jws_t *j = apr_pcalloc(p, sizeof(*j));
-    j->compact = apr_pstrmemdup(p, compact, len);
+    /* the lean caller's token outlives the result (jws.h) */
+    j->compact = lean ? compact : apr_pstrmemdup(p, compact, len);
     j->len = len;
     j->sig = sig;
     j->siglen = siglen;

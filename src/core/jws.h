@@ -74,7 +74,9 @@ AOIDC_API apr_status_t aoidc_jws_parse(aoidc_jws_t **out, const char *compact,
  *  checks and verdicts, except that header is NULL when the header could
  *  be read in place (aoidc_json_fast_jose: no objects or arrays in it), and
  *  payload is NULL, with members.m set, when the claims could be read as
- *  members (aoidc_json_fast_members). Each saves building jansson values. */
+ *  members (aoidc_json_fast_members). Each saves building jansson values.
+ *  compact is not copied: it must live as long as *out (a request's
+ *  token, parsed into the request's pool). */
 AOIDC_API apr_status_t aoidc_jws_parse_lean(aoidc_jws_t **out,
                                             const char *compact, apr_size_t len,
                                             apr_pool_t *p, aoidc_err_t *err);
