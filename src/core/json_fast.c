@@ -5,7 +5,10 @@
  * through a stream with UTF-8 decoding and a string buffer: ~140
  * instructions a byte, 45k for an access token's header and claims, the
  * largest cost of a first-sight token after the signature. Here a byte
- * costs a few instructions; the values are still jansson's (json_t).
+ * costs a few instructions; the values are still jansson's (json_t). Two
+ * readers build nothing at all: aoidc_json_fast_jose (a header's alg,
+ * kid, typ, crit) and aoidc_json_fast_members (an object's members as
+ * key, kind and text), for a first-sight token's header and claims.
  *
  * The subset: objects and arrays, strings of printable ASCII without
  * escapes, integers of at most 18 digits, true, false, null, the four JSON
@@ -212,34 +215,84 @@ json_t *aoidc_json_fast(const char *in, apr_size_t len)
     return j;
 }
 
+/* --- a top-level object walked member by member ----------------------- */
+
+typedef struct {
+    const char *k;
+    apr_size_t n;
+} span_t;
+
+static bool seen_key(const span_t *keys, int n, const char *k, apr_size_t kl)
+{
+    for (int i = 0; i < n; i++) {
+        /* k[0] is readable even for "": the closing quote */
+        if (keys[i].n == kl && keys[i].k[0] == k[0]
+            && !memcmp(keys[i].k, k, kl)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a member's value at r->s (true: taken, false: not mine). */
+typedef bool (*member_fn)(void *arg, const char *k, apr_size_t kl, rd_t *r);
+
+/* in as one object of at most max members (keys: room for them), walked as
+ * object() walks it, with its limits (a key of 256 bytes or more, or seen
+ * twice, is jansson's to judge); take reads each value. */
+static bool walk_object(const char *in, apr_size_t len, span_t *keys, int max,
+                        member_fn take, void *arg)
+{
+    rd_t r = {(const unsigned char *)in, (const unsigned char *)in + len, 1};
+    int n = 0;
+    blanks(&r);
+    if (r.s >= r.end || *r.s != '{') {
+        return false;
+    }
+    r.s++;
+    if (!next_is(&r, '}')) {
+        do {
+            const char *k;
+            apr_size_t kl;
+            blanks(&r);
+            if (n == max || !plain_string(&r, &k, &kl) || kl >= 256
+                || !next_is(&r, ':') || seen_key(keys, n, k, kl)) {
+                return false;
+            }
+            keys[n].k = k;
+            keys[n++].n = kl;
+            blanks(&r);
+            if (!take(arg, k, kl, &r)) {
+                return false;
+            }
+            if (next_is(&r, '}')) {
+                break;
+            }
+            if (!next_is(&r, ',')) {
+                return false;
+            }
+        } while (true);
+    }
+    blanks(&r);
+    return r.s == r.end;
+}
+
 /* --- a JOSE header read in place (json.h, aoidc_json_fast_jose) --------- */
 
 #define JOSE_MAX_MEMBERS 16
 
+static bool skip(rd_t *r);
+
 /* A member value that is no object or array: its kind, for a string its
- * bytes (not copied). False for anything else (then jansson judges). */
+ * bytes (not copied). False for anything else (then jansson judges; also
+ * for -0, which skip() leaves to it). */
 static bool flat_value(rd_t *r, bool *str, const char **v, apr_size_t *n)
 {
-    json_int_t i;
-    *str = false;
-    if (r->s >= r->end) {
-        return false;
+    *str = r->s < r->end && *r->s == '"';
+    if (*str) {
+        return plain_string(r, v, n);
     }
-    switch (*r->s) {
-    case '"':
-        return *str = plain_string(r, v, n);
-    case 't':
-        return literal(r, "true", 4, json_true()) != NULL;
-    case 'f':
-        return literal(r, "false", 5, json_false()) != NULL;
-    case 'n':
-        return literal(r, "null", 4, json_null()) != NULL;
-    case '{':
-    case '[':
-        return false;
-    default:
-        return int_scan(r, &i);
-    }
+    return r->s < r->end && *r->s != '{' && *r->s != '[' && skip(r);
 }
 
 /* One of the members the caller reads: its value, copied into p. */
@@ -269,55 +322,31 @@ static void jose_take(aoidc_json_jose_t *h, const char *k, apr_size_t kl,
     }
 }
 
+typedef struct {
+    aoidc_json_jose_t *h;
+    apr_pool_t *p;
+} jose_ctx_t;
+
+static bool jose_member(void *arg, const char *k, apr_size_t kl, rd_t *r)
+{
+    jose_ctx_t *c = arg;
+    const char *v = NULL;
+    apr_size_t n = 0;
+    bool str;
+    if (!flat_value(r, &str, &v, &n)) {
+        return false;
+    }
+    jose_take(c->h, k, kl, str, v, n, c->p);
+    return true;
+}
+
 bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in, apr_size_t len,
                           apr_pool_t *p)
 {
-    rd_t r = {(const unsigned char *)in, (const unsigned char *)in + len, 0};
-    struct {
-        const char *k;
-        apr_size_t n;
-    } keys[JOSE_MAX_MEMBERS];
-    int nk = 0;
+    span_t keys[JOSE_MAX_MEMBERS];
+    jose_ctx_t c = {h, p};
     memset(h, 0, sizeof(*h));
-    blanks(&r);
-    if (r.s >= r.end || *r.s != '{') {
-        return false;
-    }
-    r.s++;
-    if (!next_is(&r, '}')) {
-        do {
-            const char *k, *v = NULL;
-            apr_size_t kl, n = 0;
-            bool str;
-            blanks(&r);
-            /* the limits of object(): a key of 256 bytes or more is
-             * jansson's to judge; so is a key seen twice */
-            if (nk == JOSE_MAX_MEMBERS || !plain_string(&r, &k, &kl)
-                || kl >= 256 || !next_is(&r, ':')) {
-                return false;
-            }
-            for (int i = 0; i < nk; i++) {
-                if (keys[i].n == kl && !memcmp(keys[i].k, k, kl)) {
-                    return false;
-                }
-            }
-            keys[nk].k = k;
-            keys[nk++].n = kl;
-            blanks(&r);
-            if (!flat_value(&r, &str, &v, &n)) {
-                return false;
-            }
-            jose_take(h, k, kl, str, v, n, p);
-            if (next_is(&r, '}')) {
-                break;
-            }
-            if (!next_is(&r, ',')) {
-                return false;
-            }
-        } while (true);
-    }
-    blanks(&r);
-    return r.s == r.end;
+    return walk_object(in, len, keys, JOSE_MAX_MEMBERS, jose_member, &c);
 }
 
 /* --- an object's members without jansson values (aoidc_json_fast_members)
@@ -327,23 +356,6 @@ bool aoidc_json_fast_jose(aoidc_json_jose_t *h, const char *in, apr_size_t len,
 
 #define NESTED_MEMBERS 32
 
-typedef struct {
-    const char *k;
-    apr_size_t n;
-} span_t;
-
-static bool seen_key(const span_t *keys, int n, const char *k, apr_size_t kl)
-{
-    for (int i = 0; i < n; i++) {
-        /* k[0] is readable even for "": the closing quote */
-        if (keys[i].n == kl && keys[i].k[0] == k[0]
-            && !memcmp(keys[i].k, k, kl)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* An integer as integer() takes it, but not -0: jansson writes it as 0,
  * and a member's text must be what jansson writes. */
 static bool int_text(rd_t *r, json_int_t *v)
@@ -352,49 +364,35 @@ static bool int_text(rd_t *r, json_int_t *v)
     return int_scan(r, v) && !(*v == 0 && *b == '-');
 }
 
-static bool skip(rd_t *r);
-
-static bool skip_object(rd_t *r)
+/* An object or an array, at its opening bracket: members (key, ':', a
+ * value) or elements, as object() and array() take them. */
+static bool skip_container(rd_t *r)
 {
+    bool obj = *r->s == '{';
+    unsigned char close = obj ? '}' : ']';
     span_t keys[NESTED_MEMBERS];
     int n = 0;
-    r->s++; /* '{' */
-    if (next_is(r, '}')) {
+    r->s++;
+    if (next_is(r, close)) {
         return true;
     }
     do {
         const char *k;
         apr_size_t kl;
         blanks(r);
-        if (n == NESTED_MEMBERS || !plain_string(r, &k, &kl) || kl >= 256
-            || !next_is(r, ':') || seen_key(keys, n, k, kl)) {
-            return false;
+        if (obj) {
+            if (n == NESTED_MEMBERS || !plain_string(r, &k, &kl) || kl >= 256
+                || !next_is(r, ':') || seen_key(keys, n, k, kl)) {
+                return false;
+            }
+            keys[n].k = k;
+            keys[n++].n = kl;
+            blanks(r);
         }
-        keys[n].k = k;
-        keys[n++].n = kl;
-        blanks(r);
         if (!skip(r)) {
             return false;
         }
-        if (next_is(r, '}')) {
-            return true;
-        }
-    } while (next_is(r, ','));
-    return false;
-}
-
-static bool skip_array(rd_t *r)
-{
-    r->s++; /* '[' */
-    if (next_is(r, ']')) {
-        return true;
-    }
-    do {
-        blanks(r);
-        if (!skip(r)) {
-            return false;
-        }
-        if (next_is(r, ']')) {
+        if (next_is(r, close)) {
             return true;
         }
     } while (next_is(r, ','));
@@ -417,7 +415,7 @@ static bool skip(rd_t *r)
     case '{':
     case '[':
         if (++r->depth <= AOIDC_MAX_JSON_DEPTH) {
-            ok = *r->s == '{' ? skip_object(r) : skip_array(r);
+            ok = skip_container(r);
         }
         r->depth--;
         return ok;
@@ -498,60 +496,42 @@ static bool member_value(rd_t *r, aoidc_json_member_t *m, char **o)
     }
 }
 
+typedef struct {
+    aoidc_json_member_t *m;
+    int n, cap;
+    char *o; /* where the next key or text is copied */
+    apr_pool_t *p;
+} members_ctx_t;
+
+static bool member(void *arg, const char *k, apr_size_t kl, rd_t *r)
+{
+    members_ctx_t *c = arg;
+    if (c->n == c->cap) {
+        aoidc_json_member_t *g = apr_palloc(c->p, 2 * c->cap * sizeof(*g));
+        memcpy(g, c->m, c->cap * sizeof(*g));
+        c->m = g;
+        c->cap *= 2;
+    }
+    memset(&c->m[c->n], 0, sizeof(c->m[c->n]));
+    c->m[c->n].key = copy(&c->o, k, kl);
+    return member_value(r, &c->m[c->n++], &c->o);
+}
+
 bool aoidc_json_fast_members(aoidc_json_members_t *out, const char *in,
                              apr_size_t len, apr_pool_t *p)
 {
-    rd_t r = {(const unsigned char *)in, (const unsigned char *)in + len, 1};
     span_t keys[AOIDC_JSON_FAST_MEMBERS];
-    int n = 0, cap = 16;
-    aoidc_json_member_t *m = apr_palloc(p, cap * sizeof(*m));
     /* every key and text is a copy of bytes of in, NUL-terminated: within
      * len plus two NULs a member */
-    char *o = apr_palloc(p, len + 2 * AOIDC_JSON_FAST_MEMBERS + 1);
+    members_ctx_t c = {apr_palloc(p, 16 * sizeof(aoidc_json_member_t)), 0, 16,
+                       apr_palloc(p, len + 2 * AOIDC_JSON_FAST_MEMBERS + 1), p};
     out->m = NULL;
     out->n = 0;
-    blanks(&r);
-    if (r.s >= r.end || *r.s != '{') {
+    if (!walk_object(in, len, keys, AOIDC_JSON_FAST_MEMBERS, member, &c)) {
         return false;
     }
-    r.s++;
-    if (!next_is(&r, '}')) {
-        do {
-            const char *k;
-            apr_size_t kl;
-            blanks(&r);
-            if (n == AOIDC_JSON_FAST_MEMBERS || !plain_string(&r, &k, &kl)
-                || kl >= 256 || !next_is(&r, ':') || seen_key(keys, n, k, kl)) {
-                return false;
-            }
-            keys[n].k = k;
-            keys[n].n = kl;
-            if (n == cap) {
-                aoidc_json_member_t *g = apr_palloc(p, 2 * cap * sizeof(*m));
-                memcpy(g, m, cap * sizeof(*m));
-                m = g;
-                cap *= 2;
-            }
-            memset(&m[n], 0, sizeof(m[n]));
-            m[n].key = copy(&o, k, kl);
-            blanks(&r);
-            if (!member_value(&r, &m[n++], &o)) {
-                return false;
-            }
-            if (next_is(&r, '}')) {
-                break;
-            }
-            if (!next_is(&r, ',')) {
-                return false;
-            }
-        } while (true);
-    }
-    blanks(&r);
-    if (r.s != r.end) {
-        return false;
-    }
-    out->m = m; /* never NULL on success, even for {} */
-    out->n = n;
+    out->m = c.m; /* never NULL on success, even for {} */
+    out->n = c.n;
     return true;
 }
 
