@@ -310,12 +310,12 @@ const aoidc_rp_conf_t *aoidc_conf_rp(aoidc_rp_conf_t *rp,
 const aoidc_upstream_conf_t *aoidc_conf_upstream(aoidc_upstream_conf_t *u,
                                                  const aoidc_dir_conf_t *c,
                                                  const char **missing);
-/** What the RS flow needs, likewise. */
 /** AuthType oidc-basic's settings into *b; NULL with *missing naming the
  *  first directive it lacks. */
 const aoidc_basic_conf_t *aoidc_conf_basic(aoidc_basic_conf_t *b,
                                            const aoidc_dir_conf_t *c,
                                            const char **missing);
+/** What the RS flow needs, likewise (into *rs). */
 const aoidc_rs_conf_t *aoidc_conf_rs(aoidc_rs_conf_t *rs,
                                      const aoidc_dir_conf_t *c,
                                      const char **missing);
