@@ -265,6 +265,7 @@ typedef struct {
     apr_array_header_t *claims;
     const aoidc_claims_view_t *view; /* for the prefix it was made with */
     const char *cnf;                 /* the cnf claim's value, or NULL */
+    bool jws;                        /* the token is a JWS */
 } l1_verdict_t;
 
 /* What an entry is made of: the claims of a positive verdict (validated
@@ -272,6 +273,7 @@ typedef struct {
 typedef struct {
     const apr_array_header_t *claims;
     const char *prefix;
+    bool jws;
 } l1_arg_t;
 
 /* No val (the verdict's encoding only sizes the entry): the claims this
@@ -286,6 +288,7 @@ static const void *l1_make(apr_pool_t *p, unsigned char *val, apr_size_t len,
     v->claims = aoidc_claims_copy(a->claims, p);
     v->view = aoidc_claims_view_make(v->claims, a->prefix, p);
     v->cnf = (cnf = aoidc_claims_get(v->claims, "cnf")) ? cnf->value : NULL;
+    v->jws = a->jws;
     return v;
 }
 
@@ -303,6 +306,7 @@ static bool l1_hit(aoidc_rs_out_t *out, const char **cnf,
     out->claims = v->claims;
     /* another location with the same rules may use another prefix */
     out->claim_view = aoidc_claims_view_for(v->view, c->claim_prefix);
+    out->jws = v->jws;
     *cnf = v->cnf;
     return true;
 }
@@ -315,9 +319,9 @@ static const l1_verdict_t *l1_keep(const aoidc_rs_conf_t *c,
                                    const char *token, apr_size_t tlen,
                                    const unsigned char ns[32], apr_uint32_t gen,
                                    apr_time_t until, const aoidc_blob_t *entry,
-                                   const apr_array_header_t *claims)
+                                   const apr_array_header_t *claims, bool jws)
 {
-    l1_arg_t a = {claims, c->claim_prefix};
+    l1_arg_t a = {claims, c->claim_prefix, jws};
     if (env->l1 && c->claim_prefix && entry->data && claims) {
         return aoidc_l1_put(env->l1, env->cache, token, tlen, (const char *)ns,
                             32, gen, until, NULL, entry->len, l1_make, &a,
@@ -349,11 +353,13 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
         return APR_SUCCESS;
     }
     if (!aoidc_bearer_token_syntax_ok(in->token)) { /* RFC 6750 §2.1 */
+        out->jws = aoidc_bearer_is_jwt(in->token);
         return aoidc_err_set(err, AOIDC_REASON_BEARER_SYNTAX, env->pool,
                              "Bearer credentials are not one b64token");
     }
     gen = env->l1 ? aoidc_l1_gen(env->l1, in->token, tlen) : 0;
     rs_key(key, &pt, c, ns, in->token);
+    out->jws = pt.jws;
     rv = cached(&claims, &until, &entry, env, key, &pt, err);
     if (rv == APR_NOTFOUND && !pt.jws
         && !aoidc_flight_enter(in->flight, key, env->http->timeout,
@@ -367,8 +373,8 @@ static apr_status_t verdict(aoidc_rs_out_t *out, const char **cnf,
     }
     out->claims = claims;
     if (rv == APR_SUCCESS) {
-        const l1_verdict_t *v =
-            l1_keep(c, env, in->token, tlen, ns, gen, until, &entry, claims);
+        const l1_verdict_t *v = l1_keep(c, env, in->token, tlen, ns, gen, until,
+                                        &entry, claims, pt.jws);
         /* the view made for the L1 serves this request too (made of a copy
          * of these claims) */
         if (v) {

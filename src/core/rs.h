@@ -70,6 +70,8 @@ typedef struct {
     const apr_array_header_t *claims; /* of aoidc_claim_t; read only */
     const char *user;                 /* REMOTE_USER: never NULL or empty */
     bool cache_hit;
+    bool jws; /* the token has a JWS's shape (two dots), whatever the
+                 verdict (for the metrics: token cache or introspection) */
     /* from the L1: what the backend gets of the claims, made for
      * claim_prefix; NULL otherwise */
     const aoidc_claims_view_t *claim_view;

@@ -168,12 +168,19 @@ static authz_status scope_check(request_rec *r, const char *line,
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
-    for (int i = 0; i < a->nelts; i++) {
-        const pair_t *pr = &APR_ARRAY_IDX(a, i, pair_t);
-        all = apr_pstrcat(r->pool, all, i ? " " : "", pr->value, NULL);
-        ok = ok && aoidc_match_scope(claims, pr->value, r->pool);
+    for (int i = 0; ok && i < a->nelts; i++) {
+        ok = aoidc_match_scope(claims, APR_ARRAY_IDX(a, i, pair_t).value,
+                               r->pool);
     }
-    return ok ? AUTHZ_GRANTED : deny(r, line, all);
+    if (ok) {
+        return AUTHZ_GRANTED;
+    }
+    /* every scope the line asks for, for the challenge (RFC 6750 §3) */
+    for (int i = 0; i < a->nelts; i++) {
+        all = apr_pstrcat(r->pool, all, i ? " " : "",
+                          APR_ARRAY_IDX(a, i, pair_t).value, NULL);
+    }
+    return deny(r, line, all);
 }
 
 static const authz_provider claim_provider = {claim_check, claim_parse};

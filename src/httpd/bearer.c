@@ -188,9 +188,8 @@ int aoidc_bearer(aoidc_rctx_t *x)
 
     if (rv == APR_SUCCESS) {
         rv = aoidc_rs_authenticate(&out, &x->rs, aoidc_op_env(x), &in, &err);
-        aoidc_metrics_cache(aoidc_bearer_is_jwt(in.token)
-                                ? AOIDC_CACHE_TOKENS
-                                : AOIDC_CACHE_INTROSPECTION,
+        aoidc_metrics_cache(out.jws ? AOIDC_CACHE_TOKENS
+                                    : AOIDC_CACHE_INTROSPECTION,
                             out.cache_hit);
         if (rv != APR_SUCCESS) {
             err.detail =

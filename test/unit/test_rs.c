@@ -155,6 +155,7 @@ START_TEST(opaque_introspected_once)
     introspection(&f, active_body());
     ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
     ck_assert(!out.cache_hit);
+    ck_assert(!out.jws);
     ck_assert_str_eq(out.user, "bob");
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 1);
     const aoidc_http_req_t *req = aoidc_fake_http_last(f.fh);
@@ -169,6 +170,23 @@ START_TEST(opaque_introspected_once)
     ft_at(&f, 300);
     ck_assert_ok(auth(&f, OPAQUE, &out, &err), err);
     ck_assert_int_eq(aoidc_fake_http_calls(f.fh, FT_INTROSPECT), 2);
+}
+END_TEST
+
+/* out.jws (the metrics' token-cache or introspection counter) says the
+ * token's shape also when it fails the b64token check */
+START_TEST(bad_syntax_keeps_its_shape)
+{
+    ft_t f;
+    aoidc_rs_out_t out;
+    aoidc_err_t err;
+    ft_setup(&f);
+    ck_assert_reason(auth(&f, "a.b!.c", &out, &err), err,
+                     AOIDC_REASON_BEARER_SYNTAX);
+    ck_assert(out.jws);
+    ck_assert_reason(auth(&f, "ab!c", &out, &err), err,
+                     AOIDC_REASON_BEARER_SYNTAX);
+    ck_assert(!out.jws);
 }
 END_TEST
 
@@ -519,6 +537,7 @@ START_TEST(jws_l1_from_store_and_validation)
     int gets = f.cache.gets;
     ck_assert_ok(auth(&f, tok, &out, &err), err); /* the L1's */
     ck_assert(out.cache_hit);
+    ck_assert(out.jws);
     ck_assert_ptr_nonnull(out.claim_view);
     ck_assert_int_eq(f.cache.gets, gets);
     ck_assert_str_eq(out.user, "alice");
@@ -526,6 +545,7 @@ START_TEST(jws_l1_from_store_and_validation)
     tok = ft_access_token(&f, "at+jwt", NULL);
     ck_assert_ok(auth(&f, tok, &out, &err), err);
     ck_assert(!out.cache_hit);
+    ck_assert(out.jws);
     ck_assert_ptr_nonnull(out.claim_view);
     ck_assert_int_eq(apr_table_elts(out.claim_view->pass)->nelts,
                      out.claims->nelts);
@@ -598,6 +618,7 @@ TCase *aoidc_rs_tcase(void)
     tcase_add_test(tc, typ_rule_in_cache_key);
     tcase_add_test(tc, jwt_refused_not_cached);
     tcase_add_test(tc, opaque_introspected_once);
+    tcase_add_test(tc, bad_syntax_keeps_its_shape);
     tcase_add_test(tc, opaque_inactive_cached_briefly);
     tcase_add_test(tc, opaque_upstream_failure_not_cached);
     tcase_add_test(tc, no_introspection);
