@@ -24,7 +24,7 @@ typedef struct {
 #define NS_MEMO_MAX 448 /* issuer + audience longer than this: no memo */
 
 /* SHA-256 of a location's token namespace (typ rule, issuer, audience):
- * half of a JWS's store key and the secret of its L1 entries, so it is
+ * XORed into a JWS's store key and the secret of its L1 entries, so it is
  * needed on every request. Each thread remembers the last one it made (a
  * thread serves runs of requests at one location); an issuer and audience
  * longer than NS_MEMO_MAX together are digested every time. Compared by

@@ -110,8 +110,8 @@ AOIDC_API apr_status_t aoidc_rs_binding(const char **nonce, const char *cnf,
                                         aoidc_err_t *err);
 
 /** The cache key of a token under c (exposed for tests): for a JWS (two
- *  dots) SHA-256(the first 16 bytes of the namespace's SHA-256 ||
- *  SHA-256(header.payload)), else SHA-256 of the namespace and the token.
+ *  dots) SHA-256(header.payload) XOR the namespace's SHA-256, else SHA-256
+ *  of the namespace and the token.
  *  The namespace: the typ rule, issuer and audience. */
 AOIDC_API void aoidc_rs_cache_key(unsigned char key[AOIDC_STORE_KEY_LEN],
                                   const aoidc_rs_conf_t *c, const char *token);
