@@ -19,6 +19,8 @@
  */
 #include <string.h>
 
+#include <apr_strings.h>
+
 #include "core/json.h"
 
 typedef struct {
@@ -458,42 +460,42 @@ static const char *copy(char **o, const char *s, apr_size_t n)
     return d;
 }
 
-/* The value at r->s into m (its text copied at *o). */
+/* The value at r->s into m: skip() takes it (one grammar), then its
+ * first byte says its kind and its text is copied at *o. */
 static bool member_value(rd_t *r, aoidc_json_member_t *m, char **o)
 {
     const unsigned char *b = r->s;
-    const char *s;
-    apr_size_t n;
-    json_int_t i;
-    switch (r->s < r->end ? *r->s : 0) {
-    case '"':
+    if (!skip(r)) {
+        return false;
+    }
+    switch (*b) {
+    case '"': /* the bytes between the quotes */
         m->kind = AOIDC_JM_STRING;
-        return plain_string(r, &s, &n) && (m->text = copy(o, s, n));
+        m->text = copy(o, (const char *)b + 1, (apr_size_t)(r->s - b - 2));
+        break;
     case '{':
     case '[':
-        m->kind = *r->s == '{' ? AOIDC_JM_OBJECT : AOIDC_JM_ARRAY;
-        return skip(r) && (m->text = compact(o, b, r->s));
+        m->kind = *b == '{' ? AOIDC_JM_OBJECT : AOIDC_JM_ARRAY;
+        m->text = compact(o, b, r->s);
+        break;
     case 't':
         m->kind = AOIDC_JM_TRUE;
-        return literal(r, "true", 4, json_true()) && (m->text = "true");
+        m->text = "true";
+        break;
     case 'f':
         m->kind = AOIDC_JM_FALSE;
-        return literal(r, "false", 5, json_false()) && (m->text = "false");
+        m->text = "false";
+        break;
     case 'n':
         m->kind = AOIDC_JM_NULL;
-        return literal(r, "null", 4, json_null()) != NULL;
-    case 0:
-        return false;
-    default:
+        break;
+    default: /* an integer of at most 18 digits (int_text): exact */
         m->kind = AOIDC_JM_INT;
-        m->i = 0;
-        if (!int_text(r, &i)) {
-            return false;
-        }
-        m->i = (apr_int64_t)i;
         m->text = copy(o, (const char *)b, (apr_size_t)(r->s - b));
-        return true;
+        m->i = apr_atoi64(m->text);
+        break;
     }
+    return true;
 }
 
 typedef struct {
