@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/claims.h"
 #include "testutil.h"
 
 static apr_status_t jwk_cleanup(void *data)
@@ -109,4 +110,17 @@ json_t *aoidc_test_claims(void)
     return json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", T_ISS, "aud", T_AUD,
                      "sub", "alice", "iat", (json_int_t)T_NOW_SEC - 10, "exp",
                      (json_int_t)T_NOW_SEC + 3600);
+}
+
+void aoidc_test_same_claims(const apr_array_header_t *a,
+                            const apr_array_header_t *b)
+{
+    ck_assert_int_eq(a->nelts, b->nelts);
+    for (int i = 0; i < a->nelts; i++) {
+        const aoidc_claim_t *x = &APR_ARRAY_IDX(a, i, aoidc_claim_t);
+        const aoidc_claim_t *y = &APR_ARRAY_IDX(b, i, aoidc_claim_t);
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_str_eq(x->value, y->value);
+        ck_assert_int_eq(x->is_json, y->is_json);
+    }
 }

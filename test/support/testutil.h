@@ -99,6 +99,11 @@ char *aoidc_test_sign_hmac(const char *secret, const char *alg, json_t *claims,
  *  iat now-10, exp now+3600 (a new reference). */
 json_t *aoidc_test_claims(void);
 
+/** Asserts that two claim lists (of aoidc_claim_t) hold the same entries
+ *  in the same order: name, value and is_json. */
+void aoidc_test_same_claims(const apr_array_header_t *a,
+                            const apr_array_header_t *b);
+
 /* --- in-memory store (mem_store.c) ------------------------------------ */
 
 typedef struct aoidc_mem_store_t aoidc_mem_store_t;

@@ -414,19 +414,6 @@ static json_t *lean_value(size_t i)
     }
 }
 
-static void same_claims(const apr_array_header_t *a,
-                        const apr_array_header_t *b)
-{
-    ck_assert_int_eq(a->nelts, b->nelts);
-    for (int i = 0; i < a->nelts; i++) {
-        const aoidc_claim_t *x = &APR_ARRAY_IDX(a, i, aoidc_claim_t);
-        const aoidc_claim_t *y = &APR_ARRAY_IDX(b, i, aoidc_claim_t);
-        ck_assert_str_eq(x->name, y->name);
-        ck_assert_str_eq(x->value, y->value);
-        ck_assert_int_eq(x->is_json, y->is_json);
-    }
-}
-
 START_TEST(at_lean_same_verdicts)
 {
     static const char *const keep[] = {"sub", "cnf", NULL};
@@ -460,7 +447,8 @@ START_TEST(at_lean_same_verdicts)
     cl = lean->members.m
              ? aoidc_claims_from_members(&lean->members, keep, tp)
              : aoidc_claims_add_json_keep(NULL, lean->payload, keep, tp);
-    same_claims(cl, aoidc_claims_add_json_keep(NULL, full->payload, keep, tp));
+    aoidc_test_same_claims(
+        cl, aoidc_claims_add_json_keep(NULL, full->payload, keep, tp));
     ck_assert_int_ge(cl->nelts, 6);
 }
 END_TEST

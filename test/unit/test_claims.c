@@ -211,14 +211,7 @@ START_TEST(codec_roundtrip_and_truncation)
     apr_array_header_t *back = aoidc_claims_decode(&r, tp);
     ck_assert(!r.bad);
     ck_assert_uint_eq(r.left, 0);
-    ck_assert_int_eq(back->nelts, l->nelts);
-    for (int i = 0; i < l->nelts; i++) {
-        const aoidc_claim_t *a = &APR_ARRAY_IDX(l, i, aoidc_claim_t);
-        const aoidc_claim_t *b = &APR_ARRAY_IDX(back, i, aoidc_claim_t);
-        ck_assert_str_eq(a->name, b->name);
-        ck_assert_str_eq(a->value, b->value);
-        ck_assert_int_eq(a->is_json, b->is_json);
-    }
+    aoidc_test_same_claims(back, l);
     for (apr_size_t n = 0; n < w.len; n++) {
         unsigned char *cut = apr_pmemdup(tp, w.buf, n ? n : 1);
         aoidc_codec_reader(&r, cut, n);
@@ -709,14 +702,7 @@ static apr_array_header_t *from_members(const char *in, const char *const *keep)
     a = aoidc_claims_from_members(&m, keep, tp);
     b = aoidc_claims_add_json_keep(NULL, j, keep, tp);
     json_decref(j);
-    ck_assert_int_eq(a->nelts, b->nelts);
-    for (int i = 0; i < a->nelts; i++) {
-        const aoidc_claim_t *x = &APR_ARRAY_IDX(a, i, aoidc_claim_t);
-        const aoidc_claim_t *y = &APR_ARRAY_IDX(b, i, aoidc_claim_t);
-        ck_assert_str_eq(x->name, y->name);
-        ck_assert_str_eq(x->value, y->value);
-        ck_assert_int_eq(x->is_json, y->is_json);
-    }
+    aoidc_test_same_claims(a, b);
     return a;
 }
 

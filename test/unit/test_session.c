@@ -54,14 +54,7 @@ static void same(const aoidc_session_t *a, const aoidc_session_t *b)
     ck_assert_pstr_eq(a->access_token, b->access_token);
     ck_assert_pstr_eq(a->refresh_token, b->refresh_token);
     ck_assert_pstr_eq(a->scope, b->scope);
-    ck_assert_int_eq(a->claims->nelts, b->claims->nelts);
-    for (int i = 0; i < a->claims->nelts; i++) {
-        const aoidc_claim_t *x = &APR_ARRAY_IDX(a->claims, i, aoidc_claim_t);
-        const aoidc_claim_t *y = &APR_ARRAY_IDX(b->claims, i, aoidc_claim_t);
-        ck_assert_str_eq(x->name, y->name);
-        ck_assert_str_eq(x->value, y->value);
-        ck_assert_int_eq(x->is_json, y->is_json);
-    }
+    aoidc_test_same_claims(a->claims, b->claims);
 }
 
 START_TEST(roundtrip)
