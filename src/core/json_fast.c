@@ -19,8 +19,6 @@
  */
 #include <string.h>
 
-#include <apr_strings.h>
-
 #include "core/json.h"
 
 typedef struct {
@@ -460,42 +458,42 @@ static const char *copy(char **o, const char *s, apr_size_t n)
     return d;
 }
 
-/* The value at r->s into m: skip() takes it (one grammar), then its
- * first byte says its kind and its text is copied at *o. */
+/* The value at r->s into m (its text copied at *o). */
 static bool member_value(rd_t *r, aoidc_json_member_t *m, char **o)
 {
     const unsigned char *b = r->s;
-    if (!skip(r)) {
-        return false;
-    }
-    switch (*b) {
-    case '"': /* the bytes between the quotes */
+    const char *s;
+    apr_size_t n;
+    json_int_t i;
+    switch (r->s < r->end ? *r->s : 0) {
+    case '"':
         m->kind = AOIDC_JM_STRING;
-        m->text = copy(o, (const char *)b + 1, (apr_size_t)(r->s - b - 2));
-        break;
+        return plain_string(r, &s, &n) && (m->text = copy(o, s, n));
     case '{':
     case '[':
-        m->kind = *b == '{' ? AOIDC_JM_OBJECT : AOIDC_JM_ARRAY;
-        m->text = compact(o, b, r->s);
-        break;
+        m->kind = *r->s == '{' ? AOIDC_JM_OBJECT : AOIDC_JM_ARRAY;
+        return skip(r) && (m->text = compact(o, b, r->s));
     case 't':
         m->kind = AOIDC_JM_TRUE;
-        m->text = "true";
-        break;
+        return literal(r, "true", 4, json_true()) && (m->text = "true");
     case 'f':
         m->kind = AOIDC_JM_FALSE;
-        m->text = "false";
-        break;
+        return literal(r, "false", 5, json_false()) && (m->text = "false");
     case 'n':
         m->kind = AOIDC_JM_NULL;
-        break;
-    default: /* an integer of at most 18 digits (int_text): exact */
+        return literal(r, "null", 4, json_null()) != NULL;
+    case 0:
+        return false;
+    default:
         m->kind = AOIDC_JM_INT;
+        m->i = 0;
+        if (!int_text(r, &i)) {
+            return false;
+        }
+        m->i = (apr_int64_t)i;
         m->text = copy(o, (const char *)b, (apr_size_t)(r->s - b));
-        m->i = apr_atoi64(m->text);
-        break;
+        return true;
     }
-    return true;
 }
 
 typedef struct {
